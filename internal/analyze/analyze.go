@@ -1,0 +1,264 @@
+// Package analyze runs the whole pipeline: archive → artifacts → facts →
+// rules → findings → report.
+package analyze
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/ktriage/ktriage/internal/engine"
+	"github.com/ktriage/ktriage/internal/facts"
+	"github.com/ktriage/ktriage/internal/loader"
+	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/ktriage/ktriage/internal/parsers/all"
+	"github.com/ktriage/ktriage/internal/report"
+)
+
+// Options configure one analysis.
+type Options struct {
+	Inputs  []string
+	Limits  loader.Limits
+	TempDir string // parent of the private temp area; "" for the system's
+	// EvalTimeout bounds rule evaluation for the whole bundle.
+	EvalTimeout time.Duration
+	Version     string
+}
+
+// Parsed is a bundle read into facts, before rules run.
+type Parsed struct {
+	Bundle    *loader.Bundle
+	Facts     *facts.Facts
+	Inputs    []report.Input
+	Artifacts map[string]*loader.Artifact
+	Document  map[string]any
+}
+
+// Close releases the bundle's temp area.
+func (p *Parsed) Close() error { return p.Bundle.Close() }
+
+// Parse loads the inputs and parses every artifact. Damaged files become
+// inventory lines; only an input that cannot be opened at all is an error.
+func Parse(ctx context.Context, opts Options) (*Parsed, error) {
+	b, err := loader.Load(opts.Inputs, opts.Limits, opts.TempDir)
+	if err != nil {
+		return nil, err
+	}
+	p := &Parsed{Bundle: b, Artifacts: map[string]*loader.Artifact{}}
+	fb := facts.NewBuilder()
+	for _, a := range b.Artifacts {
+		if err := ctx.Err(); err != nil {
+			b.Close()
+			return nil, err
+		}
+		p.Artifacts[a.Path] = a
+		p.Inputs = append(p.Inputs, parseOne(ctx, a, fb))
+	}
+	for _, s := range b.Skipped {
+		p.Inputs = mergeSkip(p.Inputs, s)
+	}
+	p.Facts = fb.Build()
+	p.Document = p.Facts.Document(facts.BundleInfo{Inputs: b.Inputs, FilesByKind: filesByKind(p.Inputs)})
+	return p, nil
+}
+
+// parseOne runs the artifact's parser, turning a panic into a failed input:
+// one hostile file must not end the analysis of the rest.
+func parseOne(ctx context.Context, a *loader.Artifact, fb *facts.Builder) (in report.Input) {
+	in = report.Input{File: a.Path, Size: a.Size, Kind: "unknown", Status: report.StatusUnrecognized}
+	p := all.Detect(a)
+	if p == nil {
+		in.Error = unrecognizedReason(a)
+		return in
+	}
+	in.Kind = p.Kind()
+	defer func() {
+		if r := recover(); r != nil {
+			in.Status = report.StatusFailed
+			in.Error = fmt.Sprintf("parser crashed (a ktriage bug; please report it with this file): %v", r)
+			if os.Getenv("KTRIAGE_DEBUG") != "" {
+				in.Error += "\n" + string(debug.Stack())
+			}
+		}
+	}()
+	res, err := p.Parse(ctx, a, fb)
+	if res.Kind != "" {
+		in.Kind = res.Kind
+	}
+	in.Detail, in.Node, in.Warnings = res.Detail, res.Node, res.Warnings
+	switch {
+	case errors.Is(err, parsers.ErrNotApplicable):
+		in.Status = report.StatusUnrecognized
+		in.Error = strings.TrimSuffix(err.Error(), ": "+parsers.ErrNotApplicable.Error())
+	case err != nil:
+		in.Status = report.StatusFailed
+		in.Error = err.Error()
+		var pe *parsers.ParseError
+		if errors.As(err, &pe) && pe.File == a.Path {
+			in.Error = strings.TrimPrefix(err.Error(), a.Path+":")
+			in.Error = strings.TrimSpace(in.Error)
+		}
+		if in.Detail != "" {
+			in.Status = report.StatusPartial
+		}
+	case a.Truncated:
+		in.Status = report.StatusPartial
+		in.Warnings = append(in.Warnings, fmt.Sprintf("cut at the per-file size cap after %d bytes", a.Size))
+	case len(res.Warnings) > 0:
+		in.Status = report.StatusPartial
+	default:
+		in.Status = report.StatusParsed
+	}
+	return in
+}
+
+func unrecognizedReason(a *loader.Artifact) string {
+	if a.Size == 0 {
+		return "empty file"
+	}
+	if !looksText(a.Head) {
+		return "binary content of a kind ktriage does not read"
+	}
+	return "content matches no artifact kind ktriage reads (see docs/bundle-layout.md)"
+}
+
+func looksText(b []byte) bool {
+	for _, c := range b {
+		if c == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// mergeSkip adds a loader-level skip: an entry that never became an
+// artifact gets its own line; a note about an artifact (cut short, name
+// cleaned) is attached to that artifact's line.
+func mergeSkip(inputs []report.Input, s loader.Skipped) []report.Input {
+	for i := range inputs {
+		if inputs[i].File == s.Path {
+			inputs[i].Warnings = append(inputs[i].Warnings, s.Reason)
+			if inputs[i].Status == report.StatusParsed {
+				inputs[i].Status = report.StatusPartial
+			}
+			return inputs
+		}
+	}
+	return append(inputs, report.Input{File: s.Path, Kind: "none", Status: report.StatusSkipped, Error: s.Reason})
+}
+
+func filesByKind(inputs []report.Input) map[string]int {
+	m := map[string]int{}
+	for _, in := range inputs {
+		if in.Status == report.StatusParsed || in.Status == report.StatusPartial {
+			m[in.Kind]++
+		}
+	}
+	return m
+}
+
+// Evaluate runs the rules over parsed facts and builds the report.
+func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*report.Report, error) {
+	input, err := facts.Value(p.Document)
+	if err != nil {
+		return nil, fmt.Errorf("convert facts: %w", err)
+	}
+	if opts.EvalTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.EvalTimeout)
+		defer cancel()
+	}
+	results := e.Eval(ctx, input, p.Facts.Collected)
+	r := &report.Report{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.Tool{Name: "ktriage", Version: opts.Version},
+		Bundle: report.Bundle{
+			Paths:       p.Bundle.Inputs,
+			Nodes:       p.Facts.NodeNames(),
+			Namespaces:  p.Facts.Namespaces(),
+			FilesByKind: filesByKind(p.Inputs),
+		},
+		Inputs: p.Inputs,
+		Limits: p.Bundle.CapsHit,
+	}
+	res := newResolver(p)
+	for _, rr := range results {
+		if rr.Skipped {
+			r.Skipped = append(r.Skipped, report.Skipped{Rule: rr.Rule.ID, Reason: rr.Reason})
+			continue
+		}
+		r.RulesRun++
+		for _, n := range rr.Notices {
+			r.Skipped = append(r.Skipped, report.Skipped{Rule: rr.Rule.ID, Reason: n})
+		}
+		for _, f := range rr.Findings {
+			r.Findings = append(r.Findings, res.finding(rr.Rule, f))
+		}
+	}
+	res.fillText(r)
+	r.Sort()
+	return r, nil
+}
+
+// Value exposes the facts conversion for callers that evaluate by hand.
+func Value(doc map[string]any) (ast.Value, error) { return facts.Value(doc) }
+
+func (rs *resolver) finding(rule engine.Rule, f engine.RawFinding) report.Finding {
+	sev := rule.Severity
+	if f.Severity != "" {
+		sev = f.Severity
+	}
+	out := report.Finding{
+		Rule: rule.ID, Category: rule.Category, Severity: sev, Title: rule.Title,
+		Message: f.Message, Confirm: f.Confirm, References: rule.References, Details: f.Details,
+	}
+	switch {
+	case f.Fix != "" && rule.Remediation != "":
+		out.Remediation = f.Fix + "\n\n" + rule.Remediation
+	case f.Fix != "":
+		out.Remediation = f.Fix
+	default:
+		out.Remediation = rule.Remediation
+	}
+	for _, s := range f.Subjects {
+		out.Subjects = append(out.Subjects, report.Subject(s))
+	}
+	seen := map[string]bool{}
+	for _, e := range f.Evidence {
+		ev := rs.evidence(e)
+		k := fmt.Sprintf("%s:%d:%s", ev.File, ev.Line, ev.Note)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out.Evidence = append(out.Evidence, ev)
+	}
+	return out
+}
+
+// WriteReport renders a report in the named format.
+func WriteReport(w io.Writer, r *report.Report, format string) error {
+	wr, ok := report.Formats[format]
+	if !ok {
+		return fmt.Errorf("unknown format %q (want %s)", format, report.FormatNames())
+	}
+	return wr(w, r)
+}
+
+// sortedKeys is shared by the resolver.
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

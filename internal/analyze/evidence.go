@@ -1,0 +1,89 @@
+package analyze
+
+import (
+	"strings"
+
+	"github.com/ktriage/ktriage/internal/engine"
+	"github.com/ktriage/ktriage/internal/facts"
+	"github.com/ktriage/ktriage/internal/parsers/kube"
+	"github.com/ktriage/ktriage/internal/report"
+	"github.com/ktriage/ktriage/internal/source"
+)
+
+// resolver turns rule evidence into file:line citations with the quoted
+// line. Objects are cited where the bundle first holds them; the field path
+// a rule names is located by reading that object back from its file.
+type resolver struct {
+	p    *Parsed
+	want map[string]map[int]bool
+}
+
+func newResolver(p *Parsed) *resolver { return &resolver{p: p, want: map[string]map[int]bool{}} }
+
+func (rs *resolver) need(file string, line int) {
+	if file == "" || line <= 0 {
+		return
+	}
+	if rs.want[file] == nil {
+		rs.want[file] = map[int]bool{}
+	}
+	rs.want[file][line] = true
+}
+
+func (rs *resolver) evidence(e engine.RawEvidence) report.Evidence {
+	if e.Object != nil {
+		key := facts.ObjectKey{Kind: e.Object.Kind, Namespace: e.Object.Namespace, Name: e.Object.Name}
+		o, ok := rs.p.Facts.Lookup(key)
+		if !ok || len(o.Sources) == 0 {
+			note := key.String() + " is not in the bundle"
+			if e.Note != "" {
+				note = e.Note + " (" + note + ")"
+			}
+			return report.Evidence{Note: note}
+		}
+		src := o.Sources[0]
+		line := src.Line
+		if a := rs.p.Artifacts[src.File]; a != nil && len(e.Path) > 0 {
+			if f, err := a.Open(); err == nil {
+				line, _ = kube.Locate(f, src, e.Path)
+				f.Close()
+			}
+		}
+		rs.need(src.File, line)
+		return report.Evidence{File: src.File, Line: line, Note: e.Note}
+	}
+	ev := report.Evidence{File: e.File, Line: e.Line, Text: e.Text, Note: e.Note}
+	if ev.Text == "" {
+		rs.need(ev.File, ev.Line)
+	}
+	return ev
+}
+
+// fillText reads every cited line once per file and quotes it.
+func (rs *resolver) fillText(r *report.Report) {
+	texts := map[string]map[int]string{}
+	for _, file := range sortedKeys(rs.want) {
+		a := rs.p.Artifacts[file]
+		if a == nil {
+			continue
+		}
+		f, err := a.Open()
+		if err != nil {
+			continue
+		}
+		lines := make([]int, 0, len(rs.want[file]))
+		for l := range rs.want[file] {
+			lines = append(lines, l)
+		}
+		texts[file] = source.ReadLines(f, lines)
+		f.Close()
+	}
+	for i := range r.Findings {
+		for j := range r.Findings[i].Evidence {
+			e := &r.Findings[i].Evidence[j]
+			if e.Text == "" {
+				e.Text = strings.TrimSpace(texts[e.File][e.Line])
+			}
+		}
+	}
+}

@@ -1,0 +1,211 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/ktriage/ktriage/internal/analyze"
+	"github.com/ktriage/ktriage/internal/engine"
+	"github.com/ktriage/ktriage/internal/loader"
+	"github.com/ktriage/ktriage/internal/report"
+	"github.com/ktriage/ktriage/rules"
+)
+
+type analyzeParams struct {
+	format   string
+	output   string
+	failOn   string
+	rules    ruleParams
+	limits   loader.Limits
+	tmpDir   string
+	timeout  time.Duration
+	maxFile  string
+	maxTotal string
+}
+
+// ruleParams are the flags every command that loads rules shares.
+type ruleParams struct {
+	dirs    []string
+	enable  []string
+	disable []string
+}
+
+func (rp *ruleParams) bind(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&rp.dirs, "rules", nil, "add the Rego rules in `DIR` (or one .rego file); repeatable")
+	fs.StringSliceVar(&rp.enable, "enable", nil, "run only these rule `IDs` (comma-separated or repeated)")
+	fs.StringSliceVar(&rp.disable, "disable", nil, "do not run these rule `IDs` (comma-separated or repeated)")
+}
+
+func (rp *ruleParams) options() engine.Options {
+	return engine.Options{Builtin: rules.FS, UserDirs: rp.dirs, Enable: rp.enable, Disable: rp.disable}
+}
+
+func newAnalyze(version string) *cobra.Command {
+	p := &analyzeParams{}
+	c := &cobra.Command{
+		Use:   "analyze PATH...",
+		Short: "Analyse a bundle and write the incident report",
+		Long: `Analyse one or more bundles and write an incident report.
+
+PATH is a directory, a .tar, .tar.gz/.tgz, .tar.bz2, .zip or .gz file, or any
+nesting of those (a tarball holding per-node tarballs is normal). Files are
+recognised by content, not by name. Archives are read as streams into a
+private temp area that is removed afterwards; links and device entries are
+never followed, and caps bound entries, sizes and nesting.
+
+Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
+2 for usage errors, an unreadable bundle or rules that do not compile.`,
+		Example: `  ktriage analyze bundle.tar.gz
+  ktriage analyze --format json -o report.json ./dump-dir extra-objects.yaml
+  ktriage analyze --rules ./our-rules --disable selector-mismatch bundle.tgz
+  ktriage analyze --fail-on critical bundle.tgz   # CI: fail only on critical`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErr("analyze needs at least one PATH (see 'ktriage analyze --help')")
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error { return runAnalyze(c, p, args, version) },
+	}
+	fs := c.Flags()
+	fs.StringVar(&p.format, "format", "md", "report format: "+report.FormatNames())
+	fs.StringVarP(&p.output, "output", "o", "", "write the report to `FILE` instead of stdout")
+	fs.StringVar(&p.failOn, "fail-on", "high", "exit 1 when a finding is at or above this severity: critical|high|medium|low|info|none")
+	p.rules.bind(fs)
+	fs.IntVar(&p.limits.MaxEntries, "max-entries", loader.DefaultLimits.MaxEntries, "read at most `N` files and archive entries")
+	fs.StringVar(&p.maxFile, "max-file-size", "2GiB", "cut any single file at this `SIZE`")
+	fs.StringVar(&p.maxTotal, "max-total-size", "8GiB", "stop decompressing after this `SIZE` in total")
+	fs.IntVar(&p.limits.MaxDepth, "max-depth", loader.DefaultLimits.MaxDepth, "open archives nested at most `N` levels deep")
+	fs.StringVar(&p.tmpDir, "tmp-dir", "", "make the private temp area under `DIR` (default: $TMPDIR)")
+	fs.DurationVar(&p.timeout, "timeout", 2*time.Minute, "time limit for evaluating all rules on the bundle")
+	return c
+}
+
+func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version string) error {
+	if _, ok := report.Formats[p.format]; !ok {
+		return usageErr("unknown --format %q (want %s)", p.format, report.FormatNames())
+	}
+	if p.failOn != "none" && !validSeverity(p.failOn) {
+		return usageErr("unknown --fail-on %q (want critical, high, medium, low, info or none)", p.failOn)
+	}
+	var err error
+	if p.limits.MaxFileSize, err = parseSize(p.maxFile); err != nil {
+		return usageErr("--max-file-size: %v", err)
+	}
+	if p.limits.MaxTotalSize, err = parseSize(p.maxTotal); err != nil {
+		return usageErr("--max-total-size: %v", err)
+	}
+	ctx := c.Context()
+	eng, err := engine.New(ctx, p.rules.options())
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	opts := analyze.Options{Inputs: args, Limits: p.limits, TempDir: p.tmpDir, EvalTimeout: p.timeout, Version: version}
+	parsed, err := analyze.Parse(ctx, opts)
+	if err != nil {
+		if errors.Is(err, loader.ErrUnreadable) {
+			return usageErr("%v", err)
+		}
+		return err
+	}
+	defer parsed.Close()
+	r, err := analyze.Evaluate(ctx, parsed, eng, opts)
+	if err != nil {
+		return err
+	}
+	if err := writeOutput(c, p.output, func(f *os.File) error { return analyze.WriteReport(f, r, p.format) }); err != nil {
+		return err
+	}
+	if p.failOn != "none" {
+		for _, f := range r.Findings {
+			if report.AtOrAbove(f.Severity, p.failOn) {
+				return &exitError{code: ExitFindings}
+			}
+		}
+	}
+	return nil
+}
+
+// writeOutput writes to -o FILE atomically (a half-written report is worse
+// than none) or to stdout.
+func writeOutput(c *cobra.Command, path string, write func(*os.File) error) error {
+	if path == "" || path == "-" {
+		if f, ok := c.OutOrStdout().(*os.File); ok {
+			return write(f)
+		}
+		tmp, err := os.CreateTemp("", "ktriage-out-")
+		if err != nil {
+			return err
+		}
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		if err := write(tmp); err != nil {
+			return err
+		}
+		if _, err := tmp.Seek(0, 0); err != nil {
+			return err
+		}
+		_, err = tmp.WriteTo(c.OutOrStdout())
+		return err
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".ktriage-report-")
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+func validSeverity(s string) bool {
+	for _, v := range report.Severities {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// parseSize reads sizes such as 512MiB, 2GiB, 100MB or a plain byte count.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{
+		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+		{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1},
+	}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	var n int64
+	if _, err := fmt.Sscanf(t, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != t {
+		return 0, fmt.Errorf("%q is not a size such as 512MiB or 2GiB", s)
+	}
+	return n * mult, nil
+}

@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Exit codes, decided here and nowhere else (docs/exit-codes.md).
+const (
+	ExitOK       = 0 // analysis ran; no finding at or above --fail-on
+	ExitFindings = 1 // analysis ran; a finding is at or above --fail-on
+	ExitUsage    = 2 // bad flags or arguments, unreadable bundle, broken user rules
+)
+
+// exitError carries an exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// ExitCode maps an error returned by Execute to the process exit code.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return ExitUsage
+}

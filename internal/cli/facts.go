@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ktriage/ktriage/internal/analyze"
+	"github.com/ktriage/ktriage/internal/loader"
+)
+
+func newFacts() *cobra.Command {
+	var output, tmpDir string
+	c := &cobra.Command{
+		Use:   "facts PATH...",
+		Short: "Print the facts document rules evaluate (for writing and testing rules)",
+		Long: `Print the facts document that rules see as input, as JSON (schema in
+docs/facts.md). Use it to write a rule against a real bundle:
+
+  ktriage facts bundle.tgz > facts.json
+  opa eval -d myrule.rego -d ktriage-lib/ -i facts.json 'data.ktriage.rules'`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErr("facts needs at least one PATH")
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			parsed, err := analyze.Parse(c.Context(), analyze.Options{Inputs: args, TempDir: tmpDir})
+			if err != nil {
+				if errors.Is(err, loader.ErrUnreadable) {
+					return usageErr("%v", err)
+				}
+				return err
+			}
+			defer parsed.Close()
+			return writeOutput(c, output, func(f *os.File) error {
+				enc := json.NewEncoder(f)
+				enc.SetEscapeHTML(false)
+				enc.SetIndent("", "  ")
+				return enc.Encode(parsed.Document)
+			})
+		},
+	}
+	c.Flags().StringVarP(&output, "output", "o", "", "write to `FILE` instead of stdout")
+	c.Flags().StringVar(&tmpDir, "tmp-dir", "", "make the private temp area under `DIR`")
+	return c
+}

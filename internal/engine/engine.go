@@ -1,0 +1,471 @@
+// Package engine compiles the Rego rules (the embedded ones and a user's)
+// once, reads each rule's METADATA from the compiled annotations, prepares
+// one query per rule, and evaluates them against a facts document.
+//
+// Rules are discovered, not listed: every package under data.ktriage.rules
+// with a package-scoped METADATA block carrying custom.id is a rule.
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+// RulesRoot is the package prefix every rule lives under.
+const RulesRoot = "data.ktriage.rules"
+
+// Severities in decreasing order.
+var Severities = []string{"critical", "high", "medium", "low", "info"}
+
+// SeverityRank orders severities: critical is 0.
+func SeverityRank(s string) int {
+	for i, v := range Severities {
+		if v == s {
+			return i
+		}
+	}
+	return len(Severities)
+}
+
+// Rule is a rule's static description, read from its METADATA.
+type Rule struct {
+	ID          string   `json:"id"`
+	Category    string   `json:"category"`
+	Severity    string   `json:"severity"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	Remediation string   `json:"remediation"`
+	References  []string `json:"references"`
+	Needs       []string `json:"needs"`
+	Package     string   `json:"package"`
+	File        string   `json:"file"`
+	Builtin     bool     `json:"builtin"`
+}
+
+// Module is a Rego source file.
+type Module struct {
+	Name    string // file name shown in errors
+	Source  []byte
+	Builtin bool
+}
+
+// Options configure an Engine.
+type Options struct {
+	// Builtin is the embedded rule tree (rules/).
+	Builtin fs.FS
+	// UserDirs are extra rule directories (--rules); *_test.rego is skipped.
+	UserDirs []string
+	// Enable, when non-empty, keeps only these rule ids; Disable removes ids.
+	Enable, Disable []string
+}
+
+// Engine holds compiled, prepared rules.
+type Engine struct {
+	compiler *ast.Compiler
+	rules    []Rule
+	queries  map[string]rego.PreparedEvalQuery
+}
+
+// LoadModules reads the Rego files of the embedded tree and of user
+// directories. Test files are included only when tests is set.
+func LoadModules(builtin fs.FS, userDirs []string, tests bool) ([]Module, error) {
+	var mods []Module
+	keep := func(name string) bool {
+		return strings.HasSuffix(name, ".rego") && (tests || !strings.HasSuffix(name, "_test.rego"))
+	}
+	if builtin != nil {
+		err := fs.WalkDir(builtin, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !keep(p) {
+				return err
+			}
+			b, err := fs.ReadFile(builtin, p)
+			if err != nil {
+				return err
+			}
+			mods = append(mods, Module{Name: "rules/" + p, Source: b, Builtin: true})
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read embedded rules: %w", err)
+		}
+	}
+	for _, dir := range userDirs {
+		st, err := os.Stat(dir)
+		if err != nil {
+			return nil, fmt.Errorf("rules directory: %w", err)
+		}
+		if !st.IsDir() {
+			if !keep(dir) {
+				return nil, fmt.Errorf("rules: %s is neither a directory nor a .rego file", dir)
+			}
+			b, err := os.ReadFile(dir)
+			if err != nil {
+				return nil, err
+			}
+			mods = append(mods, Module{Name: dir, Source: b})
+			continue
+		}
+		err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !keep(p) {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			mods = append(mods, Module{Name: p, Source: b})
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read rules in %s: %w", dir, err)
+		}
+	}
+	sort.SliceStable(mods, func(i, j int) bool { return mods[i].Name < mods[j].Name })
+	return mods, nil
+}
+
+// Parse parses modules as Rego v1 with annotations.
+func Parse(mods []Module) (map[string]*ast.Module, error) {
+	out := make(map[string]*ast.Module, len(mods))
+	var errs []string
+	for _, m := range mods {
+		pm, err := ast.ParseModuleWithOpts(m.Name, string(m.Source), ast.ParserOptions{
+			RegoVersion: ast.RegoV1, ProcessAnnotation: true,
+		})
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		out[m.Name] = pm
+	}
+	if len(errs) > 0 {
+		return nil, errors.New(strings.Join(errs, "\n"))
+	}
+	return out, nil
+}
+
+// NewCompiler returns a compiler restricted to the sandbox's builtins.
+func NewCompiler() *ast.Compiler {
+	return ast.NewCompiler().
+		WithCapabilities(Capabilities()).
+		WithEnablePrintStatements(true).
+		WithDefaultRegoVersion(ast.RegoV1)
+}
+
+// New compiles the rules and prepares one query per enabled rule.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	mods, err := LoadModules(opts.Builtin, opts.UserDirs, false)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := Parse(mods)
+	if err != nil {
+		return nil, fmt.Errorf("parse rules: %w", err)
+	}
+	c := NewCompiler()
+	c.Compile(parsed)
+	if c.Failed() {
+		return nil, fmt.Errorf("compile rules:\n%s", explainCompileErrors(c.Errors))
+	}
+	builtinFiles := map[string]bool{}
+	for _, m := range mods {
+		if m.Builtin {
+			builtinFiles[m.Name] = true
+		}
+	}
+	rules, err := discover(c, builtinFiles)
+	if err != nil {
+		return nil, err
+	}
+	rules, err = filterRules(rules, opts.Enable, opts.Disable)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{compiler: c, rules: rules, queries: map[string]rego.PreparedEvalQuery{}}
+	store := inmem.NewWithOpts(inmem.OptRoundTripOnWrite(false))
+	for _, r := range rules {
+		q, err := rego.New(
+			rego.Compiler(c),
+			rego.Store(store),
+			rego.Query(r.Package+".findings"),
+			rego.StrictBuiltinErrors(true),
+			rego.EnablePrintStatements(false),
+		).PrepareForEval(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("prepare rule %s: %w", r.ID, err)
+		}
+		e.queries[r.ID] = q
+		if nq, err := rego.New(rego.Compiler(c), rego.Store(store),
+			rego.Query(r.Package+".notices")).PrepareForEval(ctx); err == nil {
+			e.queries[r.ID+"#notices"] = nq
+		}
+	}
+	return e, nil
+}
+
+// Rules returns the enabled rules, sorted by category then id.
+func (e *Engine) Rules() []Rule { return e.rules }
+
+func filterRules(rules []Rule, enable, disable []string) ([]Rule, error) {
+	known := map[string]bool{}
+	for _, r := range rules {
+		known[r.ID] = true
+	}
+	for _, id := range append(append([]string{}, enable...), disable...) {
+		if !known[id] {
+			return nil, fmt.Errorf("unknown rule id %q (see `ktriage rules list`)", id)
+		}
+	}
+	en := toSet(enable)
+	dis := toSet(disable)
+	var out []Rule
+	for _, r := range rules {
+		if len(en) > 0 && !en[r.ID] {
+			continue
+		}
+		if dis[r.ID] {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func toSet(ss []string) map[string]bool {
+	m := map[string]bool{}
+	for _, s := range ss {
+		m[s] = true
+	}
+	return m
+}
+
+// discover reads package-scoped METADATA under data.ktriage.rules.
+func discover(c *ast.Compiler, builtinFiles map[string]bool) ([]Rule, error) {
+	root := ast.MustParseRef(RulesRoot)
+	var rules []Rule
+	var errs []string
+	seen := map[string]string{}
+	for _, ar := range c.GetAnnotationSet().Flatten() {
+		a := ar.Annotations
+		if a == nil || a.Scope != "package" || !ar.Path.HasPrefix(root) {
+			continue
+		}
+		file := ""
+		if a.Location != nil {
+			file = a.Location.File
+		}
+		r := Rule{
+			Package:     ar.Path.String(),
+			Title:       a.Title,
+			Description: strings.TrimSpace(a.Description),
+			File:        file,
+			Builtin:     builtinFiles[file],
+		}
+		r.ID, _ = a.Custom["id"].(string)
+		r.Category, _ = a.Custom["category"].(string)
+		r.Severity, _ = a.Custom["severity"].(string)
+		rem, _ := a.Custom["remediation"].(string)
+		r.Remediation = strings.TrimSpace(rem)
+		r.References = stringList(a.Custom["references"])
+		for _, rr := range a.RelatedResources {
+			if rr.Ref.String() != "" {
+				r.References = append(r.References, rr.Ref.String())
+			}
+		}
+		r.Needs = stringList(a.Custom["needs"])
+		var problems []string
+		if r.ID == "" {
+			problems = append(problems, "custom.id is missing")
+		}
+		if r.Title == "" {
+			problems = append(problems, "title is missing")
+		}
+		if r.Category == "" {
+			problems = append(problems, "custom.category is missing")
+		}
+		if SeverityRank(r.Severity) == len(Severities) {
+			problems = append(problems, fmt.Sprintf("custom.severity %q is not one of %s", r.Severity, strings.Join(Severities, ", ")))
+		}
+		if len(problems) > 0 {
+			errs = append(errs, fmt.Sprintf("%s (%s): %s", file, r.Package, strings.Join(problems, "; ")))
+			continue
+		}
+		if prev, dup := seen[r.ID]; dup {
+			errs = append(errs, fmt.Sprintf("rule id %q is declared twice: %s and %s", r.ID, prev, file))
+			continue
+		}
+		seen[r.ID] = file
+		rules = append(rules, r)
+	}
+	if len(errs) > 0 {
+		sort.Strings(errs)
+		return nil, fmt.Errorf("rule metadata:\n  %s", strings.Join(errs, "\n  "))
+	}
+	sort.Slice(rules, func(i, j int) bool {
+		if rules[i].Category != rules[j].Category {
+			return rules[i].Category < rules[j].Category
+		}
+		return rules[i].ID < rules[j].ID
+	})
+	return rules, nil
+}
+
+func stringList(v any) []string {
+	var out []string
+	switch t := v.(type) {
+	case []any:
+		for _, x := range t {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+	case string:
+		out = append(out, t)
+	}
+	return out
+}
+
+// Subject names what a finding is about.
+type Subject struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+}
+
+// RawEvidence is evidence as a rule states it: either a Kubernetes object
+// and a path inside it (the report finds the file and line), or a file and
+// line directly (node artifacts carry their own).
+type RawEvidence struct {
+	Object *Subject `json:"object,omitempty"`
+	Path   []any    `json:"path,omitempty"`
+	File   string   `json:"file,omitempty"`
+	Line   int      `json:"line,omitempty"`
+	Text   string   `json:"text,omitempty"`
+	Note   string   `json:"note,omitempty"`
+}
+
+// RawFinding is one element of a rule's `findings` set.
+type RawFinding struct {
+	Message  string         `json:"message"`
+	Severity string         `json:"severity,omitempty"`
+	Subjects []Subject      `json:"subjects"`
+	Evidence []RawEvidence  `json:"evidence"`
+	Confirm  []string       `json:"confirm"`
+	Fix      string         `json:"fix"`
+	Details  map[string]any `json:"details"`
+}
+
+// Result is the outcome of one rule.
+type Result struct {
+	Rule     Rule
+	Findings []RawFinding
+	// Notices are the rule's own words about checks it could not run.
+	Notices []string
+	// Skipped is set when the rule did not run; Reason says why.
+	Skipped bool
+	Reason  string
+	Elapsed time.Duration
+}
+
+// Eval runs every enabled rule. available lists what the bundle holds
+// (facts' "available" section): a rule whose METADATA `needs` are not all
+// there is skipped with a reason instead of silently finding nothing.
+func (e *Engine) Eval(ctx context.Context, input ast.Value, available map[string]bool) []Result {
+	out := make([]Result, 0, len(e.rules))
+	for _, r := range e.rules {
+		res := Result{Rule: r}
+		var missing []string
+		for _, n := range r.Needs {
+			// "a|b" is satisfied by either.
+			ok := false
+			for _, alt := range strings.Split(n, "|") {
+				ok = ok || available[strings.TrimSpace(alt)]
+			}
+			if !ok {
+				missing = append(missing, strings.ReplaceAll(n, "|", " or "))
+			}
+		}
+		if len(missing) > 0 {
+			res.Skipped = true
+			res.Reason = "the bundle has no " + strings.Join(missing, ", ")
+			out = append(out, res)
+			continue
+		}
+		start := time.Now()
+		findings, err := e.evalFindings(ctx, r, input)
+		res.Elapsed = time.Since(start)
+		if err != nil {
+			res.Skipped = true
+			res.Reason = "rule failed: " + err.Error()
+			out = append(out, res)
+			continue
+		}
+		res.Findings = findings
+		res.Notices = e.evalNotices(ctx, r, input)
+		out = append(out, res)
+	}
+	return out
+}
+
+func (e *Engine) evalFindings(ctx context.Context, r Rule, input ast.Value) ([]RawFinding, error) {
+	rs, err := e.queries[r.ID].Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("evaluation time limit reached")
+		}
+		return nil, err
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil, nil
+	}
+	raw, err := json.Marshal(rs[0].Expressions[0].Value)
+	if err != nil {
+		return nil, err
+	}
+	var fs []RawFinding
+	if err := json.Unmarshal(raw, &fs); err != nil {
+		return nil, fmt.Errorf("findings do not have the expected shape: %v", err)
+	}
+	for i, f := range fs {
+		if strings.TrimSpace(f.Message) == "" {
+			return nil, fmt.Errorf("finding %d has no message", i)
+		}
+		if f.Severity != "" && SeverityRank(f.Severity) == len(Severities) {
+			return nil, fmt.Errorf("finding %d has unknown severity %q", i, f.Severity)
+		}
+	}
+	return fs, nil
+}
+
+func (e *Engine) evalNotices(ctx context.Context, r Rule, input ast.Value) []string {
+	q, ok := e.queries[r.ID+"#notices"]
+	if !ok {
+		return nil
+	}
+	rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil || len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil
+	}
+	var out []string
+	if l, ok := rs[0].Expressions[0].Value.([]any); ok {
+		for _, v := range l {
+			if s, ok := v.(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// denied are the builtins rules may not call. Rules read a customer's bundle
+// offline and must give the same answer every time: nothing that reaches the
+// network, the host, the clock or a random source. The CIDR arithmetic in
+// net.cidr_* stays: it is pure computation and rules need it to place pod
+// and node addresses in subnets.
+var denied = map[string]string{
+	"http.send":              "it reaches the network",
+	"net.lookup_ip_addr":     "it reaches the network (DNS)",
+	"opa.runtime":            "it reads the host's environment",
+	"time.now_ns":            "it reads the clock; use times from the bundle",
+	"rand.intn":              "it is random",
+	"uuid.rfc4122":           "it is random",
+	"io.jwt.decode_verify":   "it reads the clock and may fetch keys",
+	"providers.aws.sign_req": "it signs requests for the network",
+	"crypto.x509.parse_and_verify_certificates_with_options": "it reads the clock",
+}
+
+// Capabilities returns this OPA version's builtins minus the denied ones.
+func Capabilities() *ast.Capabilities {
+	c := ast.CapabilitiesForThisVersion()
+	kept := c.Builtins[:0]
+	for _, b := range c.Builtins {
+		if _, no := denied[b.Name]; no {
+			continue
+		}
+		kept = append(kept, b)
+	}
+	c.Builtins = kept
+	c.AllowNet = []string{}
+	return c
+}
+
+// DeniedBuiltins lists the builtins the sandbox removes, with the reason.
+func DeniedBuiltins() map[string]string {
+	out := make(map[string]string, len(denied))
+	for k, v := range denied {
+		out[k] = v
+	}
+	return out
+}
+
+// explainCompileErrors rewrites "undefined function http.send" into a
+// sentence a rule author can act on.
+func explainCompileErrors(errs ast.Errors) string {
+	lines := make([]string, 0, len(errs))
+	for _, e := range errs {
+		msg := e.Error()
+		for name, why := range denied {
+			if strings.Contains(e.Message, "undefined function "+name) || strings.Contains(e.Message, "undefined ref: "+name) {
+				loc := ""
+				if e.Location != nil {
+					loc = fmt.Sprintf("%s:%d: ", e.Location.File, e.Location.Row)
+				}
+				msg = fmt.Sprintf("%sbuiltin %s is not available to ktriage rules: %s (rules run offline and must be deterministic)", loc, name, why)
+			}
+		}
+		lines = append(lines, "  "+msg)
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}

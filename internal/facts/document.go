@@ -1,0 +1,165 @@
+package facts
+
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"gopkg.in/inf.v0"
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// CoreKinds are listed in the document even when the bundle has none, so a
+// rule can count them without guarding against an undefined path.
+var CoreKinds = []string{
+	"nodes", "namespaces", "pods", "services", "endpoints", "endpointslices",
+	"deployments", "replicasets", "daemonsets", "statefulsets", "events",
+	"resourcequotas", "limitranges", "configmaps", "networkpolicies",
+}
+
+// BundleInfo describes the bundle in the document's "bundle" section.
+type BundleInfo struct {
+	Inputs      []string       `json:"inputs"`
+	FilesByKind map[string]int `json:"files_by_kind"`
+}
+
+// Document returns the rules' input as plain Go values (maps, slices,
+// strings, json.Number, bool), in the shape docs/facts.md describes.
+func (f *Facts) Document(info BundleInfo) map[string]any {
+	kube := map[string]any{}
+	for _, k := range CoreKinds {
+		kube[k] = []any{}
+	}
+	for _, o := range f.Objects {
+		p := Plural(o.Key.Kind)
+		l, _ := kube[p].([]any)
+		kube[p] = append(l, o.Body)
+	}
+	logs := make([]any, 0, len(f.Logs))
+	for _, l := range f.Logs {
+		kept := make([]any, 0, len(l.Kept))
+		for _, k := range l.Kept {
+			kept = append(kept, map[string]any{"line": json.Number(itoa(k.Line)), "text": k.Text})
+		}
+		logs = append(logs, map[string]any{
+			"namespace": l.Namespace, "pod": l.Pod, "container": l.Container,
+			"previous": l.Previous, "file": l.File, "line": json.Number(itoa(l.Line)),
+			"lines": json.Number(itoa(l.Lines)), "kept": kept, "truncated": l.Truncated,
+		})
+	}
+	kube["logs"] = logs
+	listed := map[string]any{}
+	for p, m := range f.Listed {
+		nss := map[string]any{}
+		for ns := range m {
+			nss[ns] = true
+		}
+		listed[p] = nss
+	}
+	kube["listed"] = listed
+
+	avail := map[string]any{}
+	for k, v := range f.Collected {
+		avail[k] = v
+	}
+	files := map[string]any{}
+	for k, v := range info.FilesByKind {
+		files[k] = json.Number(itoa(v))
+	}
+	inputs := make([]any, 0, len(info.Inputs))
+	for _, in := range info.Inputs {
+		inputs = append(inputs, in)
+	}
+	doc := map[string]any{
+		"schema_version": json.Number(itoa(SchemaVersion)),
+		"bundle":         map[string]any{"inputs": inputs, "files_by_kind": files},
+		"available":      avail,
+		"kubernetes":     kube,
+		"quantities":     f.quantities(),
+	}
+	for k, v := range f.Extra {
+		doc[k] = v
+	}
+	return doc
+}
+
+// Value converts the document once into OPA's AST form; every prepared
+// query is then evaluated against the same value with no further copying.
+func Value(doc map[string]any) (ast.Value, error) {
+	return ast.InterfaceToValue(doc)
+}
+
+// quantityParents are the keys under which Kubernetes keeps maps of
+// resource quantities (ResourceQuota hard/used, LimitRange limits,
+// container resources, Node capacity).
+var quantityParents = map[string]bool{
+	"hard": true, "used": true, "default": true, "defaultRequest": true,
+	"max": true, "min": true, "maxLimitRequestRatio": true, "limits": true,
+	"requests": true, "capacity": true, "allocatable": true,
+}
+
+// quantities maps every quantity string found in those places to its value
+// in milli-units, exactly (apimachinery's parser, no floats): "1G" and "1Gi"
+// differ, "500m" is 500. Rules compare through this table so they need no
+// custom builtin and still run under plain `opa eval`.
+func (f *Facts) quantities() map[string]any {
+	seen := map[string]bool{}
+	for _, o := range f.Objects {
+		collectQuantities(o.Body, false, seen)
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make(map[string]any, len(keys))
+	for _, s := range keys {
+		if m, ok := MilliValue(s); ok {
+			out[s] = json.Number(m)
+		}
+	}
+	return out
+}
+
+func collectQuantities(v any, underParent bool, seen map[string]bool) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, c := range t {
+			if underParent {
+				if s, ok := c.(string); ok {
+					seen[s] = true
+					continue
+				}
+			}
+			collectQuantities(c, quantityParents[k], seen)
+		}
+	case []any:
+		for _, c := range t {
+			collectQuantities(c, false, seen)
+		}
+	}
+}
+
+// MilliValue parses a Kubernetes quantity and returns its value times 1000
+// as an exact decimal string.
+func MilliValue(s string) (string, bool) {
+	q, err := resource.ParseQuantity(s)
+	if err != nil {
+		return "", false
+	}
+	d := new(inf.Dec).Set(q.AsDec())
+	d.SetScale(d.Scale() - 3) // ×1000: same digits, decimal point moved
+	if d.Scale() < 0 {
+		// Spell out the zeros: OPA numbers are parsed from this text.
+		d = new(inf.Dec).Round(d, 0, inf.RoundExact)
+	}
+	out := d.String()
+	if strings.Contains(out, ".") {
+		out = strings.TrimRight(strings.TrimRight(out, "0"), ".")
+	}
+	return out, true
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,342 @@
+// Package facts holds the normalized facts parsed from a bundle and builds
+// the single input document the Rego rules evaluate (schema: docs/facts.md).
+//
+// Kubernetes objects keep their API shape, as Gatekeeper policies expect;
+// where each object came from (file, line, byte range) is kept beside the
+// document, not inside the objects, so rules see clean objects and findings
+// can still cite file:line.
+package facts
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// SchemaVersion changes when a field rules rely on changes meaning.
+const SchemaVersion = 1
+
+// Format says how a source's bytes are encoded, for locating fields later.
+type Format string
+
+const (
+	FormatJSON Format = "json"
+	FormatYAML Format = "yaml"
+	FormatText Format = "text"
+)
+
+// Source is where a fact was read: a file (the artifact's display path), the
+// 1-based line it starts on, and for objects the byte range it spans.
+type Source struct {
+	File   string `json:"file"`
+	Line   int    `json:"line,omitempty"`
+	Start  int64  `json:"-"`
+	End    int64  `json:"-"`
+	Format Format `json:"-"`
+	// Prefix is the path from the start of the range to the object, for
+	// objects that cannot be cut out on their own (an item of a YAML List).
+	Prefix []any `json:"-"`
+}
+
+// ObjectKey names a Kubernetes object uniquely within a bundle.
+type ObjectKey struct {
+	Kind, Namespace, Name string
+}
+
+func (k ObjectKey) String() string {
+	if k.Namespace == "" {
+		return k.Kind + "/" + k.Name
+	}
+	return k.Kind + "/" + k.Namespace + "/" + k.Name
+}
+
+// Object is a Kubernetes object and every place the bundle holds it.
+type Object struct {
+	Key     ObjectKey
+	Body    map[string]any
+	Sources []Source
+	seq     int
+}
+
+// LogLine is a line kept from a container log.
+type LogLine struct {
+	Line int    `json:"line"`
+	Text string `json:"text"`
+}
+
+// Log is one container's log as found in the bundle. Bodies are not kept
+// whole: the first lines (start-up banners carry versions and modes) and the
+// lines that look like warnings or errors are, within caps.
+type Log struct {
+	Namespace string    `json:"namespace"`
+	Pod       string    `json:"pod"`
+	Container string    `json:"container"`
+	Previous  bool      `json:"previous"`
+	File      string    `json:"file"`
+	Line      int       `json:"line"`
+	Lines     int       `json:"lines"`
+	Kept      []LogLine `json:"kept"`
+	Truncated bool      `json:"truncated"`
+}
+
+// Builder collects facts from parsers. It is safe for concurrent use.
+type Builder struct {
+	mu        sync.Mutex
+	objects   map[ObjectKey]*Object
+	seq       int
+	collected map[string]bool
+	listed    map[string]map[string]bool
+	logs      []Log
+	extra     map[string]any
+}
+
+// NewBuilder returns an empty Builder.
+func NewBuilder() *Builder {
+	return &Builder{objects: map[ObjectKey]*Object{}, collected: map[string]bool{}, listed: map[string]map[string]bool{}, extra: map[string]any{}}
+}
+
+// MarkListed records that the bundle holds the list of a kind for one
+// namespace, so "no pod in namespace shop" can be told from "the pods of
+// shop were not collected".
+func (b *Builder) MarkListed(plural, namespace string) {
+	if namespace == "" {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m := b.listed[plural]
+	if m == nil {
+		m = map[string]bool{}
+		b.listed[plural] = m
+	}
+	m[namespace] = true
+}
+
+// MarkCollected records that the bundle holds a collection of this kind
+// (plural resource name, e.g. "limitranges"), even an empty one: rules tell
+// "no LimitRange exists" from "LimitRanges were not collected" with it.
+func (b *Builder) MarkCollected(plural string) {
+	b.mu.Lock()
+	b.collected["kubernetes."+plural] = true
+	b.mu.Unlock()
+}
+
+// MarkAvailable records that facts of some non-Kubernetes kind are present
+// (e.g. "node.ipaddr"); rules name these in their METADATA `needs`.
+func (b *Builder) MarkAvailable(name string) {
+	b.mu.Lock()
+	b.collected[name] = true
+	b.mu.Unlock()
+}
+
+// AddObject adds a normalized object (kind and metadata.name set). When the
+// bundle holds the same object twice, the copy with the higher
+// resourceVersion wins (the first one read on a tie) and both places are
+// remembered as sources.
+func (b *Builder) AddObject(body map[string]any, src Source) {
+	key := KeyOf(body)
+	if key.Kind == "" || key.Name == "" {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.collected["kubernetes."+Plural(key.Kind)] = true
+	if key.Namespace != "" {
+		p := Plural(key.Kind)
+		if b.listed[p] == nil {
+			b.listed[p] = map[string]bool{}
+		}
+		b.listed[p][key.Namespace] = true
+	}
+	if o, ok := b.objects[key]; ok {
+		if newerVersion(body, o.Body) {
+			o.Body = body
+			o.Sources = append([]Source{src}, o.Sources...)
+		} else {
+			o.Sources = append(o.Sources, src)
+		}
+		return
+	}
+	b.seq++
+	b.objects[key] = &Object{Key: key, Body: body, Sources: []Source{src}, seq: b.seq}
+}
+
+// AddLog adds a container log.
+func (b *Builder) AddLog(l Log) {
+	b.mu.Lock()
+	b.logs = append(b.logs, l)
+	b.collected["kubernetes.logs"] = true
+	b.mu.Unlock()
+}
+
+// SetExtra sets a top-level section of the document owned by another
+// artifact family (node network facts, captures).
+func (b *Builder) SetExtra(key string, v any) {
+	b.mu.Lock()
+	b.extra[key] = v
+	b.mu.Unlock()
+}
+
+// KeyOf reads kind, namespace and name from an object.
+func KeyOf(body map[string]any) ObjectKey {
+	k, _ := body["kind"].(string)
+	md, _ := body["metadata"].(map[string]any)
+	ns, _ := md["namespace"].(string)
+	name, _ := md["name"].(string)
+	return ObjectKey{Kind: k, Namespace: ns, Name: name}
+}
+
+func newerVersion(a, b map[string]any) bool {
+	ra, rb := resourceVersion(a), resourceVersion(b)
+	if ra == "" || rb == "" || ra == rb {
+		return false
+	}
+	ia, ea := strconv.ParseUint(ra, 10, 64)
+	ib, eb := strconv.ParseUint(rb, 10, 64)
+	if ea == nil && eb == nil {
+		return ia > ib
+	}
+	return false
+}
+
+func resourceVersion(o map[string]any) string {
+	md, _ := o["metadata"].(map[string]any)
+	s, _ := md["resourceVersion"].(string)
+	return s
+}
+
+// irregular plurals of kinds that matter; everything else is kind+"s".
+var plurals = map[string]string{
+	"Endpoints":                      "endpoints",
+	"NetworkPolicy":                  "networkpolicies",
+	"Ingress":                        "ingresses",
+	"IngressClass":                   "ingressclasses",
+	"PodSecurityPolicy":              "podsecuritypolicies",
+	"StorageClass":                   "storageclasses",
+	"PriorityClass":                  "priorityclasses",
+	"RuntimeClass":                   "runtimeclasses",
+	"Policy":                         "policies",
+	"NetworkAttachmentDefinition":    "networkattachmentdefinitions",
+	"IPAddress":                      "ipaddresses",
+	"PodNetworkConnectivityCheck":    "podnetworkconnectivitychecks",
+	"ValidatingAdmissionPolicy":      "validatingadmissionpolicies",
+	"MutatingWebhookConfiguration":   "mutatingwebhookconfigurations",
+	"ValidatingWebhookConfiguration": "validatingwebhookconfigurations",
+}
+
+// Plural maps a Kind to the key its objects are listed under.
+func Plural(kind string) string {
+	if p, ok := plurals[kind]; ok {
+		return p
+	}
+	l := strings.ToLower(kind)
+	switch {
+	case strings.HasSuffix(l, "s"), strings.HasSuffix(l, "x"), strings.HasSuffix(l, "ch"), strings.HasSuffix(l, "sh"):
+		return l + "es"
+	case strings.HasSuffix(l, "y") && len(l) > 1 && !strings.ContainsRune("aeiou", rune(l[len(l)-2])):
+		return l[:len(l)-1] + "ies"
+	}
+	return l + "s"
+}
+
+// Facts is the finished, read-only result of a Builder.
+type Facts struct {
+	Objects   []*Object // sorted by kind, namespace, name
+	Logs      []Log
+	Collected map[string]bool
+	Listed    map[string]map[string]bool
+	Extra     map[string]any
+	index     map[ObjectKey]*Object
+}
+
+// Build freezes the builder's content into Facts with a stable order.
+func (b *Builder) Build() *Facts {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f := &Facts{Collected: map[string]bool{}, Listed: map[string]map[string]bool{}, Extra: map[string]any{}, index: map[ObjectKey]*Object{}}
+	for k, o := range b.objects {
+		f.Objects = append(f.Objects, o)
+		f.index[k] = o
+	}
+	sort.Slice(f.Objects, func(i, j int) bool {
+		a, c := f.Objects[i].Key, f.Objects[j].Key
+		if a.Kind != c.Kind {
+			return a.Kind < c.Kind
+		}
+		if a.Namespace != c.Namespace {
+			return a.Namespace < c.Namespace
+		}
+		return a.Name < c.Name
+	})
+	f.Logs = append(f.Logs, b.logs...)
+	sort.SliceStable(f.Logs, func(i, j int) bool {
+		a, c := f.Logs[i], f.Logs[j]
+		if a.Namespace != c.Namespace {
+			return a.Namespace < c.Namespace
+		}
+		if a.Pod != c.Pod {
+			return a.Pod < c.Pod
+		}
+		if a.Container != c.Container {
+			return a.Container < c.Container
+		}
+		if a.Previous != c.Previous {
+			return !a.Previous
+		}
+		return a.File < c.File
+	})
+	for k, v := range b.collected {
+		f.Collected[k] = v
+	}
+	for k, v := range b.extra {
+		f.Extra[k] = v
+	}
+	for p, m := range b.listed {
+		f.Listed[p] = map[string]bool{}
+		for ns := range m {
+			f.Listed[p][ns] = true
+		}
+	}
+	return f
+}
+
+// Lookup finds an object by key.
+func (f *Facts) Lookup(k ObjectKey) (*Object, bool) {
+	o, ok := f.index[k]
+	return o, ok
+}
+
+// Namespaces lists the namespaces that hold objects, sorted.
+func (f *Facts) Namespaces() []string {
+	seen := map[string]bool{}
+	for _, o := range f.Objects {
+		if o.Key.Namespace != "" {
+			seen[o.Key.Namespace] = true
+		}
+		if o.Key.Kind == "Namespace" {
+			seen[o.Key.Name] = true
+		}
+	}
+	return sortedKeys(seen)
+}
+
+// NodeNames lists the Node objects' names, sorted.
+func (f *Facts) NodeNames() []string {
+	seen := map[string]bool{}
+	for _, o := range f.Objects {
+		if o.Key.Kind == "Node" {
+			seen[o.Key.Name] = true
+		}
+	}
+	return sortedKeys(seen)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,149 @@
+package loader
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bufio"
+	"compress/bzip2"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+func decompressor(kind containerKind, r io.Reader) (io.Reader, error) {
+	switch kind {
+	case containerGzip:
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, err
+		}
+		// Concatenated gzip members are legal (pigz, log rotation); keep them.
+		zr.Multistream(true)
+		return zr, nil
+	case containerBzip2:
+		return bzip2.NewReader(r), nil
+	}
+	return nil, fmt.Errorf("not a compressed stream")
+}
+
+func (w *walker) readTar(r io.Reader, display, inner string, containers []string, depth int) {
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			if errors.Is(err, errBudget) {
+				w.skip(display, "rest of the archive not read: total size cap reached")
+			} else {
+				w.skip(display, "archive damaged, rest not read: "+err.Error())
+			}
+			return
+		}
+		member, escaped := memberPath(h.Name)
+		d, in, cs := nestedNames(display, inner, member, containers)
+		switch h.Typeflag {
+		case tar.TypeDir:
+			continue
+		case tar.TypeXGlobalHeader:
+			continue
+		case tar.TypeSymlink:
+			w.countEntry(d)
+			w.skip(d, "symbolic link to "+quoteTrunc(h.Linkname)+", not followed")
+			continue
+		case tar.TypeLink:
+			w.countEntry(d)
+			w.skip(d, "hard link to "+quoteTrunc(h.Linkname)+", not followed")
+			continue
+		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+			w.countEntry(d)
+			w.skip(d, "device or fifo entry, ignored")
+			continue
+		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		default:
+			w.countEntry(d)
+			w.skip(d, fmt.Sprintf("tar entry type %q ignored", h.Typeflag))
+			continue
+		}
+		if !w.countEntry(d) {
+			return
+		}
+		if escaped {
+			w.skip(d, "entry name "+quoteTrunc(h.Name)+" points outside the archive; read under its cleaned name")
+		}
+		br := bufio.NewReaderSize(tr, 64<<10)
+		head, perr := br.Peek(HeadSize)
+		if len(head) == 0 && perr != nil && perr != io.EOF {
+			w.skip(d, "unreadable: "+perr.Error())
+			if errors.Is(perr, errBudget) {
+				return
+			}
+			continue
+		}
+		w.readStream(br, head, d, in, cs, depth+1)
+	}
+}
+
+func (w *walker) readZipAt(f *os.File, size int64, display, inner string, containers []string, depth int) {
+	zr, err := zip.NewReader(f, size)
+	if err != nil {
+		w.skip(display, "zip archive damaged: "+err.Error())
+		return
+	}
+	for _, zf := range zr.File {
+		member, escaped := memberPath(zf.Name)
+		d, in, cs := nestedNames(display, inner, member, containers)
+		mode := zf.Mode()
+		if mode.IsDir() {
+			continue
+		}
+		if mode&os.ModeSymlink != 0 {
+			w.countEntry(d)
+			w.skip(d, "symbolic link, not followed")
+			continue
+		}
+		if !mode.IsRegular() {
+			w.countEntry(d)
+			w.skip(d, "not a regular file ("+mode.Type().String()+")")
+			continue
+		}
+		if !w.countEntry(d) {
+			return
+		}
+		if zf.Flags&0x1 != 0 {
+			w.skip(d, "encrypted zip entry, not read")
+			continue
+		}
+		if escaped {
+			w.skip(d, "entry name "+quoteTrunc(zf.Name)+" points outside the archive; read under its cleaned name")
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			w.skip(d, "unreadable: "+err.Error())
+			continue
+		}
+		// The header's sizes are the attacker's word: count what comes out.
+		br := bufio.NewReaderSize(&budgetReader{r: rc, w: w}, 64<<10)
+		head, perr := br.Peek(HeadSize)
+		if len(head) == 0 && perr != nil && perr != io.EOF {
+			w.skip(d, "unreadable: "+perr.Error())
+			rc.Close()
+			if errors.Is(perr, errBudget) {
+				return
+			}
+			continue
+		}
+		w.readStream(br, head, d, in, cs, depth+1)
+		rc.Close()
+	}
+}
+
+func quoteTrunc(s string) string {
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}

@@ -1,0 +1,485 @@
+// Package loader turns the paths a user names (directories, tar, tar.gz,
+// zip, gzip, nested in any mix) into artifacts: regular files with a display
+// path, a size and their first bytes for content detection.
+//
+// Customer bundles are untrusted. The loader reads archives as streams, never
+// uses an entry name as a filesystem path (spooled copies get generated names
+// inside a private temp directory), ignores links and device entries, and
+// enforces caps on entry count, per-file size, total decompressed size and
+// nesting depth. Every entry it meets is accounted for: it becomes an artifact
+// or a Skipped record that says why.
+package loader
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// HeadSize is how many leading bytes of each artifact detection may look at.
+const HeadSize = 8192
+
+// Limits bounds what a bundle may cost. Zero fields take the defaults.
+type Limits struct {
+	MaxEntries   int   // archive entries and files, all levels together
+	MaxFileSize  int64 // bytes kept of one artifact; the rest is cut
+	MaxTotalSize int64 // bytes decompressed or copied, all artifacts together
+	MaxDepth     int   // archives inside archives (compression layers count)
+}
+
+// DefaultLimits are generous for real support bundles (a cluster dump of
+// 50,000 pods is under 2 GiB) and small enough that a bomb stops early.
+var DefaultLimits = Limits{
+	MaxEntries:   100_000,
+	MaxFileSize:  2 << 30,
+	MaxTotalSize: 8 << 30,
+	MaxDepth:     8,
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = DefaultLimits.MaxEntries
+	}
+	if l.MaxFileSize <= 0 {
+		l.MaxFileSize = DefaultLimits.MaxFileSize
+	}
+	if l.MaxTotalSize <= 0 {
+		l.MaxTotalSize = DefaultLimits.MaxTotalSize
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultLimits.MaxDepth
+	}
+	return l
+}
+
+// Artifact is one regular file found in the input.
+type Artifact struct {
+	// Path is what reports show: relative to the input, with the members of
+	// archives joined by "!/" (bundle.tgz!/nodes/vm-5.tar!/ip-a.txt).
+	Path string
+	// Inner is the slash-separated path inside the input with archive
+	// boundaries flattened (nodes/vm-5/ip-a.txt): what layout patterns match.
+	Inner string
+	// Containers are the archive member names that enclose the artifact,
+	// outermost first; a per-node tarball names its node here.
+	Containers []string
+	Size       int64
+	// Truncated is set when the artifact was cut at Limits.MaxFileSize.
+	Truncated bool
+	// Head holds the first HeadSize bytes (fewer for short files).
+	Head []byte
+
+	file string // backing file: the user's own file or a spooled copy
+}
+
+// Open returns the artifact's content from its start.
+func (a *Artifact) Open() (*os.File, error) { return os.Open(a.file) }
+
+// Skipped records an entry that did not become an artifact.
+type Skipped struct {
+	Path   string
+	Reason string
+}
+
+// Bundle is everything the loader found.
+type Bundle struct {
+	Inputs    []string
+	Artifacts []*Artifact
+	Skipped   []Skipped
+	// CapsHit says which limits cut the input short, in words for the report.
+	CapsHit []string
+
+	tmp string
+}
+
+// Close removes the private temp area.
+func (b *Bundle) Close() error {
+	if b.tmp == "" {
+		return nil
+	}
+	return os.RemoveAll(b.tmp)
+}
+
+// TempDir is the private directory spooled copies live in (for tests that
+// assert nothing is written elsewhere).
+func (b *Bundle) TempDir() string { return b.tmp }
+
+// ErrUnreadable is returned when an input cannot be read at all.
+var ErrUnreadable = errors.New("unreadable input")
+
+// Load reads every input. tmpParent is where the private temp area is made
+// ("" for the system default). An input that cannot be opened is an error;
+// damage inside an input is recorded in the Bundle and loading goes on.
+func Load(inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
+	lim = lim.withDefaults()
+	tmp, err := os.MkdirTemp(tmpParent, "ktriage-")
+	if err != nil {
+		return nil, fmt.Errorf("create temp area: %w", err)
+	}
+	w := &walker{lim: lim, b: &Bundle{tmp: tmp}, caps: map[string]bool{}}
+	for _, in := range inputs {
+		st, err := os.Stat(in)
+		if err != nil {
+			w.b.Close()
+			return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+		}
+		prefix := ""
+		if len(inputs) > 1 {
+			prefix = filepath.Base(filepath.Clean(in))
+		}
+		w.b.Inputs = append(w.b.Inputs, in)
+		if st.IsDir() {
+			if err := w.walkDir(in, prefix); err != nil {
+				w.b.Close()
+				return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+			}
+			continue
+		}
+		if !st.Mode().IsRegular() {
+			w.b.Close()
+			return nil, fmt.Errorf("%w: %s is not a regular file or directory", ErrUnreadable, in)
+		}
+		name := filepath.Base(in)
+		display := name
+		if prefix != "" {
+			display = prefix
+		}
+		if err := w.addFile(in, display, name, nil, true); err != nil {
+			w.b.Close()
+			return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+		}
+	}
+	sort.SliceStable(w.b.Artifacts, func(i, j int) bool { return w.b.Artifacts[i].Path < w.b.Artifacts[j].Path })
+	return w.b, nil
+}
+
+type walker struct {
+	lim     Limits
+	b       *Bundle
+	entries int
+	total   int64
+	spooled int
+	caps    map[string]bool
+}
+
+func (w *walker) capHit(msg string) {
+	if !w.caps[msg] {
+		w.caps[msg] = true
+		w.b.CapsHit = append(w.b.CapsHit, msg)
+	}
+}
+
+func (w *walker) skip(p, reason string) {
+	w.b.Skipped = append(w.b.Skipped, Skipped{Path: p, Reason: reason})
+}
+
+// countEntry returns false once the entry cap is reached.
+func (w *walker) countEntry(p string) bool {
+	w.entries++
+	if w.entries > w.lim.MaxEntries {
+		w.capHit(fmt.Sprintf("entry cap reached: only the first %d files and archive entries were read", w.lim.MaxEntries))
+		w.skip(p, "entry cap reached")
+		return false
+	}
+	return true
+}
+
+func (w *walker) walkDir(root, prefix string) error {
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		display := joinDisplay(prefix, rel)
+		if err != nil {
+			if p == root {
+				return err
+			}
+			w.skip(display, "unreadable: "+err.Error())
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			w.skip(display, "symbolic link, not followed")
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			w.skip(display, "not a regular file ("+d.Type().String()+")")
+			return nil
+		}
+		if !w.countEntry(display) {
+			return fs.SkipAll
+		}
+		if err := w.addFile(p, display, rel, nil, false); err != nil {
+			w.skip(display, "unreadable: "+err.Error())
+		}
+		return nil
+	})
+}
+
+func joinDisplay(prefix, rel string) string {
+	if prefix == "" || rel == "." {
+		if rel == "." {
+			return prefix
+		}
+		return rel
+	}
+	return prefix + "/" + rel
+}
+
+// addFile reads one of the user's own files: archives are opened as streams,
+// anything else is referenced in place (no copy).
+func (w *walker) addFile(p, display, inner string, containers []string, top bool) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, _ := br.Peek(HeadSize)
+	if sniffContainer(head) == containerNone {
+		if st.Size() > w.lim.MaxFileSize {
+			// Spool the first MaxFileSize bytes so parsers see a bounded file.
+			return w.spool(display, inner, containers, br)
+		}
+		w.b.Artifacts = append(w.b.Artifacts, &Artifact{
+			Path: display, Inner: inner, Containers: containers,
+			Size: st.Size(), Head: bytes.Clone(head), file: p,
+		})
+		return nil
+	}
+	if top {
+		// An archive named on the command line: its members are the layout.
+		inner = ""
+	}
+	if sniffContainer(head) == containerZip {
+		w.readZipAt(f, st.Size(), display, inner, containers, 1)
+		return nil
+	}
+	w.readStream(br, head, display, inner, containers, 1)
+	return nil
+}
+
+// readStream dispatches a stream whose first bytes are head.
+func (w *walker) readStream(r io.Reader, head []byte, display, inner string, containers []string, depth int) {
+	kind := sniffContainer(head)
+	if kind != containerNone && depth > w.lim.MaxDepth {
+		w.capHit(fmt.Sprintf("nesting cap reached: archives deeper than %d levels were not opened", w.lim.MaxDepth))
+		w.skip(display, fmt.Sprintf("archive nested deeper than %d levels", w.lim.MaxDepth))
+		return
+	}
+	switch kind {
+	case containerGzip, containerBzip2:
+		dr, err := decompressor(kind, r)
+		if err != nil {
+			w.skip(display, "corrupt compressed stream: "+err.Error())
+			return
+		}
+		br := bufio.NewReaderSize(&budgetReader{r: dr, w: w}, 64<<10)
+		h, err := br.Peek(HeadSize)
+		if len(h) == 0 && err != nil && !errors.Is(err, io.EOF) {
+			w.skip(display, "corrupt compressed stream: "+err.Error())
+			return
+		}
+		w.readStream(br, h, display, stripCompressionExt(inner), containers, depth+1)
+	case containerTar:
+		w.readTar(r, display, inner, containers, depth)
+	case containerZip:
+		// zip needs random access: spool the archive itself, then read it.
+		a := w.spoolRaw(display, r)
+		if a == nil {
+			return
+		}
+		f, err := os.Open(a.file)
+		if err != nil {
+			w.skip(display, "unreadable: "+err.Error())
+			return
+		}
+		defer f.Close()
+		w.readZipAt(f, a.Size, display, inner, containers, depth)
+	case containerUnsupported:
+		w.skip(display, "compressed with a format ktriage does not read (xz, zstd or lz4): decompress it first")
+	default:
+		if err := w.spool(display, inner, containers, r); err != nil {
+			w.skip(display, "unreadable: "+err.Error())
+		}
+	}
+}
+
+// memberPath cleans an archive entry name into a relative slash path. The
+// name is only ever shown and pattern-matched, never used to create a file,
+// so "../" and absolute names cannot escape; they are still normalised so the
+// report does not show a misleading path.
+func memberPath(name string) (string, bool) {
+	n := strings.ReplaceAll(name, "\\", "/")
+	clean := strings.TrimPrefix(path.Clean("/"+n), "/")
+	escaped := strings.HasPrefix(n, "/") || strings.Contains("/"+n+"/", "/../")
+	return clean, escaped
+}
+
+func nestedNames(display, inner, member string, containers []string) (string, string, []string) {
+	d := display + "!/" + member
+	// A bundle archive's own name does not belong in layout patterns, but
+	// the directory it stood in does (nodes/vm-5.tar.gz!/ip-a -> nodes/vm-5/ip-a).
+	base := stripArchiveExt(inner)
+	if base == "" {
+		// The top-level input itself: its name is the bundle's, not a layout part.
+		return d, member, containers
+	}
+	cs := append(append([]string(nil), containers...), path.Base(base))
+	return d, base + "/" + member, cs
+}
+
+var archiveExts = []string{".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar", ".zip", ".gz", ".bz2"}
+
+func stripArchiveExt(p string) string {
+	lp := strings.ToLower(p)
+	for _, e := range archiveExts {
+		if strings.HasSuffix(lp, e) {
+			return p[:len(p)-len(e)]
+		}
+	}
+	return p
+}
+
+func stripCompressionExt(p string) string {
+	lp := strings.ToLower(p)
+	switch {
+	case strings.HasSuffix(lp, ".tgz"):
+		return p[:len(p)-4] + ".tar"
+	case strings.HasSuffix(lp, ".tbz2"):
+		return p[:len(p)-5] + ".tar"
+	case strings.HasSuffix(lp, ".gz"):
+		return p[:len(p)-3]
+	case strings.HasSuffix(lp, ".bz2"):
+		return p[:len(p)-4]
+	}
+	return p
+}
+
+// spool copies a stream into the temp area, cut at MaxFileSize, and records
+// it as an artifact.
+func (w *walker) spool(display, inner string, containers []string, r io.Reader) error {
+	a := w.spoolRaw(display, r)
+	if a == nil {
+		return nil
+	}
+	a.Inner, a.Containers = inner, containers
+	f, err := os.Open(a.file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, HeadSize)
+	n, _ := io.ReadFull(f, head)
+	a.Head = head[:n]
+	w.b.Artifacts = append(w.b.Artifacts, a)
+	return nil
+}
+
+func (w *walker) spoolRaw(display string, r io.Reader) *Artifact {
+	w.spooled++
+	name := filepath.Join(w.b.tmp, fmt.Sprintf("%07d", w.spooled))
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		w.skip(display, "cannot spool to temp area: "+err.Error())
+		return nil
+	}
+	defer f.Close()
+	n, err := io.Copy(f, io.LimitReader(r, w.lim.MaxFileSize))
+	a := &Artifact{Path: display, Size: n, file: name}
+	if err != nil {
+		if errors.Is(err, errBudget) {
+			w.skip(display, "not read completely: total size cap reached")
+			return a.keepIfAny(w)
+		}
+		// A truncated or corrupt stream: keep what arrived, say so.
+		w.skip(display, fmt.Sprintf("read only %d bytes: %v", n, err))
+		return a.keepIfAny(w)
+	}
+	// Probe one byte past the cap to tell "exactly at cap" from "cut".
+	var one [1]byte
+	if n == w.lim.MaxFileSize {
+		if m, _ := r.Read(one[:]); m > 0 {
+			a.Truncated = true
+			w.capHit(fmt.Sprintf("per-file cap reached: files were cut at %d bytes", w.lim.MaxFileSize))
+		}
+	}
+	return a
+}
+
+func (a *Artifact) keepIfAny(w *walker) *Artifact {
+	if a.Size == 0 {
+		return nil
+	}
+	a.Truncated = true
+	return a
+}
+
+type containerKind int
+
+const (
+	containerNone containerKind = iota
+	containerGzip
+	containerBzip2
+	containerTar
+	containerZip
+	containerUnsupported
+)
+
+func sniffContainer(head []byte) containerKind {
+	switch {
+	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
+		return containerGzip
+	case len(head) >= 3 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h':
+		return containerBzip2
+	case len(head) >= 4 && bytes.Equal(head[:4], []byte("PK\x03\x04")),
+		len(head) >= 4 && bytes.Equal(head[:4], []byte("PK\x05\x06")):
+		return containerZip
+	case len(head) >= 262 && bytes.Equal(head[257:262], []byte("ustar")):
+		return containerTar
+	case len(head) >= 6 && bytes.Equal(head[:6], []byte{0xfd, '7', 'z', 'X', 'Z', 0}),
+		len(head) >= 4 && bytes.Equal(head[:4], []byte{0x28, 0xb5, 0x2f, 0xfd}),
+		len(head) >= 4 && bytes.Equal(head[:4], []byte{0x04, 0x22, 0x4d, 0x18}):
+		return containerUnsupported
+	}
+	return containerNone
+}
+
+var errBudget = errors.New("total size cap reached")
+
+// budgetReader charges every byte that comes out of a decompressor or an
+// archive against MaxTotalSize, so a bomb stops at the cap even while the
+// tar reader is only skipping an entry.
+type budgetReader struct {
+	r io.Reader
+	w *walker
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.w.total >= b.w.lim.MaxTotalSize {
+		b.w.capHit(fmt.Sprintf("total size cap reached: reading stopped after %d decompressed bytes", b.w.lim.MaxTotalSize))
+		return 0, errBudget
+	}
+	if rem := b.w.lim.MaxTotalSize - b.w.total; int64(len(p)) > rem {
+		p = p[:rem]
+	}
+	n, err := b.r.Read(p)
+	b.w.total += int64(n)
+	return n, err
+}

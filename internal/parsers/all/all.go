@@ -1,0 +1,26 @@
+// Package all lists every artifact parser in the order detection tries
+// them: the most specific content signatures first, path-only guesses last.
+package all
+
+import (
+	"github.com/ktriage/ktriage/internal/loader"
+	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/ktriage/ktriage/internal/parsers/kube"
+)
+
+// Registry is the detection order.
+var Registry = []parsers.Parser{
+	kube.Stream{},
+	kube.YAML{},
+	kube.Log{},
+}
+
+// Detect returns the first parser that claims the artifact, or nil.
+func Detect(a *loader.Artifact) parsers.Parser {
+	for _, p := range Registry {
+		if p.Detect(a) {
+			return p
+		}
+	}
+	return nil
+}

@@ -1,0 +1,178 @@
+package kube
+
+import (
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Normalize turns a decoded object into the API shape rules expect: kind
+// and apiVersion set (List items carry neither in cluster-info dumps), the
+// internal, unversioned form some old kubectl versions wrote ("Items",
+// ObjectMeta inlined, Go-cased "Spec") mapped back to v1, and the fields no
+// rule reads but that cost the most dropped (managedFields, the
+// last-applied-configuration copy). Secret values are never kept.
+// It reports false for values that are not Kubernetes objects.
+func Normalize(body map[string]any, kind, apiVersion, fallbackKind string) (map[string]any, bool) {
+	if _, hasMeta := body["metadata"]; !hasMeta {
+		if _, named := body["name"].(string); named {
+			body = fromInternal(body)
+		}
+	}
+	md, ok := body["metadata"].(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	if name, _ := md["name"].(string); name == "" {
+		return nil, false
+	}
+	k, _ := body["kind"].(string)
+	switch {
+	case k != "":
+	case kind != "":
+		body["kind"] = kind
+	case fallbackKind != "":
+		body["kind"] = fallbackKind
+	default:
+		return nil, false
+	}
+	if _, ok := body["apiVersion"].(string); !ok && apiVersion != "" {
+		body["apiVersion"] = apiVersion
+	}
+	delete(md, "managedFields")
+	if ann, ok := md["annotations"].(map[string]any); ok {
+		delete(ann, "kubectl.kubernetes.io/last-applied-configuration")
+	}
+	if body["kind"] == "Secret" {
+		redactSecret(body)
+	}
+	return body, true
+}
+
+func redactSecret(body map[string]any) {
+	for _, field := range []string{"data", "stringData"} {
+		if m, ok := body[field].(map[string]any); ok {
+			for k := range m {
+				m[k] = "<redacted>"
+			}
+		}
+	}
+}
+
+// objectMetaFields are the ObjectMeta fields the internal form inlines.
+var objectMetaFields = []string{
+	"name", "generateName", "namespace", "selfLink", "uid", "resourceVersion",
+	"generation", "creationTimestamp", "deletionTimestamp",
+	"deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences",
+	"initializers", "finalizers", "clusterName", "managedFields",
+}
+
+// mapFields hold user data keyed by arbitrary strings: their keys are never
+// re-cased.
+var mapFields = map[string]bool{
+	"labels": true, "annotations": true, "selector": true, "nodeSelector": true,
+	"matchLabels": true, "data": true, "binaryData": true, "stringData": true,
+	"hard": true, "used": true, "capacity": true, "allocatable": true,
+	"limits": true, "requests": true, "default": true, "defaultRequest": true,
+	"max": true, "min": true, "maxLimitRequestRatio": true, "parameters": true,
+}
+
+func fromInternal(body map[string]any) map[string]any {
+	md := map[string]any{}
+	for _, f := range objectMetaFields {
+		if v, ok := body[f]; ok {
+			md[f] = v
+			delete(body, f)
+		}
+	}
+	out := lowerKeys(body, "").(map[string]any)
+	out["metadata"] = md
+	return out
+}
+
+func lowerKeys(v any, parent string) any {
+	switch t := v.(type) {
+	case map[string]any:
+		if mapFields[parent] {
+			// selector in a Deployment is a LabelSelector struct, in a
+			// Service a plain map: only re-case the struct's own keys.
+			if parent != "selector" || !isStructSelector(t) {
+				return t
+			}
+		}
+		out := make(map[string]any, len(t))
+		for k, c := range t {
+			nk := lowerFirst(k)
+			out[nk] = lowerKeys(c, nk)
+		}
+		return out
+	case []any:
+		// Elements of a list are structs even when the list's own name is
+		// also a map field's (LimitRange spec.limits).
+		for i, c := range t {
+			t[i] = lowerKeys(c, "")
+		}
+		return t
+	}
+	return v
+}
+
+func isStructSelector(m map[string]any) bool {
+	_, a := m["MatchLabels"]
+	_, b := m["MatchExpressions"]
+	return a || b
+}
+
+// lowerFirst maps Go field names to JSON names: Spec→spec, ClusterIP→clusterIP,
+// PodIP→podIP, TargetPort→targetPort.
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if !unicode.IsUpper(r) {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// layoutKinds maps the file and folder names kubectl cluster-info dump
+// --output-directory and support-bundle tools use to the kind they hold.
+// The name is only a hint for Lists that carry no kind (the internal form).
+var layoutKinds = map[string]string{
+	"nodes": "Node", "pods": "Pod", "services": "Service", "events": "Event",
+	"deployments": "Deployment", "replicasets": "ReplicaSet",
+	"daemonsets": "DaemonSet", "statefulsets": "StatefulSet",
+	"replication-controllers": "ReplicationController", "replicationcontrollers": "ReplicationController",
+	"endpoints": "Endpoints", "endpointslices": "EndpointSlice",
+	"resource-quotas": "ResourceQuota", "resource-quota": "ResourceQuota", "resourcequotas": "ResourceQuota",
+	"limitranges": "LimitRange", "limit-ranges": "LimitRange",
+	"configmaps": "ConfigMap", "network-policy": "NetworkPolicy", "networkpolicies": "NetworkPolicy",
+	"namespaces": "Namespace", "jobs": "Job", "cronjobs": "CronJob",
+}
+
+func kindFromLayout(inner string) string {
+	base := strings.TrimSuffix(path.Base(inner), path.Ext(inner))
+	if k, ok := layoutKinds[base]; ok {
+		return k
+	}
+	// support bundles: cluster-resources/<kind>/<namespace>.json
+	if k, ok := layoutKinds[path.Base(path.Dir(inner))]; ok {
+		return k
+	}
+	return ""
+}
+
+// namespaceFromLayout reads the namespace from <ns>/<kind>.json (cluster-info
+// dump --output-directory) or <kind>/<ns>.json (support bundles).
+func namespaceFromLayout(inner string) string {
+	base := strings.TrimSuffix(path.Base(inner), path.Ext(inner))
+	dir := path.Base(path.Dir(inner))
+	if _, ok := layoutKinds[base]; ok && dir != "." && dir != "/" {
+		if _, isKindDir := layoutKinds[dir]; !isKindDir && dir != "cluster-resources" {
+			return dir
+		}
+	}
+	if _, ok := layoutKinds[dir]; ok && base != "" {
+		return base
+	}
+	return ""
+}

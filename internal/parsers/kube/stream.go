@@ -1,0 +1,526 @@
+// Package kube reads Kubernetes objects and container logs as kubectl
+// writes them: `kubectl cluster-info dump` (stdout form: JSON Lists one
+// after another with log blocks between them; --output-directory form: one
+// List per file and logs.txt per pod), `kubectl get -o json|yaml` (one
+// object, a List, multi-document YAML), and raw container log files.
+package kube
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/ktriage/ktriage/internal/facts"
+	"github.com/ktriage/ktriage/internal/loader"
+	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/ktriage/ktriage/internal/source"
+)
+
+// Stream parses JSON output of kubectl, one value or many, with cluster-info
+// dump log blocks between values.
+type Stream struct{}
+
+func (Stream) Kind() string { return "kubernetes" }
+
+const logStart = "==== START logs for container "
+const logEnd = "==== END logs for container "
+
+// Detect accepts content that starts like kubectl JSON or a log block.
+func (Stream) Detect(a *loader.Artifact) bool {
+	h := bytes.TrimLeft(bytes.TrimPrefix(a.Head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if bytes.HasPrefix(h, []byte(logStart)) {
+		return true
+	}
+	if len(h) == 0 || (h[0] != '{' && h[0] != '[') {
+		return false
+	}
+	for _, m := range [][]byte{[]byte(`"kind"`), []byte(`"apiVersion"`), []byte(`"items"`), []byte(`"Items"`)} {
+		if bytes.Contains(a.Head, m) {
+			return true
+		}
+	}
+	return false
+}
+
+type streamParser struct {
+	a     *loader.Artifact
+	f     *os.File
+	size  int64
+	lines *source.Lines
+	b     *facts.Builder
+	hint  string // kind implied by the file's place in a known layout
+
+	lastItemKind string
+	lastNS       string // namespace of the last List with items, for empty Lists
+	lists        int
+	objects      map[string]int
+	logs         int
+	warnings     []string
+	garbage      int
+}
+
+// Parse reads every JSON value and log block; damage is skipped with a
+// warning and reading resumes at the next object.
+func (Stream) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (parsers.Result, error) {
+	f, err := a.Open()
+	if err != nil {
+		return parsers.Result{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return parsers.Result{}, err
+	}
+	p := &streamParser{a: a, f: f, size: st.Size(), lines: source.NewLines(f, st.Size()), b: b,
+		hint: kindFromLayout(a.Inner), objects: map[string]int{}}
+	if err := p.run(ctx); err != nil {
+		return p.result(), err
+	}
+	res := p.result()
+	if p.lists == 0 && len(p.objects) == 0 && p.logs == 0 {
+		reason := "JSON without Kubernetes objects (nothing with kind and metadata.name)"
+		if len(p.warnings) > 0 {
+			reason += "; " + p.warnings[0]
+		}
+		return res, parsers.NotApplicable(reason)
+	}
+	return res, nil
+}
+
+func (p *streamParser) result() parsers.Result {
+	var parts []string
+	kinds := make([]string, 0, len(p.objects))
+	for k := range p.objects {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		parts = append(parts, fmt.Sprintf("%d %s", p.objects[k], facts.Plural(k)))
+	}
+	if p.logs > 0 {
+		parts = append(parts, fmt.Sprintf("%d log blocks", p.logs))
+	}
+	detail := strings.Join(parts, ", ")
+	if detail == "" && p.lists > 0 {
+		detail = "empty lists"
+	}
+	r := parsers.Result{Detail: detail, Warnings: p.warnings}
+	if len(p.objects) == 0 && p.lists == 0 && p.logs > 0 {
+		r.Kind = "pod-log"
+	}
+	if p.garbage > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d lines outside JSON values and log blocks were skipped", p.garbage))
+	}
+	return r
+}
+
+func (p *streamParser) warn(off int64, format string, args ...any) {
+	if len(p.warnings) >= 20 {
+		return
+	}
+	p.warnings = append(p.warnings, fmt.Sprintf("line %d: ", p.lines.At(off))+fmt.Sprintf(format, args...))
+}
+
+func (p *streamParser) run(ctx context.Context) error {
+	off := int64(0)
+	for off < p.size {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		pos, c := p.nextSignificant(off)
+		if pos < 0 {
+			return nil
+		}
+		if c == '{' || c == '[' {
+			end, err := p.decodeValue(pos)
+			if err == nil {
+				off = end
+				continue
+			}
+			at := pos
+			var se *json.SyntaxError
+			switch {
+			case errors.As(err, &se):
+				at = pos + se.Offset
+				p.warn(at, "invalid JSON (%v); skipped to the next object", se)
+			case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+				p.warn(pos, "JSON value cut off at end of file; kept the complete objects before it")
+				return nil
+			default:
+				p.warn(pos, "unreadable JSON value: %v", err)
+			}
+			off = p.resync(pos, at)
+			continue
+		}
+		line, next := p.lineAt(pos)
+		if strings.HasPrefix(line, logStart) {
+			off = p.readLogBlock(pos, line, next)
+			continue
+		}
+		if !isTrailer(line) {
+			p.garbage++
+		}
+		off = next
+	}
+	return nil
+}
+
+// isTrailer recognises lines kubectl itself prints around a dump.
+func isTrailer(line string) bool {
+	return strings.HasPrefix(line, "Cluster info dumped to ")
+}
+
+// nextSignificant returns the offset and value of the first byte at or after
+// off that is not white space (a BOM counts as space), or -1.
+func (p *streamParser) nextSignificant(off int64) (int64, byte) {
+	var buf [4096]byte
+	for off < p.size {
+		n, err := p.f.ReadAt(buf[:], off)
+		for i := 0; i < n; i++ {
+			switch buf[i] {
+			case ' ', '\t', '\r', '\n':
+				continue
+			case 0xef:
+				if i+2 < n && buf[i+1] == 0xbb && buf[i+2] == 0xbf {
+					i += 2
+					continue
+				}
+			}
+			return off + int64(i), buf[i]
+		}
+		off += int64(n)
+		if n == 0 || (err != nil && err != io.EOF) {
+			break
+		}
+	}
+	return -1, 0
+}
+
+// lineAt returns the text of the line starting at off (no line ending) and
+// the offset of the next line. Very long lines are read without keeping
+// more than a bounded prefix.
+func (p *streamParser) lineAt(off int64) (string, int64) {
+	br := bufio.NewReaderSize(io.NewSectionReader(p.f, off, p.size-off), 4096)
+	var sb strings.Builder
+	var n int64
+	for {
+		frag, err := br.ReadSlice('\n')
+		n += int64(len(frag))
+		if sb.Len() < 4096 {
+			sb.Write(frag)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		break
+	}
+	return strings.TrimRight(sb.String(), "\r\n"), off + n
+}
+
+// resync finds where reading can go on after a damaged value that started at
+// start and failed at failed: the next line that opens a Kubernetes object
+// ("{" alone, followed by "kind", "apiVersion" or "metadata"), a compact
+// one-line object, or a log block.
+func (p *streamParser) resync(start, failed int64) int64 {
+	from := p.lineStartBefore(failed)
+	if from <= start {
+		from, _ = p.nextLine(start)
+	}
+	br := bufio.NewReaderSize(io.NewSectionReader(p.f, from, p.size-from), 64<<10)
+	off := from
+	prevOpen := int64(-1) // a preceding "{" line waiting for its first key
+	for {
+		line, n, err := readBoundedLine(br)
+		if n == 0 {
+			return p.size
+		}
+		lineOff := off
+		off += n
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, logStart):
+			return lineOff
+		case t == "{":
+			prevOpen = lineOff
+		case prevOpen >= 0 && (strings.HasPrefix(t, `"kind"`) || strings.HasPrefix(t, `"apiVersion"`) || strings.HasPrefix(t, `"metadata"`)):
+			return prevOpen
+		case strings.HasPrefix(t, `{"kind"`) || strings.HasPrefix(t, `{"apiVersion"`):
+			return lineOff + int64(strings.IndexByte(line, '{'))
+		case t != "":
+			prevOpen = -1
+		}
+		if err != nil {
+			return p.size
+		}
+	}
+}
+
+func (p *streamParser) lineStartBefore(off int64) int64 {
+	if off > p.size {
+		off = p.size
+	}
+	var buf [4096]byte
+	for off > 0 {
+		lo := off - int64(len(buf))
+		if lo < 0 {
+			lo = 0
+		}
+		n, _ := p.f.ReadAt(buf[:off-lo], lo)
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			return lo + int64(i) + 1
+		}
+		off = lo
+	}
+	return 0
+}
+
+func (p *streamParser) nextLine(off int64) (int64, bool) {
+	_, next := p.lineAt(off)
+	return next, next < p.size
+}
+
+// skipSep moves past white space and commas (between list items).
+func (p *streamParser) skipSep(off int64) int64 {
+	var buf [256]byte
+	for {
+		n, _ := p.f.ReadAt(buf[:], off)
+		if n == 0 {
+			return off
+		}
+		for i := 0; i < n; i++ {
+			switch buf[i] {
+			case ' ', '\t', '\r', '\n', ',':
+				continue
+			}
+			return off + int64(i)
+		}
+		off += int64(n)
+	}
+}
+
+type pendingItem struct {
+	body       map[string]any
+	start, end int64
+}
+
+// decodeValue reads one top-level JSON value starting at pos and emits the
+// objects in it. List items are decoded one at a time so memory stays
+// proportional to the largest object, not the file.
+func (p *streamParser) decodeValue(pos int64) (int64, error) {
+	dec := json.NewDecoder(io.NewSectionReader(p.f, pos, p.size-pos))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return 0, err
+	}
+	switch tok {
+	case json.Delim('['):
+		// A bare array of objects (`jq '.items'` output, support bundles'
+		// custom resources).
+		if err := p.decodeElements(dec, pos, p.hint, "", nil); err != nil {
+			return 0, err
+		}
+		return pos + dec.InputOffset(), nil
+	case json.Delim('{'):
+	default:
+		return 0, fmt.Errorf("unexpected %v", tok)
+	}
+	top := map[string]any{}
+	isList := false
+	var pending []pendingItem
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return 0, err
+		}
+		key, _ := kt.(string)
+		if key == "items" || key == "Items" {
+			isList = true
+			listKind, _ := top["kind"].(string)
+			apiVersion, _ := top["apiVersion"].(string)
+			itemKind := p.itemKind(listKind)
+			var buf *[]pendingItem
+			if itemKind == "" && listKind == "" {
+				// kind may follow items; hold them until the List is read.
+				buf = &pending
+			}
+			if err := p.decodeItems(dec, pos, itemKind, apiVersion, buf); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return 0, err
+		}
+		top[key] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return 0, err
+	}
+	end := pos + dec.InputOffset()
+	if isList {
+		p.lists++
+		listKind, _ := top["kind"].(string)
+		itemKind := p.itemKind(listKind)
+		if itemKind != "" {
+			p.b.MarkCollected(facts.Plural(itemKind))
+			p.b.MarkListed(facts.Plural(itemKind), p.emptyListNamespace())
+		}
+		apiVersion, _ := top["apiVersion"].(string)
+		for _, it := range pending {
+			p.emit(it.body, it.start, it.end, itemKind, apiVersion)
+		}
+		return end, nil
+	}
+	p.emit(top, pos, end, "", "")
+	return end, nil
+}
+
+func (p *streamParser) decodeItems(dec *json.Decoder, pos int64, itemKind, apiVersion string, buf *[]pendingItem) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if t == nil { // "items": null
+		return nil
+	}
+	if t != json.Delim('[') {
+		return fmt.Errorf("items is not an array")
+	}
+	return p.decodeElements(dec, pos, itemKind, apiVersion, buf)
+}
+
+// decodeElements reads array elements up to and including the closing "]".
+func (p *streamParser) decodeElements(dec *json.Decoder, pos int64, itemKind, apiVersion string, buf *[]pendingItem) error {
+	for dec.More() {
+		start := p.skipSep(pos + dec.InputOffset())
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		end := pos + dec.InputOffset()
+		if buf != nil {
+			*buf = append(*buf, pendingItem{m, start, end})
+			continue
+		}
+		p.emit(m, start, end, itemKind, apiVersion)
+	}
+	_, err := dec.Token()
+	return err
+}
+
+func (p *streamParser) itemKind(listKind string) string {
+	if strings.HasSuffix(listKind, "List") && listKind != "List" {
+		k := strings.TrimSuffix(listKind, "List")
+		p.lastItemKind = k
+		return k
+	}
+	if listKind == "" && p.hint != "" {
+		p.lastItemKind = p.hint
+		return p.hint
+	}
+	return ""
+}
+
+// emptyListNamespace names the namespace a List belongs to when its items
+// cannot say: the layout path (<ns>/pods.json, pods/<ns>.json), or in a
+// cluster-info dump on stdout, which writes every namespace's Lists in one
+// run, the namespace of the List before it.
+func (p *streamParser) emptyListNamespace() string {
+	if ns := namespaceFromLayout(p.a.Inner); ns != "" {
+		return ns
+	}
+	return p.lastNS
+}
+
+func (p *streamParser) emit(body map[string]any, start, end int64, kind, apiVersion string) {
+	obj, ok := Normalize(body, kind, apiVersion, p.lastItemKind)
+	if !ok {
+		return
+	}
+	if ns := facts.KeyOf(obj).Namespace; ns != "" {
+		p.lastNS = ns
+	}
+	p.objects[obj["kind"].(string)]++
+	p.b.AddObject(obj, facts.Source{File: p.a.Path, Line: p.lines.At(start), Start: start, End: end, Format: facts.FormatJSON})
+}
+
+// readLogBlock reads one "==== START logs …" block and returns the offset
+// after its END line (or the end of the file when it was cut off).
+func (p *streamParser) readLogBlock(pos int64, header string, next int64) int64 {
+	container, ns, pod := parseLogHeader(header)
+	startLine := p.lines.At(pos)
+	lc := newLogCollector()
+	br := bufio.NewReaderSize(io.NewSectionReader(p.f, next, p.size-next), 64<<10)
+	off := next
+	ended := false
+	for {
+		line, n, err := readBoundedLine(br)
+		if n == 0 && err != nil {
+			break
+		}
+		off += n
+		if strings.HasPrefix(line, logEnd) {
+			ended = true
+			break
+		}
+		lc.add(startLine+1+lc.total, line)
+		if err != nil {
+			break
+		}
+	}
+	p.logs++
+	l := lc.log()
+	l.Namespace, l.Pod, l.Container, l.File, l.Line = ns, pod, container, p.a.Path, startLine
+	if !ended {
+		l.Truncated = true
+		p.warn(pos, "log block of %s/%s container %s has no END line", ns, pod, container)
+	}
+	p.b.AddLog(l)
+	return off
+}
+
+// parseLogHeader splits "==== START logs for container C of pod NS/P ====".
+func parseLogHeader(h string) (container, ns, pod string) {
+	rest := strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(h, logStart)), "====")
+	rest = strings.TrimSpace(rest)
+	i := strings.LastIndex(rest, " of pod ")
+	if i < 0 {
+		return rest, "", ""
+	}
+	container = rest[:i]
+	ref := rest[i+len(" of pod "):]
+	if j := strings.IndexByte(ref, '/'); j >= 0 {
+		return container, ref[:j], ref[j+1:]
+	}
+	return container, "", ref
+}
+
+// readBoundedLine reads a line of any length but keeps at most 4 KiB of it.
+func readBoundedLine(br *bufio.Reader) (string, int64, error) {
+	var sb strings.Builder
+	var n int64
+	for {
+		frag, err := br.ReadSlice('\n')
+		n += int64(len(frag))
+		if sb.Len() < 4096 {
+			sb.Write(frag)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		return strings.TrimRight(sb.String(), "\r\n"), n, err
+	}
+}

@@ -1,0 +1,179 @@
+// Package report holds the incident report (the JSON contract documented in
+// docs/report-json.md) and writes it as Markdown or JSON. One file per
+// output format; Formats feeds the --format flag.
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// SchemaVersion of the JSON report; bumped only on breaking changes.
+const SchemaVersion = 1
+
+// Report is everything one analysis produced.
+type Report struct {
+	SchemaVersion int            `json:"schema_version"`
+	Tool          Tool           `json:"tool"`
+	Bundle        Bundle         `json:"bundle"`
+	Summary       map[string]int `json:"summary"`
+	RulesRun      int            `json:"rules_run"`
+	Findings      []Finding      `json:"findings"`
+	Inputs        []Input        `json:"inputs"`
+	Skipped       []Skipped      `json:"skipped"`
+	// Limits lists the caps that cut the bundle short, in words.
+	Limits []string `json:"limits"`
+}
+
+// Tool identifies the producer.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Bundle describes what was analysed.
+type Bundle struct {
+	Paths       []string       `json:"paths"`
+	Nodes       []string       `json:"nodes"`
+	Namespaces  []string       `json:"namespaces"`
+	FilesByKind map[string]int `json:"files_by_kind"`
+}
+
+// Finding is one problem, with its proof.
+type Finding struct {
+	Rule        string         `json:"rule"`
+	Category    string         `json:"category"`
+	Severity    string         `json:"severity"`
+	Title       string         `json:"title"`
+	Message     string         `json:"message"`
+	Subjects    []Subject      `json:"subjects"`
+	Evidence    []Evidence     `json:"evidence"`
+	Confirm     []string       `json:"confirm"`
+	Remediation string         `json:"remediation"`
+	References  []string       `json:"references"`
+	Details     map[string]any `json:"details,omitempty"`
+}
+
+// Subject is what a finding is about: a Kubernetes object or a node.
+type Subject struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+}
+
+func (s Subject) String() string {
+	if s.Namespace != "" {
+		return fmt.Sprintf("%s %s/%s", s.Kind, s.Namespace, s.Name)
+	}
+	return fmt.Sprintf("%s %s", s.Kind, s.Name)
+}
+
+// Evidence is a place in the bundle and what it shows.
+type Evidence struct {
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+	Text string `json:"text,omitempty"`
+	Note string `json:"note,omitempty"`
+}
+
+// Input is one file of the bundle and what became of it.
+type Input struct {
+	File     string   `json:"file"`
+	Kind     string   `json:"kind"`
+	Node     string   `json:"node,omitempty"`
+	Status   string   `json:"status"`
+	Detail   string   `json:"detail,omitempty"`
+	Error    string   `json:"error,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+	Size     int64    `json:"size"`
+}
+
+// Input statuses.
+const (
+	StatusParsed       = "parsed"       // read completely
+	StatusPartial      = "partial"      // read, with damage worked around or cut at a cap
+	StatusFailed       = "failed"       // recognised, but could not be read
+	StatusUnrecognized = "unrecognized" // no parser claims the content
+	StatusSkipped      = "skipped"      // not read: a link, a device, a cap
+)
+
+// Skipped is a rule that did not run, or ran without part of its input.
+type Skipped struct {
+	Rule   string `json:"rule"`
+	Reason string `json:"reason"`
+}
+
+// Sort puts findings, inputs and skipped checks in a stable order, so the
+// same bundle always gives byte-identical output.
+func (r *Report) Sort() {
+	sort.SliceStable(r.Findings, func(i, j int) bool {
+		a, b := r.Findings[i], r.Findings[j]
+		if ra, rb := rank(a.Severity), rank(b.Severity); ra != rb {
+			return ra < rb
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		if sa, sb := firstSubject(a), firstSubject(b); sa != sb {
+			return sa < sb
+		}
+		return a.Message < b.Message
+	})
+	sort.SliceStable(r.Inputs, func(i, j int) bool { return r.Inputs[i].File < r.Inputs[j].File })
+	sort.SliceStable(r.Skipped, func(i, j int) bool {
+		if r.Skipped[i].Rule != r.Skipped[j].Rule {
+			return r.Skipped[i].Rule < r.Skipped[j].Rule
+		}
+		return r.Skipped[i].Reason < r.Skipped[j].Reason
+	})
+	r.Summary = map[string]int{}
+	for _, s := range Severities {
+		r.Summary[s] = 0
+	}
+	for _, f := range r.Findings {
+		r.Summary[f.Severity]++
+	}
+}
+
+// Severities in decreasing order.
+var Severities = []string{"critical", "high", "medium", "low", "info"}
+
+func rank(s string) int {
+	for i, v := range Severities {
+		if v == s {
+			return i
+		}
+	}
+	return len(Severities)
+}
+
+// AtOrAbove reports whether severity s is at or above threshold t.
+func AtOrAbove(s, t string) bool { return rank(s) <= rank(t) }
+
+func firstSubject(f Finding) string {
+	if len(f.Subjects) == 0 {
+		return ""
+	}
+	return f.Subjects[0].String()
+}
+
+// Writer renders a report in one format.
+type Writer func(w io.Writer, r *Report) error
+
+// Formats maps --format names to writers.
+var Formats = map[string]Writer{
+	"md":   WriteMarkdown,
+	"json": WriteJSON,
+}
+
+// FormatNames lists the formats for help text.
+func FormatNames() string {
+	names := make([]string, 0, len(Formats))
+	for n := range Formats {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, "|")
+}

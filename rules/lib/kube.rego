@@ -1,0 +1,75 @@
+# Helpers for rules over Kubernetes objects. Objects keep their API shape
+# (docs/facts.md); these functions only spare every rule the same guards.
+package ktriage.lib.kube
+
+# ref names an object in a finding's subjects and evidence.
+ref(obj) := {
+	"kind": obj.kind,
+	"namespace": namespace(obj),
+	"name": obj.metadata.name,
+}
+
+namespace(obj) := object.get(obj, ["metadata", "namespace"], "")
+
+# labels is {} for objects without labels (or with "labels": null).
+labels(obj) := l if {
+	l := object.get(obj, ["metadata", "labels"], {})
+	is_object(l)
+} else := {}
+
+# at cites a field of an object; the report turns it into file:line.
+at(obj, path, note) := {"object": ref(obj), "path": path, "note": note}
+
+# cite cites a whole object.
+cite(obj, note) := {"object": ref(obj), "path": [], "note": note}
+
+# selects reports whether every key of a label selector map is in labels
+# with the same value (an empty selector selects nothing here: Services
+# with no selector are managed by hand).
+selects(selector, lbls) if {
+	count(selector) > 0
+	every k, v in selector {
+		lbls[k] == v
+	}
+}
+
+# ready is true for a running pod whose Ready condition is True.
+ready(pod) if {
+	some c in object.get(pod, ["status", "conditions"], [])
+	c.type == "Ready"
+	c.status == "True"
+}
+
+# containers of a pod or of a pod template spec.
+containers(spec) := object.get(spec, "containers", [])
+
+# quantity is a resource quantity in milli-units, exact: strings through the
+# facts' table (apimachinery's parser), numbers as cores or bytes.
+quantity(q) := input.quantities[q] if is_string(q)
+
+quantity(q) := q * 1000 if is_number(q)
+
+# show prints a quantity as the object spells it.
+show(q) := q if is_string(q)
+
+show(q) := sprintf("%v", [q]) if not is_string(q)
+
+# deployment_of returns the Deployment that owns a ReplicaSet.
+owner(obj, kind) := o if {
+	some r in object.get(obj, ["metadata", "ownerReferences"], [])
+	r.kind == kind
+	some o in input.kubernetes[lower_plural(kind)]
+	o.metadata.name == r.name
+	namespace(o) == namespace(obj)
+}
+
+lower_plural(kind) := "deployments" if kind == "Deployment"
+
+lower_plural(kind) := "replicasets" if kind == "ReplicaSet"
+
+lower_plural(kind) := "statefulsets" if kind == "StatefulSet"
+
+lower_plural(kind) := "daemonsets" if kind == "DaemonSet"
+
+# format_labels prints a label map as k=v,k=v in key order.
+format_labels(m) := concat(",", [sprintf("%s=%s", [k, m[k]]) | some k in sort(object.keys(m))])
