@@ -66,6 +66,11 @@ func Parse(ctx context.Context, opts Options) (*Parsed, error) {
 		p.Inputs = mergeSkip(p.Inputs, s)
 	}
 	p.Facts = fb.Build()
+	for i := range p.Inputs {
+		if a, ok := p.Facts.NodeAttribution[p.Inputs[i].File]; ok {
+			p.Inputs[i].Node, p.Inputs[i].AttributedBy = a.Node, a.Method
+		}
+	}
 	p.Document = p.Facts.Document(facts.BundleInfo{Inputs: b.Inputs, FilesByKind: filesByKind(p.Inputs)})
 	return p, nil
 }

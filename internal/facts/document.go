@@ -79,6 +79,11 @@ func (f *Facts) Document(info BundleInfo) map[string]any {
 		"kubernetes":     kube,
 		"quantities":     f.quantities(),
 	}
+	nodes := make(map[string]any, len(f.Nodes))
+	for k, v := range f.Nodes {
+		nodes[k] = v
+	}
+	doc["nodes"] = nodes
 	for k, v := range f.Extra {
 		doc[k] = v
 	}

@@ -88,6 +88,7 @@ type Builder struct {
 	collected map[string]bool
 	listed    map[string]map[string]bool
 	logs      []Log
+	nodeFacts []NodeFacts
 	extra     map[string]any
 }
 
@@ -247,7 +248,11 @@ type Facts struct {
 	Collected map[string]bool
 	Listed    map[string]map[string]bool
 	Extra     map[string]any
-	index     map[ObjectKey]*Object
+	// Nodes holds node-level facts by node name (or an unattributed key).
+	Nodes map[string]map[string]any
+	// NodeAttribution says, per node artifact file, which node it went to.
+	NodeAttribution map[string]Attribution
+	index           map[ObjectKey]*Object
 }
 
 // Build freezes the builder's content into Facts with a stable order.
@@ -298,6 +303,9 @@ func (b *Builder) Build() *Facts {
 			f.Listed[p][ns] = true
 		}
 	}
+	nfs := append([]NodeFacts(nil), b.nodeFacts...)
+	sort.SliceStable(nfs, func(i, j int) bool { return nfs[i].File < nfs[j].File })
+	f.buildNodes(nfs)
 	return f
 }
 
@@ -321,12 +329,18 @@ func (f *Facts) Namespaces() []string {
 	return sortedKeys(seen)
 }
 
-// NodeNames lists the Node objects' names, sorted.
+// NodeNames lists the nodes: Node objects and nodes that node artifacts
+// were attributed to, sorted.
 func (f *Facts) NodeNames() []string {
 	seen := map[string]bool{}
 	for _, o := range f.Objects {
 		if o.Key.Kind == "Node" {
 			seen[o.Key.Name] = true
+		}
+	}
+	for n := range f.Nodes {
+		if !strings.HasPrefix(n, UnattributedPrefix) {
+			seen[n] = true
 		}
 	}
 	return sortedKeys(seen)

@@ -80,14 +80,17 @@ type Evidence struct {
 
 // Input is one file of the bundle and what became of it.
 type Input struct {
-	File     string   `json:"file"`
-	Kind     string   `json:"kind"`
-	Node     string   `json:"node,omitempty"`
-	Status   string   `json:"status"`
-	Detail   string   `json:"detail,omitempty"`
-	Error    string   `json:"error,omitempty"`
-	Warnings []string `json:"warnings,omitempty"`
-	Size     int64    `json:"size"`
+	File string `json:"file"`
+	Kind string `json:"kind"`
+	Node string `json:"node,omitempty"`
+	// AttributedBy says how Node was found: path, hostname, address,
+	// only-node, or none (a node-level file no node could be found for).
+	AttributedBy string   `json:"attributed_by,omitempty"`
+	Status       string   `json:"status"`
+	Detail       string   `json:"detail,omitempty"`
+	Error        string   `json:"error,omitempty"`
+	Warnings     []string `json:"warnings,omitempty"`
+	Size         int64    `json:"size"`
 }
 
 // Input statuses.

@@ -1,0 +1,333 @@
+package facts
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// NodeFacts is what one node-level artifact (ip addr, iptables-save,
+// netstat -s, sysctl -a, ss, a capture) contributes. Parsers fill Sections
+// with JSON-shaped values (see ToDoc); the builder attributes the file to a
+// node and merges sections of the same node:
+//
+//   - a list is appended to the node's list of that name, or, when MergeBy
+//     names a key field for it, merged element by element (the interfaces
+//     of `ip addr` and `ip -d link` become one list);
+//   - a map is merged key by key (sysctl keys, counters), first file wins on
+//     a clash, which the order of artifacts keeps stable.
+type NodeFacts struct {
+	File       string   // artifact display path
+	Inner      string   // artifact layout path (loader.Artifact.Inner)
+	Containers []string // enclosing archive names (loader.Artifact.Containers)
+	Kind       string   // artifact kind, as in the inventory
+
+	// Content hints for attribution: a hostname the file states, and
+	// addresses configured on the host (ip addr).
+	Hostnames []string
+	Addresses []string
+
+	Sections map[string]any
+	MergeBy  map[string]string
+}
+
+// Attribution says which node a file was given to and how.
+type Attribution struct {
+	Node   string `json:"node"`
+	Method string `json:"method"` // path, hostname, address, only-node, none
+	Detail string `json:"detail,omitempty"`
+}
+
+// AddNode records a node-level artifact's facts.
+func (b *Builder) AddNode(nf NodeFacts) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.nodeFacts = append(b.nodeFacts, nf)
+	for s := range nf.Sections {
+		b.collected["node."+s] = true
+	}
+}
+
+// ToDoc converts a parser's typed result (structs with json tags) into the
+// plain values the document holds, numbers kept exact.
+func ToDoc(v any) any {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return nil
+	}
+	return out
+}
+
+// nodeIndex is what the cluster dump says about nodes.
+type nodeIndex struct {
+	names     map[string]bool
+	byAddress map[string]string // InternalIP/ExternalIP/Hostname address -> node
+	byHost    map[string]string // hostname (and its short form) -> node
+}
+
+func (f *Facts) nodeIndex() nodeIndex {
+	ix := nodeIndex{names: map[string]bool{}, byAddress: map[string]string{}, byHost: map[string]string{}}
+	for _, o := range f.Objects {
+		if o.Key.Kind != "Node" {
+			continue
+		}
+		name := o.Key.Name
+		ix.names[name] = true
+		ix.byHost[strings.ToLower(name)] = name
+		ix.byHost[shortHost(name)] = name
+		st, _ := o.Body["status"].(map[string]any)
+		addrs, _ := st["addresses"].([]any)
+		for _, a := range addrs {
+			m, _ := a.(map[string]any)
+			v, _ := m["address"].(string)
+			t, _ := m["type"].(string)
+			if v == "" {
+				continue
+			}
+			if t == "Hostname" || t == "InternalDNS" {
+				ix.byHost[strings.ToLower(v)] = name
+				ix.byHost[shortHost(v)] = name
+				continue
+			}
+			if ip, err := netip.ParseAddr(v); err == nil {
+				ix.byAddress[ip.String()] = name
+			}
+		}
+	}
+	return ix
+}
+
+func shortHost(h string) string {
+	h = strings.ToLower(h)
+	if i := strings.IndexByte(h, '.'); i > 0 {
+		return h[:i]
+	}
+	return h
+}
+
+// Layout patterns that name a node when the cluster dump cannot confirm it.
+var (
+	reNodeDir = regexp.MustCompile(`(?:^|/)(?:nodes?|hosts?|machines?)/([^/]+)/`)
+	// <node>-ipaddr.txt, <node>_iptables-save, <node>.netstat-s.txt, …
+	reNodeFile = regexp.MustCompile(`^(.+?)[-_.](?:ip[-_]?(?:a|addr|address|link|route|d[-_]?addr|d[-_]?link|s[-_]?d[-_]?link|o[-_]?addr|j[-_]?addr)|ipaddr|iproute|ifconfig|iptables(?:[-_](?:legacy|nft))?(?:[-_]save)?|ip6tables(?:[-_](?:legacy|nft))?(?:[-_]save)?|ipvsadm|netstat(?:[-_]s)?|nstat|snmp|proc[-_]net[-_](?:netstat|snmp)|sysctl(?:[-_]a)?|ss(?:[-_]lnt|[-_]ltn|[-_]tln|[-_]s)?|tcpdump|capture|pcap)(?:\.[a-z0-9]+)*$`)
+)
+
+// attribute decides which node an artifact describes.
+func attribute(nf NodeFacts, ix nodeIndex) Attribution {
+	segments := append(append([]string{}, nf.Containers...), strings.Split(nf.Inner, "/")...)
+	// A path segment or archive name that is a node's name settles it.
+	for _, s := range segments {
+		base := stripExts(s)
+		if ix.names[base] {
+			return Attribution{Node: base, Method: "path", Detail: "a path element names the node"}
+		}
+		if n, ok := ix.byHost[strings.ToLower(base)]; ok {
+			return Attribution{Node: n, Method: "path", Detail: "a path element names the node's host"}
+		}
+		if m := reNodeFile.FindStringSubmatch(path.Base(s)); m != nil {
+			if ix.names[m[1]] {
+				return Attribution{Node: m[1], Method: "path", Detail: "the file name starts with the node's name"}
+			}
+			if n, ok := ix.byHost[strings.ToLower(m[1])]; ok {
+				return Attribution{Node: n, Method: "path", Detail: "the file name starts with the node's host name"}
+			}
+		}
+	}
+	for _, h := range nf.Hostnames {
+		if n, ok := ix.byHost[strings.ToLower(h)]; ok {
+			return Attribution{Node: n, Method: "hostname", Detail: "the file states host name " + h}
+		}
+		if n, ok := ix.byHost[shortHost(h)]; ok {
+			return Attribution{Node: n, Method: "hostname", Detail: "the file states host name " + h}
+		}
+	}
+	for _, a := range nf.Addresses {
+		if ip, err := netip.ParseAddr(a); err == nil {
+			if n, ok := ix.byAddress[ip.String()]; ok {
+				return Attribution{Node: n, Method: "address", Detail: "the file holds " + ip.String() + ", the node's address"}
+			}
+		}
+	}
+	// No cluster dump to confirm: trust the bundle's layout.
+	if m := reNodeDir.FindStringSubmatch(nf.Inner + "/"); m != nil && m[1] != "" {
+		return Attribution{Node: stripExts(m[1]), Method: "path", Detail: "the file is under a per-node folder (node not in the cluster dump)"}
+	}
+	for i := len(nf.Containers) - 1; i >= 0; i-- {
+		c := nf.Containers[i]
+		if c != "" && c != "." && len(ix.names) == 0 {
+			if m := reNodeFile.FindStringSubmatch(c); m != nil {
+				return Attribution{Node: m[1], Method: "path", Detail: "per-node archive " + c}
+			}
+		}
+	}
+	if m := reNodeFile.FindStringSubmatch(path.Base(nf.Inner)); m != nil && m[1] != "" {
+		return Attribution{Node: m[1], Method: "path", Detail: "the file name starts with a host name (node not in the cluster dump)"}
+	}
+	for _, h := range nf.Hostnames {
+		if h != "" && h != "localhost" {
+			return Attribution{Node: h, Method: "hostname", Detail: "the file states host name " + h + " (node not in the cluster dump)"}
+		}
+	}
+	return Attribution{Method: "none"}
+}
+
+func stripExts(s string) string {
+	for _, e := range []string{".tar.gz", ".tgz", ".tar", ".zip", ".gz", ".txt", ".log", ".out"} {
+		s = strings.TrimSuffix(s, e)
+	}
+	return s
+}
+
+// UnattributedPrefix starts the key of a file no node could be found for;
+// such a file is analysed on its own, never merged with another.
+const UnattributedPrefix = "unattributed:"
+
+// buildNodes attributes node artifacts and merges their sections.
+func (f *Facts) buildNodes(nfs []NodeFacts) {
+	ix := f.nodeIndex()
+	atts := make([]Attribution, len(nfs))
+	for i, nf := range nfs {
+		atts[i] = attribute(nf, ix)
+	}
+	// A single-node cluster: files that name no node are that node's.
+	if len(ix.names) == 1 {
+		var only string
+		for n := range ix.names {
+			only = n
+		}
+		for i := range atts {
+			if atts[i].Method == "none" {
+				atts[i] = Attribution{Node: only, Method: "only-node", Detail: "the cluster has this one node"}
+			}
+		}
+	}
+	f.Nodes = map[string]map[string]any{}
+	f.NodeAttribution = map[string]Attribution{}
+	for i, nf := range nfs {
+		a := atts[i]
+		key := a.Node
+		if key == "" {
+			key = UnattributedPrefix + nf.File
+		}
+		f.NodeAttribution[nf.File] = a
+		n := f.Nodes[key]
+		if n == nil {
+			n = map[string]any{"name": key, "in_cluster": ix.names[key], "attributed": a.Method != "none", "files": []any{}}
+			f.Nodes[key] = n
+		}
+		n["files"] = append(n["files"].([]any), map[string]any{"file": nf.File, "kind": nf.Kind, "attributed_by": a.Method})
+		for _, sec := range sortedSections(nf.Sections) {
+			mergeSection(n, sec, nf.Sections[sec], nf.MergeBy[sec])
+		}
+	}
+	// Which node lacks which kind of artifact, for the inventory.
+	for name := range ix.names {
+		if f.Nodes[name] == nil {
+			f.Nodes[name] = map[string]any{"name": name, "in_cluster": true, "attributed": true, "files": []any{}}
+		}
+	}
+}
+
+func sortedSections(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func mergeSection(node map[string]any, sec string, v any, mergeBy string) {
+	switch t := v.(type) {
+	case []any:
+		cur, _ := node[sec].([]any)
+		if mergeBy == "" {
+			node[sec] = append(cur, t...)
+			return
+		}
+		pos := map[string]int{}
+		for i, e := range cur {
+			if m, ok := e.(map[string]any); ok {
+				pos[fmt.Sprint(m[mergeBy])] = i
+			}
+		}
+		for _, e := range t {
+			m, ok := e.(map[string]any)
+			if !ok {
+				cur = append(cur, e)
+				continue
+			}
+			k := fmt.Sprint(m[mergeBy])
+			if i, ok := pos[k]; ok {
+				cur[i] = unionMaps(cur[i].(map[string]any), m)
+				continue
+			}
+			pos[k] = len(cur)
+			cur = append(cur, m)
+		}
+		node[sec] = cur
+	case map[string]any:
+		cur, _ := node[sec].(map[string]any)
+		if cur == nil {
+			cur = map[string]any{}
+		}
+		for k, x := range t {
+			if _, ok := cur[k]; !ok {
+				cur[k] = x
+			}
+		}
+		node[sec] = cur
+	default:
+		if _, ok := node[sec]; !ok {
+			node[sec] = v
+		}
+	}
+}
+
+// unionMaps merges b into a: a's non-empty values stay, b fills the gaps and
+// nested maps merge; lists concatenate when a's is empty.
+func unionMaps(a, b map[string]any) map[string]any {
+	out := make(map[string]any, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		cur, ok := out[k]
+		switch {
+		case !ok || isEmpty(cur):
+			out[k] = v
+		default:
+			if ca, ok := cur.(map[string]any); ok {
+				if cb, ok := v.(map[string]any); ok {
+					out[k] = unionMaps(ca, cb)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func isEmpty(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return true
+	case string:
+		return t == ""
+	case []any:
+		return len(t) == 0
+	case map[string]any:
+		return len(t) == 0
+	}
+	return false
+}
