@@ -98,7 +98,7 @@ func parseOne(ctx context.Context, a *loader.Artifact, fb *facts.Builder) (in re
 	if res.Kind != "" {
 		in.Kind = res.Kind
 	}
-	in.Detail, in.Node, in.Warnings = res.Detail, res.Node, res.Warnings
+	in.Detail, in.Node, in.Warnings, in.Summary = res.Detail, res.Node, res.Warnings, res.Summary
 	switch {
 	case errors.Is(err, parsers.ErrNotApplicable):
 		in.Status = report.StatusUnrecognized

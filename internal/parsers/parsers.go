@@ -38,6 +38,10 @@ type Result struct {
 	// Warnings are problems the parser worked around (a bad line, a
 	// truncated object); the artifact still counts as parsed.
 	Warnings []string
+	// Summary is a small, documented set of numbers about the artifact
+	// that the JSON report's inputs entry carries (captures: packets,
+	// retransmissions, …). Values must marshal to JSON.
+	Summary map[string]any
 }
 
 // ErrNotApplicable is returned (wrapped) when a parser that claimed a file

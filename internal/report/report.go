@@ -91,6 +91,9 @@ type Input struct {
 	Error        string   `json:"error,omitempty"`
 	Warnings     []string `json:"warnings,omitempty"`
 	Size         int64    `json:"size"`
+	// Summary carries a few documented numbers about the file (captures:
+	// packets, bytes, flows, retransmissions, …).
+	Summary map[string]any `json:"summary,omitempty"`
 }
 
 // Input statuses.
