@@ -73,3 +73,15 @@ lower_plural(kind) := "daemonsets" if kind == "DaemonSet"
 
 # format_labels prints a label map as k=v,k=v in key order.
 format_labels(m) := concat(",", [sprintf("%s=%s", [k, m[k]]) | some k in sort(object.keys(m))])
+
+# availability_path is the field that shows how many replicas a workload
+# has available (absent when none: then the desired count is cited).
+availability_path(w) := ["status", "availableReplicas"] if {
+	w.status.availableReplicas
+} else := ["status", "numberAvailable"] if {
+	w.status.numberAvailable
+} else := ["status", "unavailableReplicas"] if {
+	w.status.unavailableReplicas
+} else := ["spec", "replicas"] if {
+	w.spec.replicas
+} else := ["status"]

@@ -10,6 +10,7 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	yamlv3 "go.yaml.in/yaml/v3"
@@ -77,7 +78,7 @@ func (YAML) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (pa
 		}
 		js, err := yaml.YAMLToJSON(raw)
 		if err != nil {
-			warnings = append(warnings, fmt.Sprintf("line %d: %v", d.line, cleanYAMLErr(err)))
+			warnings = append(warnings, yamlErrAt(err, d.line))
 			continue
 		}
 		dec := json.NewDecoder(bytes.NewReader(js))
@@ -157,7 +158,8 @@ func (YAML) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (pa
 			return res, nil
 		}
 		if len(warnings) > 0 {
-			return res, &parsers.ParseError{File: a.Path, Err: errors.New(warnings[0])}
+			res.Warnings = warnings[1:]
+			return res, errors.New(warnings[0])
 		}
 		return res, parsers.NotApplicable("YAML without Kubernetes objects (nothing with kind and metadata.name)")
 	}
@@ -257,8 +259,16 @@ func itemLines(doc []byte, n int, bare bool) []int {
 	return nil
 }
 
-func cleanYAMLErr(err error) string {
+var reYAMLErrLine = regexp.MustCompile(`^(?:error converting YAML to JSON: )?yaml: line (\d+): `)
+
+// yamlErrAt rewrites the YAML library's document-relative "line N" into a
+// line of the file.
+func yamlErrAt(err error, docLine int) string {
 	s := err.Error()
+	if m := reYAMLErrLine.FindStringSubmatch(s); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return fmt.Sprintf("line %d: invalid YAML: %s", docLine+n-1, s[len(m[0]):])
+	}
 	s = strings.TrimPrefix(s, "error converting YAML to JSON: ")
-	return s
+	return fmt.Sprintf("line %d: invalid YAML: %s", docLine, strings.TrimPrefix(s, "yaml: "))
 }

@@ -172,16 +172,22 @@ workload_text(w) := sprintf("%s %s has %v of %v replicas available", [
 	w.kind, w.metadata.name, available(w), object.get(w, ["spec", "replicas"], 1),
 ])
 
+# controllers lists each object the events are about once, with the sum
+# of the events' counts.
+controllers(evs) := [{"kind": k, "name": n, "count": sum([ev_count(e) | some e in evs; ev_object(e).kind == k; ev_object(e).name == n])} |
+	some [k, n] in {[ev_object(e).kind, ev_object(e).name] | some e in evs}
+]
+
 symptom_text(evs) := "" if count(evs) == 0
 
 symptom_text(evs) := sprintf(" It is happening: %s.", [concat("; ", array.concat(
-	[sprintf("%s %s failed to create pods %v time(s)", [ev_object(e).kind, ev_object(e).name, ev_count(e)]) | some e in evs],
+	[sprintf("%s %s failed to create pods %v time(s)", [c.kind, c.name, c.count]) | some c in controllers(evs)],
 	[workload_text(w) | w := {affected(e) | some e in evs}[_]],
 ))]) if count(evs) > 0
 
 symptom_evidence(evs) := array.concat(
-	[kube.at(e, ["message"], ev_message(e)) | some e in evs],
-	[kube.at(w, ["status"], workload_text(w)) | w := {affected(e) | some e in evs}[_]],
+	[kube.at(e, ["message"], sprintf("%s ×%v", [e.reason, ev_count(e)])) | some e in array.slice(evs, 0, 5)],
+	[kube.at(w, kube.availability_path(w), workload_text(w)) | w := {affected(e) | some e in evs}[_]],
 )
 
 symptom_subjects(evs) := [kube.ref(w) | w := {affected(e) | some e in evs}[_]]
@@ -214,7 +220,7 @@ findings contains f if {
 		"evidence": array.concat(
 			array.concat(
 				[kube.at(rq, ["spec", "hard", c.quota_key], sprintf("%s: %s", [c.quota_key, kube.show(c.hard)])) | some c in cs],
-				[kube.at(lr, ["spec", "limits", i, default_field(item, c)], conflict_text(c)) | some c in cs],
+				[kube.at(lr, ["spec", "limits", i, default_field(item, c), c.resource], conflict_text(c)) | some c in cs],
 			),
 			symptom_evidence(evs),
 		),
@@ -234,7 +240,24 @@ findings contains f if {
 	}
 }
 
-defaults_text(cs) := concat(" and ", {sprintf("a default %s of %s %s (from %s)", [c.side, c.resource, kube.show(c.default), c.from]) | some c in cs})
+# defaults_text says what the LimitRange hands out, by side, and where a
+# value was inherited: "default limits cpu=2, memory=2Gi and default
+# requests cpu=2, memory=2Gi (taken from default: no defaultRequest set)".
+defaults_text(cs) := concat(" and ", [side_text(cs, side) | some side in ["limit", "request"]; count([c | some c in cs; c.side == side]) > 0])
+
+side_text(cs, side) := sprintf("default %ss %s%s", [
+	side,
+	concat(", ", sort({sprintf("%s=%s", [c.resource, kube.show(c.default)]) | some c in cs; c.side == side})),
+	origin_note({c.from | some c in cs; c.side == side}),
+])
+
+origin_note(froms) := "" if froms == {"default"}
+
+origin_note(froms) := "" if froms == {"defaultRequest"}
+
+origin_note(froms) := sprintf(" (taken from %s)", [concat("; ", sort({trim_suffix(replace(f, " (", ": "), ")") | some f in froms; f != "default"; f != "defaultRequest"}))]) if {
+	count({f | some f in froms; f != "default"; f != "defaultRequest"}) > 0
+}
 
 default_field(item, c) := "default" if {
 	c.side == "limit"
@@ -338,9 +361,10 @@ findings contains f if {
 	]
 	evs := [e | some e in quota_events(ns); event_quota(e) == rq.metadata.name; contains(ev_message(e), "must specify")]
 	count(lacking) + count(evs) > 0
+	keys := problem_keys(missing, lacking, evs)
 	f := {
-		"message": sprintf("In namespace %s, ResourceQuota %s tracks %s, no LimitRange gives a default for it, and %s: the quota rejects such pods (\"must specify\").%s", [
-			ns, rq.metadata.name, concat(", ", sort(missing)), lacking_text(lacking), symptom_text(evs),
+		"message": sprintf("In namespace %s, ResourceQuota %s tracks %s but no LimitRange gives a default for %s, and %s: the quota rejects such pods (\"must specify\").%s", [
+			ns, rq.metadata.name, concat(", ", keys), plural_it(keys), lacking_text(lacking), symptom_text(evs),
 		]),
 		"subjects": array.concat(array.concat([kube.ref(rq)], [kube.ref(l.workload) | some l in lacking]), symptom_subjects(evs)),
 		"evidence": array.concat(
@@ -362,11 +386,23 @@ findings contains f if {
 	}
 }
 
-lacking_text(lacking) := "the pod templates state every tracked resource" if count(lacking) == 0
+# The keys to talk about: those some container leaves unstated, else those
+# the events name, else every key without a default.
+problem_keys(missing, lacking, evs) := sort({k | some l in lacking; some k in l.keys}) if {
+	count(lacking) > 0
+} else := sort({k | some k in missing; some e in evs; contains(ev_message(e), k)}) if {
+	count({k | some k in missing; some e in evs; contains(ev_message(e), k)}) > 0
+} else := sort(missing)
 
-lacking_text(lacking) := sprintf("%d container(s) of pod templates state none (%s)", [
+plural_it(keys) := "it" if count(keys) == 1
+
+plural_it(keys) := "them" if count(keys) > 1
+
+lacking_text(lacking) := "the pod templates in the bundle state them, but pods are still rejected (a template outside the bundle, or a Job or bare pod)" if count(lacking) == 0
+
+lacking_text(lacking) := sprintf("%d container(s) in pod templates state none of them (%s)", [
 	count(lacking),
-	concat(", ", [sprintf("%s %s/%s", [l.workload.kind, l.workload.metadata.name, l.container]) | some l in array.slice(lacking, 0, 3)]),
+	concat(", ", [sprintf("container %s of %s %s", [l.container, l.workload.kind, l.workload.metadata.name]) | some l in array.slice(lacking, 0, 3)]),
 ]) if count(lacking) > 0
 
 # --------------------------------- symptom without a cause in the bundle
@@ -389,28 +425,43 @@ explained(e) if {
 	rq.metadata.name == event_quota(e)
 }
 
-findings contains f if {
+# Symptoms no cause in the bundle explains, one finding per controller.
+unexplained := {[e.metadata.namespace, ev_object(e).kind, ev_object(e).name] |
 	some e in input.kubernetes.events
 	e.reason == "FailedCreate"
 	regex.match(`exceeded quota|must specify|failed quota`, ev_message(e))
 	not explained(e)
-	ns := e.metadata.namespace
-	ws := {w | w := affected(e)}
+}
+
+findings contains f if {
+	some [ns, kind, name] in unexplained
+	evs := [e |
+		some e in input.kubernetes.events
+		e.metadata.namespace == ns
+		ev_object(e).kind == kind
+		ev_object(e).name == name
+		e.reason == "FailedCreate"
+		regex.match(`exceeded quota|must specify|failed quota`, ev_message(e))
+	]
+	latest := evs[count(evs) - 1]
+	ws := {w | some e in evs; w := affected(e)}
+	total := sum([ev_count(e) | some e in evs])
 	f := {
-		"message": sprintf("%s %s/%s cannot create pods: %s.%s%s", [
-			ev_object(e).kind, ns, ev_object(e).name, quota_reason(e),
+		"message": sprintf("%s %s/%s cannot create pods (%v failed attempts): %s.%s%s", [
+			kind, ns, name, total, quota_reason(latest),
 			concat("", [sprintf(" %s.", [workload_text(w)]) | some w in ws]),
-			cause_unknown_text(e),
+			cause_unknown_text(latest),
 		]),
-		"subjects": array.concat([{"kind": ev_object(e).kind, "namespace": ns, "name": ev_object(e).name}], [kube.ref(w) | some w in ws]),
-		"evidence": array.concat([kube.at(e, ["message"], ev_message(e))], [kube.at(w, ["status"], workload_text(w)) | some w in ws]),
+		"subjects": array.concat([{"kind": kind, "namespace": ns, "name": name}], [kube.ref(w) | some w in ws]),
+		"evidence": array.concat([kube.at(e, ["message"], sprintf("%s ×%v", [e.reason, ev_count(e)])) | some e in array.slice(evs, 0, 5)], [kube.at(w, kube.availability_path(w), workload_text(w)) | some w in ws]),
 		"confirm": confirm(ns),
 		"fix": "Compare what the pod template requests with what the quota has left: lower the template's requests and limits, free quota, or raise it.",
 		"details": {
 			"reason": "quota-rejects-pods",
 			"namespace": ns,
-			"resource_quota": event_quota_or_null(e),
-			"numbers": event_numbers_or_empty(e),
+			"resource_quota": event_quota_or_null(latest),
+			"numbers": event_numbers_or_empty(latest),
+			"failed_attempts": total,
 		},
 	}
 }

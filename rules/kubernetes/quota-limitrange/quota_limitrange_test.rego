@@ -88,11 +88,11 @@ test_fires_on_the_incident_with_cause_and_symptom_in_one_finding if {
 	contains(f.message, "limits.cpu: 2 > 1")
 	contains(f.message, "limits.memory: 2Gi (2147483648 bytes) > 1G (1000000000 bytes)")
 	contains(f.message, "requests.cpu: 2 > 1")
-	contains(f.message, "a default request of cpu 2 (from default (no defaultRequest set, so Kubernetes uses default))")
+	contains(f.message, "default limits cpu=2, memory=2Gi and default requests cpu=2, memory=2Gi (taken from default: no defaultRequest set, so Kubernetes uses default)")
 	contains(f.message, "ReplicaSet web-7f8c5d failed to create pods 14 time(s)")
 	contains(f.message, "Deployment web has 0 of 1 replicas available")
 	{s.kind | some s in f.subjects} == {"ResourceQuota", "LimitRange", "Deployment"}
-	{e.path | some e in f.evidence; e.object.kind == "LimitRange"} == {["spec", "limits", 0, "default"]}
+	{e.path | some e in f.evidence; e.object.kind == "LimitRange"} == {["spec", "limits", 0, "default", "cpu"], ["spec", "limits", 0, "default", "memory"]}
 }
 
 test_one_gi_is_more_than_one_g if {
@@ -133,7 +133,7 @@ test_default_taken_from_max_when_unset if {
 		quota("ns", "q", {"limits.cpu": "1"}),
 		limitrange("ns", "lr", {"max": {"cpu": "2"}}),
 	])
-	contains(f.message, "from max (no default set, so Kubernetes uses max)")
+	contains(f.message, "default limits cpu=2 (taken from max: no default set, so Kubernetes uses max)")
 }
 
 test_silent_for_other_namespace if {
@@ -171,7 +171,8 @@ test_fires_when_quota_tracks_limits_nobody_sets if {
 	])
 	f.details.reason == "quota-without-default"
 	f.details.missing_defaults == ["limits.cpu", "limits.memory"]
-	contains(f.message, "1 container(s) of pod templates state none (Deployment api/app)")
+	contains(f.message, "tracks limits.cpu, limits.memory but no LimitRange gives a default for them")
+	contains(f.message, "1 container(s) in pod templates state none of them (container app of Deployment api)")
 }
 
 test_silent_when_templates_state_limits if {
@@ -207,7 +208,7 @@ test_fires_on_event_alone_when_quota_objects_missing if {
 	f.details.reason == "quota-rejects-pods"
 	f.details.resource_quota == "compute-quota"
 	f.details.numbers.limited == "limits.cpu=1,limits.memory=1G,requests.cpu=1,requests.memory=1G"
-	contains(f.message, "ReplicaSet quota-demo/web-7f8c5d cannot create pods: quota compute-quota is exceeded (requested limits.cpu=2")
+	contains(f.message, "ReplicaSet quota-demo/web-7f8c5d cannot create pods (14 failed attempts): quota compute-quota is exceeded (requested limits.cpu=2")
 	contains(f.message, "Deployment web has 0 of 1 replicas available")
 	contains(f.message, "The bundle has no ResourceQuota or LimitRange objects")
 }
@@ -218,6 +219,14 @@ test_event_alone_finds_deployment_when_replicaset_missing if {
 		failed_create("quota-demo", "web-7f8c5d", incident_event),
 	])
 	{s.kind | some s in f.subjects} == {"ReplicaSet", "Deployment"}
+}
+
+test_events_of_one_controller_make_one_finding if {
+	f := only(rule.findings) with input as cluster([
+		failed_create("quota-demo", "web-7f8c5d", incident_event),
+		json.patch(failed_create("quota-demo", "web-7f8c5d", incident_event), [{"op": "replace", "path": "/metadata/name", "value": "web-7f8c5d.17b"}, {"op": "replace", "path": "/count", "value": 3}]),
+	])
+	f.details.failed_attempts == 17
 }
 
 test_must_specify_event if {

@@ -175,14 +175,16 @@ ready_addresses(svc) := count([a |
 	object.get(x, ["conditions", "ready"], true) != false
 ])
 
-endpoints_known if input.available["kubernetes.endpoints"]
+# Endpoints count only where the bundle holds that namespace's Endpoints
+# or EndpointSlices: a collection of other namespaces says nothing here.
+endpoints_known(ns) if input.kubernetes.listed.endpoints[ns]
 
-endpoints_known if input.available["kubernetes.endpointslices"]
+endpoints_known(ns) if input.kubernetes.listed.endpointslices[ns]
 
 # endpoints_empty is true when the bundle's Endpoints or EndpointSlices for
 # the Service hold no ready address.
 endpoints_empty(svc) if {
-	endpoints_known
+	endpoints_known(svc.metadata.namespace)
 	ready_addresses(svc) == 0
 }
 
@@ -282,7 +284,7 @@ findings contains f if {
 		]),
 		"subjects": array.concat([kube.ref(svc)], [kube.ref(w) | some w in ws]),
 		"evidence": array.concat(
-			array.concat([selector_evidence(svc)], [kube.at(w, ["status"], replicas_text(w)) | some w in ws]),
+			array.concat([selector_evidence(svc)], [kube.at(w, kube.availability_path(w), replicas_text(w)) | some w in ws]),
 			endpoint_evidence(svc),
 		),
 		"confirm": array.concat(confirm(svc), [sprintf("kubectl -n %s describe %s %s", [ns, lower(w.kind), w.metadata.name]) | some w in ws]),
@@ -520,6 +522,7 @@ notices contains msg if {
 }
 
 notices contains "the bundle has no Endpoints or EndpointSlices: endpoint lists were not compared (collect them with kubectl get endpoints,endpointslices -A -o yaml)" if {
-	not endpoints_known
+	not input.available["kubernetes.endpoints"]
+	not input.available["kubernetes.endpointslices"]
 	count(input.kubernetes.services) > 0
 }

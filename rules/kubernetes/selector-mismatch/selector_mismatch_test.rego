@@ -45,7 +45,10 @@ cluster(services, pods, deployments, eps) := {
 		"services": services, "pods": pods, "deployments": deployments,
 		"statefulsets": [], "daemonsets": [], "replicasets": [], "replicationcontrollers": [],
 		"endpoints": eps, "endpointslices": [],
-		"listed": {"pods": {p.metadata.namespace: true | some p in pods}},
+		"listed": {
+			"pods": {p.metadata.namespace: true | some p in pods},
+			"endpoints": {e.metadata.namespace: true | some e in eps},
+		},
 	},
 	"quantities": {},
 }
@@ -231,7 +234,7 @@ test_reads_internal_int_or_string if {
 # ---------------------------------------------------------- endpoints
 
 test_fires_on_empty_endpoints_when_pods_are_not_in_bundle if {
-	inp := json.patch(cluster([svc("shop", "web", {"app": "web"}, [port(80, 8080)])], [], [], [endpoints("shop", "web", [])]), [{"op": "replace", "path": "/kubernetes/listed", "value": {}}])
+	inp := json.patch(cluster([svc("shop", "web", {"app": "web"}, [port(80, 8080)])], [], [], [endpoints("shop", "web", [])]), [{"op": "remove", "path": "/kubernetes/listed/pods"}])
 	f := only(rule.findings) with input as inp
 	f.details.reason == "no-endpoints"
 	contains(f.message, "the pods of namespace shop are not in the bundle")
@@ -255,6 +258,7 @@ test_endpointslice_with_ready_endpoint_counts if {
 	inp := json.patch(cluster([svc("shop", "web", {"app": "web"}, [port(80, 8080)])], [pod("shop", "web-1", {"app": "web"}, true, http)], [], []), [
 		{"op": "add", "path": "/kubernetes/endpointslices", "value": [slice]},
 		{"op": "add", "path": "/available/kubernetes.endpointslices", "value": true},
+		{"op": "add", "path": "/kubernetes/listed/endpointslices", "value": {"shop": true}},
 	])
 	count(rule.findings) == 0 with input as inp
 }
@@ -269,6 +273,15 @@ test_silent_for_service_without_selector if {
 test_silent_for_external_name if {
 	ext := {"kind": "Service", "metadata": {"namespace": "shop", "name": "mail"}, "spec": {"type": "ExternalName", "externalName": "mail.example.com", "selector": {"app": "mail"}}}
 	count(rule.findings) == 0 with input as cluster([ext], [pod("shop", "a", {"app": "a"}, true, http)], [], [])
+}
+
+test_endpoints_of_other_namespaces_say_nothing if {
+	# Endpoints were collected for shop only: kube-system's Service is not judged by them.
+	count(rule.findings) == 0 with input as cluster(
+		[svc("kube-system", "dns", {"k8s-app": "dns"}, [port(53, 53)]), svc("shop", "web", {"app": "web"}, [port(80, 8080)])],
+		[pod("kube-system", "dns-1", {"k8s-app": "dns"}, true, []), pod("shop", "web-1", {"app": "web"}, true, http)],
+		[], [endpoints("shop", "web", ["10.0.0.3"])],
+	)
 }
 
 test_silent_on_healthy_service if {
