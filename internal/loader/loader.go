@@ -483,3 +483,30 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	b.w.total += int64(n)
 	return n, err
 }
+
+// FromFile makes an artifact of one local regular file, for tests, fuzzing
+// and benchmarks of a single parser. display and inner default to the
+// file's base name.
+func FromFile(p, display, inner string) (*Artifact, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", p)
+	}
+	head := make([]byte, HeadSize)
+	n, _ := io.ReadFull(f, head)
+	if display == "" {
+		display = filepath.Base(p)
+	}
+	if inner == "" {
+		inner = filepath.Base(p)
+	}
+	return &Artifact{Path: display, Inner: inner, Size: st.Size(), Head: head[:n], file: p}, nil
+}

@@ -1,0 +1,394 @@
+package loader
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+type entry struct {
+	name     string
+	body     string
+	typeflag byte
+	link     string
+}
+
+func tarBytes(t testing.TB, entries []entry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range entries {
+		tf := e.typeflag
+		if tf == 0 {
+			tf = tar.TypeReg
+		}
+		h := &tar.Header{Name: e.name, Mode: 0o644, Typeflag: tf, Linkname: e.link}
+		if tf == tar.TypeReg {
+			h.Size = int64(len(e.body))
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if tf == tar.TypeReg {
+			if _, err := tw.Write([]byte(e.body)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func gz(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
+func zipBytes(t testing.TB, entries map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	names := make([]string, 0, len(entries))
+	for n := range entries {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		w, err := zw.Create(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(entries[n]))
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+func writeFile(t testing.TB, dir, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func load(t *testing.T, lim Limits, inputs ...string) *Bundle {
+	t.Helper()
+	tmp := t.TempDir()
+	b, err := Load(inputs, lim, tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		b.Close()
+		// Nothing but the bundle's own private area may ever be created.
+		left, _ := os.ReadDir(tmp)
+		if len(left) != 0 {
+			t.Errorf("temp parent not empty after Close: %v", left)
+		}
+	})
+	return b
+}
+
+func paths(b *Bundle) []string {
+	var out []string
+	for _, a := range b.Artifacts {
+		out = append(out, a.Path)
+	}
+	return out
+}
+
+func content(t *testing.T, a *Artifact) string {
+	t.Helper()
+	f, err := a.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(f)
+	return string(b)
+}
+
+func skipReasons(b *Bundle) map[string]string {
+	m := map[string]string{}
+	for _, s := range b.Skipped {
+		m[s.Path] = s.Reason
+	}
+	return m
+}
+
+func TestNestedArchives(t *testing.T) {
+	dir := t.TempDir()
+	node := gz(t, tarBytes(t, []entry{{name: "ip-a.txt", body: "1: lo: <LOOPBACK,UP> mtu 65536\n"}}))
+	extra := zipBytes(t, map[string]string{"objects/quota.yaml": "apiVersion: v1\nkind: ResourceQuota\n"})
+	outer := gz(t, tarBytes(t, []entry{
+		{name: "bundle/cluster-info/nodes.json", body: `{"kind":"NodeList","items":[]}`},
+		{name: "bundle/nodes/vm-5.tar.gz", body: string(node)},
+		{name: "bundle/extra.zip", body: string(extra)},
+		{name: "bundle/notes.txt.gz", body: string(gz(t, []byte("hello\n")))},
+	}))
+	in := writeFile(t, dir, "customer.tgz", outer)
+	b := load(t, Limits{}, in)
+
+	want := []string{
+		"customer.tgz!/bundle/cluster-info/nodes.json",
+		"customer.tgz!/bundle/extra.zip!/objects/quota.yaml",
+		"customer.tgz!/bundle/nodes/vm-5.tar.gz!/ip-a.txt",
+		"customer.tgz!/bundle/notes.txt.gz",
+	}
+	if got := paths(b); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("artifacts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	byPath := map[string]*Artifact{}
+	for _, a := range b.Artifacts {
+		byPath[a.Path] = a
+	}
+	ipa := byPath["customer.tgz!/bundle/nodes/vm-5.tar.gz!/ip-a.txt"]
+	if ipa.Inner != "bundle/nodes/vm-5/ip-a.txt" {
+		t.Errorf("inner path %q", ipa.Inner)
+	}
+	if strings.Join(ipa.Containers, ",") != "vm-5" {
+		t.Errorf("containers %v", ipa.Containers)
+	}
+	if got := content(t, byPath["customer.tgz!/bundle/notes.txt.gz"]); got != "hello\n" {
+		t.Errorf("gzip member not decompressed: %q", got)
+	}
+	if q := byPath["customer.tgz!/bundle/extra.zip!/objects/quota.yaml"]; !bytes.HasPrefix(q.Head, []byte("apiVersion")) {
+		t.Errorf("zip member head %q", q.Head)
+	}
+}
+
+func TestLinksDevicesAndEscapingNames(t *testing.T) {
+	dir := t.TempDir()
+	arch := tarBytes(t, []entry{
+		{name: "ok.txt", body: "fine"},
+		{name: "evil-link", typeflag: tar.TypeSymlink, link: "/etc/passwd"},
+		{name: "evil-hard", typeflag: tar.TypeLink, link: "../../etc/shadow"},
+		{name: "dev", typeflag: tar.TypeChar},
+		{name: "fifo", typeflag: tar.TypeFifo},
+		{name: "../../escape.txt", body: "up"},
+		{name: "/abs/path.txt", body: "abs"},
+	})
+	in := writeFile(t, dir, "b.tar", arch)
+	b := load(t, Limits{}, in)
+	got := paths(b)
+	want := []string{"b.tar!/abs/path.txt", "b.tar!/escape.txt", "b.tar!/ok.txt"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("artifacts %v, want %v", got, want)
+	}
+	r := skipReasons(b)
+	for p, want := range map[string]string{
+		"b.tar!/evil-link":    "symbolic link",
+		"b.tar!/evil-hard":    "hard link",
+		"b.tar!/dev":          "device",
+		"b.tar!/fifo":         "device or fifo",
+		"b.tar!/escape.txt":   "points outside the archive",
+		"b.tar!/abs/path.txt": "points outside the archive",
+	} {
+		if !strings.Contains(r[p], want) {
+			t.Errorf("%s: skip reason %q, want it to mention %q", p, r[p], want)
+		}
+	}
+	// No file appeared next to the input or its parents.
+	for _, n := range []string{filepath.Join(dir, "escape.txt"), filepath.Join(filepath.Dir(dir), "escape.txt")} {
+		if _, err := os.Stat(n); err == nil {
+			t.Errorf("%s was written", n)
+		}
+	}
+}
+
+func TestDirectorySymlinksAreNotFollowed(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	writeFile(t, outside, "secret.txt", []byte("secret"))
+	writeFile(t, dir, "in.txt", []byte("in"))
+	if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(dir, "link.txt")); err != nil {
+		t.Skip("symlinks not supported:", err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "linkdir")); err != nil {
+		t.Fatal(err)
+	}
+	b := load(t, Limits{}, dir)
+	if got := paths(b); strings.Join(got, ",") != "in.txt" {
+		t.Fatalf("artifacts %v", got)
+	}
+	if r := skipReasons(b); !strings.Contains(r["link.txt"], "symbolic link") || !strings.Contains(r["linkdir"], "symbolic link") {
+		t.Errorf("skips %v", r)
+	}
+}
+
+func TestCaps(t *testing.T) {
+	dir := t.TempDir()
+	many := make([]entry, 30)
+	for i := range many {
+		many[i] = entry{name: filepath.Join("d", string(rune('a'+i%26))+strings.Repeat("x", i/26)+".txt"), body: "x"}
+	}
+	big := strings.Repeat("0123456789", 1000) // 10,000 bytes
+	cases := []struct {
+		name    string
+		lim     Limits
+		input   []byte
+		check   func(t *testing.T, b *Bundle)
+		capWord string
+	}{
+		{
+			name: "entry cap", lim: Limits{MaxEntries: 10}, input: tarBytes(t, many), capWord: "entry cap",
+			check: func(t *testing.T, b *Bundle) {
+				if len(b.Artifacts) != 10 {
+					t.Errorf("%d artifacts, want 10", len(b.Artifacts))
+				}
+			},
+		},
+		{
+			name: "per-file cap keeps the head", lim: Limits{MaxFileSize: 1000}, input: tarBytes(t, []entry{{name: "big.txt", body: big}}), capWord: "per-file cap",
+			check: func(t *testing.T, b *Bundle) {
+				a := b.Artifacts[0]
+				if a.Size != 1000 || !a.Truncated || content(t, a) != big[:1000] {
+					t.Errorf("size %d truncated %v", a.Size, a.Truncated)
+				}
+			},
+		},
+		{
+			name: "gzip bomb stops at the total cap", lim: Limits{MaxTotalSize: 64 << 10},
+			input: gz(t, tarBytes(t, []entry{{name: "zeros", body: string(make([]byte, 4<<20))}, {name: "after", body: "x"}})), capWord: "total size cap",
+			check: func(t *testing.T, b *Bundle) {
+				var total int64
+				for _, a := range b.Artifacts {
+					total += a.Size
+				}
+				if total > 64<<10 {
+					t.Errorf("%d bytes kept past a 64 KiB cap", total)
+				}
+			},
+		},
+		{
+			name: "nesting cap", lim: Limits{MaxDepth: 3},
+			input: func() []byte {
+				b := []byte("deep\n")
+				name := "leaf.txt"
+				for i := 0; i < 6; i++ {
+					b = tarBytes(t, []entry{{name: name, body: string(b)}})
+					name = "level.tar"
+				}
+				return b
+			}(), capWord: "nesting cap",
+			check: func(t *testing.T, b *Bundle) {
+				if len(b.Artifacts) != 0 {
+					t.Errorf("artifacts %v read below the nesting cap", paths(b))
+				}
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := writeFile(t, dir, strings.ReplaceAll(tc.name, " ", "-")+".bin", tc.input)
+			b := load(t, tc.lim, in)
+			tc.check(t, b)
+			if !strings.Contains(strings.Join(b.CapsHit, "\n"), tc.capWord) {
+				t.Errorf("caps hit %v, want %q", b.CapsHit, tc.capWord)
+			}
+		})
+	}
+}
+
+func TestZipBombIsBoundedByWhatComesOut(t *testing.T) {
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("zeros.txt")
+	w.Write(make([]byte, 8<<20))
+	zw.Close()
+	in := writeFile(t, dir, "bomb.zip", buf.Bytes())
+	b := load(t, Limits{MaxTotalSize: 1 << 20}, in)
+	for _, a := range b.Artifacts {
+		if a.Size > 1<<20 {
+			t.Errorf("%s kept %d bytes past the cap", a.Path, a.Size)
+		}
+	}
+	if len(b.CapsHit) == 0 {
+		t.Error("no cap reported")
+	}
+}
+
+func TestTruncatedGzipKeepsWhatArrived(t *testing.T) {
+	dir := t.TempDir()
+	full := gz(t, tarBytes(t, []entry{{name: "a.txt", body: "first\n"}, {name: "b.txt", body: strings.Repeat("y", 200000)}}))
+	in := writeFile(t, dir, "cut.tgz", full[:len(full)/2])
+	b := load(t, Limits{}, in)
+	if len(b.Artifacts) == 0 || b.Artifacts[0].Path != "cut.tgz!/a.txt" {
+		t.Fatalf("artifacts %v", paths(b))
+	}
+	if len(b.Skipped) == 0 {
+		t.Error("the damage is not reported")
+	}
+}
+
+func TestUnsupportedCompressionIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "bundle.tar.xz", append([]byte{0xfd, '7', 'z', 'X', 'Z', 0}, make([]byte, 100)...))
+	b := load(t, Limits{}, in)
+	if r := skipReasons(b)["bundle.tar.xz"]; !strings.Contains(r, "xz") {
+		t.Errorf("reason %q", r)
+	}
+}
+
+func TestUnreadableInput(t *testing.T) {
+	if _, err := Load([]string{filepath.Join(t.TempDir(), "missing.tgz")}, Limits{}, t.TempDir()); err == nil {
+		t.Fatal("missing input accepted")
+	}
+}
+
+func TestMultipleInputsArePrefixed(t *testing.T) {
+	dir := t.TempDir()
+	a := writeFile(t, dir, "one/x.txt", []byte("1"))
+	c := writeFile(t, dir, "two.tar", tarBytes(t, []entry{{name: "y.txt", body: "2"}}))
+	b := load(t, Limits{}, filepath.Dir(a), c)
+	if got := strings.Join(paths(b), ","); got != "one/x.txt,two.tar!/y.txt" {
+		t.Errorf("artifacts %s", got)
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	f.Add(tarBytes(f, []entry{{name: "a.txt", body: "x"}}))
+	f.Add(gz(f, tarBytes(f, []entry{{name: "a/b.json", body: "{}"}, {name: "l", typeflag: tar.TypeSymlink, link: "/x"}})))
+	f.Add(zipBytes(f, map[string]string{"a.txt": "x", "../b": "y"}))
+	f.Add([]byte("plain text"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		in := filepath.Join(dir, "input")
+		if err := os.WriteFile(in, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tmp := t.TempDir()
+		b, err := Load([]string{in}, Limits{MaxEntries: 200, MaxFileSize: 1 << 20, MaxTotalSize: 4 << 20, MaxDepth: 4}, tmp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range b.Artifacts {
+			if a.Size > 1<<20 {
+				t.Fatalf("artifact over the per-file cap: %d", a.Size)
+			}
+		}
+		b.Close()
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Fatalf("temp area left behind: %v", left)
+		}
+	})
+}

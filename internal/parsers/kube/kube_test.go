@@ -1,0 +1,476 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ktriage/ktriage/internal/facts"
+	"github.com/ktriage/ktriage/internal/loader"
+	"github.com/ktriage/ktriage/internal/parsers"
+)
+
+// parse writes content to a file named inner and runs the first of our
+// parsers that detects it.
+func parse(t testing.TB, inner, content string) (*facts.Facts, parsers.Result, error, parsers.Parser) {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, filepath.FromSlash(inner))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err := loader.FromFile(p, inner, inner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := facts.NewBuilder()
+	for _, pr := range []parsers.Parser{Stream{}, YAML{}, Log{}} {
+		if pr.Detect(a) {
+			res, err := pr.Parse(context.Background(), a, b)
+			return b.Build(), res, err, pr
+		}
+	}
+	return b.Build(), parsers.Result{}, nil, nil
+}
+
+func keys(f *facts.Facts) []string {
+	var out []string
+	for _, o := range f.Objects {
+		out = append(out, o.Key.String())
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestStream(t *testing.T) {
+	cases := []struct {
+		name, inner, in string
+		objects         []string
+		logs            int
+		warn            string // substring of some warning
+		kind            string // Result.Kind override
+		errIs           error
+	}{
+		{
+			name: "single object", inner: "svc.json",
+			in:      `{"kind":"Service","apiVersion":"v1","metadata":{"name":"web","namespace":"shop"},"spec":{"selector":{"app":"web"}}}`,
+			objects: []string{"Service/shop/web"},
+		},
+		{
+			name: "list items take the list's kind", inner: "x.json",
+			in:      `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[{"metadata":{"name":"a","namespace":"n"}},{"metadata":{"name":"b","namespace":"n"}}]}`,
+			objects: []string{"Pod/n/a", "Pod/n/b"},
+		},
+		{
+			name: "items before kind", inner: "x.json",
+			in:      `{"items":[{"metadata":{"name":"a","namespace":"n"}}],"kind":"ServiceList","apiVersion":"v1"}`,
+			objects: []string{"Service/n/a"},
+		},
+		{
+			name: "generic List keeps item kinds", inner: "x.json",
+			in:      `{"kind":"List","apiVersion":"v1","items":[{"kind":"ResourceQuota","metadata":{"name":"q","namespace":"n"}},{"kind":"LimitRange","metadata":{"name":"l","namespace":"n"}}]}`,
+			objects: []string{"LimitRange/n/l", "ResourceQuota/n/q"},
+		},
+		{
+			name: "stdout dump with log blocks and trailer", inner: "dump.txt",
+			in: `{"kind":"NodeList","items":[{"metadata":{"name":"vm-5"}}]}
+{"kind":"PodList","items":[{"metadata":{"name":"p","namespace":"kube-system"}}]}
+==== START logs for container kube-proxy of pod kube-system/p ====
+I0101 00:00:00.000000       1 server_others.go:206] Using ipvs Proxier.
+{"not": "an object but a log line"}
+E0101 00:00:01.000000       1 proxier.go:1500] Failed to execute iptables-restore: exit status 1
+==== END logs for container kube-proxy of pod kube-system/p ====
+Cluster info dumped to standard output
+`,
+			objects: []string{"Node/vm-5", "Pod/kube-system/p"},
+			logs:    1,
+		},
+		{
+			name: "hand-edited wrapper and trailing garbage (as in a real EKS dump)", inner: "eks.txt",
+			in:      "{\n    {\n    \"kind\": \"NodeList\",\n    \"apiVersion\": \"v1\",\n    \"items\": [{\"metadata\": {\"name\": \"ip-1\"}}]\n}, //changed\n{\n    \"kind\": \"PodList\",\n    \"items\": [{\"metadata\": {\"name\": \"p\", \"namespace\": \"default\"}}]\n}\n}\n",
+			objects: []string{"Node/ip-1", "Pod/default/p"},
+			warn:    "invalid JSON",
+		},
+		{
+			name: "list cut mid-object keeps the complete items", inner: "cut.json",
+			in:      `{"kind":"PodList","items":[{"metadata":{"name":"a","namespace":"n"}},{"metadata":{"name":"b","namespace":"n"}},{"metadata":{"name":"c","nam`,
+			objects: []string{"Pod/n/a", "Pod/n/b"},
+			warn:    "cut off",
+		},
+		{
+			name: "corrupt item in the middle: the rest is recovered", inner: "mid.json",
+			in:      "{\n    \"kind\": \"PodList\",\n    \"items\": [\n        {\n            \"metadata\": {\"name\": \"a\", \"namespace\": \"n\"}\n        },\n        {\n            \"metadata\": {\"name\": \"b\" \"namespace\": \"n\"}\n        },\n        {\n            \"metadata\": {\"name\": \"c\", \"namespace\": \"n\"}\n        }\n    ]\n}\n",
+			objects: []string{"Pod/n/a", "Pod/n/c"},
+			warn:    "invalid JSON",
+		},
+		{
+			name: "internal unversioned form (old kubectl, Items)", inner: "default/services.json",
+			in:      `{"selfLink":"/api/v1/namespaces/default/services","Items":[{"name":"web","namespace":"default","labels":{"App":"Web"},"Spec":{"Selector":{"App":"Web"},"Ports":[{"Port":80,"TargetPort":8080}]}}]}`,
+			objects: []string{"Service/default/web"},
+		},
+		{
+			name: "bare array of objects", inner: "custom-resources/addons.k3s.cattle.io/kube-system.json",
+			in:      `[{"apiVersion":"k3s.cattle.io/v1","kind":"Addon","metadata":{"name":"ccm","namespace":"kube-system"}}]`,
+			objects: []string{"Addon/kube-system/ccm"},
+		},
+		{
+			name: "BOM and CRLF", inner: "x.json",
+			in:      "\xef\xbb\xbf{\r\n\"kind\": \"Namespace\",\r\n\"metadata\": {\"name\": \"shop\"}\r\n}\r\n",
+			objects: []string{"Namespace/shop"},
+		},
+		{
+			name: "logs.txt of the directory form", inner: "kube-system/kube-proxy-abc/logs.txt",
+			in:   "==== START logs for container kube-proxy of pod kube-system/kube-proxy-abc ====\nI0101 Using iptables Proxier.\n==== END logs for container kube-proxy of pod kube-system/kube-proxy-abc ====\n",
+			logs: 1, kind: "pod-log",
+		},
+		{
+			name: "log block without END", inner: "dump.txt",
+			in:   "==== START logs for container c of pod ns/p ====\nline one\nline two\n",
+			logs: 1, warn: "no END line", kind: "pod-log",
+		},
+		{
+			name: "JSON without objects is not ours", inner: "resources.json",
+			in:    `[{"groupVersion":"v1","resources":[{"name":"pods","kind":"Pod"}]}]`,
+			errIs: parsers.ErrNotApplicable,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, res, err, p := parse(t, tc.inner, tc.in)
+			if p == nil {
+				t.Fatal("no parser detected the content")
+			}
+			if tc.errIs != nil {
+				if !errors.Is(err, tc.errIs) {
+					t.Fatalf("err %v, want %v", err, tc.errIs)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			if got := strings.Join(keys(f), ","); got != strings.Join(tc.objects, ",") {
+				t.Errorf("objects %s, want %s", got, strings.Join(tc.objects, ","))
+			}
+			if len(f.Logs) != tc.logs {
+				t.Errorf("%d logs, want %d", len(f.Logs), tc.logs)
+			}
+			if tc.warn != "" && !strings.Contains(strings.Join(res.Warnings, "\n"), tc.warn) {
+				t.Errorf("warnings %q lack %q", res.Warnings, tc.warn)
+			}
+			if tc.warn == "" && len(res.Warnings) > 0 {
+				t.Errorf("unexpected warnings %q", res.Warnings)
+			}
+			if res.Kind != tc.kind {
+				t.Errorf("result kind %q, want %q", res.Kind, tc.kind)
+			}
+		})
+	}
+}
+
+func TestStreamDetails(t *testing.T) {
+	t.Run("internal form is mapped to v1 field names", func(t *testing.T) {
+		f, _, _, _ := parse(t, "default/services.json",
+			`{"Items":[{"name":"web","namespace":"default","labels":{"App":"Web"},"Spec":{"Selector":{"App":"Web"},"ClusterIP":"10.96.0.10","Ports":[{"Port":80,"TargetPort":8080}]}}]}`)
+		o, ok := f.Lookup(facts.ObjectKey{Kind: "Service", Namespace: "default", Name: "web"})
+		if !ok {
+			t.Fatal("service missing")
+		}
+		spec := o.Body["spec"].(map[string]any)
+		if spec["clusterIP"] != "10.96.0.10" {
+			t.Errorf("clusterIP: %v", spec)
+		}
+		// label keys and values are data: never re-cased
+		if sel := spec["selector"].(map[string]any); sel["App"] != "Web" {
+			t.Errorf("selector re-cased: %v", sel)
+		}
+		if p := spec["ports"].([]any)[0].(map[string]any); p["targetPort"] == nil {
+			t.Errorf("ports: %v", p)
+		}
+	})
+	t.Run("managedFields and last-applied copies are dropped, secrets redacted", func(t *testing.T) {
+		f, _, _, _ := parse(t, "x.json", `{"kind":"List","items":[
+			{"kind":"Pod","metadata":{"name":"p","namespace":"n","managedFields":[{"manager":"x"}],"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{...}","keep":"me"}}},
+			{"kind":"Secret","metadata":{"name":"s","namespace":"n"},"data":{"password":"aHVudGVyMg=="}}]}`)
+		p, _ := f.Lookup(facts.ObjectKey{Kind: "Pod", Namespace: "n", Name: "p"})
+		md := p.Body["metadata"].(map[string]any)
+		if _, ok := md["managedFields"]; ok {
+			t.Error("managedFields kept")
+		}
+		if ann := md["annotations"].(map[string]any); len(ann) != 1 || ann["keep"] != "me" {
+			t.Errorf("annotations %v", ann)
+		}
+		s, _ := f.Lookup(facts.ObjectKey{Kind: "Secret", Namespace: "n", Name: "s"})
+		if s.Body["data"].(map[string]any)["password"] != "<redacted>" {
+			t.Error("secret value kept")
+		}
+	})
+	t.Run("line of each list item", func(t *testing.T) {
+		f, _, _, _ := parse(t, "x.json", "{\n  \"kind\": \"PodList\",\n  \"items\": [\n    {\n      \"metadata\": {\"name\": \"a\", \"namespace\": \"n\"}\n    },\n    {\n      \"metadata\": {\"name\": \"b\", \"namespace\": \"n\"}\n    }\n  ]\n}\n")
+		b, _ := f.Lookup(facts.ObjectKey{Kind: "Pod", Namespace: "n", Name: "b"})
+		if b.Sources[0].Line != 7 {
+			t.Errorf("line %d, want 7", b.Sources[0].Line)
+		}
+	})
+	t.Run("empty list in a stdout dump marks the namespace collected", func(t *testing.T) {
+		f, _, _, _ := parse(t, "dump.txt", `{"kind":"ServiceList","items":[{"metadata":{"name":"s","namespace":"quota-demo"}}]}
+{"kind":"PodList","items":[]}`)
+		if !f.Listed["pods"]["quota-demo"] {
+			t.Errorf("listed %v", f.Listed)
+		}
+	})
+	t.Run("duplicates keep the newer resourceVersion and both sources", func(t *testing.T) {
+		f, _, _, _ := parse(t, "x.json", `{"kind":"List","items":[
+			{"kind":"Pod","metadata":{"name":"p","namespace":"n","resourceVersion":"9","labels":{"v":"new"}}},
+			{"kind":"Pod","metadata":{"name":"p","namespace":"n","resourceVersion":"5","labels":{"v":"old"}}}]}`)
+		p, _ := f.Lookup(facts.ObjectKey{Kind: "Pod", Namespace: "n", Name: "p"})
+		if p.Body["metadata"].(map[string]any)["labels"].(map[string]any)["v"] != "new" || len(p.Sources) != 2 {
+			t.Errorf("kept %v with %d sources", p.Body["metadata"], len(p.Sources))
+		}
+	})
+	t.Run("log lines kept: head and notable", func(t *testing.T) {
+		var sb strings.Builder
+		sb.WriteString("==== START logs for container kube-proxy of pod kube-system/kp ====\n")
+		for i := 0; i < 500; i++ {
+			sb.WriteString("I0101 routine line\n")
+		}
+		sb.WriteString("E0101 12:00:00.000000 1 proxier.go:1500] Failed to execute iptables-restore: exit status 1 (iptables-restore: line 7 failed)\n")
+		sb.WriteString("==== END logs for container kube-proxy of pod kube-system/kp ====\n")
+		f, _, _, _ := parse(t, "dump.txt", sb.String())
+		l := f.Logs[0]
+		if l.Lines != 501 || len(l.Kept) != keepHead+1 {
+			t.Fatalf("lines %d kept %d", l.Lines, len(l.Kept))
+		}
+		last := l.Kept[len(l.Kept)-1]
+		if last.Line != 502 || !strings.Contains(last.Text, "iptables-restore") {
+			t.Errorf("last kept %+v", last)
+		}
+	})
+}
+
+func TestYAML(t *testing.T) {
+	cases := []struct {
+		name, in string
+		objects  []string
+		warn     string
+		err      string
+	}{
+		{
+			name: "multi-document with comments and an empty document",
+			// (an unquoted "n" would be YAML 1.1's false, as kubectl reads it too)
+			in:      "# collected 2024-03-11\n---\napiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: q\n  namespace: shop\nspec:\n  hard:\n    limits.cpu: \"1\"\n---\n---\napiVersion: v1\nkind: LimitRange\nmetadata:\n  name: l\n  namespace: shop\n...\n",
+			objects: []string{"LimitRange/shop/l", "ResourceQuota/shop/q"},
+		},
+		{
+			name:    "kubectl get -o yaml List",
+			in:      "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Endpoints\n  metadata:\n    name: web\n    namespace: shop\n- apiVersion: v1\n  kind: Endpoints\n  metadata:\n    name: api\n    namespace: shop\nkind: List\nmetadata:\n  resourceVersion: \"\"\n",
+			objects: []string{"Endpoints/shop/api", "Endpoints/shop/web"},
+		},
+		{
+			name:    "bare sequence",
+			in:      "- apiVersion: k3s.cattle.io/v1\n  kind: Addon\n  metadata:\n    name: ccm\n    namespace: kube-system\n",
+			objects: []string{"Addon/kube-system/ccm"},
+		},
+		{
+			name:    "a broken document does not lose the others",
+			in:      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: good\n  namespace: shop\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\n data: [unclosed\n",
+			objects: []string{"ConfigMap/shop/good"},
+			// the YAML library names the line of the mapping the bad key breaks
+			warn: "line 10: invalid YAML",
+		},
+		{
+			name: "alias explosion is refused, not expanded",
+			in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\ndata:\n  a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n" +
+				"  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n  e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n  f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n  g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n  h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n  i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n",
+			err: "aliasing",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, res, err, p := parse(t, "objects.yaml", tc.in)
+			if _, ok := p.(YAML); !ok {
+				t.Fatalf("detected by %T", p)
+			}
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(keys(f), ","); got != strings.Join(tc.objects, ",") {
+				t.Errorf("objects %s, want %s", got, strings.Join(tc.objects, ","))
+			}
+			if tc.warn != "" && !strings.Contains(strings.Join(res.Warnings, "\n"), tc.warn) {
+				t.Errorf("warnings %q lack %q", res.Warnings, tc.warn)
+			}
+		})
+	}
+}
+
+func TestLogLayouts(t *testing.T) {
+	for _, tc := range []struct{ inner, ns, pod, container string }{
+		{"support-bundle/cluster-resources/pods/logs/kube-system/kube-proxy-x/kube-proxy-previous.log", "kube-system", "kube-proxy-x", "kube-proxy"},
+		{"must-gather/namespaces/openshift-sdn/pods/sdn-abc/sdn/sdn/logs/current.log", "openshift-sdn", "sdn-abc", "sdn"},
+		{"nodes/vm-5/kube-proxy.log", "", "", "kube-proxy"},
+	} {
+		f, _, err, p := parse(t, tc.inner, "I0101 00:00:00 started\n")
+		if _, ok := p.(Log); !ok || err != nil {
+			t.Fatalf("%s: parser %T err %v", tc.inner, p, err)
+		}
+		l := f.Logs[0]
+		if l.Namespace != tc.ns || l.Pod != tc.pod || l.Container != tc.container {
+			t.Errorf("%s: got %s/%s/%s", tc.inner, l.Namespace, l.Pod, l.Container)
+		}
+	}
+}
+
+func TestLocate(t *testing.T) {
+	json := "{\n  \"kind\": \"Service\",\n  \"metadata\": {\n    \"name\": \"web\",\n    \"labels\": {\n      \"app.kubernetes.io/name\": \"web\"\n    }\n  },\n  \"spec\": {\n    \"ports\": [\n      {\"port\": 80},\n      {\n        \"port\": 443,\n        \"targetPort\": \"https\"\n      }\n    ],\n    \"selector\": {\"app\": \"web\"}\n  }\n}\n"
+	yamlDoc := "apiVersion: v1\nitems:\n- kind: Service\n  metadata:\n    name: a\n- kind: Service\n  metadata:\n    name: web\n  spec:\n    ports:\n    - port: 80\n    - port: 443\n      targetPort: https\n"
+	dir := t.TempDir()
+	jp := filepath.Join(dir, "a.json")
+	yp := filepath.Join(dir, "a.yaml")
+	os.WriteFile(jp, []byte(json), 0o644)
+	os.WriteFile(yp, []byte(yamlDoc), 0o644)
+	jf, _ := os.Open(jp)
+	defer jf.Close()
+	yf, _ := os.Open(yp)
+	defer yf.Close()
+	js := facts.Source{Line: 1, Start: 0, End: int64(len(json)), Format: facts.FormatJSON}
+	ys := facts.Source{Line: 6, Start: 0, End: int64(len(yamlDoc)), Format: facts.FormatYAML, Prefix: []any{"items", 1}}
+	for _, tc := range []struct {
+		name  string
+		src   facts.Source
+		f     *os.File
+		path  []any
+		line  int
+		exact bool
+	}{
+		{"label key with dots and slash", js, jf, []any{"metadata", "labels", "app.kubernetes.io/name"}, 6, true},
+		{"array element by index", js, jf, []any{"spec", "ports", 1, "targetPort"}, 14, true},
+		{"element itself", js, jf, []any{"spec", "ports", 1}, 12, true},
+		{"missing field falls back to its parent", js, jf, []any{"spec", "selector", "tier"}, 17, false},
+		{"yaml item field", ys, yf, []any{"spec", "ports", 1, "targetPort"}, 13, true},
+		{"yaml missing field", ys, yf, []any{"spec", "readinessProbe"}, 9, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			line, exact := Locate(tc.f, tc.src, tc.path)
+			if line != tc.line || exact != tc.exact {
+				t.Errorf("line %d exact %v, want %d %v", line, exact, tc.line, tc.exact)
+			}
+		})
+	}
+}
+
+// Every cluster dump and bundle under testdata/realworld loads without a
+// failed file, and a few values per dump are checked.
+func TestRealWorldDumps(t *testing.T) {
+	root := filepath.Join("..", "..", "..", "testdata", "realworld", "cluster-info-dump")
+	want := map[string]struct{ nodes, pods int }{
+		"kind-v1.24.6-kindnet-clineberry.txt":                 {1, 8},
+		"eks-stdout-ahmadshaaban1-cloud-native-ecommerce.txt": {2, 6},
+		"docker-desktop-v1.14.7-ciprian-multi-k8s.txt":        {1, 0},
+		"kubeadm-v1.20.5-notready-no-cni-3c97-cka.txt":        {3, 0},
+		"kubeadm-v1.21.0-calico-3c97-cka.txt":                 {3, 0},
+	}
+	for name, w := range want {
+		t.Run(name, func(t *testing.T) {
+			a, err := loader.FromFile(filepath.Join(root, name), name, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := facts.NewBuilder()
+			if !(Stream{}).Detect(a) {
+				t.Fatal("not detected")
+			}
+			if _, err := (Stream{}).Parse(context.Background(), a, b); err != nil {
+				t.Fatal(err)
+			}
+			f := b.Build()
+			nodes, pods := 0, 0
+			for _, o := range f.Objects {
+				switch o.Key.Kind {
+				case "Node":
+					nodes++
+				case "Pod":
+					pods++
+				}
+			}
+			if nodes != w.nodes || (w.pods > 0 && pods != w.pods) || pods == 0 {
+				t.Errorf("nodes %d pods %d, want %d nodes and %d pods", nodes, pods, w.nodes, w.pods)
+			}
+			if len(f.Logs) == 0 {
+				t.Error("no log blocks")
+			}
+		})
+	}
+}
+
+func FuzzStream(f *testing.F) {
+	for _, s := range []string{
+		`{"kind":"PodList","items":[{"metadata":{"name":"a","namespace":"n"}}]}`,
+		"{\n{\n\"kind\":\"NodeList\",\"items\":[]}, //x\n==== START logs for container c of pod n/p ====\nx\n",
+		`[{"kind":"Addon","metadata":{"name":"x"}}]`,
+		`{"Items":[{"name":"w","Spec":{"Ports":[{"Port":1}]}}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "in.json")
+		os.WriteFile(p, data, 0o644)
+		a, err := loader.FromFile(p, "in.json", "ns/pods.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := facts.NewBuilder()
+		Stream{}.Parse(context.Background(), a, b)
+		for _, o := range b.Build().Objects {
+			if o.Key.Kind == "" || o.Key.Name == "" || o.Sources[0].Line < 1 {
+				t.Fatalf("object without kind, name or line: %+v", o.Key)
+			}
+		}
+	})
+}
+
+func FuzzYAML(f *testing.F) {
+	f.Add([]byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n---\n- kind: X\n  metadata:\n    name: b\n"))
+	f.Add([]byte("apiVersion: v1\nitems:\n- kind: Service\n  metadata:\n    name: a\nkind: List\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "in.yaml")
+		os.WriteFile(p, data, 0o644)
+		a, err := loader.FromFile(p, "in.yaml", "in.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := facts.NewBuilder()
+		YAML{}.Parse(context.Background(), a, b)
+		f := b.Build()
+		for _, o := range f.Objects {
+			if o.Key.Kind == "" || o.Key.Name == "" {
+				t.Fatalf("object without kind or name: %+v", o.Key)
+			}
+			Locate(mustOpen(t, p), o.Sources[0], []any{"metadata", "name"})
+		}
+	})
+}
+
+func mustOpen(t *testing.T, p string) *os.File {
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
