@@ -176,6 +176,8 @@ func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*
 	if err != nil {
 		return nil, fmt.Errorf("convert facts: %w", err)
 	}
+	p.Document = nil
+	p.Facts.DropBodies()
 	if opts.EvalTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.EvalTimeout)

@@ -155,6 +155,15 @@ func writeOutput(c *cobra.Command, path string, write func(*os.File) error) erro
 		_, err = tmp.WriteTo(c.OutOrStdout())
 		return err
 	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		// /dev/null, a fifo: no atomic rename possible or needed.
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		defer f.Close()
+		return write(f)
+	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".ktriage-report-")
 	if err != nil {

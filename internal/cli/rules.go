@@ -113,14 +113,16 @@ func wrapParagraph(s string) string { return strings.Join(strings.Fields(s), " "
 
 func newRulesTest() *cobra.Command {
 	var filter string
-	var noBuiltin bool
 	c := &cobra.Command{
 		Use:   "test [DIR...]",
 		Short: "Run Rego unit tests (test_* rules) of the built-in rules and of DIRs",
 		Long: `Run the test_* rules in *_test.rego files with OPA's tester, under the
 same sandbox analysis uses. Without DIR, the built-in rules are tested; with
-DIRs, your rules are tested together with the built-in library
-(data.ktriage.lib) they may import.`,
+DIRs, the tests in those directories are run and reported, with the
+built-in rules and library (data.ktriage.lib) available to import.
+
+Exit status: 0 when every test passes, 1 when one fails, 2 when the rules
+or tests do not compile.`,
 		RunE: func(c *cobra.Command, dirs []string) error {
 			var builtin = rules.FS
 			results, err := engine.RunTests(c.Context(), builtin, dirs, filter)
@@ -129,7 +131,7 @@ DIRs, your rules are tested together with the built-in library
 			}
 			failed, passed := 0, 0
 			for _, r := range results {
-				if noBuiltin && strings.HasPrefix(r.Location.File, "rules/") {
+				if len(dirs) > 0 && r.Location != nil && strings.HasPrefix(r.Location.File, "rules/") {
 					continue
 				}
 				switch {
@@ -151,6 +153,5 @@ DIRs, your rules are tested together with the built-in library
 		},
 	}
 	c.Flags().StringVar(&filter, "run", "", "run only tests whose name matches this `REGEX`")
-	c.Flags().BoolVar(&noBuiltin, "only-mine", false, "report only the tests of the given DIRs")
 	return c
 }

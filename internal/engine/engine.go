@@ -156,12 +156,19 @@ func Parse(mods []Module) (map[string]*ast.Module, error) {
 	return out, nil
 }
 
-// NewCompiler returns a compiler restricted to the sandbox's builtins.
+// NewCompiler returns a compiler restricted to the sandbox's builtins. With
+// KTRIAGE_OPA_DEBUG set, OPA's compiler says on stderr which comprehension
+// indexes it built and why it refused others: the first thing to read when
+// a rule is slow on a large bundle.
 func NewCompiler() *ast.Compiler {
-	return ast.NewCompiler().
+	c := ast.NewCompiler().
 		WithCapabilities(Capabilities()).
 		WithEnablePrintStatements(true).
 		WithDefaultRegoVersion(ast.RegoV1)
+	if os.Getenv("KTRIAGE_OPA_DEBUG") != "" {
+		c = c.WithDebug(os.Stderr)
+	}
+	return c
 }
 
 // New compiles the rules and prepares one query per enabled rule.
@@ -196,10 +203,12 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	e := &Engine{compiler: c, rules: rules, queries: map[string]rego.PreparedEvalQuery{}}
 	store := inmem.NewWithOpts(inmem.OptRoundTripOnWrite(false))
 	for _, r := range rules {
+		// One query per rule, binding both sets: helper rules the two share
+		// (an index over all Services, say) are evaluated once.
 		q, err := rego.New(
 			rego.Compiler(c),
 			rego.Store(store),
-			rego.Query(r.Package+".findings"),
+			rego.Query(fmt.Sprintf("findings := [f | some f in %s.findings]; notices := [n | some n in %s.notices]", r.Package, r.Package)),
 			rego.StrictBuiltinErrors(true),
 			rego.EnablePrintStatements(false),
 		).PrepareForEval(ctx)
@@ -207,10 +216,6 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("prepare rule %s: %w", r.ID, err)
 		}
 		e.queries[r.ID] = q
-		if nq, err := rego.New(rego.Compiler(c), rego.Store(store),
-			rego.Query(r.Package+".notices")).PrepareForEval(ctx); err == nil {
-			e.queries[r.ID+"#notices"] = nq
-		}
 	}
 	return e, nil
 }
@@ -404,7 +409,7 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value, available map[string
 			continue
 		}
 		start := time.Now()
-		findings, err := e.evalFindings(ctx, r, input)
+		findings, notices, err := e.evalRule(ctx, r, input)
 		res.Elapsed = time.Since(start)
 		if err != nil {
 			res.Skipped = true
@@ -412,60 +417,47 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value, available map[string
 			out = append(out, res)
 			continue
 		}
-		res.Findings = findings
-		res.Notices = e.evalNotices(ctx, r, input)
+		res.Findings, res.Notices = findings, notices
 		out = append(out, res)
 	}
 	return out
 }
 
-func (e *Engine) evalFindings(ctx context.Context, r Rule, input ast.Value) ([]RawFinding, error) {
+func (e *Engine) evalRule(ctx context.Context, r Rule, input ast.Value) ([]RawFinding, []string, error) {
 	rs, err := e.queries[r.ID].Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("evaluation time limit reached")
+			return nil, nil, fmt.Errorf("evaluation time limit reached")
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
-		return nil, nil
+	if len(rs) == 0 {
+		return nil, nil, nil
 	}
-	raw, err := json.Marshal(rs[0].Expressions[0].Value)
+	raw, err := json.Marshal(rs[0].Bindings["findings"])
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var fs []RawFinding
 	if err := json.Unmarshal(raw, &fs); err != nil {
-		return nil, fmt.Errorf("findings do not have the expected shape: %v", err)
+		return nil, nil, fmt.Errorf("findings do not have the expected shape: %v", err)
 	}
 	for i, f := range fs {
 		if strings.TrimSpace(f.Message) == "" {
-			return nil, fmt.Errorf("finding %d has no message", i)
+			return nil, nil, fmt.Errorf("finding %d has no message", i)
 		}
 		if f.Severity != "" && SeverityRank(f.Severity) == len(Severities) {
-			return nil, fmt.Errorf("finding %d has unknown severity %q", i, f.Severity)
+			return nil, nil, fmt.Errorf("finding %d has unknown severity %q", i, f.Severity)
 		}
 	}
-	return fs, nil
-}
-
-func (e *Engine) evalNotices(ctx context.Context, r Rule, input ast.Value) []string {
-	q, ok := e.queries[r.ID+"#notices"]
-	if !ok {
-		return nil
-	}
-	rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
-	if err != nil || len(rs) == 0 || len(rs[0].Expressions) == 0 {
-		return nil
-	}
-	var out []string
-	if l, ok := rs[0].Expressions[0].Value.([]any); ok {
+	var notices []string
+	if l, ok := rs[0].Bindings["notices"].([]any); ok {
 		for _, v := range l {
 			if s, ok := v.(string); ok {
-				out = append(out, s)
+				notices = append(notices, s)
 			}
 		}
 	}
-	sort.Strings(out)
-	return out
+	sort.Strings(notices)
+	return fs, notices, nil
 }

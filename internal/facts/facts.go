@@ -309,6 +309,15 @@ func (b *Builder) Build() *Facts {
 	return f
 }
 
+// DropBodies forgets the objects' content, keeping keys and sources: once
+// the document is converted for OPA, only citations need the objects, and a
+// large bundle's bodies are most of the memory.
+func (f *Facts) DropBodies() {
+	for _, o := range f.Objects {
+		o.Body = nil
+	}
+}
+
 // Lookup finds an object by key.
 func (f *Facts) Lookup(k ObjectKey) (*Object, bool) {
 	o, ok := f.index[k]

@@ -28,9 +28,7 @@ cite(obj, note) := {"object": ref(obj), "path": [], "note": note}
 # with no selector are managed by hand).
 selects(selector, lbls) if {
 	count(selector) > 0
-	every k, v in selector {
-		lbls[k] == v
-	}
+	object.subset(lbls, selector)
 }
 
 # ready is true for a running pod whose Ready condition is True.

@@ -42,6 +42,27 @@ name(obj) := sprintf("%s/%s", [kube.namespace(obj), obj.metadata.name])
 
 pods_listed(ns) if input.kubernetes.listed.pods[ns]
 
+# routed holds, once per evaluation, every Service that routes by selector
+# with what its namespace holds and what the selector picks from it. The
+# namespace lists come from comprehensions that compare only the namespace
+# with a variable bound before them, which OPA indexes once per namespace;
+# a comprehension that also read the selector would be re-run for every
+# Service, comparing every Service with every pod.
+routed[[ns, svc.metadata.name]] := info if {
+	some svc in input.kubernetes.services
+	sel := selector(svc)
+	ns := svc.metadata.namespace
+	pods := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns]
+	eps := [e | some e in input.kubernetes.endpoints; e.metadata.namespace == ns]
+	slices := [x | some x in input.kubernetes.endpointslices; x.metadata.namespace == ns]
+	matched := [p | some p in pods; kube.selects(sel, kube.labels(p))]
+	info := {
+		"svc": svc, "sel": sel, "ns": ns, "pods": pods, "matched": matched,
+		"serving": [p | some p in matched; serving(p)],
+		"eps": endpoints_of(svc, eps), "slices": slices_of(svc, slices),
+	}
+}
+
 confirm(svc) := [
 	sprintf("kubectl -n %s get service %s -o yaml", [ns, n]),
 	sprintf("kubectl -n %s get endpointslices -l kubernetes.io/service-name=%s", [ns, n]),
@@ -58,24 +79,30 @@ selector_evidence(svc) := kube.at(svc, ["spec", "selector"], sprintf("selector %
 
 template_labels(w) := object.get(w, ["spec", "template", "metadata", "labels"], {})
 
-# Workloads whose pod template the selector matches. ReplicaSets owned by a
-# Deployment are left out: the Deployment is where a fix goes.
-matching_workloads(ns, sel) := [w |
-	some kind in ["deployments", "statefulsets", "daemonsets", "replicasets", "replicationcontrollers"]
-	some w in input.kubernetes[kind]
-	w.metadata.namespace == ns
-	not owned(w)
-	kube.selects(sel, template_labels(w))
-]
+# unmatched extends routed, for Services that select no pod, with the
+# namespace's workloads (ReplicaSets owned by a Deployment left out: the
+# Deployment is where a fix goes). Each kind comes from its own
+# namespace-indexed comprehension in this rule body: OPA indexes those in
+# rule bodies, not in function bodies.
+unmatched[key] := object.union(info, {"workloads": workloads}) if {
+	some key, info in routed
+	count(info.matched) == 0
+	pods_listed(info.ns)
+	ns := info.ns
+	deps := [w | some w in input.kubernetes.deployments; w.metadata.namespace == ns]
+	sts := [w | some w in input.kubernetes.statefulsets; w.metadata.namespace == ns]
+	dss := [w | some w in input.kubernetes.daemonsets; w.metadata.namespace == ns]
+	rss := [w | some w in input.kubernetes.replicasets; w.metadata.namespace == ns]
+	rcs := [w | some w in input.kubernetes.replicationcontrollers; w.metadata.namespace == ns]
+	workloads := [w |
+		some w in array.concat(array.concat(array.concat(deps, sts), array.concat(dss, rss)), rcs)
+		not owned(w)
+	]
+}
 
 owned(w) if count(object.get(w, ["metadata", "ownerReferences"], [])) > 0
 
-workloads_in(ns) := [w |
-	some kind in ["deployments", "statefulsets", "daemonsets", "replicasets", "replicationcontrollers"]
-	some w in input.kubernetes[kind]
-	w.metadata.namespace == ns
-	not owned(w)
-]
+matching(ws, sel) := [w | some w in ws; kube.selects(sel, template_labels(w))]
 
 replicas_text(w) := sprintf("%v of %v replicas available", [
 	object.get(w, ["status", "availableReplicas"], 0),
@@ -153,24 +180,16 @@ near_evidence(sel, o, path_to_labels, lbls) := [kube.at(o, array.concat(path_to_
 
 # ------------------------------------------------------------ endpoints
 
-endpoints_of(svc) := [e |
-	some e in input.kubernetes.endpoints
-	e.metadata.namespace == svc.metadata.namespace
-	e.metadata.name == svc.metadata.name
-]
+endpoints_of(svc, eps) := [e | some e in eps; e.metadata.name == svc.metadata.name]
 
-slices_of(svc) := [s |
-	some s in input.kubernetes.endpointslices
-	s.metadata.namespace == svc.metadata.namespace
-	kube.labels(s)["kubernetes.io/service-name"] == svc.metadata.name
-]
+slices_of(svc, slices) := [s | some s in slices; kube.labels(s)["kubernetes.io/service-name"] == svc.metadata.name]
 
-ready_addresses(svc) := count([a |
-	some e in endpoints_of(svc)
+ready_addresses(info) := count([a |
+	some e in info.eps
 	some subset in object.get(e, "subsets", [])
 	some a in object.get(subset, "addresses", [])
 ]) + count([x |
-	some s in slices_of(svc)
+	some s in info.slices
 	some x in object.get(s, "endpoints", [])
 	object.get(x, ["conditions", "ready"], true) != false
 ])
@@ -183,29 +202,26 @@ endpoints_known(ns) if input.kubernetes.listed.endpointslices[ns]
 
 # endpoints_empty is true when the bundle's Endpoints or EndpointSlices for
 # the Service hold no ready address.
-endpoints_empty(svc) if {
-	endpoints_known(svc.metadata.namespace)
-	ready_addresses(svc) == 0
+endpoints_empty(info) if {
+	endpoints_known(info.ns)
+	ready_addresses(info) == 0
 }
 
-endpoint_evidence(svc) := [kube.cite(e, "Endpoints lists no ready address") | some e in endpoints_of(svc); endpoints_empty(svc)]
+endpoint_evidence(info) := [kube.cite(e, "Endpoints lists no ready address") | some e in info.eps; endpoints_empty(info)]
 
 # ------------------------------------------------------------- findings
 
 # The selector matches no pod and no workload template in the namespace.
 findings contains f if {
-	some svc in input.kubernetes.services
-	sel := selector(svc)
-	ns := svc.metadata.namespace
-	pods_listed(ns)
-	pods := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns]
-	count([p | some p in pods; kube.selects(sel, kube.labels(p))]) == 0
-	count(matching_workloads(ns, sel)) == 0
-	near_pods := closest(sel, pods, pod_labels(pods))
-	workloads := workloads_in(ns)
+	some info in unmatched
+	workloads := info.workloads
+	count(matching(workloads, info.sel)) == 0
+	svc := info.svc
+	sel := info.sel
+	near_pods := closest(sel, info.pods, pod_labels(info.pods))
 	near_workloads := closest(sel, workloads, workload_labels(workloads))
 	f := {
-		"message": no_match_message(svc, sel, pods, near_pods),
+		"message": no_match_message(svc, sel, info.pods, near_pods),
 		"subjects": [kube.ref(svc)],
 		"evidence": array.concat(
 			array.concat([selector_evidence(svc)], [e |
@@ -215,14 +231,14 @@ findings contains f if {
 			array.concat([e |
 				some w in near_workloads
 				some e in near_evidence(sel, w, ["spec", "template", "metadata", "labels"], template_labels(w))
-			], endpoint_evidence(svc)),
+			], endpoint_evidence(info)),
 		),
 		"confirm": confirm(svc),
 		"fix": no_match_fix(svc, sel, near_pods, near_workloads),
 		"details": {
 			"reason": "no-pod-matches",
 			"selector": sel,
-			"pods_in_namespace": count(pods),
+			"pods_in_namespace": count(info.pods),
 			"closest_pods": [{"name": p.metadata.name, "differences": differences(sel, kube.labels(p))} | some p in near_pods],
 			"closest_workloads": [{"kind": w.kind, "name": w.metadata.name, "differences": differences(sel, template_labels(w))} | some w in near_workloads],
 		},
@@ -269,29 +285,25 @@ no_match_fix(svc, sel, near_pods, near_workloads) := sprintf("No pod or workload
 
 # The selector matches a workload's template but no such pod exists.
 findings contains f if {
-	some svc in input.kubernetes.services
-	sel := selector(svc)
-	ns := svc.metadata.namespace
-	pods_listed(ns)
-	pods := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns]
-	count([p | some p in pods; kube.selects(sel, kube.labels(p))]) == 0
-	ws := matching_workloads(ns, sel)
+	some info in unmatched
+	ws := matching(info.workloads, info.sel)
 	count(ws) > 0
+	svc := info.svc
 	f := {
 		"message": sprintf("Service %s selects %s, which matches the pod template of %s, but no such pod exists, so it has no endpoints.", [
-			name(svc), kube.format_labels(sel),
+			name(svc), kube.format_labels(info.sel),
 			concat(", ", [sprintf("%s %s (%s)", [w.kind, w.metadata.name, replicas_text(w)]) | some w in ws]),
 		]),
 		"subjects": array.concat([kube.ref(svc)], [kube.ref(w) | some w in ws]),
 		"evidence": array.concat(
 			array.concat([selector_evidence(svc)], [kube.at(w, kube.availability_path(w), replicas_text(w)) | some w in ws]),
-			endpoint_evidence(svc),
+			endpoint_evidence(info),
 		),
-		"confirm": array.concat(confirm(svc), [sprintf("kubectl -n %s describe %s %s", [ns, lower(w.kind), w.metadata.name]) | some w in ws]),
+		"confirm": array.concat(confirm(svc), [sprintf("kubectl -n %s describe %s %s", [info.ns, lower(w.kind), w.metadata.name]) | some w in ws]),
 		"fix": sprintf("The selector is right; find out why %s creates no pods (its ReplicaSet's events usually say: quota, admission, image or scheduling).", [concat(", ", [sprintf("%s %s", [w.kind, w.metadata.name]) | some w in ws])]),
 		"details": {
 			"reason": "workload-has-no-pods",
-			"selector": sel,
+			"selector": info.sel,
 			"workloads": [kube.ref(w) | some w in ws],
 		},
 	}
@@ -299,29 +311,27 @@ findings contains f if {
 
 # Pods match, none is Ready.
 findings contains f if {
-	some svc in input.kubernetes.services
-	sel := selector(svc)
-	ns := svc.metadata.namespace
-	matched := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns; kube.selects(sel, kube.labels(p))]
-	count(matched) > 0
-	count([p | some p in matched; serving(p)]) == 0
-	shown := array.slice(matched, 0, 5)
+	some info in routed
+	count(info.matched) > 0
+	count(info.serving) == 0
+	svc := info.svc
+	shown := array.slice(info.matched, 0, 5)
 	f := {
 		"message": sprintf("Service %s selects %d pod(s) with %s, but none is Ready, so it has no endpoints: %s.", [
-			name(svc), count(matched), kube.format_labels(sel),
+			name(svc), count(info.matched), kube.format_labels(info.sel),
 			concat("; ", [sprintf("%s (%s)", [p.metadata.name, pod_state(p)]) | some p in shown]),
 		]),
 		"subjects": array.concat([kube.ref(svc)], [kube.ref(p) | some p in shown]),
 		"evidence": array.concat(
 			array.concat([selector_evidence(svc)], [pod_state_evidence(p) | some p in shown]),
-			endpoint_evidence(svc),
+			endpoint_evidence(info),
 		),
-		"confirm": array.concat(confirm(svc), [sprintf("kubectl -n %s describe pod %s", [ns, p.metadata.name]) | some p in array.slice(shown, 0, 2)]),
+		"confirm": array.concat(confirm(svc), [sprintf("kubectl -n %s describe pod %s", [info.ns, p.metadata.name]) | some p in array.slice(shown, 0, 2)]),
 		"fix": "The selector is right; make the pods Ready: the state in brackets says what holds each one back (a failing readiness probe, a crash loop, an image or scheduling problem).",
 		"details": {
 			"reason": "no-ready-pod",
-			"selector": sel,
-			"pods": [{"name": p.metadata.name, "state": pod_state(p)} | some p in matched],
+			"selector": info.sel,
+			"pods": [{"name": p.metadata.name, "state": pod_state(p)} | some p in info.matched],
 		},
 	}
 }
@@ -383,11 +393,11 @@ port_text(d) := sprintf("%s:%v/%s", [d.name, d.port, d.protocol]) if d.name != "
 port_text(d) := sprintf("%v/%s", [d.port, d.protocol]) if d.name == ""
 
 findings contains f if {
-	some svc in input.kubernetes.services
-	sel := selector(svc)
-	ns := svc.metadata.namespace
-	matched := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns; kube.selects(sel, kube.labels(p))]
+	some info in routed
+	matched := info.matched
 	count(matched) > 0
+	svc := info.svc
+	ns := info.ns
 	some i, port in object.get(svc, ["spec", "ports"], [])
 	t := target_value(target(port))
 	proto := object.get(port, "protocol", "TCP")
@@ -464,61 +474,48 @@ target_fix(svc, port, t, declared) := sprintf("Set targetPort of port %v in Serv
 # Endpoints empty although the rest looks right (or the pods are not in the
 # bundle): the only evidence is the Endpoints object itself.
 findings contains f if {
-	some svc in input.kubernetes.services
-	sel := selector(svc)
-	endpoints_empty(svc)
-	ns := svc.metadata.namespace
-	not other_reason(svc, sel, ns)
+	some info in routed
+	endpoints_empty(info)
+	not other_reason(info)
+	svc := info.svc
 	f := {
-		"message": endpoints_message(svc, ns),
+		"message": endpoints_message(info),
 		"severity": "medium",
 		"subjects": [kube.ref(svc)],
-		"evidence": array.concat([selector_evidence(svc)], endpoints_or_missing(svc)),
+		"evidence": array.concat([selector_evidence(svc)], [kube.cite(e, "no ready address") | some e in array.concat(info.eps, info.slices)]),
 		"confirm": confirm(svc),
 		"fix": "Compare the Endpoints with the live cluster: if they are still empty there, check the endpoints controller (kube-controller-manager logs) and the pods' readiness; if not, the bundle's collections were taken at different moments.",
-		"details": {"reason": "no-endpoints", "selector": sel},
+		"details": {"reason": "no-endpoints", "selector": info.sel},
 	}
 }
 
-endpoints_or_missing(svc) := [kube.cite(e, "no ready address") | some e in array.concat(endpoints_of(svc), slices_of(svc))]
+endpoints_message(info) := sprintf("Service %s has no ready endpoint in the bundle's Endpoints/EndpointSlices, although %d Ready pod(s) match its selector %s.", [
+	name(info.svc), count(info.serving), kube.format_labels(info.sel),
+]) if pods_listed(info.ns)
 
-endpoints_message(svc, ns) := sprintf("Service %s has no ready endpoint in the bundle's Endpoints/EndpointSlices, although %d Ready pod(s) match its selector %s.", [
-	name(svc), count(ready_matched(svc, ns)), kube.format_labels(selector(svc)),
-]) if pods_listed(ns)
-
-endpoints_message(svc, ns) := sprintf("Service %s has no ready endpoint in the bundle's Endpoints/EndpointSlices; the pods of namespace %s are not in the bundle, so why could not be checked.", [
-	name(svc), ns,
-]) if not pods_listed(ns)
-
-ready_matched(svc, ns) := [p |
-	some p in input.kubernetes.pods
-	p.metadata.namespace == ns
-	kube.selects(selector(svc), kube.labels(p))
-	serving(p)
-]
+endpoints_message(info) := sprintf("Service %s has no ready endpoint in the bundle's Endpoints/EndpointSlices; the pods of namespace %s are not in the bundle, so why could not be checked.", [
+	name(info.svc), info.ns,
+]) if not pods_listed(info.ns)
 
 # Any of the findings above already explains an empty Endpoints.
-other_reason(svc, sel, ns) if {
-	pods_listed(ns)
-	count(ready_matched(svc, ns)) == 0
+other_reason(info) if {
+	pods_listed(info.ns)
+	count(info.serving) == 0
 }
 
-other_reason(svc, sel, ns) if {
-	matched := ready_matched(svc, ns)
-	some port in object.get(svc, ["spec", "ports"], [])
+other_reason(info) if {
+	some port in object.get(info.svc, ["spec", "ports"], [])
 	t := target_value(target(port))
 	is_string(t)
-	not exposes(declared_ports(matched), t, object.get(port, "protocol", "TCP"))
+	not exposes(declared_ports(info.serving), t, object.get(port, "protocol", "TCP"))
 }
 
 # --------------------------------------------------------------- notices
 
 notices contains msg if {
-	some svc in input.kubernetes.services
-	selector(svc)
-	ns := svc.metadata.namespace
-	not pods_listed(ns)
-	msg := sprintf("pods of namespace %s are not in the bundle: its Services were checked against Endpoints only", [ns])
+	some info in routed
+	not pods_listed(info.ns)
+	msg := sprintf("pods of namespace %s are not in the bundle: its Services were checked against Endpoints only", [info.ns])
 }
 
 notices contains "the bundle has no Endpoints or EndpointSlices: endpoint lists were not compared (collect them with kubectl get endpoints,endpointslices -A -o yaml)" if {

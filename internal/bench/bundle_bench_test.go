@@ -1,0 +1,198 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ktriage/ktriage/internal/analyze"
+	"github.com/ktriage/ktriage/internal/bench/bundlegen"
+	"github.com/ktriage/ktriage/internal/engine"
+	"github.com/ktriage/ktriage/rules"
+)
+
+// The decode-only baseline runs in a child process (this test binary,
+// re-executed) so its peak RSS is measured the same way as ktriage's.
+const decodeEnv = "KTRIAGE_BENCH_DECODE_DIR"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(decodeEnv); dir != "" {
+		if err := decodeAll(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// decodeAll is "merely decoding the same JSON": every file read and
+// decoded with encoding/json into generic values, nothing else.
+func decodeAll(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		var v any
+		dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+		dec.UseNumber()
+		return dec.Decode(&v)
+	})
+}
+
+func benchSizes() []int {
+	s := os.Getenv("KTRIAGE_BENCH_PODS")
+	if s == "" {
+		return []int{2000, 20000}
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// bundleDir returns a generated bundle of n pods, made once and kept under
+// testdata/bench (git-ignored) so repeated runs measure, not generate.
+func bundleDir(b *testing.B, n int) (string, bundlegen.Stats) {
+	b.Helper()
+	dir := filepath.Join("..", "..", "testdata", "bench", fmt.Sprintf("bundle-%dpods", n))
+	statsFile := dir + ".stats.json"
+	var st bundlegen.Stats
+	if raw, err := os.ReadFile(statsFile); err == nil && json.Unmarshal(raw, &st) == nil {
+		return dir, st
+	}
+	os.RemoveAll(dir)
+	start := time.Now()
+	st, err := bundlegen.Generate(dir, bundlegen.Size{Pods: n}, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, _ := json.Marshal(st)
+	os.WriteFile(statsFile, raw, 0o644)
+	b.Logf("generated %s (%d MB) in %s", dir, st.Bytes>>20, time.Since(start).Round(time.Millisecond))
+	return dir, st
+}
+
+type childRun struct {
+	wall   time.Duration
+	maxRSS int64 // bytes
+	out    string
+}
+
+func runChild(b *testing.B, env []string, name string, args ...string) childRun {
+	b.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	wall := time.Since(start)
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() > 1 {
+			b.Fatalf("%s %v: %v\n%s", name, args, err, out)
+		}
+	}
+	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	var rss int64
+	if ru != nil {
+		rss = ru.Maxrss * 1024 // Linux reports KiB
+	}
+	return childRun{wall: wall, maxRSS: rss, out: string(out)}
+}
+
+func ktriageBinary(b *testing.B) string {
+	if bin := os.Getenv("KTRIAGE_BIN"); bin != "" {
+		return bin
+	}
+	bin := filepath.Join(b.TempDir(), "ktriage")
+	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/ktriage").CombinedOutput()
+	if err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// BenchmarkBundle measures, side by side in one run on the same bundle:
+// decoding its JSON and nothing else (the floor), ktriage end to end (the
+// binary: load, parse, facts, rules, report), and ktriage's phases
+// in-process. Sizes come from KTRIAGE_BENCH_PODS (default 2000,20000).
+func BenchmarkBundle(b *testing.B) {
+	bin := ktriageBinary(b)
+	self, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("pods=%d", n), func(b *testing.B) {
+			dir, st := bundleDir(b, n)
+			for i := 0; i < b.N; i++ {
+				dec := runChild(b, []string{decodeEnv + "=" + dir}, self, "-test.run=^$")
+				kt := runChild(b, nil, bin, "analyze", "--format", "json", "-o", os.DevNull, "--fail-on", "none", dir)
+				ph := phases(b, dir)
+				ratio := kt.wall.Seconds() / dec.wall.Seconds()
+				b.ReportMetric(dec.wall.Seconds(), "decode-s")
+				b.ReportMetric(kt.wall.Seconds(), "ktriage-s")
+				b.ReportMetric(ratio, "ktriage/decode")
+				b.ReportMetric(float64(kt.maxRSS>>20), "ktriage-MB-rss")
+				b.ReportMetric(float64(dec.maxRSS>>20), "decode-MB-rss")
+				fmt.Printf("\nbundle: %d pods, %d services (%d broken), %d namespaces, %d events, %d MB of JSON\n",
+					st.Pods, st.Services, st.BrokenServices, st.Namespaces, st.Events, st.Bytes>>20)
+				fmt.Printf("  %-34s %8s %10s\n", "", "wall", "peak RSS")
+				fmt.Printf("  %-34s %8s %7d MB\n", "decode only (encoding/json → any)", dec.wall.Round(time.Millisecond), dec.maxRSS>>20)
+				fmt.Printf("  %-34s %8s %7d MB\n", "ktriage analyze (end to end)", kt.wall.Round(time.Millisecond), kt.maxRSS>>20)
+				fmt.Printf("  ratio ktriage/decode: %.2f×\n", ratio)
+				fmt.Printf("  in-process phases: %s\n", ph)
+			}
+		})
+	}
+}
+
+// phases times the pipeline's stages in-process, to show where time goes.
+func phases(b *testing.B, dir string) string {
+	ctx := context.Background()
+	t0 := time.Now()
+	eng, err := engine.New(ctx, engine.Options{Builtin: rules.FS})
+	if err != nil {
+		b.Fatal(err)
+	}
+	t1 := time.Now()
+	p, err := analyze.Parse(ctx, analyze.Options{Inputs: []string{dir}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	t2 := time.Now()
+	v, err := analyze.Value(p.Document)
+	if err != nil {
+		b.Fatal(err)
+	}
+	t3 := time.Now()
+	results := eng.Eval(ctx, v, p.Facts.Collected)
+	t4 := time.Now()
+	findings := 0
+	var per []string
+	for _, r := range results {
+		findings += len(r.Findings)
+		per = append(per, fmt.Sprintf("%s %s", r.Rule.ID, r.Elapsed.Round(time.Millisecond)))
+	}
+	return fmt.Sprintf("compile rules %s, load+parse %s, to OPA value %s, rules %s (%s), %d findings",
+		t1.Sub(t0).Round(time.Millisecond), t2.Sub(t1).Round(time.Millisecond), t3.Sub(t2).Round(time.Millisecond),
+		t4.Sub(t3).Round(time.Millisecond), strings.Join(per, ", "), findings)
+}
