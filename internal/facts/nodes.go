@@ -41,6 +41,20 @@ type Attribution struct {
 	Node   string `json:"node"`
 	Method string `json:"method"` // path, hostname, address, only-node, none
 	Detail string `json:"detail,omitempty"`
+	// Netns names the pod or network namespace the file was taken in, when
+	// the layout says so (nodes/<node>/pods/<pod>/…, …/netns/<name>/…).
+	Netns string `json:"netns,omitempty"`
+}
+
+// A file taken inside a pod's (or any named) network namespace: its
+// interfaces, counters and sysctls are that namespace's, not the node's.
+var reNetns = regexp.MustCompile(`(?:^|/)(?:pods|netns|pod-netns)/([^/]+)/[^/]+$`)
+
+func netnsOf(inner string) string {
+	if m := reNetns.FindStringSubmatch(inner); m != nil {
+		return m[1]
+	}
+	return ""
 }
 
 // AddNode records a node-level artifact's facts.
@@ -199,6 +213,7 @@ func (f *Facts) buildNodes(nfs []NodeFacts) {
 	atts := make([]Attribution, len(nfs))
 	for i, nf := range nfs {
 		atts[i] = attribute(nf, ix)
+		atts[i].Netns = netnsOf(nf.Inner)
 	}
 	// A single-node cluster: files that name no node are that node's.
 	if len(ix.names) == 1 {
@@ -226,9 +241,26 @@ func (f *Facts) buildNodes(nfs []NodeFacts) {
 			n = map[string]any{"name": key, "in_cluster": ix.names[key], "attributed": a.Method != "none", "files": []any{}}
 			f.Nodes[key] = n
 		}
-		n["files"] = append(n["files"].([]any), map[string]any{"file": nf.File, "kind": nf.Kind, "attributed_by": a.Method})
+		file := map[string]any{"file": nf.File, "kind": nf.Kind, "attributed_by": a.Method}
+		target := n
+		if a.Netns != "" {
+			file["netns"] = a.Netns
+			nss, _ := n["netns"].(map[string]any)
+			if nss == nil {
+				nss = map[string]any{}
+				n["netns"] = nss
+			}
+			ns, _ := nss[a.Netns].(map[string]any)
+			if ns == nil {
+				ns = map[string]any{"name": a.Netns, "files": []any{}}
+				nss[a.Netns] = ns
+			}
+			ns["files"] = append(ns["files"].([]any), file)
+			target = ns
+		}
+		n["files"] = append(n["files"].([]any), file)
 		for _, sec := range sortedSections(nf.Sections) {
-			mergeSection(n, sec, nf.Sections[sec], nf.MergeBy[sec])
+			mergeSection(target, sec, nf.Sections[sec], nf.MergeBy[sec])
 		}
 	}
 	// Which node lacks which kind of artifact, for the inventory.

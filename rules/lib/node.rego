@@ -1,0 +1,66 @@
+# Helpers for rules over node-level facts (input.nodes, docs/facts.md) and
+# the Node objects of the cluster dump.
+package ktriage.lib.node
+
+# display names a node for messages: an unattributed file is named by its path.
+display(name) := trim_prefix(name, "unattributed:") if startswith(name, "unattributed:")
+
+display(name) := name if not startswith(name, "unattributed:")
+
+# subject is how findings name a node.
+subject(name) := {"kind": "Node", "name": name} if not startswith(name, "unattributed:")
+
+subject(name) := {"kind": "File", "name": trim_prefix(name, "unattributed:")} if startswith(name, "unattributed:")
+
+# The Node object of that name, when the dump has it.
+node_object(name) := o if {
+	some o in input.kubernetes.nodes
+	o.metadata.name == name
+}
+
+internal_ips(name) := {a.address |
+	some a in node_object(name).status.addresses
+	a.type == "InternalIP"
+}
+
+interfaces(n) := object.get(n, "interfaces", [])
+
+iface(n, ifname) := i if {
+	some i in interfaces(n)
+	i.name == ifname
+}
+
+# cite points at an interface's header line (or any fact with file/line).
+cite(x, note) := {"file": x.file, "line": x.line, "text": object.get(x, "text", ""), "note": note}
+
+sysctl(n, key) := n.sysctl[key].value
+
+sysctl_cite(n, key, note) := {"file": n.sysctl[key].file, "line": n.sysctl[key].line, "note": note}
+
+# kernel version: the Node object's nodeInfo, else sysctl kernel.osrelease.
+kernel(name) := node_object(name).status.nodeInfo.kernelVersion if {
+	node_object(name).status.nodeInfo.kernelVersion
+} else := input.nodes[name].sysctl["kernel.osrelease"].value
+
+os_image(name) := node_object(name).status.nodeInfo.osImage
+
+# version turns "v1.13.3", "1.24.4+k3s1", "v1.27.3-eks-a5565ad" into
+# something semver.compare accepts; undefined when it cannot.
+version(v) := s if {
+	m := regex.find_all_string_submatch_n(`^v?(\d+)\.(\d+)(?:\.(\d+))?`, trim_space(v), 1)[0]
+	patch := m[3]
+	s := sprintf("%s.%s.%s", [m[1], m[2], default_zero(patch)])
+}
+
+default_zero(p) := p if p != ""
+
+default_zero(p) := "0" if p == ""
+
+# below(v, floor) is true when version v is lower than floor ("1.17.0").
+below(v, floor) if semver.compare(version(v), floor) < 0
+
+# kernel_below(name, "5.4") compares the leading major.minor of a kernel.
+kernel_below(name, floor) if {
+	k := kernel(name)
+	below(k, sprintf("%s.0", [floor]))
+}

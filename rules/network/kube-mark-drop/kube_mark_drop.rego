@@ -1,0 +1,329 @@
+# METADATA
+# title: kube-proxy cannot find KUBE-MARK-DROP
+# description: >-
+#   Before Kubernetes 1.28, kube-proxy's rules jump to the nat chain
+#   KUBE-MARK-DROP, which kubelet creates. kube-proxy images before 1.17
+#   carry only legacy iptables; on a host whose iptables runs on nf_tables
+#   (CentOS/RHEL 8 and their rebuilds, Debian 10+, Fedora) kubelet creates
+#   the chain in nf_tables, kube-proxy's legacy view lacks it, every
+#   iptables-restore it runs fails on "Couldn't load target
+#   KUBE-MARK-DROP", and Service VIPs stop working. This rule reads each
+#   node's iptables-save views (legacy and nft), the warning that legacy
+#   tables are present, jumps to chains a table does not declare, kube-proxy's
+#   version and mode (image, flags, ConfigMap, "Using ipvs Proxier") and its
+#   logs. From Kubernetes 1.28 nothing creates KUBE-MARK-DROP, so its absence
+#   alone is healthy there.
+# custom:
+#   id: kube-mark-drop
+#   category: kube-mark-drop
+#   severity: high
+#   needs: ["node.iptables|kubernetes.logs"]
+#   remediation: >-
+#     Run kube-proxy and kubelet on the same iptables backend: upgrade
+#     kube-proxy to 1.17 or later (its image detects the host's backend), or,
+#     where the distribution still ships it, switch the host to
+#     iptables-legacy (update-alternatives --set iptables
+#     /usr/sbin/iptables-legacy). Then remove the other backend's stale
+#     KUBE-* tables and restart kube-proxy so it rewrites its rules.
+#   references:
+#     - https://github.com/kubernetes/kubernetes/issues/71305
+#     - https://github.com/kubernetes/kubernetes/pull/82966
+#     - https://kubernetes.io/blog/2022/09/07/iptables-chains-not-api/
+package ktriage.rules.network["kube-mark-drop"]
+
+import data.ktriage.lib.kube
+import data.ktriage.lib.node
+
+# ------------------------------------------------------------ kube-proxy
+
+is_kube_proxy(obj) if contains(obj.metadata.name, "kube-proxy")
+
+kp_containers(spec) := [c | some c in kube.containers(spec); contains(c.image, "kube-proxy")]
+
+image_version(image) := m[1] if {
+	m := regex.find_all_string_submatch_n(`kube-proxy[^:/@]*:v?(\d+\.\d+(?:\.\d+)?)`, image, 1)[0]
+}
+
+# kube-proxy's version on a node: its pod there, the DaemonSet, or what the
+# Node reports.
+version(name) := v if {
+	some p in input.kubernetes.pods
+	is_kube_proxy(p)
+	p.spec.nodeName == name
+	some c in kp_containers(p.spec)
+	v := image_version(c.image)
+} else := v if {
+	some ds in input.kubernetes.daemonsets
+	is_kube_proxy(ds)
+	some c in kp_containers(ds.spec.template.spec)
+	v := image_version(c.image)
+} else := v if {
+	v := node.node_object(name).status.nodeInfo.kubeProxyVersion
+	v != ""
+}
+
+# The proxy mode: a flag, the kube-proxy ConfigMap, the log banner, or IPVS
+# virtual services on the node.
+mode(name) := m if {
+	some ds in input.kubernetes.daemonsets
+	is_kube_proxy(ds)
+	some c in kp_containers(ds.spec.template.spec)
+	some a in array.concat(object.get(c, "command", []), object.get(c, "args", []))
+	m := trim_prefix(a, "--proxy-mode=")
+	m != a
+} else := m if {
+	some cm in input.kubernetes.configmaps
+	cm.metadata.name == "kube-proxy"
+	some k, conf in cm.data
+	endswith(k, ".conf")
+	m := regex.find_all_string_submatch_n(`(?m)^\s*mode:\s*"?([a-z]+)"?`, conf, 1)[0][1]
+} else := m if {
+	some l in kp_logs(name)
+	some k in l.kept
+	m := regex.find_all_string_submatch_n(`Using (ipvs|iptables|nftables|userspace) [Pp]roxier`, k.text, 1)[0][1]
+} else := "ipvs" if {
+	some v in object.get(input.nodes[name], "ipvs", [])
+	count(v.services) > 0
+}
+
+kp_logs(name) := [l |
+	some l in input.kubernetes.logs
+	contains(l.pod, "kube-proxy")
+	pod_node(l) == name
+]
+
+pod_node(l) := p.spec.nodeName if {
+	some p in input.kubernetes.pods
+	p.metadata.namespace == l.namespace
+	p.metadata.name == l.pod
+} else := ""
+
+# kube-proxy's iptables-restore failing over the chain, in its own words.
+failures(name) := [{"file": l.file, "line": k.line, "text": k.text, "note": "kube-proxy's iptables-restore fails on KUBE-MARK-DROP"} |
+	some l in kp_logs(name)
+	some k in l.kept
+	regex.match(`(?i)iptables-restore|Couldn't load target`, k.text)
+	contains(k.text, "KUBE-MARK-DROP")
+]
+
+# ------------------------------------------------------------- backends
+
+views(name) := object.get(input.nodes[name], "iptables", [])
+
+complete(r) if not r.partial
+
+nat(r) := r.tables.nat
+
+declares(r) if nat(r).chains["KUBE-MARK-DROP"].declared
+
+marks(r) if {
+	some rule in nat(r).chains["KUBE-MARK-DROP"].rules
+	regex.match(`0x8000`, concat("", [object.get(rule, "set_xmark", ""), object.get(rule, "set_mark", "")]))
+}
+
+kube_chains(r) := [c | some t in r.tables; some c, _ in t.chains; startswith(c, "KUBE-")]
+
+references(r) := [u |
+	some u in object.get(r, "undeclared_targets", [])
+	u.chain == "KUBE-MARK-DROP"
+]
+
+jumps_to_mark_drop(r) := [rule |
+	some t in r.tables
+	some _, ch in t.chains
+	some rule in ch.rules
+	rule.target == "KUBE-MARK-DROP"
+]
+
+nft_host(name) if {
+	some r in views(name)
+	r.variant == "nft"
+}
+
+nft_host(name) if regex.match(`(?i)centos (linux|stream) [89]|red hat enterprise linux[a-z ]* [89]|rocky linux [89]|almalinux [89]|oracle linux[a-z ]* [89]|fedora|debian gnu/linux (1[0-9])`, node.os_image(name))
+
+host_backend(name) := sprintf("nf_tables (%s)", [r.generator]) if {
+	some r in views(name)
+	r.variant == "nft"
+	r.generator != ""
+} else := sprintf("nf_tables (%s)", [node.os_image(name)]) if {
+	nft_host(name)
+} else := "legacy"
+
+two_backends(name) if {
+	some r in views(name)
+	r.legacy_tables_present
+}
+
+two_backends(name) if {
+	some a in views(name)
+	some b in views(name)
+	a.variant == "legacy"
+	b.variant == "nft"
+	count(kube_chains(a)) > 0
+	count(kube_chains(b)) > 0
+}
+
+legacy_only(name) if node.below(version(name), "1.17.0")
+
+modern(name) if not node.below(version(name), "1.28.0")
+
+# ------------------------------------------------------------- evidence
+
+# Every way a node shows the problem, each a cited fact. The finding below
+# needs one of them; the rest add proof.
+problems(name) := array.concat(
+	array.concat(
+		[{"kind": "undeclared", "file": r.file, "line": u.line, "text": u.text, "note": sprintf("jumps to KUBE-MARK-DROP, which this %s %s table does not declare", [r.variant, u.table])} |
+			some r in views(name)
+			some u in references(r)
+		],
+		[{"kind": "missing-in-legacy", "file": r.file, "line": nat(r).line, "note": "kube-proxy's legacy nat table has no KUBE-MARK-DROP"} |
+			legacy_only(name)
+			not modern(name)
+			some r in views(name)
+			r.variant == "legacy"
+			complete(r)
+			nat(r)
+			not declares(r)
+			count(kube_chains(r)) > 0
+		],
+	),
+	array.concat(
+		[{"kind": "empty", "file": r.file, "line": nat(r).chains["KUBE-MARK-DROP"].line, "note": sprintf("KUBE-MARK-DROP is declared but has no MARK rule, while %d rule(s) jump to it: packets meant to be dropped are not marked", [count(jumps_to_mark_drop(r))])} |
+			some r in views(name)
+			complete(r)
+			declares(r)
+			not marks(r)
+			count(jumps_to_mark_drop(r)) > 0
+		],
+		[object.union(f, {"kind": "log"}) | some f in failures(name)],
+	),
+)
+
+supporting(name) := array.concat(
+	[{"file": r.file, "line": r.warning_line, "note": "the nf_tables view warns that legacy tables are present too: two backends in use"} |
+		some r in views(name)
+		r.legacy_tables_present
+	],
+	[{"file": r.file, "line": nat(r).chains["KUBE-MARK-DROP"].line, "note": sprintf("KUBE-MARK-DROP lives in the %s view", [r.variant])} |
+		some r in views(name)
+		declares(r)
+		marks(r)
+	],
+)
+
+# The known-bad combination, even before it shows in logs.
+combination(name) if {
+	legacy_only(name)
+	mode(name) == "ipvs"
+	nft_host(name)
+}
+
+# Nodes that have anything to say.
+candidates contains name if some name, _ in input.nodes
+
+candidates contains name if {
+	some l in input.kubernetes.logs
+	contains(l.pod, "kube-proxy")
+	name := pod_node(l)
+	name != ""
+}
+
+# ------------------------------------------------------------- findings
+
+findings contains f if {
+	some name in candidates
+	ps := problems(name)
+	trigger(name, ps)
+	f := {
+		"message": message(name, ps),
+		"severity": severity(ps),
+		"subjects": array.concat([node.subject(name)], [kube.ref(ds) | some ds in input.kubernetes.daemonsets; is_kube_proxy(ds)]),
+		"evidence": array.concat(array.concat([{"file": p.file, "line": p.line, "text": object.get(p, "text", ""), "note": p.note} | some p in ps], supporting(name)), node_evidence(name)),
+		"confirm": [
+			sprintf("iptables-legacy-save -t nat | grep -n KUBE-MARK-DROP; iptables-nft-save -t nat | grep -n KUBE-MARK-DROP   # on %s", [node.display(name)]),
+			sprintf("kubectl -n kube-system logs --selector k8s-app=kube-proxy --field-selector spec.nodeName=%s | grep -i iptables-restore", [node.display(name)]),
+			"ipvsadm -Ln   # IPVS mode: are the Service VIPs there?",
+		],
+		"fix": fix(name),
+		"details": {
+			"node": name,
+			"kube_proxy_version": version_or_null(name),
+			"mode": mode_or_null(name),
+			"host_backend": host_backend(name),
+			"problems": sort({p.kind | some p in ps}),
+			"two_backends": two_backends_bool(name),
+		},
+	}
+}
+
+trigger(_, ps) if count(ps) > 0
+
+trigger(name, _) if combination(name)
+
+severity(ps) := "critical" if {
+	some p in ps
+	p.kind in {"log", "undeclared"}
+} else := "medium" if {
+	count(ps) > 0
+	every p in ps {
+		p.kind == "empty"
+	}
+} else := "high"
+
+version_or_null(name) := version(name) if {
+	version(name)
+} else := null
+
+mode_or_null(name) := mode(name) if {
+	mode(name)
+} else := null
+
+two_backends_bool(name) if two_backends(name)
+
+two_backends_bool(name) := false if not two_backends(name)
+
+who(name) := sprintf("kube-proxy %s (%s mode)", [version(name), mode(name)]) if {
+	version(name)
+	mode(name)
+} else := sprintf("kube-proxy %s", [version(name)]) if {
+	version(name)
+} else := "kube-proxy"
+
+message(name, ps) := sprintf("On %s, %s uses legacy iptables (its image predates 1.17) while the host's iptables is %s: KUBE-MARK-DROP exists only in the nf_tables view, so %s.%s", [
+	node.display(name), who(name), host_backend(name), effect(ps), log_text(ps),
+]) if {
+	legacy_only(name)
+	nft_host(name)
+} else := sprintf("On %s, %s: %s.%s", [node.display(name), who(name), what(ps), log_text(ps)])
+
+effect(ps) := "its iptables-restore fails and Service VIPs are not programmed" if {
+	some p in ps
+	p.kind in {"log", "undeclared", "missing-in-legacy"}
+} else := "every iptables-restore it runs will fail and Service VIPs will stop working"
+
+what(ps) := concat("; ", sort({p.note | some p in ps; p.kind != "log"})) if {
+	count([p | some p in ps; p.kind != "log"]) > 0
+} else := "its iptables-restore fails on KUBE-MARK-DROP"
+
+log_text(ps) := sprintf(" Its log says: %s", [p.text]) if {
+	some p in ps
+	p.kind == "log"
+} else := ""
+
+node_evidence(name) := [kube.at(o, ["status", "nodeInfo", "osImage"], sprintf("%s, kernel %s", [o.status.nodeInfo.osImage, o.status.nodeInfo.kernelVersion])) |
+	o := node.node_object(name)
+	nft_host(name)
+]
+
+fix(name) := sprintf("Upgrade kube-proxy on %s from %s to 1.17 or later so it follows the host's nf_tables backend (then delete the stale legacy KUBE-* chains: iptables-legacy-save | grep -v KUBE- | iptables-legacy-restore), or run kubelet on legacy iptables where the distribution still ships it.", [node.display(name), version(name)]) if {
+	legacy_only(name)
+} else := "Make kube-proxy and kubelet use the same iptables backend, remove the other backend's KUBE-* rules, and restart kube-proxy."
+
+notices contains msg if {
+	some name, _ in input.nodes
+	some r in views(name)
+	r.partial
+	msg := sprintf("%s on %s is a fragment (no COMMIT or chain declarations): missing chains could not be judged from it", [r.file, node.display(name)])
+}

@@ -1,0 +1,136 @@
+package ktriage.rules.network["kube-mark-drop_test"]
+
+import data.ktriage.rules.network["kube-mark-drop"] as rule
+
+# ------------------------------------------------------------ builders
+
+chain(declared, line, rules) := {"declared": declared, "builtin": false, "policy": "-", "line": line, "rules": rules}
+
+mark_rule := {"line": 12, "text": "-A KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000", "target": "MARK", "set_xmark": "0x8000/0x8000"}
+
+jump(line, from) := {"line": line, "text": sprintf("-A %s -j KUBE-MARK-DROP", [from]), "target": "KUBE-MARK-DROP"}
+
+view(variant, generator, nat_chains, extra) := object.union({
+	"file": sprintf("nodes/vm-8/iptables-%s-save.txt", [variant]),
+	"family": "ipv4", "generator": generator, "variant": variant,
+	"legacy_tables_present": false, "warning_line": 0, "partial": false,
+	"tables": {"nat": {"line": 3, "committed": true, "chains": nat_chains}},
+	"undeclared_targets": [],
+}, extra)
+
+# kubelet's chains, created in nf_tables on an EL8 host
+nft_view := view("nft", "iptables-nft-save v1.8.4", {
+	"KUBE-MARK-DROP": chain(true, 5, [mark_rule]),
+	"KUBE-MARK-MASQ": chain(true, 6, []),
+	"KUBE-POSTROUTING": chain(true, 7, []),
+}, {"legacy_tables_present": true, "warning_line": 1})
+
+# kube-proxy 1.13's own chains, written with legacy iptables
+legacy_view := view("legacy", "iptables-save v1.6.1", {
+	"KUBE-SERVICES": chain(true, 4, []),
+	"KUBE-FIREWALL": chain(true, 5, []),
+	"KUBE-NODE-PORT": chain(true, 6, []),
+}, {})
+
+kube_proxy_ds(tag, mode) := {
+	"kind": "DaemonSet", "metadata": {"namespace": "kube-system", "name": "kube-proxy"},
+	"spec": {"template": {"spec": {"containers": [{
+		"name": "kube-proxy", "image": sprintf("k8s.gcr.io/kube-proxy:%s", [tag]),
+		"command": ["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf", sprintf("--proxy-mode=%s", [mode])],
+	}]}}},
+}
+
+el8_node := {
+	"kind": "Node", "metadata": {"name": "vm-8"},
+	"status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.8"}], "nodeInfo": {"osImage": "CentOS Linux 8 (Core)", "kernelVersion": "4.18.0-80.el8.x86_64", "kubeProxyVersion": "v1.13.3"}},
+}
+
+# the DaemonSet's pod on vm-8 runs the DaemonSet's image
+kp_pods(dss) := [{"kind": "Pod", "metadata": {"namespace": "kube-system", "name": "kube-proxy-x7k2p"}, "spec": {"nodeName": "vm-8", "containers": ds.spec.template.spec.containers}} | some ds in dss]
+
+restore_error := "E0312 09:15:02.123456       1 proxier.go:1583] Failed to execute iptables-restore: exit status 2 (iptables-restore v1.6.0: Couldn't load target `KUBE-MARK-DROP':No such file or directory"
+
+kp_log(lines) := {"namespace": "kube-system", "pod": "kube-proxy-x7k2p", "container": "kube-proxy", "file": "dump.txt", "line": 100, "lines": count(lines), "kept": [{"line": 100 + i, "text": t} | some i, t in lines]}
+
+cluster(views, dss, logs) := {
+	"nodes": {"vm-8": {"iptables": views}},
+	"kubernetes": {"nodes": [el8_node], "daemonsets": dss, "pods": kp_pods(dss), "configmaps": [], "logs": logs},
+}
+
+only(set) := x if {
+	count(set) == 1
+	some x in set
+}
+
+# ------------------------------------------------------------- tests
+
+test_fires_on_the_incident_with_logs if {
+	f := only(rule.findings) with input as cluster([nft_view, legacy_view], [kube_proxy_ds("v1.13.3", "ipvs")], [kp_log(["I0312 server_others.go:189] Using ipvs Proxier.", restore_error])])
+	f.severity == "critical"
+	startswith(f.message, "On vm-8, kube-proxy 1.13.3 (ipvs mode) uses legacy iptables (its image predates 1.17) while the host's iptables is nf_tables (iptables-nft-save v1.8.4): KUBE-MARK-DROP exists only in the nf_tables view, so its iptables-restore fails")
+	contains(f.message, "Couldn't load target `KUBE-MARK-DROP'")
+	f.details.problems == ["log", "missing-in-legacy"]
+	f.details.two_backends == true
+	notes := {e.note | some e in f.evidence}
+	"the nf_tables view warns that legacy tables are present too: two backends in use" in notes
+	"KUBE-MARK-DROP lives in the nft view" in notes
+	"kube-proxy's legacy nat table has no KUBE-MARK-DROP" in notes
+}
+
+test_known_bad_combination_without_logs_or_node_files if {
+	inp := {
+		"nodes": {"vm-8": {}},
+		"kubernetes": {"nodes": [el8_node], "daemonsets": [kube_proxy_ds("v1.13.3", "ipvs")], "pods": kp_pods([kube_proxy_ds("v1.13.3", "ipvs")]), "configmaps": [], "logs": []},
+	}
+	f := only(rule.findings) with input as inp
+	f.severity == "high"
+	contains(f.message, "every iptables-restore it runs will fail")
+}
+
+test_fires_on_undeclared_reference_in_any_version if {
+	v := view("legacy", "iptables-save v1.8.7 (legacy)", {"KUBE-FIREWALL": chain(true, 4, [jump(9, "KUBE-FIREWALL")])}, {"undeclared_targets": [{"table": "nat", "chain": "KUBE-MARK-DROP", "line": 9, "text": "-A KUBE-FIREWALL -j KUBE-MARK-DROP"}]})
+	f := only(rule.findings) with input as cluster([v], [kube_proxy_ds("v1.22.4", "iptables")], [])
+	f.severity == "critical"
+	f.details.problems == ["undeclared"]
+}
+
+test_empty_chain_is_medium if {
+	v := view("legacy", "iptables-save v1.8.7 (legacy)", {"KUBE-MARK-DROP": chain(true, 5, []), "KUBE-FIREWALL": chain(true, 6, [jump(10, "KUBE-FIREWALL")])}, {})
+	f := only(rule.findings) with input as cluster([v], [kube_proxy_ds("v1.20.1", "ipvs")], [])
+	f.severity == "medium"
+	contains(f.message, "KUBE-MARK-DROP is declared but has no MARK rule, while 1 rule(s) jump to it")
+}
+
+test_silent_on_modern_cluster_without_the_chain if {
+	v := view("nft", "iptables-nft-save v1.8.9 (nf_tables)", {"KUBE-SERVICES": chain(true, 4, []), "KUBE-MARK-MASQ": chain(true, 5, [])}, {})
+	count(rule.findings) == 0 with input as cluster([v], [kube_proxy_ds("v1.29.2", "iptables")], [kp_log(["I0101 server.go:484] Using iptables Proxier"])])
+}
+
+test_silent_on_consistent_legacy_host if {
+	ubuntu := json.patch(el8_node, [{"op": "replace", "path": "/status/nodeInfo/osImage", "value": "Ubuntu 18.04.6 LTS"}])
+	v := view("legacy", "iptables-save v1.6.1", {"KUBE-MARK-DROP": chain(true, 5, [mark_rule]), "KUBE-SERVICES": chain(true, 4, [])}, {})
+	inp := {
+		"nodes": {"vm-8": {"iptables": [v]}},
+		"kubernetes": {"nodes": [ubuntu], "daemonsets": [kube_proxy_ds("v1.13.3", "ipvs")], "pods": kp_pods([kube_proxy_ds("v1.13.3", "ipvs")]), "configmaps": [], "logs": []},
+	}
+	count(rule.findings) == 0 with input as inp
+}
+
+test_silent_when_1_17_follows_the_host if {
+	nft := view("nft", "iptables-nft-save v1.8.4", {"KUBE-MARK-DROP": chain(true, 5, [mark_rule]), "KUBE-SERVICES": chain(true, 4, [])}, {})
+	count(rule.findings) == 0 with input as cluster([nft], [kube_proxy_ds("v1.18.20", "ipvs")], [])
+}
+
+test_mode_from_configmap_and_log if {
+	ds := json.patch(kube_proxy_ds("v1.13.3", "x"), [{"op": "replace", "path": "/spec/template/spec/containers/0/command", "value": ["kube-proxy", "--config=/var/lib/kube-proxy/config.conf"]}])
+	cm := {"kind": "ConfigMap", "metadata": {"namespace": "kube-system", "name": "kube-proxy"}, "data": {"config.conf": "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: \"ipvs\"\n"}}
+	inp := json.patch(cluster([], [ds], []), [{"op": "add", "path": "/kubernetes/configmaps", "value": [cm]}])
+	f := only(rule.findings) with input as inp
+	f.details.mode == "ipvs"
+}
+
+test_partial_fragments_are_a_notice_not_a_finding if {
+	v := object.union(legacy_view, {"partial": true})
+	count(rule.findings) == 0 with input as cluster([v], [kube_proxy_ds("v1.13.3", "iptables")], [])
+	count(rule.notices) == 1 with input as cluster([v], [kube_proxy_ds("v1.13.3", "iptables")], [])
+}

@@ -1,0 +1,244 @@
+# METADATA
+# title: Listen queue overflows
+# description: >-
+#   A listening socket holds at most its backlog of connections that
+#   finished the handshake but were not yet accept()ed; the backlog is the
+#   application's listen() argument capped by net.core.somaxconn (128 by
+#   default before Linux 5.4, 4096 since). When the application accepts too
+#   slowly, the kernel drops the final ACK or the SYN itself: netstat -s
+#   counts "times the listen queue of a socket overflowed"
+#   (TcpExtListenOverflows) and "SYNs to LISTEN sockets dropped"
+#   (TcpExtListenDrops), and clients see their SYNs retransmitted after 1 s,
+#   2 s, 4 s with no SYN-ACK. The rule reads those counters (as a rate when
+#   a file holds two timed snapshots), listeners whose Recv-Q has reached
+#   their backlog in ss -lnt, net.core.somaxconn, and pods that set it, for
+#   each node and each pod network namespace the bundle separates.
+# custom:
+#   id: listen-overflow
+#   category: listen-overflow
+#   severity: high
+#   needs: ["node.netstat|node.listeners"]
+#   remediation: >-
+#     Make the application accept faster (more workers or replicas) and give
+#     it a deeper queue: raise its listen backlog (nginx `listen … backlog=`,
+#     Go and Java servers' backlog settings) together with net.core.somaxconn,
+#     on the node or per pod with securityContext.sysctls (net.core.somaxconn
+#     is namespaced and in Kubernetes' safe set since 1.24).
+#   references:
+#     - https://man7.org/linux/man-pages/man2/listen.2.html
+#     - https://kubernetes.io/docs/tasks/administer-cluster/sysctl-cluster/
+#     - https://blog.cloudflare.com/syn-packet-handling-in-the-wild/
+package ktriage.rules.network["listen-overflow"]
+
+import data.ktriage.lib.kube
+import data.ktriage.lib.node
+
+# ----------------------------------------------------------------- scopes
+
+# A scope is a node's own network namespace or one the bundle separates
+# (nodes/<node>/pods/<pod>/…).
+scopes contains {"node": name, "netns": "", "facts": n} if some name, n in input.nodes
+
+scopes contains {"node": name, "netns": ns, "facts": x} if {
+	some name, n in input.nodes
+	some ns, x in object.get(n, "netns", {})
+}
+
+where(s) := node.display(s.node) if s.netns == ""
+
+where(s) := sprintf("%s (pod network namespace %s)", [node.display(s.node), s.netns]) if s.netns != ""
+
+# ---------------------------------------------------------------- counters
+
+snapshots(s) := object.get(s.facts, "netstat", [])
+
+counter(snap, name) := to_number(snap.counters[name].value)
+
+# The latest snapshot that holds the overflow counters.
+latest(s) := snap if {
+	with_counters := [x | some x in snapshots(s); x.counters.TcpExtListenOverflows]
+	count(with_counters) > 0
+	snap := with_counters[count(with_counters) - 1]
+}
+
+# A rate between two snapshots of the same file that both carry a time.
+rate(s) := r if {
+	xs := [x | some x in snapshots(s); x.counters.TcpExtListenOverflows; is_number(x.elapsed)]
+	count(xs) >= 2
+	a := xs[0]
+	b := xs[count(xs) - 1]
+	a.file == b.file
+	dt := b.elapsed - a.elapsed
+	dt > 0
+	r := {
+		"per_second": (counter(b, "TcpExtListenOverflows") - counter(a, "TcpExtListenOverflows")) / dt,
+		"delta": counter(b, "TcpExtListenOverflows") - counter(a, "TcpExtListenOverflows"),
+		"seconds": dt,
+	}
+}
+
+overflows(s) := counter(latest(s), "TcpExtListenOverflows")
+
+drops(s) := counter(latest(s), "TcpExtListenDrops") if {
+	latest(s).counters.TcpExtListenDrops
+} else := 0
+
+# ---------------------------------------------------------------- listeners
+
+# Recv-Q of a LISTEN socket is its accept queue, Send-Q its backlog; the
+# kernel lets the queue reach backlog + 1 before it drops.
+saturated(s) := [l |
+	some l in object.get(s.facts, "listeners", [])
+	upper(object.get(l, "state", "LISTEN")) in {"LISTEN", "UNCONN"}
+	l.send_q > 0
+	l.recv_q >= l.send_q
+]
+
+# ---------------------------------------------------------------- somaxconn
+
+somaxconn(s) := {"value": to_number(x.value), "cite": {"file": x.file, "line": x.line}} if {
+	x := s.facts.sysctl["net.core.somaxconn"]
+} else := {"value": to_number(x.value), "cite": {"file": x.file, "line": x.line}} if {
+	x := input.nodes[s.node].sysctl["net.core.somaxconn"]
+}
+
+kernel_default(name) := 128 if node.kernel_below(name, "5.4")
+
+kernel_default(name) := 4096 if {
+	node.kernel(name)
+	not node.kernel_below(name, "5.4")
+}
+
+somaxconn_text(s) := sprintf(" net.core.somaxconn = %d caps every listen() backlog at %d (the kernel default before Linux 5.4; 4096 since).", [v, v]) if {
+	v := somaxconn(s).value
+	v <= 128
+} else := sprintf(" net.core.somaxconn = %d.", [somaxconn(s).value]) if {
+	somaxconn(s)
+} else := ""
+
+# Pods on the node that set somaxconn themselves.
+pod_settings(name) := [{"pod": p, "how": how, "path": path} |
+	some p in input.kubernetes.pods
+	p.spec.nodeName == name
+	some how, path in pod_sysctl_paths(p)
+]
+
+# What a pod does to set somaxconn, and where its spec says so.
+pod_sysctl_paths(p) := object.union(
+	{sprintf("securityContext.sysctls %s=%s", [sc.name, sc.value]): ["spec", "securityContext", "sysctls", i] |
+		some i, sc in object.get(p, ["spec", "securityContext", "sysctls"], [])
+		sc.name == "net.core.somaxconn"
+	},
+	{sprintf("init container %s runs %s", [c.name, cmdline(c)]): ["spec", "initContainers", i] |
+		some i, c in object.get(p, ["spec", "initContainers"], [])
+		contains(cmdline(c), "somaxconn")
+	},
+)
+
+cmdline(c) := concat(" ", array.concat(object.get(c, "command", []), object.get(c, "args", [])))
+
+# ------------------------------------------------------------- findings
+
+findings contains f if {
+	some s in scopes
+	ov := overflows_or_zero(s)
+	sat := saturated(s)
+	ov + count(sat) > 0
+	f := {
+		"message": sprintf("On %s%s%s%s Clients see their SYNs retransmitted with no SYN-ACK.", [
+			where(s), counters_text(s), listeners_text(sat), somaxconn_text(s),
+		]),
+		"severity": severity(s, ov, sat),
+		"subjects": array.concat([node.subject(s.node)], pod_subjects(s)),
+		"evidence": array.concat(array.concat(counter_evidence(s), listener_evidence(sat)), array.concat(somaxconn_evidence(s), setting_evidence(s))),
+		"confirm": [
+			sprintf("nstat -az TcpExtListenOverflows TcpExtListenDrops; sleep 10; nstat -az TcpExtListenOverflows TcpExtListenDrops   # on %s%s", [node.display(s.node), netns_hint(s)]),
+			"ss -lnt   # a LISTEN socket whose Recv-Q reaches its Send-Q (the backlog) is full",
+			"sysctl net.core.somaxconn",
+		],
+		"fix": fix(s, sat),
+		"details": {
+			"node": s.node, "netns": s.netns,
+			"listen_overflows": ov, "listen_drops": drops_or_zero(s),
+			"rate_per_second": rate_or_null(s),
+			"somaxconn": somaxconn_or_null(s),
+			"saturated_listeners": [{"local": l["local"], "recv_q": l.recv_q, "backlog": l.send_q} | some l in sat],
+		},
+	}
+}
+
+overflows_or_zero(s) := overflows(s) if {
+	overflows(s)
+} else := 0
+
+drops_or_zero(s) := drops(s) if {
+	latest(s)
+} else := 0
+
+rate_or_null(s) := rate(s).per_second if {
+	rate(s)
+} else := null
+
+somaxconn_or_null(s) := somaxconn(s).value if {
+	somaxconn(s)
+} else := null
+
+counters_text(s) := sprintf(", the listen queue of a socket overflowed %d times and %d SYNs to LISTEN sockets were dropped (%s)%s.", [
+	overflows(s), drops(s), latest(s).source, rate_text(s),
+]) if {
+	overflows(s) > 0
+} else := ","
+
+rate_text(s) := sprintf("; %v more in %v s between the two snapshots, %v per second", [rate(s).delta, rate(s).seconds, round(rate(s).per_second * 10) / 10]) if {
+	rate(s)
+} else := ""
+
+listeners_text(sat) := "" if count(sat) == 0
+
+listeners_text(sat) := sprintf(" %s has Recv-Q %d at its backlog of %d: the application is not accepting fast enough.", [
+	sat[0]["local"], sat[0].recv_q, sat[0].send_q,
+]) if count(sat) == 1
+
+listeners_text(sat) := sprintf(" %d listeners have their Recv-Q at their backlog (%s): the applications are not accepting fast enough.", [
+	count(sat), concat(", ", [sprintf("%s %d/%d", [l["local"], l.recv_q, l.send_q]) | some l in array.slice(sat, 0, 4)]),
+]) if count(sat) > 1
+
+severity(s, ov, sat) := "high" if {
+	count(sat) > 0
+} else := "high" if {
+	ov >= 1000
+} else := "high" if {
+	rate(s).per_second >= 1
+} else := "medium"
+
+counter_evidence(s) := [{"file": snap.file, "line": c.line, "text": c.text, "note": sprintf("%s %v", [k, c.value])} |
+	snap := latest(s)
+	some k in ["TcpExtListenOverflows", "TcpExtListenDrops"]
+	c := snap.counters[k]
+]
+
+listener_evidence(sat) := [{"file": l.file, "line": l.line, "text": l.text, "note": sprintf("Recv-Q %d, backlog %d", [l.recv_q, l.send_q])} | some l in array.slice(sat, 0, 4)]
+
+somaxconn_evidence(s) := [object.union(somaxconn(s).cite, {"note": sprintf("net.core.somaxconn = %d", [somaxconn(s).value])}) | somaxconn(s)]
+
+setting_evidence(s) := [kube.at(x.pod, x.path, x.how) | some x in pod_settings(s.node)]
+
+pod_subjects(s) := [kube.ref(p) |
+	s.netns != ""
+	some p in input.kubernetes.pods
+	p.metadata.name == s.netns
+]
+
+netns_hint(s) := "" if s.netns == ""
+
+netns_hint(s) := sprintf(", inside pod %s: kubectl exec %s -- cat /proc/net/netstat", [s.netns, s.netns]) if s.netns != ""
+
+fix(s, sat) := sprintf("Raise %s's listen backlog together with net.core.somaxconn (now %d), and make it accept faster (more workers or replicas).", [
+	listener_name(sat), somaxconn(s).value,
+]) if {
+	somaxconn(s)
+} else := sprintf("Raise %s's listen backlog and net.core.somaxconn, and make it accept faster (more workers or replicas).", [listener_name(sat)])
+
+listener_name(sat) := sprintf("the application on %s", [sat[0]["local"]]) if count(sat) > 0
+
+listener_name(sat) := "the application" if count(sat) == 0

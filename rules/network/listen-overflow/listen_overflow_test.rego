@@ -1,0 +1,73 @@
+package ktriage.rules.network["listen-overflow_test"]
+
+import data.ktriage.rules.network["listen-overflow"] as rule
+
+counter(v, line, text) := {"value": v, "line": line, "text": text}
+
+snap(file, elapsed, overflows, drops) := {
+	"file": file, "line": 1, "time": null, "elapsed": elapsed, "source": "netstat-s",
+	"counters": {
+		"TcpExtListenOverflows": counter(overflows, 40, sprintf("%d times the listen queue of a socket overflowed", [overflows])),
+		"TcpExtListenDrops": counter(drops, 41, sprintf("%d SYNs to LISTEN sockets dropped", [drops])),
+	},
+}
+
+listener(recv_q, send_q) := {"state": "LISTEN", "recv_q": recv_q, "send_q": send_q, "local": "0.0.0.0:80", "address": "0.0.0.0", "port": 80, "file": "ss-lnt.txt", "line": 2, "text": sprintf("LISTEN %d %d 0.0.0.0:80 0.0.0.0:*", [recv_q, send_q])}
+
+somaxconn(v) := {"net.core.somaxconn": {"value": sprintf("%d", [v]), "file": "sysctl-a.txt", "line": 300}}
+
+node_obj(kernel) := {"kind": "Node", "metadata": {"name": "vm-7"}, "status": {"nodeInfo": {"kernelVersion": kernel}}}
+
+inp(facts, pods) := {"nodes": {"vm-7": facts}, "kubernetes": {"nodes": [node_obj("4.18.0-305.el8.x86_64")], "pods": pods}}
+
+only(set) := x if {
+	count(set) == 1
+	some x in set
+}
+
+test_fires_on_the_incident_counters if {
+	f := only(rule.findings) with input as inp({"netstat": [snap("netstat-s.txt", null, 12178939, 12247395)], "sysctl": somaxconn(128)}, [])
+	f.severity == "high"
+	f.message == "On vm-7, the listen queue of a socket overflowed 12178939 times and 12247395 SYNs to LISTEN sockets were dropped (netstat-s). net.core.somaxconn = 128 caps every listen() backlog at 128 (the kernel default before Linux 5.4; 4096 since). Clients see their SYNs retransmitted with no SYN-ACK."
+	[e.note | some e in f.evidence] == ["TcpExtListenOverflows 12178939", "TcpExtListenDrops 12247395", "net.core.somaxconn = 128"]
+}
+
+test_rate_from_two_snapshots if {
+	f := only(rule.findings) with input as inp({"netstat": [snap("n.txt", 0, 1641685, 1641685), snap("n.txt", 1, 1641906, 1641906)]}, [])
+	contains(f.message, "221 more in 1 s between the two snapshots, 221 per second")
+	f.details.rate_per_second == 221
+}
+
+test_saturated_listener_in_a_pod_namespace if {
+	facts := {"netns": {"api-6f7d8c9b5-h7k2m": {
+		"netstat": [snap("pods/api/netstat-s.txt", null, 80, 80)],
+		"listeners": [listener(129, 128)],
+		"sysctl": somaxconn(128),
+	}}}
+	pod := {"kind": "Pod", "metadata": {"namespace": "shop", "name": "api-6f7d8c9b5-h7k2m"}, "spec": {"nodeName": "vm-7"}}
+	f := only(rule.findings) with input as inp(facts, [pod])
+	startswith(f.message, "On vm-7 (pod network namespace api-6f7d8c9b5-h7k2m), the listen queue of a socket overflowed 80 times")
+	contains(f.message, "0.0.0.0:80 has Recv-Q 129 at its backlog of 128")
+	f.severity == "high"
+	{s.kind | some s in f.subjects} == {"Node", "Pod"}
+}
+
+test_small_counts_without_saturation_are_medium if {
+	f := only(rule.findings) with input as inp({"netstat": [snap("n.txt", null, 3, 3)], "sysctl": somaxconn(4096)}, [])
+	f.severity == "medium"
+	contains(f.message, "net.core.somaxconn = 4096.")
+}
+
+test_cites_pods_that_set_somaxconn if {
+	pod := {"kind": "Pod", "metadata": {"namespace": "shop", "name": "nginx-1"}, "spec": {"nodeName": "vm-7", "securityContext": {"sysctls": [{"name": "net.core.somaxconn", "value": "1024"}]}}}
+	f := only(rule.findings) with input as inp({"netstat": [snap("n.txt", null, 5000, 5000)]}, [pod])
+	"securityContext.sysctls net.core.somaxconn=1024" in {e.note | some e in f.evidence}
+}
+
+test_silent_on_zero_counters_and_healthy_listeners if {
+	count(rule.findings) == 0 with input as inp({"netstat": [snap("n.txt", null, 0, 0)], "listeners": [listener(0, 511)], "sysctl": somaxconn(128)}, [])
+}
+
+test_silent_without_counters_or_listeners if {
+	count(rule.findings) == 0 with input as inp({"sysctl": somaxconn(128)}, [])
+}

@@ -1,0 +1,134 @@
+package ktriage.rules.network["mtu_test"]
+
+import data.ktriage.rules.network["mtu"] as rule
+
+# ------------------------------------------------------------ builders
+
+iface(name, kind, mtu, addrs, details, line) := {
+	"name": name, "kind": kind, "mtu": mtu, "details": details,
+	"addresses": [{"family": "inet", "address": a, "prefix": 24} | some a in addrs],
+	"file": "nodes/vm/ip-d-addr.txt", "line": line, "text": sprintf("%d: %s: <UP> mtu %d", [line, name, mtu]),
+}
+
+eth0(mtu, ip) := iface("eth0", "", mtu, [ip], {}, 2)
+
+tunl0(mtu) := iface("tunl0", "ipip", mtu, ["10.244.5.0"], {"local": "any", "remote": "any", "pmtudisc": true}, 8)
+
+node_with(ifaces) := {"interfaces": ifaces, "routes": [{"dst": "default", "dev": "eth0", "table": "main", "file": "r", "line": 1}]}
+
+node_object(name, ip) := {
+	"kind": "Node", "metadata": {"name": name},
+	"status": {"addresses": [{"type": "InternalIP", "address": ip}]},
+}
+
+inp(nodes, node_objects) := {
+	"nodes": nodes,
+	"kubernetes": {"nodes": node_objects, "daemonsets": [], "configmaps": []},
+}
+
+only(set) := x if {
+	count(set) == 1
+	some x in set
+}
+
+# ------------------------------------------------------------- tests
+
+test_fires_on_the_incident if {
+	f := only(rule.findings) with input as inp({"vm-5": node_with([eth0(1450, "10.0.0.5"), tunl0(1440)])}, [node_object("vm-5", "10.0.0.5")])
+	f.message == "tunl0 1440 + 20 (IPIP) = 1460 > eth0 1450 on vm-5: inner packets over 1430 bytes are dropped between tunl0 and eth0, so large transfers between pods on different nodes stall while small requests pass."
+	f.subjects == [{"kind": "Node", "name": "vm-5"}]
+	f.details.max_inner == 1430
+	f.details.underlay_found_by == "it holds the node's InternalIP 10.0.0.5"
+	[e.line | some e in f.evidence] == [8, 2]
+}
+
+test_silent_when_tunnel_fits if {
+	count(rule.findings) == 0 with input as inp({"vm-5": node_with([eth0(1450, "10.0.0.5"), tunl0(1430)])}, [node_object("vm-5", "10.0.0.5")])
+}
+
+test_underlay_from_default_route_without_node_objects if {
+	f := only(rule.findings) with input as inp({"vm-5": node_with([eth0(1450, "10.0.0.5"), tunl0(1440)])}, [])
+	f.details.underlay_found_by == "it carries the default route"
+}
+
+test_underlay_from_vxlan_dev_detail if {
+	flannel := iface("flannel.1", "vxlan", 1450, ["10.244.1.0"], {"id": 1, "dev": "ens5", "dstport": 8472}, 5)
+	ens5 := iface("ens5", "", 1460, ["10.0.0.9"], {}, 2)
+	other := iface("eth0", "", 9001, ["192.168.0.9"], {}, 3)
+	f := only(rule.findings) with input as inp({"gke-1": {"interfaces": [ens5, other, flannel], "routes": [{"dst": "default", "dev": "eth0"}]}}, [])
+	contains(f.message, "flannel.1 1450 + 50 (VXLAN) = 1500 > ens5 1460 on gke-1: inner packets over 1410 bytes")
+	f.details.underlay_found_by == "the ens5 device of flannel.1 (ip -d)"
+}
+
+test_wireguard_over_ipv6_costs_80 if {
+	wg := iface("wireguard.cali", "wireguard", 1440, [], {}, 4)
+	u := {"name": "eth0", "kind": "", "mtu": 1500, "details": {}, "addresses": [{"family": "inet6", "address": "2001:db8::5", "prefix": 64, "scope": "global"}], "file": "f", "line": 2}
+	f := only(rule.findings) with input as inp({"v6": node_with([u, wg])}, [])
+	contains(f.message, "wireguard.cali 1440 + 80 (WireGuard) = 1520 > eth0 1500")
+}
+
+test_fires_for_peer_with_smaller_underlay if {
+	findings := rule.findings with input as inp(
+		{
+			"vm-4": node_with([eth0(1500, "10.0.0.4"), tunl0(1480)]),
+			"vm-5": node_with([eth0(1450, "10.0.0.5"), tunl0(1430)]),
+		},
+		[node_object("vm-4", "10.0.0.4"), node_object("vm-5", "10.0.0.5")],
+	)
+	f := only(findings)
+	f.details.reason == "peer-underlay"
+	contains(f.message, "tunl0 1480 + 20 (IPIP) = 1500 fits eth0 1500 on vm-4, but vm-5's eth0 is only 1450: packets from vm-4 to pods on vm-5 over 1430 bytes are dropped")
+}
+
+test_silent_when_every_node_fits_the_smallest_underlay if {
+	count(rule.findings) == 0 with input as inp(
+		{
+			"vm-4": node_with([eth0(1500, "10.0.0.4"), tunl0(1430)]),
+			"vm-5": node_with([eth0(1450, "10.0.0.5"), tunl0(1430)]),
+		},
+		[],
+	)
+}
+
+test_flow_based_ovs_devices_are_not_judged if {
+	vx := iface("vxlan_sys_4789", "vxlan", 65000, [], {"external": true, "dstport": 4789}, 9)
+	count(rule.findings) == 0 with input as inp({"osp": node_with([eth0(9000, "10.0.0.7"), vx])}, [])
+}
+
+test_fires_on_pod_interfaces_above_the_tunnel if {
+	veth := {"name": "cali1a2b3c4d5e6", "kind": "veth", "mtu": 1500, "file": "f", "line": 12, "addresses": []}
+	f := only(rule.findings) with input as inp({"vm-5": node_with([eth0(1500, "10.0.0.5"), tunl0(1440), veth])}, [])
+	f.details.reason == "pod-mtu-above-overlay"
+	contains(f.message, "1 pod interface(s) on vm-5 have an MTU above tunl0's 1440 (cali1a2b3c4d5e6 1500)")
+}
+
+test_pod_netns_eth0_counts_as_pod_side if {
+	n := object.union(node_with([eth0(1500, "10.0.0.5"), tunl0(1440)]), {"netns": {"web-1": {"interfaces": [{"name": "eth0", "kind": "veth", "mtu": 1500, "file": "p", "line": 3}]}}})
+	f := only(rule.findings) with input as inp({"vm-5": n}, [])
+	f.details.reason == "pod-mtu-above-overlay"
+}
+
+test_cites_calico_settings if {
+	ds := {
+		"kind": "DaemonSet", "metadata": {"namespace": "kube-system", "name": "calico-node"},
+		"spec": {"template": {"spec": {"containers": [{"name": "calico-node", "env": [
+			{"name": "CALICO_IPV4POOL_IPIP", "value": "Always"},
+			{"name": "FELIX_IPINIPMTU", "valueFrom": {"configMapKeyRef": {"name": "calico-config", "key": "veth_mtu"}}},
+			{"name": "DATASTORE_TYPE", "value": "kubernetes"},
+		]}]}}},
+	}
+	f := only(rule.findings) with input as {
+		"nodes": {"vm-5": node_with([eth0(1450, "10.0.0.5"), tunl0(1440)])},
+		"kubernetes": {"nodes": [], "daemonsets": [ds], "configmaps": [{"kind": "ConfigMap", "metadata": {"namespace": "kube-system", "name": "calico-config"}, "data": {"veth_mtu": "1440"}}]},
+	}
+	notes := {e.note | some e in f.evidence}
+	"CALICO_IPV4POOL_IPIP=Always" in notes
+	"FELIX_IPINIPMTU=(from ConfigMap calico-config key veth_mtu)" in notes
+	"veth_mtu: 1440" in notes
+	not "DATASTORE_TYPE=kubernetes" in notes
+}
+
+test_notice_without_an_underlay if {
+	count(rule.findings) == 0 with input as inp({"x": {"interfaces": [tunl0(1440)]}}, [])
+	count(rule.notices) == 1 with input as inp({"x": {"interfaces": [tunl0(1440)]}}, [])
+}

@@ -1,0 +1,100 @@
+# METADATA
+# title: Node does not forward pod traffic
+# description: >-
+#   A node routes its pods' packets: with net.ipv4.ip_forward = 0 nothing
+#   from a pod leaves the node and nothing reaches it from another node. On
+#   nodes whose CNI puts pods on a Linux bridge (flannel's cni0, kubenet's
+#   cbr0, docker0), Service traffic between pods on the same bridge only
+#   passes kube-proxy's iptables rules when br_netfilter makes bridged
+#   packets traverse iptables (net.bridge.bridge-nf-call-iptables = 1);
+#   without it a pod cannot reach a ClusterIP served by a pod on the same
+#   node. The rule reads each node's sysctl -a and only judges nodes that
+#   run pods (Pods scheduled there, or pod interfaces on the node), and
+#   bridge-nf-call-iptables only where a bridge holds pod interfaces.
+# custom:
+#   id: ip-forward
+#   category: node-sysctl
+#   severity: critical
+#   needs: [node.sysctl]
+#   remediation: >-
+#     Set net.ipv4.ip_forward = 1 on every node (and persist it in
+#     /etc/sysctl.d/; something reset it: a hardening baseline, a
+#     NetworkManager or firewalld profile, a docker restart with
+#     --ip-forward=false). For bridge-based CNIs load br_netfilter and set
+#     net.bridge.bridge-nf-call-iptables = 1 (kubeadm's preflight checks
+#     both).
+#   references:
+#     - https://kubernetes.io/docs/setup/production-environment/container-runtimes/#forwarding-ipv4-and-letting-iptables-see-bridged-traffic
+#     - https://kubernetes.io/docs/concepts/extend-kubernetes/compute-storage-net/network-plugins/#network-plugin-requirements
+package ktriage.rules.node["ip-forward"]
+
+import data.ktriage.lib.node
+
+# A node runs pods when the dump schedules non-host-network pods on it or
+# its interfaces show pod veths.
+runs_pods(name) if {
+	some p in input.kubernetes.pods
+	p.spec.nodeName == name
+	not p.spec.hostNetwork
+}
+
+runs_pods(name) if {
+	some i in node.interfaces(input.nodes[name])
+	i.kind == "veth"
+}
+
+bridges_with_pods(n) := [b |
+	some b in node.interfaces(n)
+	b.kind == "bridge"
+	some v in node.interfaces(n)
+	v.master == b.name
+	v.kind == "veth"
+]
+
+findings contains f if {
+	some name, n in input.nodes
+	node.sysctl(n, "net.ipv4.ip_forward") == "0"
+	runs_pods(name)
+	f := {
+		"message": sprintf("On %s net.ipv4.ip_forward = 0, yet the node runs pods: the kernel does not route their packets, so nothing from a pod leaves the node and nothing from other nodes reaches its pods.", [node.display(name)]),
+		"subjects": [node.subject(name)],
+		"evidence": [node.sysctl_cite(n, "net.ipv4.ip_forward", "IP forwarding is off")],
+		"confirm": [sprintf("sysctl net.ipv4.ip_forward   # on %s", [node.display(name)]), "grep -r ip_forward /etc/sysctl.conf /etc/sysctl.d/ /usr/lib/sysctl.d/"],
+		"fix": sprintf("sysctl -w net.ipv4.ip_forward=1 on %s and persist it in /etc/sysctl.d/99-kubernetes.conf; find what turned it off.", [node.display(name)]),
+		"details": {"reason": "ip-forward-off", "node": name},
+	}
+}
+
+findings contains f if {
+	some name, n in input.nodes
+	bs := bridges_with_pods(n)
+	count(bs) > 0
+	not bridge_nf_on(n)
+	b := bs[0]
+	f := {
+		"message": sprintf("On %s pods hang off bridge %s, but %s: packets between pods on that bridge skip iptables, so kube-proxy's Service rules never see them and a pod cannot reach a ClusterIP served by a pod on the same node.", [
+			node.display(name), b.name, bridge_nf_state(n),
+		]),
+		"severity": "high",
+		"subjects": [node.subject(name)],
+		"evidence": array.concat([node.cite(b, sprintf("bridge %s with pod veths", [b.name]))], bridge_nf_cite(n)),
+		"confirm": [sprintf("lsmod | grep br_netfilter; sysctl net.bridge.bridge-nf-call-iptables   # on %s", [node.display(name)])],
+		"fix": "modprobe br_netfilter; sysctl -w net.bridge.bridge-nf-call-iptables=1 (persist both: /etc/modules-load.d/ and /etc/sysctl.d/).",
+		"details": {"reason": "bridge-nf-call-iptables-off", "node": name, "bridge": b.name},
+	}
+}
+
+bridge_nf_on(n) if node.sysctl(n, "net.bridge.bridge-nf-call-iptables") == "1"
+
+# Without br_netfilter the key does not exist at all; only judge that when
+# the bundle holds the node's sysctl -a (a full listing has net.core.*).
+bridge_nf_state(n) := "net.bridge.bridge-nf-call-iptables = 0" if {
+	node.sysctl(n, "net.bridge.bridge-nf-call-iptables") == "0"
+} else := "sysctl -a has no net.bridge.bridge-nf-call-iptables: br_netfilter is not loaded" if {
+	not n.sysctl["net.bridge.bridge-nf-call-iptables"]
+	n.sysctl["net.core.somaxconn"]
+}
+
+bridge_nf_cite(n) := [node.sysctl_cite(n, "net.bridge.bridge-nf-call-iptables", "bridged traffic bypasses iptables")] if {
+	n.sysctl["net.bridge.bridge-nf-call-iptables"]
+} else := []

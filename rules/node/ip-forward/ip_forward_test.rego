@@ -1,0 +1,52 @@
+package ktriage.rules.node["ip-forward_test"]
+
+import data.ktriage.rules.node["ip-forward"] as rule
+
+sysctls(m) := {k: {"value": m[k], "file": "sysctl-a.txt", "line": i + 1} | some i, k in sort(object.keys(m))}
+
+veth(name, master) := {"name": name, "kind": "veth", "mtu": 1450, "master": master, "file": "ip.txt", "line": 9}
+
+cni0 := {"name": "cni0", "kind": "bridge", "mtu": 1450, "master": "", "file": "ip.txt", "line": 5}
+
+pod_on(nodename, host) := {"kind": "Pod", "metadata": {"namespace": "a", "name": "p"}, "spec": {"nodeName": nodename, "hostNetwork": host}}
+
+inp(n, pods) := {"nodes": {"vm-1": n}, "kubernetes": {"pods": pods, "nodes": []}}
+
+only(set) := x if {
+	count(set) == 1
+	some x in set
+}
+
+test_fires_when_forwarding_is_off_on_a_pod_node if {
+	f := only(rule.findings) with input as inp({"sysctl": sysctls({"net.ipv4.ip_forward": "0", "net.core.somaxconn": "4096"})}, [pod_on("vm-1", false)])
+	not f.severity
+	f.details.reason == "ip-forward-off"
+	contains(f.message, "On vm-1 net.ipv4.ip_forward = 0, yet the node runs pods")
+	f.evidence[0].line > 0
+}
+
+test_silent_when_node_runs_only_host_network_pods if {
+	count(rule.findings) == 0 with input as inp({"sysctl": sysctls({"net.ipv4.ip_forward": "0"})}, [pod_on("vm-1", true)])
+}
+
+test_silent_when_forwarding_is_on if {
+	count(rule.findings) == 0 with input as inp({"sysctl": sysctls({"net.ipv4.ip_forward": "1"}), "interfaces": [veth("cali1", "")]}, [])
+}
+
+test_fires_on_bridge_nf_off_with_a_pod_bridge if {
+	n := {"sysctl": sysctls({"net.ipv4.ip_forward": "1", "net.bridge.bridge-nf-call-iptables": "0", "net.core.somaxconn": "4096"}), "interfaces": [cni0, veth("veth1", "cni0")]}
+	f := only(rule.findings) with input as inp(n, [])
+	f.severity == "high"
+	contains(f.message, "pods hang off bridge cni0, but net.bridge.bridge-nf-call-iptables = 0")
+}
+
+test_fires_when_br_netfilter_is_not_loaded if {
+	n := {"sysctl": sysctls({"net.ipv4.ip_forward": "1", "net.core.somaxconn": "4096"}), "interfaces": [cni0, veth("veth1", "cni0")]}
+	f := only(rule.findings) with input as inp(n, [])
+	contains(f.message, "br_netfilter is not loaded")
+}
+
+test_silent_for_routed_cni_without_bridge if {
+	n := {"sysctl": sysctls({"net.ipv4.ip_forward": "1", "net.bridge.bridge-nf-call-iptables": "0", "net.core.somaxconn": "4096"}), "interfaces": [veth("cali1a2b", "")]}
+	count(rule.findings) == 0 with input as inp(n, [])
+}
