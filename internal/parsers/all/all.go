@@ -5,13 +5,22 @@ package all
 import (
 	"github.com/ktriage/ktriage/internal/loader"
 	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/ktriage/ktriage/internal/parsers/iptables"
 	"github.com/ktriage/ktriage/internal/parsers/kube"
+	"github.com/ktriage/ktriage/internal/parsers/netstat"
+	"github.com/ktriage/ktriage/internal/parsers/ss"
+	"github.com/ktriage/ktriage/internal/parsers/sysctl"
 )
 
 // Registry is the detection order.
 var Registry = []parsers.Parser{
 	kube.Stream{},
 	kube.YAML{},
+	iptables.Save{},
+	iptables.IPVS{},
+	netstat.Stats{},
+	ss.Listen{},
+	sysctl.Sysctl{},
 	kube.Log{},
 }
 

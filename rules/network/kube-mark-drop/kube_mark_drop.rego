@@ -46,17 +46,25 @@ image_version(image) := m[1] if {
 
 # kube-proxy's version on a node: its pod there, the DaemonSet, or what the
 # Node reports.
-version(name) := v if {
-	some p in input.kubernetes.pods
-	is_kube_proxy(p)
-	p.spec.nodeName == name
-	some c in kp_containers(p.spec)
-	v := image_version(c.image)
-} else := v if {
-	some ds in input.kubernetes.daemonsets
-	is_kube_proxy(ds)
-	some c in kp_containers(ds.spec.template.spec)
-	v := image_version(c.image)
+# (During a rollout two kube-proxy pods may run different images: the
+# oldest version is the one that can still break things.)
+version(name) := oldest(vs) if {
+	vs := {v |
+		some p in input.kubernetes.pods
+		is_kube_proxy(p)
+		p.spec.nodeName == name
+		some c in kp_containers(p.spec)
+		v := image_version(c.image)
+	}
+	count(vs) > 0
+} else := oldest(vs) if {
+	vs := {v |
+		some ds in input.kubernetes.daemonsets
+		is_kube_proxy(ds)
+		some c in kp_containers(ds.spec.template.spec)
+		v := image_version(c.image)
+	}
+	count(vs) > 0
 } else := v if {
 	v := node.node_object(name).status.nodeInfo.kubeProxyVersion
 	v != ""
@@ -65,26 +73,44 @@ version(name) := v if {
 # The proxy mode: a flag, the kube-proxy ConfigMap, the log banner, or IPVS
 # virtual services on the node.
 mode(name) := m if {
-	some ds in input.kubernetes.daemonsets
-	is_kube_proxy(ds)
-	some c in kp_containers(ds.spec.template.spec)
-	some a in array.concat(object.get(c, "command", []), object.get(c, "args", []))
-	m := trim_prefix(a, "--proxy-mode=")
-	m != a
+	m := first({x |
+		some ds in input.kubernetes.daemonsets
+		is_kube_proxy(ds)
+		some c in kp_containers(ds.spec.template.spec)
+		some a in array.concat(object.get(c, "command", []), object.get(c, "args", []))
+		x := trim_prefix(a, "--proxy-mode=")
+		x != a
+	})
 } else := m if {
-	some cm in input.kubernetes.configmaps
-	cm.metadata.name == "kube-proxy"
-	some k, conf in cm.data
-	endswith(k, ".conf")
-	m := regex.find_all_string_submatch_n(`(?m)^\s*mode:\s*"?([a-z]+)"?`, conf, 1)[0][1]
+	m := first({x |
+		some cm in input.kubernetes.configmaps
+		cm.metadata.name == "kube-proxy"
+		some k, conf in cm.data
+		endswith(k, ".conf")
+		x := regex.find_all_string_submatch_n(`(?m)^\s*mode:\s*"?([a-z]+)"?`, conf, 1)[0][1]
+		x != ""
+	})
 } else := m if {
-	some l in kp_logs(name)
-	some k in l.kept
-	m := regex.find_all_string_submatch_n(`Using (ipvs|iptables|nftables|userspace) [Pp]roxier`, k.text, 1)[0][1]
+	m := first({x |
+		some l in kp_logs(name)
+		some k in l.kept
+		x := regex.find_all_string_submatch_n(`Using (ipvs|iptables|nftables|userspace) [Pp]roxier`, k.text, 1)[0][1]
+	})
 } else := "ipvs" if {
 	some v in object.get(input.nodes[name], "ipvs", [])
 	count(v.services) > 0
 }
+
+oldest(vs) := [v |
+	some v in vs
+	every w in vs {
+		semver.compare(node.version(v), node.version(w)) <= 0
+	}
+][0]
+
+# first is the smallest element of a non-empty set, undefined when empty,
+# so a chain of else branches falls through.
+first(set) := sort(set)[0] if count(set) > 0
 
 kp_logs(name) := [l |
 	some l in input.kubernetes.logs
@@ -142,10 +168,8 @@ nft_host(name) if {
 
 nft_host(name) if regex.match(`(?i)centos (linux|stream) [89]|red hat enterprise linux[a-z ]* [89]|rocky linux [89]|almalinux [89]|oracle linux[a-z ]* [89]|fedora|debian gnu/linux (1[0-9])`, node.os_image(name))
 
-host_backend(name) := sprintf("nf_tables (%s)", [r.generator]) if {
-	some r in views(name)
-	r.variant == "nft"
-	r.generator != ""
+host_backend(name) := sprintf("nf_tables (%s)", [g]) if {
+	g := first({r.generator | some r in views(name); r.variant == "nft"; r.generator != ""})
 } else := sprintf("nf_tables (%s)", [node.os_image(name)]) if {
 	nft_host(name)
 } else := "legacy"
@@ -307,10 +331,16 @@ what(ps) := concat("; ", sort({p.note | some p in ps; p.kind != "log"})) if {
 	count([p | some p in ps; p.kind != "log"]) > 0
 } else := "its iptables-restore fails on KUBE-MARK-DROP"
 
-log_text(ps) := sprintf(" Its log says: %s", [p.text]) if {
-	some p in ps
-	p.kind == "log"
+# The log quote is the error itself; the whole line is in the evidence.
+log_text(ps) := sprintf(" kube-proxy logged it %d time(s): \"%s\"", [count(logs), quote(logs[0].text)]) if {
+	logs := [p | some p in ps; p.kind == "log"]
+	count(logs) > 0
 } else := ""
+
+quote(text) := m[0] if {
+	m := regex.find_n(`(iptables-restore v[^:]*: )?Couldn't load target [^:]*`, text, 1)
+	count(m) > 0
+} else := text
 
 node_evidence(name) := [kube.at(o, ["status", "nodeInfo", "osImage"], sprintf("%s, kernel %s", [o.status.nodeInfo.osImage, o.status.nodeInfo.kernelVersion])) |
 	o := node.node_object(name)

@@ -65,10 +65,10 @@ only(set) := x if {
 # ------------------------------------------------------------- tests
 
 test_fires_on_the_incident_with_logs if {
-	f := only(rule.findings) with input as cluster([nft_view, legacy_view], [kube_proxy_ds("v1.13.3", "ipvs")], [kp_log(["I0312 server_others.go:189] Using ipvs Proxier.", restore_error])])
+	f := only(rule.findings) with input as cluster([nft_view, legacy_view], [kube_proxy_ds("v1.13.3", "ipvs")], [kp_log(["I0312 server_others.go:189] Using ipvs Proxier.", restore_error, replace(restore_error, "09:15:02", "09:15:32")])])
 	f.severity == "critical"
 	startswith(f.message, "On vm-8, kube-proxy 1.13.3 (ipvs mode) uses legacy iptables (its image predates 1.17) while the host's iptables is nf_tables (iptables-nft-save v1.8.4): KUBE-MARK-DROP exists only in the nf_tables view, so its iptables-restore fails")
-	contains(f.message, "Couldn't load target `KUBE-MARK-DROP'")
+	contains(f.message, "kube-proxy logged it 2 time(s): \"iptables-restore v1.6.0: Couldn't load target `KUBE-MARK-DROP'\"")
 	f.details.problems == ["log", "missing-in-legacy"]
 	f.details.two_backends == true
 	notes := {e.note | some e in f.evidence}
@@ -119,6 +119,12 @@ test_silent_on_consistent_legacy_host if {
 test_silent_when_1_17_follows_the_host if {
 	nft := view("nft", "iptables-nft-save v1.8.4", {"KUBE-MARK-DROP": chain(true, 5, [mark_rule]), "KUBE-SERVICES": chain(true, 4, [])}, {})
 	count(rule.findings) == 0 with input as cluster([nft], [kube_proxy_ds("v1.18.20", "ipvs")], [])
+}
+
+test_oldest_kube_proxy_version_during_a_rollout if {
+	dss := [kube_proxy_ds("v1.18.1", "ipvs"), kube_proxy_ds("v1.13.3", "ipvs")]
+	f := only(rule.findings) with input as cluster([nft_view, legacy_view], dss, [])
+	f.details.kube_proxy_version == "1.13.3"
 }
 
 test_mode_from_configmap_and_log if {

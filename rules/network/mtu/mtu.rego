@@ -83,24 +83,31 @@ cost(t, u) := overhead[t.kind] + 20 if {
 underlay(name, n, t) := {"iface": u, "how": sprintf("the %s device of %s (ip -d)", [t.details.dev, t.name])} if {
 	u := node.iface(n, t.details.dev)
 	u.name != t.name
-} else := {"iface": u, "how": sprintf("it holds %s's local address %s", [t.name, t.details["local"]])} if {
-	some u in node.interfaces(n)
-	u.name != t.name
-	some a in object.get(u, "addresses", [])
-	a.address == t.details["local"]
-} else := {"iface": u, "how": sprintf("it holds the node's InternalIP %s", [a.address])} if {
-	some ip in node.internal_ips(name)
-	some u in node.interfaces(n)
-	u.name != t.name
-	some a in object.get(u, "addresses", [])
-	a.address == ip
-} else := {"iface": u, "how": "it carries the default route"} if {
-	some r in object.get(n, "routes", [])
-	r.dst == "default"
-	object.get(r, "table", "main") == "main"
-	u := node.iface(n, r.dev)
-	u.name != t.name
+} else := {"iface": us[0], "how": sprintf("it holds %s's local address %s", [t.name, t.details["local"]])} if {
+	us := holding(n, t, {t.details["local"]})
+	count(us) > 0
+} else := {"iface": us[0], "how": sprintf("it holds the node's InternalIP %s", [concat(", ", sort(node.internal_ips(name)))])} if {
+	us := holding(n, t, node.internal_ips(name))
+	count(us) > 0
+} else := {"iface": us[0], "how": "it carries the default route"} if {
+	us := [u |
+		some r in object.get(n, "routes", [])
+		r.dst == "default"
+		object.get(r, "table", "main") == "main"
+		u := node.iface(n, r.dev)
+		u.name != t.name
+	]
+	count(us) > 0
 }
+
+# Interfaces other than the tunnel that hold one of the addresses, in the
+# order the file lists them (a node may also carry its IP on a bridge).
+holding(n, t, addrs) := [u |
+	some u in node.interfaces(n)
+	u.name != t.name
+	some a in object.get(u, "addresses", [])
+	a.address in addrs
+]
 
 # Every node's overlays with their underlays.
 links contains {"node": name, "tunnel": t, "underlay": ul.iface, "how": ul.how, "cost": cost(t, ul.iface)} if {

@@ -99,6 +99,9 @@ in_ns netstat -s >"$NETSTAT_OUT/netstat-s.txt"
 NSTAT_HISTORY=$WORK/nstat.history in_ns nstat -az >"$NETSTAT_OUT/nstat-az.txt"
 in_ns cat /proc/net/netstat >"$NETSTAT_OUT/proc-net-netstat.txt"
 in_ns cat /proc/net/snmp >"$NETSTAT_OUT/proc-net-snmp.txt"
+# The IPv6 forms: netstat -s -6 prints Ip6/Icmp6/Udp6 from /proc/net/snmp6.
+in_ns netstat -s -6 >"$NETSTAT_OUT/netstat-s-6.txt"
+in_ns cat /proc/net/snmp6 >"$NETSTAT_OUT/proc-net-snmp6.txt"
 
 in_ns ss -lnt >"$SS_OUT/ss-lnt.txt"
 in_ns ss -tlnp >"$SS_OUT/ss-tlnp.txt"

@@ -1,0 +1,69 @@
+package sysctl
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ktriage/ktriage/internal/facts"
+	"github.com/ktriage/ktriage/internal/loader"
+	"github.com/ktriage/ktriage/internal/parsers"
+)
+
+const realworld = "../../../testdata/realworld"
+
+func loadArtifact(t testing.TB, path string) *loader.Artifact {
+	t.Helper()
+	b, err := loader.Load([]string{path}, loader.Limits{}, t.TempDir())
+	if err != nil {
+		t.Fatalf("load %s: %v", path, err)
+	}
+	t.Cleanup(func() { b.Close() })
+	if len(b.Artifacts) != 1 {
+		t.Fatalf("load %s: %d artifacts", path, len(b.Artifacts))
+	}
+	return b.Artifacts[0]
+}
+
+func writeTemp(t testing.TB, name, content string) *loader.Artifact {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return loadArtifact(t, p)
+}
+
+type parsed struct {
+	res      parsers.Result
+	err      error
+	settings map[string]Setting // decoded back from the facts document
+	att      facts.Attribution  // which node the builder gave the file to
+	nodes    map[string]map[string]any
+}
+
+func parseArtifact(t testing.TB, a *loader.Artifact) parsed {
+	t.Helper()
+	b := facts.NewBuilder()
+	res, err := Sysctl{}.Parse(context.Background(), a, b)
+	out := parsed{res: res, err: err}
+	f := b.Build()
+	out.nodes = f.Nodes
+	out.att = f.NodeAttribution[a.Path]
+	for _, n := range f.Nodes {
+		m, ok := n[Section].(map[string]any)
+		if !ok {
+			continue
+		}
+		raw, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &out.settings); err != nil {
+			t.Fatalf("settings do not decode: %v", err)
+		}
+	}
+	return out
+}
