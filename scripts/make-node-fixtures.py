@@ -221,8 +221,9 @@ must:
     subjects: [Node/vm-8]
     message_contains:
       - "On vm-8, kube-proxy 1.13.3 (ipvs mode) uses legacy iptables"
-      - "nf_tables (iptables-save v1.8.9 (nf_tables))"
-      - "kube-proxy logged it 2 time(s): \"iptables-restore v1.6.0: Couldn't load target `KUBE-MARK-DROP'\""
+      - "nf_tables (iptables-nft-save v1.8.9 (nf_tables))"
+      - "kube-proxy logged it 2 time(s)"
+      - "Couldn't load target `KUBE-MARK-DROP'"
     evidence_files: [cluster-info-dump.txt, nodes/vm-8/iptables-save.txt, nodes/vm-8/iptables-legacy-save.txt]
 must_not: [mtu, listen-overflow, ip-forward, selector-mismatch, quota-limitrange]
 """)

@@ -64,3 +64,16 @@ kernel_below(name, floor) if {
 	k := kernel(name)
 	below(k, sprintf("%s.0", [floor]))
 }
+
+# pod_veth is the host end of a pod's veth pair: named by a CNI's
+# convention, or enslaved to a bridge. A node's own uplink can be a veth
+# too (kind nodes, labs), so kind alone does not tell.
+pod_veth(i) if {
+	i.kind == "veth"
+	regex.match(`^(cali|lxc|veth|azv|eni|gke|vnet|tap|vxlan-|cilium_)`, i.name)
+}
+
+pod_veth(i) if {
+	i.kind == "veth"
+	object.get(i, "master", "") != ""
+}

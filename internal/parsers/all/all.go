@@ -5,6 +5,7 @@ package all
 import (
 	"github.com/ktriage/ktriage/internal/loader"
 	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/ktriage/ktriage/internal/parsers/ipaddr"
 	"github.com/ktriage/ktriage/internal/parsers/iptables"
 	"github.com/ktriage/ktriage/internal/parsers/kube"
 	"github.com/ktriage/ktriage/internal/parsers/netstat"
@@ -16,6 +17,8 @@ import (
 var Registry = []parsers.Parser{
 	kube.Stream{},
 	kube.YAML{},
+	ipaddr.Addr{},
+	ipaddr.Route{},
 	iptables.Save{},
 	iptables.IPVS{},
 	netstat.Stats{},

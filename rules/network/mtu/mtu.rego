@@ -133,7 +133,7 @@ cni_env_names := {
 # What the cluster dump says about the CNI: calico-node's environment and
 # the CNI config maps, cited where they are.
 cni_evidence := array.concat(
-	[kube.at(ds, ["spec", "template", "spec", "containers", ci, "env", ei], sprintf("%s=%s", [e.name, env_value(e)])) |
+	[kube.at(ds, ["spec", "template", "spec", "containers", ci, "env", ei, env_field(e)], sprintf("%s=%s", [e.name, env_value(e)])) |
 		some ds in input.kubernetes.daemonsets
 		ds.metadata.name in {"calico-node", "canal"}
 		some ci, c in ds.spec.template.spec.containers
@@ -147,6 +147,10 @@ cni_evidence := array.concat(
 		cm.data[k]
 	],
 )
+
+env_field(e) := "value" if e.value
+
+env_field(e) := "valueFrom" if not e.value
 
 env_value(e) := e.value if e.value
 
@@ -240,7 +244,7 @@ findings contains f if {
 # Host ends of pod veth pairs (cali*, lxc*, veth*), and a pod namespace's
 # own eth0 when the bundle holds it.
 pod_interfaces(n) := array.concat(
-	[v | some v in node.interfaces(n); v.kind == "veth"; regex.match(`^(cali|lxc|veth|vxlan-|azv|eni|gke|cilium_)`, v.name)],
+	[v | some v in node.interfaces(n); node.pod_veth(v)],
 	[v | some ns in object.get(n, "netns", {}); some v in object.get(ns, "interfaces", []); v.name == "eth0"],
 )
 

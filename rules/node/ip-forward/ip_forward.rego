@@ -40,7 +40,7 @@ runs_pods(name) if {
 
 runs_pods(name) if {
 	some i in node.interfaces(input.nodes[name])
-	i.kind == "veth"
+	node.pod_veth(i)
 }
 
 bridges_with_pods(n) := [b |

@@ -50,3 +50,8 @@ test_silent_for_routed_cni_without_bridge if {
 	n := {"sysctl": sysctls({"net.ipv4.ip_forward": "1", "net.bridge.bridge-nf-call-iptables": "0", "net.core.somaxconn": "4096"}), "interfaces": [veth("cali1a2b", "")]}
 	count(rule.findings) == 0 with input as inp(n, [])
 }
+
+test_a_veth_uplink_is_not_a_pod if {
+	uplink := {"name": "eth0", "kind": "veth", "mtu": 1500, "master": "", "peer": "if2", "file": "ip.txt", "line": 2}
+	count(rule.findings) == 0 with input as inp({"sysctl": sysctls({"net.ipv4.ip_forward": "0"}), "interfaces": [uplink]}, [])
+}
