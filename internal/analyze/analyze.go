@@ -60,7 +60,7 @@ func Parse(ctx context.Context, opts Options) (*Parsed, error) {
 			return nil, err
 		}
 		p.Artifacts[a.Path] = a
-		p.Inputs = append(p.Inputs, parseOne(ctx, a, fb))
+		p.Inputs = append(p.Inputs, parseOne(ctx, a, fb, all.Detect(a)))
 	}
 	for _, s := range b.Skipped {
 		p.Inputs = mergeSkip(p.Inputs, s)
@@ -77,9 +77,8 @@ func Parse(ctx context.Context, opts Options) (*Parsed, error) {
 
 // parseOne runs the artifact's parser, turning a panic into a failed input:
 // one hostile file must not end the analysis of the rest.
-func parseOne(ctx context.Context, a *loader.Artifact, fb *facts.Builder) (in report.Input) {
+func parseOne(ctx context.Context, a *loader.Artifact, fb *facts.Builder, p parsers.Parser) (in report.Input) {
 	in = report.Input{File: a.Path, Size: a.Size, Kind: "unknown", Status: report.StatusUnrecognized}
-	p := all.Detect(a)
 	if p == nil {
 		in.Error = unrecognizedReason(a)
 		return in

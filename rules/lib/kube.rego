@@ -13,7 +13,7 @@ namespace(obj) := object.get(obj, ["metadata", "namespace"], "")
 
 # labels is {} for objects without labels (or with "labels": null).
 labels(obj) := l if {
-	l := object.get(obj, ["metadata", "labels"], {})
+	l := map(obj, ["metadata", "labels"])
 	is_object(l)
 } else := {}
 
@@ -33,13 +33,13 @@ selects(selector, lbls) if {
 
 # ready is true for a running pod whose Ready condition is True.
 ready(pod) if {
-	some c in object.get(pod, ["status", "conditions"], [])
+	some c in array(pod, ["status", "conditions"])
 	c.type == "Ready"
 	c.status == "True"
 }
 
 # containers of a pod or of a pod template spec.
-containers(spec) := object.get(spec, "containers", [])
+containers(spec) := array(spec, "containers")
 
 # quantity is a resource quantity in milli-units, exact: strings through the
 # facts' table (apimachinery's parser), numbers as cores or bytes.
@@ -54,7 +54,7 @@ show(q) := sprintf("%v", [q]) if not is_string(q)
 
 # deployment_of returns the Deployment that owns a ReplicaSet.
 owner(obj, kind) := o if {
-	some r in object.get(obj, ["metadata", "ownerReferences"], [])
+	some r in array(obj, ["metadata", "ownerReferences"])
 	r.kind == kind
 	some o in input.kubernetes[lower_plural(kind)]
 	o.metadata.name == r.name
@@ -83,3 +83,16 @@ availability_path(w) := ["status", "availableReplicas"] if {
 } else := ["spec", "replicas"] if {
 	w.spec.replicas
 } else := ["status"]
+
+# array and map read a field that may be absent or null (old kubectl dumps
+# write "Args": null; empty lists can be null in any JSON): the default
+# object.get gives only covers absent keys.
+array(x, path) := v if {
+	v := object.get(x, path, [])
+	is_array(v)
+} else := []
+
+map(x, path) := v if {
+	v := object.get(x, path, {})
+	is_object(v)
+} else := {}

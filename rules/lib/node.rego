@@ -2,6 +2,8 @@
 # the Node objects of the cluster dump.
 package ktriage.lib.node
 
+import data.ktriage.lib.kube
+
 # display names a node for messages: an unattributed file is named by its path.
 display(name) := trim_prefix(name, "unattributed:") if startswith(name, "unattributed:")
 
@@ -23,7 +25,7 @@ internal_ips(name) := {a.address |
 	a.type == "InternalIP"
 }
 
-interfaces(n) := object.get(n, "interfaces", [])
+interfaces(n) := kube.array(n, "interfaces")
 
 iface(n, ifname) := i if {
 	some i in interfaces(n)

@@ -35,17 +35,17 @@ import data.ktriage.lib.kube
 # ------------------------------------------------- LimitRange defaulting
 
 container_items(lr) := [[i, item] |
-	some i, item in object.get(lr, ["spec", "limits"], [])
+	some i, item in kube.array(lr, ["spec", "limits"])
 	object.get(item, "type", "Container") == "Container"
 ]
 
 # The API server fills a Container item in this order: default from max,
 # then defaultRequest from default, then from min.
-effective_default(item) := object.union(object.get(item, "max", {}), object.get(item, "default", {}))
+effective_default(item) := object.union(kube.map(item, "max"), kube.map(item, "default"))
 
 effective_request(item) := object.union(
-	object.union(object.get(item, "min", {}), effective_default(item)),
-	object.get(item, "defaultRequest", {}),
+	object.union(kube.map(item, "min"), effective_default(item)),
+	kube.map(item, "defaultRequest"),
 )
 
 # Where a default came from, for the message.
@@ -101,7 +101,7 @@ exact(q, "cpu") := sprintf("%sm", [format_int(kube.quantity(q), 10)])
 exact(q, r) := sprintf("%s bytes", [format_int(kube.quantity(q) / 1000, 10)]) if r != "cpu"
 
 conflicts(rq, item) := [c |
-	some key, hard in object.get(rq, ["spec", "hard"], {})
+	some key, hard in kube.map(rq, ["spec", "hard"])
 	t := tracks(key)
 	d := default_for(item, t.side, t.resource)
 	above(d, hard)
@@ -275,21 +275,21 @@ default_field(item, c) := "default" if {
 self_conflicts(item) := array.concat(
 	array.concat(
 		[sprintf("default %s %s is above max %s", [r, kube.show(d), kube.show(item.max[r])]) |
-			some r, d in object.get(item, "default", {})
+			some r, d in kube.map(item, "default")
 			above(d, item.max[r])
 		],
 		[sprintf("min %s %s is above max %s", [r, kube.show(m), kube.show(item.max[r])]) |
-			some r, m in object.get(item, "min", {})
+			some r, m in kube.map(item, "min")
 			above(m, item.max[r])
 		],
 	),
 	array.concat(
 		[sprintf("defaultRequest %s %s is above the default limit %s", [r, kube.show(d), kube.show(effective_default(item)[r])]) |
-			some r, d in object.get(item, "defaultRequest", {})
+			some r, d in kube.map(item, "defaultRequest")
 			above(d, effective_default(item)[r])
 		],
 		[sprintf("defaultRequest %s %s is below min %s", [r, kube.show(d), kube.show(item.min[r])]) |
-			some r, d in object.get(item, "defaultRequest", {})
+			some r, d in kube.map(item, "defaultRequest")
 			above(item.min[r], d)
 		],
 	),
@@ -298,7 +298,7 @@ self_conflicts(item) := array.concat(
 findings contains f if {
 	some lr in input.kubernetes.limitranges
 	ns := lr.metadata.namespace
-	some i, item in object.get(lr, ["spec", "limits"], [])
+	some i, item in kube.array(lr, ["spec", "limits"])
 	problems := self_conflicts(item)
 	count(problems) > 0
 	f := {
@@ -319,9 +319,9 @@ findings contains f if {
 # those a Deployment owns left to the Deployment).
 templates(ns) := [w |
 	some kind in ["deployments", "statefulsets", "daemonsets", "replicasets", "jobs"]
-	some w in object.get(input.kubernetes, kind, [])
+	some w in kube.array(input.kubernetes, kind)
 	w.metadata.namespace == ns
-	count(object.get(w, ["metadata", "ownerReferences"], [])) == 0
+	count(kube.array(w, ["metadata", "ownerReferences"])) == 0
 ]
 
 # A container leaves a tracked resource to defaults: limits.r needs a limit;
@@ -347,7 +347,7 @@ findings contains f if {
 	some rq in input.kubernetes.resourcequotas
 	ns := rq.metadata.namespace
 	missing := {key |
-		some key, _ in object.get(rq, ["spec", "hard"], {})
+		some key, _ in kube.map(rq, ["spec", "hard"])
 		t := tracks(key)
 		t.resource in {"cpu", "memory", "ephemeral-storage"}
 		not has_default(ns, t.side, t.resource)
@@ -355,7 +355,7 @@ findings contains f if {
 	count(missing) > 0
 	lacking := [{"workload": w, "container": c.name, "keys": keys} |
 		some w in templates(ns)
-		some c in object.get(w, ["spec", "template", "spec", "containers"], [])
+		some c in kube.array(w, ["spec", "template", "spec", "containers"])
 		keys := [k | some k in missing; t := tracks(k); unstated(c, t.side, t.resource)]
 		count(keys) > 0
 	]

@@ -33,7 +33,7 @@ import data.ktriage.lib.kube
 
 selector(svc) := s if {
 	object.get(svc, ["spec", "type"], "ClusterIP") != "ExternalName"
-	s := object.get(svc, ["spec", "selector"], {})
+	s := kube.map(svc, ["spec", "selector"])
 	is_object(s)
 	count(s) > 0
 }
@@ -77,7 +77,7 @@ selector_evidence(svc) := kube.at(svc, ["spec", "selector"], sprintf("selector %
 
 # ------------------------------------------------------------ workloads
 
-template_labels(w) := object.get(w, ["spec", "template", "metadata", "labels"], {})
+template_labels(w) := kube.map(w, ["spec", "template", "metadata", "labels"])
 
 # unmatched extends routed, for Services that select no pod, with the
 # namespace's workloads (ReplicaSets owned by a Deployment left out: the
@@ -100,7 +100,7 @@ unmatched[key] := object.union(info, {"workloads": workloads}) if {
 	]
 }
 
-owned(w) if count(object.get(w, ["metadata", "ownerReferences"], [])) > 0
+owned(w) if count(kube.array(w, ["metadata", "ownerReferences"])) > 0
 
 matching(ws, sel) := [w | some w in ws; kube.selects(sel, template_labels(w))]
 
@@ -157,7 +157,7 @@ describe_difference(d) := sprintf("no %s label (selector wants %s=%s)", [d.label
 # closest returns up to three objects whose labels (by labels_of) are
 # nearest the selector, in name order; none when nothing is near at all.
 closest(sel, objs, labels_of) := picked if {
-	scores := {o.metadata.name: distance(sel, object.get(labels_of, o.metadata.name, {})) | some o in objs}
+	scores := {o.metadata.name: distance(sel, kube.map(labels_of, o.metadata.name)) | some o in objs}
 	count(scores) > 0
 	best := min({s | some s in scores})
 	best < 200 * count(sel)
@@ -186,11 +186,11 @@ slices_of(svc, slices) := [s | some s in slices; kube.labels(s)["kubernetes.io/s
 
 ready_addresses(info) := count([a |
 	some e in info.eps
-	some subset in object.get(e, "subsets", [])
-	some a in object.get(subset, "addresses", [])
+	some subset in kube.array(e, "subsets")
+	some a in kube.array(subset, "addresses")
 ]) + count([x |
 	some s in info.slices
-	some x in object.get(s, "endpoints", [])
+	some x in kube.array(s, "endpoints")
 	object.get(x, ["conditions", "ready"], true) != false
 ])
 
@@ -344,12 +344,12 @@ serving(p) if {
 pod_state(p) := "terminating" if {
 	p.metadata.deletionTimestamp
 } else := s if {
-	waiting := [sprintf("%s: %s", [c.name, c.state.waiting.reason]) | some c in object.get(p, ["status", "containerStatuses"], []); c.state.waiting.reason]
+	waiting := [sprintf("%s: %s", [c.name, c.state.waiting.reason]) | some c in kube.array(p, ["status", "containerStatuses"]); c.state.waiting.reason]
 	count(waiting) > 0
 	s := concat(", ", waiting)
 } else := s if {
 	object.get(p, ["status", "phase"], "") != "Running"
-	some c in object.get(p, ["status", "conditions"], [])
+	some c in kube.array(p, ["status", "conditions"])
 	c.type == "PodScheduled"
 	c.status == "False"
 	s := sprintf("%s: %s", [object.get(p, ["status", "phase"], "Pending"), object.get(c, "reason", "not scheduled")])
@@ -357,7 +357,7 @@ pod_state(p) := "terminating" if {
 	object.get(p, ["status", "phase"], "") != "Running"
 	s := object.get(p, ["status", "phase"], "no status")
 } else := s if {
-	some c in object.get(p, ["status", "conditions"], [])
+	some c in kube.array(p, ["status", "conditions"])
 	c.type == "Ready"
 	s := sprintf("Ready=%s%s", [c.status, reason_suffix(c)])
 } else := "Running, no Ready condition"
@@ -367,7 +367,7 @@ reason_suffix(c) := sprintf(" (%s)", [c.reason]) if c.reason
 reason_suffix(c) := "" if not c.reason
 
 pod_state_evidence(p) := kube.at(p, ["status", "conditions", i], pod_state(p)) if {
-	some i, c in object.get(p, ["status", "conditions"], [])
+	some i, c in kube.array(p, ["status", "conditions"])
 	c.type == "Ready"
 } else := kube.at(p, ["status"], pod_state(p))
 
@@ -385,7 +385,7 @@ target_value(t) := t.intVal if {
 declared_ports(pods) := [{"name": object.get(cp, "name", ""), "port": cp.containerPort, "protocol": object.get(cp, "protocol", "TCP")} |
 	some p in pods
 	some c in kube.containers(p.spec)
-	some cp in object.get(c, "ports", [])
+	some cp in kube.array(c, "ports")
 ]
 
 port_text(d) := sprintf("%s:%v/%s", [d.name, d.port, d.protocol]) if d.name != ""
@@ -398,7 +398,7 @@ findings contains f if {
 	count(matched) > 0
 	svc := info.svc
 	ns := info.ns
-	some i, port in object.get(svc, ["spec", "ports"], [])
+	some i, port in kube.array(svc, ["spec", "ports"])
 	t := target_value(target(port))
 	proto := object.get(port, "protocol", "TCP")
 	declared := declared_ports(matched)
@@ -504,7 +504,7 @@ other_reason(info) if {
 }
 
 other_reason(info) if {
-	some port in object.get(info.svc, ["spec", "ports"], [])
+	some port in kube.array(info.svc, ["spec", "ports"])
 	t := target_value(target(port))
 	is_string(t)
 	not exposes(declared_ports(info.serving), t, object.get(port, "protocol", "TCP"))

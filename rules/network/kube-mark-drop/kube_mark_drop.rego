@@ -77,7 +77,7 @@ mode(name) := m if {
 		some ds in input.kubernetes.daemonsets
 		is_kube_proxy(ds)
 		some c in kp_containers(ds.spec.template.spec)
-		some a in array.concat(object.get(c, "command", []), object.get(c, "args", []))
+		some a in array.concat(kube.array(c, "command"), kube.array(c, "args"))
 		x := trim_prefix(a, "--proxy-mode=")
 		x != a
 	})
@@ -97,7 +97,7 @@ mode(name) := m if {
 		x := regex.find_all_string_submatch_n(`Using (ipvs|iptables|nftables|userspace) [Pp]roxier`, k.text, 1)[0][1]
 	})
 } else := "ipvs" if {
-	some v in object.get(input.nodes[name], "ipvs", [])
+	some v in kube.array(input.nodes[name], "ipvs")
 	count(v.services) > 0
 }
 
@@ -134,7 +134,7 @@ failures(name) := [{"file": l.file, "line": k.line, "text": k.text, "note": "kub
 
 # ------------------------------------------------------------- backends
 
-views(name) := object.get(input.nodes[name], "iptables", [])
+views(name) := kube.array(input.nodes[name], "iptables")
 
 complete(r) if not r.partial
 
@@ -150,7 +150,7 @@ marks(r) if {
 kube_chains(r) := [c | some t in r.tables; some c, _ in t.chains; startswith(c, "KUBE-")]
 
 references(r) := [u |
-	some u in object.get(r, "undeclared_targets", [])
+	some u in kube.array(r, "undeclared_targets")
 	u.chain == "KUBE-MARK-DROP"
 ]
 

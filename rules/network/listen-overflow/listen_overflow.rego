@@ -41,7 +41,7 @@ scopes contains {"node": name, "netns": "", "facts": n} if some name, n in input
 
 scopes contains {"node": name, "netns": ns, "facts": x} if {
 	some name, n in input.nodes
-	some ns, x in object.get(n, "netns", {})
+	some ns, x in kube.map(n, "netns")
 }
 
 where(s) := node.display(s.node) if s.netns == ""
@@ -50,7 +50,7 @@ where(s) := sprintf("%s (pod network namespace %s)", [node.display(s.node), s.ne
 
 # ---------------------------------------------------------------- counters
 
-snapshots(s) := object.get(s.facts, "netstat", [])
+snapshots(s) := kube.array(s.facts, "netstat")
 
 counter(snap, name) := to_number(snap.counters[name].value)
 
@@ -88,7 +88,7 @@ drops(s) := counter(latest(s), "TcpExtListenDrops") if {
 # Recv-Q of a LISTEN socket is its accept queue, Send-Q its backlog; the
 # kernel lets the queue reach backlog + 1 before it drops.
 saturated(s) := [l |
-	some l in object.get(s.facts, "listeners", [])
+	some l in kube.array(s.facts, "listeners")
 	upper(object.get(l, "state", "LISTEN")) in {"LISTEN", "UNCONN"}
 	l.send_q > 0
 	l.recv_q >= l.send_q
@@ -126,16 +126,16 @@ pod_settings(name) := [{"pod": p, "how": how, "path": path} |
 # What a pod does to set somaxconn, and where its spec says so.
 pod_sysctl_paths(p) := object.union(
 	{sprintf("securityContext.sysctls %s=%s", [sc.name, sc.value]): ["spec", "securityContext", "sysctls", i] |
-		some i, sc in object.get(p, ["spec", "securityContext", "sysctls"], [])
+		some i, sc in kube.array(p, ["spec", "securityContext", "sysctls"])
 		sc.name == "net.core.somaxconn"
 	},
 	{sprintf("init container %s runs %s", [c.name, cmdline(c)]): ["spec", "initContainers", i] |
-		some i, c in object.get(p, ["spec", "initContainers"], [])
+		some i, c in kube.array(p, ["spec", "initContainers"])
 		contains(cmdline(c), "somaxconn")
 	},
 )
 
-cmdline(c) := concat(" ", array.concat(object.get(c, "command", []), object.get(c, "args", [])))
+cmdline(c) := concat(" ", array.concat(kube.array(c, "command"), kube.array(c, "args")))
 
 # ------------------------------------------------------------- findings
 

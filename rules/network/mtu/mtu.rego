@@ -62,13 +62,13 @@ overlays(n) := [i |
 ]
 
 ipv4(i) if {
-	some a in object.get(i, "addresses", [])
+	some a in kube.array(i, "addresses")
 	a.family == "inet"
 }
 
 ipv6_only(i) if {
 	not ipv4(i)
-	some a in object.get(i, "addresses", [])
+	some a in kube.array(i, "addresses")
 	a.family == "inet6"
 	a.scope == "global"
 }
@@ -91,7 +91,7 @@ underlay(name, n, t) := {"iface": u, "how": sprintf("the %s device of %s (ip -d)
 	count(us) > 0
 } else := {"iface": us[0], "how": "it carries the default route"} if {
 	us := [u |
-		some r in object.get(n, "routes", [])
+		some r in kube.array(n, "routes")
 		r.dst == "default"
 		object.get(r, "table", "main") == "main"
 		u := node.iface(n, r.dev)
@@ -105,7 +105,7 @@ underlay(name, n, t) := {"iface": u, "how": sprintf("the %s device of %s (ip -d)
 holding(n, t, addrs) := [u |
 	some u in node.interfaces(n)
 	u.name != t.name
-	some a in object.get(u, "addresses", [])
+	some a in kube.array(u, "addresses")
 	a.address in addrs
 ]
 
@@ -137,7 +137,7 @@ cni_evidence := array.concat(
 		some ds in input.kubernetes.daemonsets
 		ds.metadata.name in {"calico-node", "canal"}
 		some ci, c in ds.spec.template.spec.containers
-		some ei, e in object.get(c, "env", [])
+		some ei, e in kube.array(c, "env")
 		e.name in cni_env_names
 	],
 	[kube.at(cm, ["data", k], sprintf("%s: %s", [k, cm.data[k]])) |
@@ -245,7 +245,7 @@ findings contains f if {
 # own eth0 when the bundle holds it.
 pod_interfaces(n) := array.concat(
 	[v | some v in node.interfaces(n); node.pod_veth(v)],
-	[v | some ns in object.get(n, "netns", {}); some v in object.get(ns, "interfaces", []); v.name == "eth0"],
+	[v | some ns in kube.map(n, "netns"); some v in kube.array(ns, "interfaces"); v.name == "eth0"],
 )
 
 confirm(l) := [

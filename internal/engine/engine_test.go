@@ -1,0 +1,185 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+const okRule = `# METADATA
+# title: Every pod is named
+# description: A test rule.
+# custom:
+#   id: named
+#   category: test
+#   severity: low
+#   needs: [kubernetes.pods]
+#   remediation: Name it.
+#   references: [https://example.invalid/doc]
+package ktriage.rules.test["named"]
+
+findings contains {"message": sprintf("pod %s", [p.metadata.name])} if {
+	some p in input.kubernetes.pods
+}
+
+notices contains "a notice" if true
+`
+
+func builtin(files map[string]string) fstest.MapFS {
+	fs := fstest.MapFS{}
+	for name, src := range files {
+		fs[name] = &fstest.MapFile{Data: []byte(src)}
+	}
+	return fs
+}
+
+func userDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func input(t *testing.T, doc string) ast.Value {
+	t.Helper()
+	v, err := ast.ValueFromReader(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestRulesRunWithMetadataFromAnnotations(t *testing.T) {
+	e, err := New(context.Background(), Options{Builtin: builtin(map[string]string{"test/named/named.rego": okRule})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := e.Rules()
+	if len(rules) != 1 || rules[0].ID != "named" || rules[0].Title != "Every pod is named" || rules[0].Severity != "low" || !rules[0].Builtin {
+		t.Fatalf("rules %+v", rules)
+	}
+	res := e.Eval(context.Background(), input(t, `{"kubernetes": {"pods": [{"metadata": {"name": "a"}}]}}`), map[string]bool{"kubernetes.pods": true})
+	if len(res) != 1 || len(res[0].Findings) != 1 || res[0].Findings[0].Message != "pod a" || len(res[0].Notices) != 1 {
+		t.Fatalf("results %+v", res)
+	}
+}
+
+func TestNeedsSkipsWithAReason(t *testing.T) {
+	e, err := New(context.Background(), Options{Builtin: builtin(map[string]string{"test/named/named.rego": okRule})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := e.Eval(context.Background(), input(t, `{}`), map[string]bool{})
+	if !res[0].Skipped || res[0].Reason != "the bundle has no kubernetes.pods" {
+		t.Fatalf("result %+v", res[0])
+	}
+}
+
+func TestUserRulesAndSelection(t *testing.T) {
+	other := strings.NewReplacer(`id: named`, `id: other`, `["named"]`, `["other"]`).Replace(okRule)
+	dir := userDir(t, map[string]string{"mine/other.rego": other, "mine/other_test.rego": "package x\ntest_x if true\n"})
+	e, err := New(context.Background(), Options{Builtin: builtin(map[string]string{"test/named/named.rego": okRule}), UserDirs: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Rules()) != 2 || e.Rules()[1].Builtin {
+		t.Fatalf("rules %+v", e.Rules())
+	}
+	e, err = New(context.Background(), Options{Builtin: builtin(map[string]string{"test/named/named.rego": okRule}), UserDirs: []string{dir}, Disable: []string{"named"}})
+	if err != nil || len(e.Rules()) != 1 || e.Rules()[0].ID != "other" {
+		t.Fatalf("disable: %v %+v", err, e)
+	}
+	e, err = New(context.Background(), Options{Builtin: builtin(map[string]string{"test/named/named.rego": okRule}), UserDirs: []string{dir}, Enable: []string{"named"}})
+	if err != nil || len(e.Rules()) != 1 || e.Rules()[0].ID != "named" {
+		t.Fatalf("enable: %v", err)
+	}
+	if _, err := New(context.Background(), Options{Builtin: builtin(map[string]string{"test/named/named.rego": okRule}), Disable: []string{"nope"}}); err == nil || !strings.Contains(err.Error(), `unknown rule id "nope"`) {
+		t.Fatalf("unknown id: %v", err)
+	}
+}
+
+func TestMetadataIsRequired(t *testing.T) {
+	bad := strings.NewReplacer("#   severity: low\n", "#   severity: urgent\n", "#   id: named\n", "").Replace(okRule)
+	_, err := New(context.Background(), Options{Builtin: builtin(map[string]string{"test/named/named.rego": bad})})
+	if err == nil || !strings.Contains(err.Error(), "custom.id is missing") || !strings.Contains(err.Error(), `custom.severity "urgent"`) {
+		t.Fatalf("err %v", err)
+	}
+}
+
+// The sandbox: rules cannot reach the network, the host, the clock or a
+// random source, and say so when they try.
+func TestSandboxRefusesSideEffects(t *testing.T) {
+	for call, why := range map[string]string{
+		`http.send({"method": "get", "url": "https://example.invalid"})`: "reaches the network",
+		`net.lookup_ip_addr("example.invalid")`:                          "reaches the network (DNS)",
+		`opa.runtime()`:                                                  "reads the host's environment",
+		`time.now_ns()`:                                                  "reads the clock",
+		`rand.intn("x", 10)`:                                             "is random",
+	} {
+		t.Run(call, func(t *testing.T) {
+			src := strings.Replace(okRule, `notices contains "a notice" if true`, "x := "+call, 1)
+			_, err := New(context.Background(), Options{Builtin: builtin(map[string]string{"test/named/named.rego": src})})
+			if err == nil {
+				t.Fatal("compiled")
+			}
+			name := call[:strings.IndexByte(call, '(')]
+			if !strings.Contains(err.Error(), "builtin "+name+" is not available to ktriage rules: it "+why) || !strings.Contains(err.Error(), "named.rego:") {
+				t.Errorf("message %q", err)
+			}
+		})
+	}
+}
+
+func TestPureCIDRFunctionsStay(t *testing.T) {
+	src := strings.Replace(okRule, `notices contains "a notice" if true`, `notices contains "in" if net.cidr_contains("10.244.0.0/16", "10.244.5.10")`, 1)
+	e, err := New(context.Background(), Options{Builtin: builtin(map[string]string{"test/named/named.rego": src})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := e.Eval(context.Background(), input(t, `{"kubernetes": {"pods": []}}`), map[string]bool{"kubernetes.pods": true})
+	if len(res[0].Notices) != 1 {
+		t.Fatalf("%+v", res[0])
+	}
+}
+
+func TestEvaluationTimeLimit(t *testing.T) {
+	slow := strings.Replace(okRule, `notices contains "a notice" if true`, `notices contains "n" if {
+	some i in numbers.range(1, 5000)
+	some j in numbers.range(1, 5000)
+	i * j == -1
+}`, 1)
+	e, err := New(context.Background(), Options{Builtin: builtin(map[string]string{"test/named/named.rego": slow})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	res := e.Eval(ctx, input(t, `{"kubernetes": {"pods": []}}`), map[string]bool{"kubernetes.pods": true})
+	if !res[0].Skipped || !strings.Contains(res[0].Reason, "time limit") {
+		t.Fatalf("%+v", res[0])
+	}
+}
+
+func TestFindingShapeIsChecked(t *testing.T) {
+	src := strings.Replace(okRule, `{"message": sprintf("pod %s", [p.metadata.name])}`, `{"messag": "typo"}`, 1)
+	e, err := New(context.Background(), Options{Builtin: builtin(map[string]string{"test/named/named.rego": src})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := e.Eval(context.Background(), input(t, `{"kubernetes": {"pods": [{"metadata": {"name": "a"}}]}}`), map[string]bool{"kubernetes.pods": true})
+	if !res[0].Skipped || !strings.Contains(res[0].Reason, "has no message") {
+		t.Fatalf("%+v", res[0])
+	}
+}

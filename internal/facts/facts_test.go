@@ -1,0 +1,152 @@
+package facts
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func nodeObj(name, ip, hostname string) map[string]any {
+	addrs := []any{map[string]any{"type": "InternalIP", "address": ip}}
+	if hostname != "" {
+		addrs = append(addrs, map[string]any{"type": "Hostname", "address": hostname})
+	}
+	return map[string]any{"kind": "Node", "metadata": map[string]any{"name": name}, "status": map[string]any{"addresses": addrs}}
+}
+
+func TestAttribution(t *testing.T) {
+	cases := []struct {
+		name   string
+		nodes  []map[string]any
+		nf     NodeFacts
+		node   string
+		method string
+	}{
+		{"path element names a node", []map[string]any{nodeObj("vm-5", "10.0.0.5", "")},
+			NodeFacts{Inner: "bundle/nodes/vm-5/ip-a.txt"}, "vm-5", "path"},
+		{"per-node archive", []map[string]any{nodeObj("worker-1", "10.0.1.11", "")},
+			NodeFacts{Inner: "support/worker-1/ip-d-addr.txt", Containers: []string{"worker-1"}}, "worker-1", "path"},
+		{"file name prefix", []map[string]any{nodeObj("vm-5", "10.0.0.5", "")},
+			NodeFacts{Inner: "collected/vm-5-ipaddr.txt"}, "vm-5", "path"},
+		{"host name of an FQDN node", []map[string]any{nodeObj("ip-10-0-1-5.ec2.internal", "10.0.1.5", "ip-10-0-1-5.ec2.internal")},
+			NodeFacts{Inner: "x/sysctl.txt", Hostnames: []string{"ip-10-0-1-5"}}, "ip-10-0-1-5.ec2.internal", "hostname"},
+		{"address equals InternalIP", []map[string]any{nodeObj("vm-5", "10.0.0.5", ""), nodeObj("vm-4", "10.0.0.4", "")},
+			NodeFacts{Inner: "files/ipaddr-output.txt", Addresses: []string{"127.0.0.1", "10.0.0.4"}}, "vm-4", "address"},
+		{"layout without a dump", nil,
+			NodeFacts{Inner: "nodes/worker-9/iptables-save.txt"}, "worker-9", "path"},
+		{"only node of the cluster", []map[string]any{nodeObj("kind-control-plane", "172.18.0.2", "")},
+			NodeFacts{Inner: "netstat-s.txt"}, "kind-control-plane", "only-node"},
+		{"nothing says", []map[string]any{nodeObj("a", "10.0.0.1", ""), nodeObj("b", "10.0.0.2", "")},
+			NodeFacts{Inner: "netstat-s.txt"}, "", "none"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := NewBuilder()
+			for _, n := range tc.nodes {
+				b.AddObject(n, Source{File: "nodes.json"})
+			}
+			tc.nf.File = "f:" + tc.name
+			tc.nf.Sections = map[string]any{"sysctl": map[string]any{"k": "v"}}
+			b.AddNode(tc.nf)
+			f := b.Build()
+			a := f.NodeAttribution[tc.nf.File]
+			if a.Node != tc.node || a.Method != tc.method {
+				t.Errorf("attributed to %q by %s (%s), want %q by %s", a.Node, a.Method, a.Detail, tc.node, tc.method)
+			}
+		})
+	}
+}
+
+func TestNodeSectionsMergeAndNamespaces(t *testing.T) {
+	b := NewBuilder()
+	b.AddObject(nodeObj("vm-7", "10.0.0.7", ""), Source{File: "nodes.json"})
+	add := func(inner string, sections map[string]any) {
+		b.AddNode(NodeFacts{File: inner, Inner: inner, Sections: sections, MergeBy: map[string]string{"interfaces": "name"}})
+	}
+	add("nodes/vm-7/ip-a.txt", map[string]any{"interfaces": []any{map[string]any{"name": "eth0", "mtu": json.Number("1450"), "kind": ""}}})
+	add("nodes/vm-7/ip-d-link.txt", map[string]any{"interfaces": []any{map[string]any{"name": "eth0", "kind": "veth", "details": map[string]any{"x": 1}}}})
+	add("nodes/vm-7/pods/api-1/ip-a.txt", map[string]any{"interfaces": []any{map[string]any{"name": "eth0", "mtu": json.Number("1500")}}})
+	f := b.Build()
+	n := f.Nodes["vm-7"]
+	ifs := n["interfaces"].([]any)
+	if len(ifs) != 1 {
+		t.Fatalf("node interfaces %v", ifs)
+	}
+	eth0 := ifs[0].(map[string]any)
+	if eth0["mtu"] != json.Number("1450") || eth0["kind"] != "veth" || eth0["details"] == nil {
+		t.Errorf("merged eth0 %v", eth0)
+	}
+	pod := n["netns"].(map[string]any)["api-1"].(map[string]any)
+	if pod["interfaces"].([]any)[0].(map[string]any)["mtu"] != json.Number("1500") {
+		t.Errorf("pod namespace %v", pod)
+	}
+	if got := f.NodeAttribution["nodes/vm-7/pods/api-1/ip-a.txt"].Netns; got != "api-1" {
+		t.Errorf("netns %q", got)
+	}
+}
+
+func TestUnattributedFilesStayApart(t *testing.T) {
+	b := NewBuilder()
+	for _, f := range []string{"a/out1.txt", "b/out2.txt"} {
+		b.AddNode(NodeFacts{File: f, Inner: f, Sections: map[string]any{"interfaces": []any{map[string]any{"name": "eth0"}}}, MergeBy: map[string]string{"interfaces": "name"}})
+	}
+	f := b.Build()
+	if len(f.Nodes) != 2 || f.Nodes[UnattributedPrefix+"a/out1.txt"] == nil {
+		t.Errorf("nodes %v", f.Nodes)
+	}
+}
+
+func TestMilliValue(t *testing.T) {
+	for in, want := range map[string]string{
+		"1G": "1000000000000", "1Gi": "1073741824000", "2Gi": "2147483648000",
+		"500m": "500", "2": "2000", "0.5": "500", "1.5Gi": "1610612736000",
+		"100Mi": "104857600000", "0.1m": "0.1", "1e3": "1000000",
+	} {
+		got, ok := MilliValue(in)
+		if !ok || got != want {
+			t.Errorf("%s: %q %v, want %q", in, got, ok, want)
+		}
+	}
+	if _, ok := MilliValue("two"); ok {
+		t.Error("nonsense parsed")
+	}
+}
+
+func TestQuantitiesTableCoversResourceFields(t *testing.T) {
+	b := NewBuilder()
+	b.AddObject(map[string]any{"kind": "LimitRange", "metadata": map[string]any{"name": "l", "namespace": "n"},
+		"spec": map[string]any{"limits": []any{map[string]any{"type": "Container", "default": map[string]any{"cpu": "2", "memory": "2Gi"}, "defaultRequest": map[string]any{"cpu": "500m"}}}}}, Source{})
+	b.AddObject(map[string]any{"kind": "Pod", "metadata": map[string]any{"name": "p", "namespace": "n"},
+		"spec": map[string]any{"containers": []any{map[string]any{"name": "c", "image": "2Gi", "resources": map[string]any{"limits": map[string]any{"memory": "128Mi"}}}}}}, Source{})
+	q := b.Build().Document(BundleInfo{})["quantities"].(map[string]any)
+	for _, k := range []string{"2", "2Gi", "500m", "128Mi"} {
+		if q[k] == nil {
+			t.Errorf("quantity %s missing from %v", k, q)
+		}
+	}
+	if len(q) != 4 {
+		t.Errorf("unrelated strings taken for quantities: %v", q)
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for k, want := range map[string]string{
+		"Pod": "pods", "Endpoints": "endpoints", "NetworkPolicy": "networkpolicies", "Ingress": "ingresses",
+		"EndpointSlice": "endpointslices", "ResourceQuota": "resourcequotas", "Gateway": "gateways", "Proxy": "proxies",
+	} {
+		if got := Plural(k); got != want {
+			t.Errorf("%s: %s, want %s", k, got, want)
+		}
+	}
+}
+
+func TestDuplicatesKeepNewerAndAllSources(t *testing.T) {
+	b := NewBuilder()
+	old := map[string]any{"kind": "Pod", "metadata": map[string]any{"name": "p", "namespace": "n", "resourceVersion": "10"}, "v": "old"}
+	newer := map[string]any{"kind": "Pod", "metadata": map[string]any{"name": "p", "namespace": "n", "resourceVersion": "12"}, "v": "new"}
+	b.AddObject(old, Source{File: "a.json"})
+	b.AddObject(newer, Source{File: "b.json"})
+	o, _ := b.Build().Lookup(ObjectKey{"Pod", "n", "p"})
+	if o.Body["v"] != "new" || len(o.Sources) != 2 || o.Sources[0].File != "b.json" {
+		t.Errorf("kept %v from %v", o.Body["v"], o.Sources)
+	}
+}

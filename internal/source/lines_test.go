@@ -1,0 +1,42 @@
+package source
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLinesAt(t *testing.T) {
+	var sb strings.Builder
+	for i := 1; i <= 5000; i++ {
+		sb.WriteString(strings.Repeat("x", i%300))
+		sb.WriteByte('\n')
+	}
+	text := sb.String()
+	want := func(off int) int { return strings.Count(text[:off], "\n") + 1 }
+	l := NewLines(strings.NewReader(text), int64(len(text)))
+	l.every = 4096 // small checkpoints so backward queries use them
+	for _, off := range []int{0, 10, 5000, 400000, 300, 700000, len(text)} {
+		if off > len(text) {
+			continue
+		}
+		if got := l.At(int64(off)); got != want(off) {
+			t.Errorf("At(%d) = %d, want %d", off, got, want(off))
+		}
+	}
+}
+
+func TestReadLines(t *testing.T) {
+	text := "one\r\ntwo\nthree " + strings.Repeat("y", 1000) + "\nfour"
+	got := ReadLines(strings.NewReader(text), []int{4, 1, 3, 9})
+	if got[1] != "one" || got[4] != "four" || len(got[3]) > MaxExcerpt+3 || !strings.HasSuffix(got[3], "…") || got[9] != "" {
+		t.Errorf("%v", got)
+	}
+}
+
+func TestClipKeepsRunes(t *testing.T) {
+	s := strings.Repeat("é", MaxExcerpt)
+	c := Clip(s)
+	if !strings.HasSuffix(c, "…") || !strings.HasPrefix(c, "é") || strings.ContainsRune(c, '\uFFFD') {
+		t.Errorf("%q", c)
+	}
+}
