@@ -191,6 +191,7 @@ func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*
 			Nodes:       p.Facts.NodeNames(),
 			Namespaces:  p.Facts.Namespaces(),
 			FilesByKind: filesByKind(p.Inputs),
+			NodeFiles:   nodeFiles(p.Facts),
 		},
 		Inputs: p.Inputs,
 		Limits: p.Bundle.CapsHit,
@@ -212,6 +213,61 @@ func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*
 	res.fillText(r)
 	r.Sort()
 	return r, nil
+}
+
+// nodeArtifacts groups the node-level kinds as a collector produces them:
+// any member of a group counts as having it.
+var nodeArtifacts = []struct {
+	name  string
+	kinds []string
+}{
+	{"ip addr", []string{"ip-addr"}},
+	{"ip route", []string{"ip-route"}},
+	{"iptables-save", []string{"iptables-save", "nft-ruleset"}},
+	{"netstat -s", []string{"netstat-s", "nstat", "proc-net-netstat", "proc-net-snmp"}},
+	{"ss -lnt", []string{"ss", "netstat-listen"}},
+	{"sysctl -a", []string{"sysctl"}},
+}
+
+// nodeFiles says which node artifacts each node has and lacks, when the
+// bundle holds any node-level file at all.
+func nodeFiles(f *facts.Facts) map[string]report.NodeFiles {
+	have := map[string]map[string]bool{}
+	seen := false
+	for name, n := range f.Nodes {
+		have[name] = map[string]bool{}
+		files, _ := n["files"].([]any)
+		for _, x := range files {
+			m, _ := x.(map[string]any)
+			if k, _ := m["kind"].(string); k != "" {
+				have[name][k] = true
+				seen = true
+			}
+		}
+	}
+	if !seen {
+		return nil
+	}
+	out := map[string]report.NodeFiles{}
+	for name, kinds := range have {
+		nf := report.NodeFiles{Present: []string{}, Missing: []string{}}
+		for _, g := range nodeArtifacts {
+			found := false
+			for _, k := range g.kinds {
+				found = found || kinds[k]
+			}
+			if found {
+				nf.Present = append(nf.Present, g.name)
+			} else {
+				nf.Missing = append(nf.Missing, g.name)
+			}
+		}
+		if kinds["pcap"] {
+			nf.Present = append(nf.Present, "captures")
+		}
+		out[name] = nf
+	}
+	return out
 }
 
 // Value exposes the facts conversion for callers that evaluate by hand.

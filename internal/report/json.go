@@ -56,5 +56,8 @@ func (r *Report) normalized() *Report {
 	if c.Bundle.FilesByKind == nil {
 		c.Bundle.FilesByKind = map[string]int{}
 	}
+	if c.Bundle.NodeFiles == nil {
+		c.Bundle.NodeFiles = map[string]NodeFiles{}
+	}
 	return &c
 }

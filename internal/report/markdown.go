@@ -24,6 +24,20 @@ func WriteMarkdown(out io.Writer, r *Report) error {
 	p("| Files by kind | %s |\n", cell(kindsText(r.Bundle.FilesByKind)))
 	p("| ktriage | %s |\n\n", cell(r.Tool.Version))
 
+	if len(r.Bundle.NodeFiles) > 0 {
+		p("| Node | Node-level files | Missing |\n|---|---|---|\n")
+		names := make([]string, 0, len(r.Bundle.NodeFiles))
+		for n := range r.Bundle.NodeFiles {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			nf := r.Bundle.NodeFiles[n]
+			p("| %s | %s | %s |\n", cell(n), cell(listOrDash(nf.Present)), cell(listOrDash(nf.Missing)))
+		}
+		p("\n")
+	}
+
 	if len(r.Limits) > 0 {
 		p("> **The bundle was not read completely:**\n")
 		for _, l := range r.Limits {
@@ -196,4 +210,11 @@ func oneLine(s string, max int) string {
 		return s[:cut] + "…"
 	}
 	return s
+}
+
+func listOrDash(l []string) string {
+	if len(l) == 0 {
+		return "—"
+	}
+	return strings.Join(l, ", ")
 }

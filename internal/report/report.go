@@ -39,6 +39,17 @@ type Bundle struct {
 	Nodes       []string       `json:"nodes"`
 	Namespaces  []string       `json:"namespaces"`
 	FilesByKind map[string]int `json:"files_by_kind"`
+	// NodeFiles says, for each node, which of the node-level artifacts
+	// ktriage reads the bundle holds and which it lacks. Empty when the
+	// bundle has no node-level files at all.
+	NodeFiles map[string]NodeFiles `json:"node_files"`
+}
+
+// NodeFiles lists artifact groups ("ip addr", "iptables-save", …) present
+// and missing for one node.
+type NodeFiles struct {
+	Present []string `json:"present"`
+	Missing []string `json:"missing"`
 }
 
 // Finding is one problem, with its proof.
