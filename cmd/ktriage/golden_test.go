@@ -52,10 +52,11 @@ type jsonReport struct {
 			Kind, Namespace, Name string
 		} `json:"subjects"`
 		Evidence []struct {
-			File string `json:"file"`
-			Line int    `json:"line"`
-			Text string `json:"text"`
-			Note string `json:"note"`
+			File  string `json:"file"`
+			Line  int    `json:"line"`
+			Frame int    `json:"frame"`
+			Text  string `json:"text"`
+			Note  string `json:"note"`
 		} `json:"evidence"`
 	} `json:"findings"`
 	Inputs []struct {
@@ -175,7 +176,9 @@ func checkFindings(t *testing.T, e expectation, r jsonReport) {
 	for _, f := range r.Findings {
 		byRule[f.Rule]++
 		for _, ev := range f.Evidence {
-			if ev.File != "" && (ev.Line <= 0 || ev.Text == "") {
+			// Every cited file is cited at a place: a quoted line, or a
+			// capture's frame.
+			if ev.File != "" && ev.Frame <= 0 && (ev.Line <= 0 || ev.Text == "") {
 				t.Errorf("%s: evidence %s cites no line or text (line %d, %q)", f.Rule, ev.File, ev.Line, ev.Text)
 			}
 		}
@@ -272,10 +275,11 @@ func subjects(ss []struct{ Kind, Namespace, Name string }) []string {
 }
 
 func evidenceFiles(evs []struct {
-	File string `json:"file"`
-	Line int    `json:"line"`
-	Text string `json:"text"`
-	Note string `json:"note"`
+	File  string `json:"file"`
+	Line  int    `json:"line"`
+	Frame int    `json:"frame"`
+	Text  string `json:"text"`
+	Note  string `json:"note"`
 }) []string {
 	var out []string
 	for _, e := range evs {

@@ -296,7 +296,7 @@ func (rs *resolver) finding(rule engine.Rule, f engine.RawFinding) report.Findin
 	seen := map[string]bool{}
 	for _, e := range f.Evidence {
 		ev := rs.evidence(e)
-		k := fmt.Sprintf("%s:%d:%s", ev.File, ev.Line, ev.Note)
+		k := fmt.Sprintf("%s:%d:%d:%s", ev.File, ev.Line, ev.Frame, ev.Note)
 		if seen[k] {
 			continue
 		}

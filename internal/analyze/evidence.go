@@ -52,7 +52,7 @@ func (rs *resolver) evidence(e engine.RawEvidence) report.Evidence {
 		rs.need(src.File, line)
 		return report.Evidence{File: src.File, Line: line, Note: e.Note}
 	}
-	ev := report.Evidence{File: e.File, Line: e.Line, Text: e.Text, Note: e.Note}
+	ev := report.Evidence{File: e.File, Line: e.Line, Frame: e.Frame, Text: e.Text, Note: e.Note}
 	if ev.Text == "" {
 		rs.need(ev.File, ev.Line)
 	}

@@ -357,6 +357,7 @@ type RawEvidence struct {
 	Path   []any    `json:"path,omitempty"`
 	File   string   `json:"file,omitempty"`
 	Line   int      `json:"line,omitempty"`
+	Frame  int      `json:"frame,omitempty"` // captures cite frames, not lines
 	Text   string   `json:"text,omitempty"`
 	Note   string   `json:"note,omitempty"`
 }

@@ -148,8 +148,11 @@ func WriteMarkdown(out io.Writer, r *Report) error {
 
 func writeEvidence(w io.Writer, e Evidence) {
 	loc := e.File
-	if e.Line > 0 {
+	switch {
+	case e.Line > 0:
 		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	case e.Frame > 0:
+		loc = fmt.Sprintf("%s frame %d", e.File, e.Frame)
 	}
 	switch {
 	case loc != "" && e.Note != "":

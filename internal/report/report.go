@@ -85,8 +85,11 @@ func (s Subject) String() string {
 type Evidence struct {
 	File string `json:"file,omitempty"`
 	Line int    `json:"line,omitempty"`
-	Text string `json:"text,omitempty"`
-	Note string `json:"note,omitempty"`
+	// Frame is the 1-based frame number (as Wireshark numbers them) when
+	// the file is a packet capture.
+	Frame int    `json:"frame,omitempty"`
+	Text  string `json:"text,omitempty"`
+	Note  string `json:"note,omitempty"`
 }
 
 // Input is one file of the bundle and what became of it.

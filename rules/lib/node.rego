@@ -79,3 +79,21 @@ pod_veth(i) if {
 	i.kind == "veth"
 	object.get(i, "master", "") != ""
 }
+
+# captures lists [node name, capture document] for every capture in the
+# bundle.
+captures := [[name, c] |
+	some name, n in input.nodes
+	some c in kube.array(n, "captures")
+]
+
+# capture_iface names the interface a capture was taken on: the pcapng
+# interface name, or the capture-<iface>.pcap file-name convention when
+# that interface exists on the node.
+capture_iface(name, c) := c.interfaces[0] if {
+	count(kube.array(c, "interfaces")) == 1
+	c.interfaces[0] != ""
+} else := m[1] if {
+	m := regex.find_all_string_submatch_n(`(?:^|[-_])([A-Za-z0-9_.@]+?)\.pcap(?:ng)?$`, c.file, 1)[0]
+	iface(input.nodes[name], m[1])
+} else := ""

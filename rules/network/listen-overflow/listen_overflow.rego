@@ -137,6 +137,60 @@ pod_sysctl_paths(p) := object.union(
 
 cmdline(c) := concat(" ", array.concat(kube.array(c, "command"), kube.array(c, "args")))
 
+# ------------------------------------------------------------ captures
+
+# The addresses a scope's listeners answer on: a pod namespace's pod IP, a
+# node's InternalIP.
+scope_ips(s) := {ip |
+	s.netns != ""
+	some p in input.kubernetes.pods
+	p.metadata.name == s.netns
+	some ip in array.concat([object.get(p, ["status", "podIP"], "")], [x.ip | some x in kube.array(p, ["status", "podIPs"])])
+	ip != ""
+} if s.netns != ""
+
+scope_ips(s) := node.internal_ips(s.node) if s.netns == ""
+
+# SYNs to those addresses retransmitted without an answer, in any capture.
+unanswered(s, ports) := [{"file": c.file, "node": name, "iface": node.capture_iface(name, c), "t": t} |
+	ips := scope_ips(s)
+	some [name, c] in node.captures
+	some t in kube.array(c, "syn_unanswered")
+	t.server in ips
+] if count(ports) == 0
+
+unanswered(s, ports) := [{"file": c.file, "node": name, "iface": node.capture_iface(name, c), "t": t} |
+	ips := scope_ips(s)
+	some [name, c] in node.captures
+	some t in kube.array(c, "syn_unanswered")
+	t.server in ips
+	t.port in ports
+] if count(ports) > 0
+
+listener_ports(s) := {l.port | some l in kube.array(s.facts, "listeners")}
+
+syn_text(us) := "" if count(us) == 0
+
+syn_text(us) := sprintf(" A capture on %s (%s) shows %d SYN(s) from %s to %s:%v retransmitted %s with no SYN-ACK.", [
+	node.display(u.node), iface_or(u), u.t.syns, u.t.client, u.t.server, u.t.port, backoff(u.t),
+]) if {
+	count(us) > 0
+	u := us[0]
+}
+
+iface_or(u) := u.iface if u.iface != ""
+
+iface_or(u) := u.file if u.iface == ""
+
+backoff(t) := sprintf("after %s s", [concat(", ", [sprintf("%v", [round(x * 10) / 10]) | some x in t.intervals_s])]) if {
+	count(kube.array(t, "intervals_s")) > 0
+} else := sprintf("%d time(s)", [t.syn_retransmissions])
+
+syn_evidence(us) := [{"file": u.file, "frame": f, "note": sprintf("SYN %s → %s:%v, no SYN-ACK", [u.t.client, u.t.server, u.t.port])} |
+	some u in array.slice(us, 0, 2)
+	some f in array.slice(kube.array(u.t, "syn_frames"), 0, 4)
+]
+
 # ------------------------------------------------------------- findings
 
 findings contains f if {
@@ -145,12 +199,15 @@ findings contains f if {
 	sat := saturated(s)
 	ov + count(sat) > 0
 	f := {
-		"message": sprintf("On %s%s%s%s Clients see their SYNs retransmitted with no SYN-ACK.", [
-			where(s), counters_text(s), listeners_text(sat), somaxconn_text(s),
+		"message": sprintf("On %s%s%s%s%s", [
+			where(s), counters_text(s), listeners_text(sat), somaxconn_text(s), client_text(syn_text(unanswered(s, listener_ports(s)))),
 		]),
 		"severity": severity(s, ov, sat),
 		"subjects": array.concat([node.subject(s.node)], pod_subjects(s)),
-		"evidence": array.concat(array.concat(counter_evidence(s), listener_evidence(sat)), array.concat(somaxconn_evidence(s), setting_evidence(s))),
+		"evidence": array.concat(
+			array.concat(array.concat(counter_evidence(s), listener_evidence(sat)), array.concat(somaxconn_evidence(s), setting_evidence(s))),
+			syn_evidence(unanswered(s, listener_ports(s))),
+		),
 		"confirm": [
 			sprintf("nstat -az TcpExtListenOverflows TcpExtListenDrops; sleep 10; nstat -az TcpExtListenOverflows TcpExtListenDrops   # on %s%s", [node.display(s.node), netns_hint(s)]),
 			"ss -lnt   # a LISTEN socket whose Recv-Q reaches its Send-Q (the backlog) is full",
@@ -166,6 +223,10 @@ findings contains f if {
 		},
 	}
 }
+
+client_text(t) := " Clients see their SYNs retransmitted with no SYN-ACK." if t == ""
+
+client_text(t) := t if t != ""
 
 overflows_or_zero(s) := overflows(s) if {
 	overflows(s)
@@ -242,3 +303,49 @@ fix(s, sat) := sprintf("Raise %s's listen backlog together with net.core.somaxco
 listener_name(sat) := sprintf("the application on %s", [sat[0]["local"]]) if count(sat) > 0
 
 listener_name(sat) := "the application" if count(sat) == 0
+
+# Only a capture: SYNs to a pod's declared port keep being retransmitted
+# with no answer. A full accept queue is one cause; a NetworkPolicy or
+# firewall dropping SYNs is another, which the counters would tell apart.
+findings contains f if {
+	some [name, c] in node.captures
+	some t in kube.array(c, "syn_unanswered")
+	t.syn_retransmissions > 0
+	not t.synack_seen
+	not t.rst_seen
+	some p in input.kubernetes.pods
+	t.server == object.get(p, ["status", "podIP"], "")
+	some ct in kube.containers(p.spec)
+	some cp in kube.array(ct, "ports")
+	cp.containerPort == t.port
+	not counted(p)
+	f := {
+		"message": sprintf("A capture on %s shows SYNs from %s to pod %s/%s (%s:%v) retransmitted %s with no SYN-ACK: its listen queue may be overflowing, or something drops the SYNs; the bundle has no netstat -s from the pod's node to tell which.", [
+			node.display(name), t.client, kube.namespace(p), p.metadata.name, t.server, t.port, backoff(t),
+		]),
+		"severity": "medium",
+		"subjects": [kube.ref(p)],
+		"evidence": syn_evidence([{"file": c.file, "node": name, "iface": "", "t": t}]),
+		"confirm": [
+			sprintf("kubectl exec -n %s %s -- cat /proc/net/netstat | grep -i listen   # or nstat -az TcpExtListenOverflows on its node", [kube.namespace(p), p.metadata.name]),
+			sprintf("kubectl get networkpolicy -n %s", [kube.namespace(p)]),
+		],
+		"fix": "Collect netstat -s (or nstat -az) and ss -lnt from the pod's node and network namespace to tell a listen-queue overflow from dropped SYNs.",
+		"details": {"reason": "syn-unanswered", "server": t.server, "port": t.port, "client": t.client, "syns": t.syns},
+	}
+}
+
+# The pod's node or namespace has overflow counters in the bundle: the main
+# finding covers it.
+counted(p) if {
+	some s in scopes
+	s.netns == p.metadata.name
+	latest(s)
+}
+
+counted(p) if {
+	some s in scopes
+	s.netns == ""
+	s.node == p.spec.nodeName
+	latest(s)
+}

@@ -71,3 +71,37 @@ test_silent_on_zero_counters_and_healthy_listeners if {
 test_silent_without_counters_or_listeners if {
 	count(rule.findings) == 0 with input as inp({"sysctl": somaxconn(128)}, [])
 }
+
+# ---------------------------------------------------------- captures
+
+syn_target(server, port) := {
+	"client": "10.0.0.6", "server": server, "port": port, "attempts": 20, "unanswered_attempts": 20,
+	"syns": 60, "syn_retransmissions": 40, "syn_frames": [3, 9, 17], "intervals_s": [1.02, 2.01, 4.03],
+	"synack_seen": false, "rst_seen": false, "first_frame": 3,
+}
+
+api_pod := {"kind": "Pod", "metadata": {"namespace": "shop", "name": "api-6f7d8c9b5-h7k2m"}, "spec": {"nodeName": "vm-7", "containers": [{"name": "nginx", "ports": [{"containerPort": 80}]}]}, "status": {"podIP": "10.244.7.10"}}
+
+test_syn_backoff_joins_the_pod_finding if {
+	facts := {
+		"netns": {"api-6f7d8c9b5-h7k2m": {"netstat": [snap("pods/api/netstat-s.txt", null, 80, 80)], "listeners": [listener(129, 128)]}},
+	}
+	client_node := {"captures": [{"file": "nodes/vm-6/capture-eth0.pcap", "interfaces": [], "syn_unanswered": [syn_target("10.244.7.10", 80)]}], "interfaces": [{"name": "eth0", "file": "x", "line": 1}]}
+	f := only(rule.findings) with input as {"nodes": {"vm-7": facts, "vm-6": client_node}, "kubernetes": {"nodes": [node_obj("4.19.0")], "pods": [api_pod]}}
+	contains(f.message, "A capture on vm-6 (eth0) shows 60 SYN(s) from 10.0.0.6 to 10.244.7.10:80 retransmitted after 1, 2, 4 s with no SYN-ACK.")
+	{e.frame | some e in f.evidence; e.frame} == {3, 9, 17}
+}
+
+test_capture_alone_is_a_medium_finding_naming_both_causes if {
+	client_node := {"captures": [{"file": "c.pcap", "interfaces": [], "syn_unanswered": [syn_target("10.244.7.10", 80)]}]}
+	f := only(rule.findings) with input as {"nodes": {"vm-6": client_node}, "kubernetes": {"nodes": [], "pods": [api_pod]}}
+	f.severity == "medium"
+	contains(f.message, "its listen queue may be overflowing, or something drops the SYNs")
+}
+
+test_capture_alone_silent_when_answered_or_unknown_port if {
+	answered := object.union(syn_target("10.244.7.10", 80), {"synack_seen": true})
+	other_port := syn_target("10.244.7.10", 9999)
+	client_node := {"captures": [{"file": "c.pcap", "interfaces": [], "syn_unanswered": [answered, other_port]}]}
+	count(rule.findings) == 0 with input as {"nodes": {"vm-6": client_node}, "kubernetes": {"nodes": [], "pods": [api_pod]}}
+}

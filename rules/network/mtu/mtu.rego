@@ -161,6 +161,74 @@ env_value(e) := "(set elsewhere)" if {
 	not e.valueFrom.configMapKeyRef
 }
 
+# --------------------------------------------------------- packet proof
+
+# Flows whose large segments were retransmitted and never acknowledged
+# while smaller ones got through, sized as this link explains: the lost
+# segments may not fit its inner MTU (payload plus up to 80 bytes of IPv4
+# and TCP headers with options), the delivered ones do (plus at least 40).
+black_holed(l) := [{"node": name, "iface": node.capture_iface(name, c), "file": c.file, "flow": fl} |
+	some [name, c] in node.captures
+	some fl in kube.array(c, "flows")
+	fl.large_retransmitted > 0
+	not fl.large_retransmitted_acked
+	fl.min_retransmitted_payload + 80 > l.underlay.mtu - l.cost
+	fl.max_delivered_payload + 40 <= l.underlay.mtu - l.cost
+]
+
+# The same flow as an underlay capture saw it (the capture decapsulates, so
+# the inner addresses match): the largest outer packet it carried.
+outer_seen(l, x) := [{"file": c.file, "iface": node.capture_iface(name, c), "node": name, "size": fl.encapsulation.outer_size_max} |
+	some [name, c] in node.captures
+	node.capture_iface(name, c) == l.underlay.name
+	some fl in kube.array(c, "flows")
+	{fl.src, fl.dst} == {x.flow.src, x.flow.dst}
+	fl.encapsulation
+]
+
+packets(l) := {"proof": x, "outer": outer_seen(l, x)} if {
+	xs := black_holed(l)
+	count(xs) > 0
+	best := max({fl.flow.large_retransmitted | some fl in xs})
+	x := [y | some y in xs; y.flow.large_retransmitted == best][0]
+}
+
+packet_text(l) := sprintf(" The captures agree: on %s %s, segments of %d bytes or more from %s to %s were retransmitted %d time(s) and never acknowledged, while segments up to %d bytes got through%s.", [
+	node.display(p.proof.node), iface_or_file(p.proof), p.proof.flow.min_retransmitted_payload, data_from(p.proof.flow), data_to(p.proof.flow),
+	p.proof.flow.large_retransmitted, p.proof.flow.max_delivered_payload, outer_text(p.outer),
+]) if {
+	p := packets(l)
+} else := ""
+
+iface_or_file(x) := x.iface if x.iface != ""
+
+iface_or_file(x) := x.file if x.iface == ""
+
+data_from(fl) := fl.src if fl.data_sender == "src"
+
+data_from(fl) := fl.dst if fl.data_sender != "src"
+
+data_to(fl) := fl.dst if fl.data_sender == "src"
+
+data_to(fl) := fl.src if fl.data_sender != "src"
+
+outer_text(outer) := "" if count(outer) == 0
+
+outer_text(outer) := sprintf("; the largest packet of that flow %s carried was %d bytes", [outer[0].iface, outer[0].size]) if count(outer) > 0
+
+packet_evidence(l) := array.concat(
+	[{"file": p.proof.file, "frame": p.proof.flow.retransmitted_frames[0], "note": sprintf("%s: first of %d retransmissions of segments ≥ %d bytes, none acknowledged; ≤ %d bytes delivered", [
+		iface_or_file(p.proof), p.proof.flow.large_retransmitted, p.proof.flow.min_retransmitted_payload, p.proof.flow.max_delivered_payload,
+	])} |
+		p := packets(l)
+		count(kube.array(p.proof.flow, "retransmitted_frames")) > 0
+	],
+	[{"file": o.file, "frame": 1, "note": sprintf("%s on %s: that flow's largest encapsulated packet was %d bytes", [o.iface, node.display(o.node), o.size])} |
+		p := packets(l)
+		some o in p.outer
+	],
+)
+
 # ------------------------------------------------------------ findings
 
 # The overlay does not fit its own node's underlay.
@@ -170,15 +238,15 @@ findings contains f if {
 	u := l.underlay
 	t.mtu + l.cost > u.mtu
 	f := {
-		"message": sprintf("%s %d + %d (%s) = %d > %s %d on %s: inner packets over %d bytes are dropped between %s and %s, so large transfers between pods on different nodes stall while small requests pass.", [
+		"message": sprintf("%s %d + %d (%s) = %d > %s %d on %s: inner packets over %d bytes are dropped between %s and %s, so large transfers between pods on different nodes stall while small requests pass.%s", [
 			t.name, t.mtu, l.cost, encap_name[t.kind], t.mtu + l.cost, u.name, u.mtu, node.display(l.node),
-			u.mtu - l.cost, t.name, u.name,
+			u.mtu - l.cost, t.name, u.name, packet_text(l),
 		]),
 		"subjects": [node.subject(l.node)],
-		"evidence": array.concat([
+		"evidence": array.concat(array.concat([
 			node.cite(t, sprintf("%s: %s MTU %d", [t.name, encap_name[t.kind], t.mtu])),
 			node.cite(u, sprintf("%s: underlay MTU %d (%s)", [u.name, u.mtu, l.how])),
-		], cni_evidence),
+		], packet_evidence(l)), cni_evidence),
 		"confirm": confirm(l),
 		"fix": sprintf("Lower the %s MTU to %d (%s %d − %d) in the CNI configuration, or raise the underlay MTU; then recreate pods so their interfaces follow.", [
 			encap_name[t.kind], u.mtu - l.cost, u.name, u.mtu, l.cost,

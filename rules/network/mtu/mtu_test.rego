@@ -132,3 +132,42 @@ test_notice_without_an_underlay if {
 	count(rule.findings) == 0 with input as inp({"x": {"interfaces": [tunl0(1440)]}}, [])
 	count(rule.notices) == 1 with input as inp({"x": {"interfaces": [tunl0(1440)]}}, [])
 }
+
+# ------------------------------------------------------- packet evidence
+
+flow(retrans_large, acked) := {
+	"proto": "tcp", "src": "10.244.4.10:41234", "dst": "10.244.5.10:8080", "data_sender": "dst",
+	"retransmissions": 6, "large_retransmitted": retrans_large, "large_retransmitted_acked": acked,
+	"max_delivered_payload": 204, "min_retransmitted_payload": 1388, "retransmitted_frames": [17, 21, 25],
+	"encapsulation": null,
+}
+
+captured(file, flows) := {"file": file, "interfaces": [], "flows": flows}
+
+with_captures(caps_vm5) := inp(
+	{"vm-5": object.union(node_with([eth0(1450, "10.0.0.5"), tunl0(1440)]), {"captures": caps_vm5})},
+	[node_object("vm-5", "10.0.0.5")],
+)
+
+test_packet_evidence_large_lost_small_pass if {
+	underlay_flow := object.union(flow(0, false), {"encapsulation": {"kind": "ipip", "outer_src": "10.0.0.5", "outer_dst": "10.0.0.4", "outer_size_max": 584}})
+	f := only(rule.findings) with input as with_captures([
+		captured("nodes/vm-5/capture-tunl0.pcap", [flow(6, false)]),
+		captured("nodes/vm-5/capture-eth0.pcap", [underlay_flow]),
+	])
+	contains(f.message, "The captures agree: on vm-5 tunl0, segments of 1388 bytes or more from 10.244.5.10:8080 to 10.244.4.10:41234 were retransmitted 6 time(s) and never acknowledged, while segments up to 204 bytes got through; the largest packet of that flow eth0 carried was 584 bytes.")
+	some e in f.evidence
+	e.file == "nodes/vm-5/capture-tunl0.pcap"
+	e.frame == 17
+}
+
+test_no_packet_claim_when_the_large_segments_were_acked if {
+	f := only(rule.findings) with input as with_captures([captured("nodes/vm-5/capture-tunl0.pcap", [flow(6, true)])])
+	not contains(f.message, "The captures agree")
+}
+
+test_no_packet_claim_for_small_retransmissions if {
+	small := object.union(flow(6, false), {"min_retransmitted_payload": 1200})
+	f := only(rule.findings) with input as with_captures([captured("nodes/vm-5/capture-tunl0.pcap", [small])])
+	not contains(f.message, "The captures agree")
+}

@@ -1,0 +1,57 @@
+package ktriage.rules.network["reachability_test"]
+
+import data.ktriage.rules.network["reachability"] as rule
+
+unreach(dst, port, frame) := {
+	"frame": frame, "time": "2026-11-23T11:00:00Z", "rel_s": frame / 10, "ip_version": 4,
+	"from": "10.0.0.9", "to": "10.244.9.10", "code": 1, "code_name": "host unreachable",
+	"unreachable_dst": dst, "unreachable_dst_count": 1, "proto": "tcp", "port": port, "src_port": 40000 + frame,
+}
+
+capture(unreachables, rsts) := {"file": "nodes/vm-9/capture-eth0.pcap", "icmp_unreachable": unreachables, "syn_rst": rsts}
+
+deployment(probe, prestop) := {
+	"kind": "Deployment", "metadata": {"namespace": "shop", "name": "api"},
+	"spec": {"template": {"spec": {"containers": [object.union(
+		{"name": "api", "ports": [{"containerPort": 8080}]},
+		object.union({"readinessProbe": {"httpGet": {"port": 8080}} | probe}, {"lifecycle": {"preStop": {"exec": {"command": ["sleep", "10"]}}} | prestop}),
+	)]}}},
+}
+
+cluster(caps, pods, deps) := {
+	"nodes": {"vm-9": {"captures": caps}},
+	"kubernetes": {
+		"nodes": [{"kind": "Node", "metadata": {"name": "vm-9"}, "spec": {"podCIDR": "10.244.9.0/24"}}],
+		"pods": pods, "deployments": deps, "statefulsets": [], "daemonsets": [],
+	},
+}
+
+client := {"kind": "Pod", "metadata": {"namespace": "shop", "name": "client"}, "status": {"podIP": "10.244.9.10"}}
+
+only(set) := x if {
+	count(set) == 1
+	some x in set
+}
+
+test_fires_on_unreachable_deleted_pod_and_names_what_the_workload_lacks if {
+	f := only(rule.findings) with input as cluster([capture([unreach("10.244.9.11", 8080, 40), unreach("10.244.9.11", 8080, 52)], [])], [client], [deployment(false, false)])
+	f.message == "10.244.9.10 got ICMP host unreachable for 10.244.9.11:8080 2 time(s), an address no pod in the bundle has: a pod that was deleted (a rolling update, a scale-down) while clients still sent to it. Port 8080 is served by Deployment shop/api, whose pods have no preStop hook and no readinessProbe."
+	[e.frame | some e in f.evidence; e.frame] == [40, 52]
+	f.details.lacking[0].missing == ["no readinessProbe", "no preStop hook"]
+}
+
+test_fires_on_rst_from_a_gone_address if {
+	rst := {"server": "10.244.9.12", "port": 8080, "attempts": 3, "first_client": "10.244.9.10", "first_frame": 7, "rst_frame": 8, "first_time": "t", "first_rel_s": 0.7}
+	f := only(rule.findings) with input as cluster([capture([], [rst])], [client], [deployment(true, true)])
+	contains(f.message, "got TCP RST for 10.244.9.12:8080 1 time(s)")
+	not contains(f.message, "whose pods have")
+}
+
+test_silent_for_addresses_that_still_exist if {
+	live := {"kind": "Pod", "metadata": {"namespace": "shop", "name": "api-1"}, "status": {"podIP": "10.244.9.11"}}
+	count(rule.findings) == 0 with input as cluster([capture([unreach("10.244.9.11", 8080, 40)], [])], [client, live], [deployment(false, false)])
+}
+
+test_silent_outside_the_pod_network if {
+	count(rule.findings) == 0 with input as cluster([capture([unreach("192.0.2.7", 443, 40)], [])], [client], [])
+}
