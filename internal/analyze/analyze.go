@@ -31,6 +31,15 @@ type Options struct {
 	// EvalTimeout bounds rule evaluation for the whole bundle.
 	EvalTimeout time.Duration
 	Version     string
+	// Progress, when set, hears how far the analysis is.
+	Progress Progress
+}
+
+func (o Options) progress() Progress {
+	if o.Progress == nil {
+		return noProgress{}
+	}
+	return o.Progress
 }
 
 // Parsed is a bundle read into facts, before rules run.
@@ -54,7 +63,14 @@ func Parse(ctx context.Context, opts Options) (*Parsed, error) {
 	}
 	p := &Parsed{Bundle: b, Artifacts: map[string]*loader.Artifact{}}
 	fb := facts.NewBuilder()
+	var total int64
 	for _, a := range b.Artifacts {
+		total += a.Size
+	}
+	prog := opts.progress()
+	prog.Files(len(b.Artifacts), total)
+	for _, a := range b.Artifacts {
+		prog.Parsing(a.Path, a.Size)
 		if err := ctx.Err(); err != nil {
 			b.Close()
 			return nil, err
@@ -171,6 +187,7 @@ func filesByKind(inputs []report.Input) map[string]int {
 
 // Evaluate runs the rules over parsed facts and builds the report.
 func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*report.Report, error) {
+	opts.progress().Phase("rules")
 	input, err := facts.Value(p.Document)
 	if err != nil {
 		return nil, fmt.Errorf("convert facts: %w", err)

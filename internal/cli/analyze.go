@@ -108,6 +108,11 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 		return usageErr("%v", err)
 	}
 	opts := analyze.Options{Inputs: args, Limits: p.limits, TempDir: p.tmpDir, EvalTimeout: p.timeout, Version: version}
+	bar := newProgress(c.ErrOrStderr())
+	if bar != nil {
+		opts.Progress = bar
+	}
+	defer bar.Close() // also on error paths; a no-op once closed
 	parsed, err := analyze.Parse(ctx, opts)
 	if err != nil {
 		if errors.Is(err, loader.ErrUnreadable) {
@@ -117,6 +122,7 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 	}
 	defer parsed.Close()
 	r, err := analyze.Evaluate(ctx, parsed, eng, opts)
+	bar.Close() // the report may go to the same terminal
 	if err != nil {
 		return err
 	}
