@@ -281,6 +281,37 @@ def build_ip_forward(name, scenario, expect):
     K.expect(d, expect)
 
 
+def build_rolling_update(name, scenario, healthy, expect):
+    """A frontend pod keeps calling backend pod 10.244.9.11:8080; in the
+    incident that pod was deleted by a rollout (its replacement has another
+    address) and the backend Deployment has no readinessProbe or preStop
+    hook; in the twin the pod is alive and the Deployment has both."""
+    d = K.fresh(name)
+    b = os.path.join(d, "bundle")
+    nodes = [node("vm-9", "10.0.0.9")]
+    K.NODE_IPS["vm-9"] = "10.0.0.9"
+    probe = {"httpGet": {"path": "/", "port": 8080}, "periodSeconds": 5} if healthy else None
+    be = K.container("backend", "ghcr.io/acme/backend:2.4.0", [{"name": "http", "containerPort": 8080}], ready_probe=probe)
+    if healthy:
+        be["lifecycle"] = {"preStop": {"exec": {"command": ["sleep", "10"]}}}
+    bdep = K.deployment("shop", "backend", {"app": "backend"}, [be])
+    brs = K.replicaset(bdep, "5d8f7c6b9" if healthy else "6c9d7f8b5")
+    bpod = K.pod(brs, "k4p2w" if healthy else "x8q2r", "vm-9", "10.244.9.11" if healthy else "10.244.9.12")
+    fdep = K.deployment("shop", "frontend", {"app": "frontend"}, [K.container("frontend", "ghcr.io/acme/frontend:1.9.3", [{"name": "http", "containerPort": 3000}])])
+    frs = K.replicaset(fdep, "7b9f6d8c4")
+    fpod = K.pod(frs, "m2x7q", "vm-9", "10.244.9.10")
+    svc = K.service("shop", "backend", {"app": "backend"}, [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}], "10.96.40.9")
+    objs = [bdep, brs, bpod, fdep, frs, fpod, svc]
+    if not healthy:
+        old = K.replicaset(bdep, "5d8f7c6b9", available=0)
+        old["spec"]["replicas"] = 0
+        objs.append(old)
+        objs.append(K.event("shop", bdep, "ScalingReplicaSet", "Scaled down replica set backend-5d8f7c6b9 to 0 from 1", type_="Normal", source="deployment-controller"))
+    K.dir_dump(os.path.join(b, "cluster-info"), nodes, [("shop", objs)])
+    copy_nodes(scenario, os.path.join(b, "nodes"))
+    K.expect(d, expect)
+
+
 if __name__ == "__main__":
     build_mtu_calico("mtu-calico-ipip-incident", "mtu-ipip-blackhole", "1440", """
 description: >-
@@ -382,5 +413,32 @@ inputs: [bundle]
 exit: 0
 must: []
 must_not: [ip-forward, mtu, kube-mark-drop, listen-overflow, selector-mismatch, quota-limitrange]
+""")
+    build_rolling_update("rolling-update-unreachable", "rolling-update-unreachable", False, """
+description: >-
+  A rollout replaced backend pod 10.244.9.11 with one at 10.244.9.12 while
+  the frontend pod kept calling the old address; the node answered with
+  ICMP host unreachable (the client-side capture is real, from
+  testdata/scenarios/rolling-update-unreachable). The backend Deployment
+  has no readinessProbe and no preStop hook.
+inputs: [bundle]
+exit: 0
+must:
+  - rule: reachability
+    subjects: [Deployment/shop/backend]
+    message_contains:
+      - "10.244.9.10 got ICMP host unreachable for 10.244.9.11:8080"
+      - "Deployment shop/backend, whose pods have no preStop hook and no readinessProbe"
+    evidence_files: [nodes/vm-9/pods/frontend-7b9f6d8c4-m2x7q/capture-eth0.pcap, cluster-info/shop/deployments.json]
+must_not: [mtu, kube-mark-drop, listen-overflow, ip-forward, selector-mismatch, quota-limitrange]
+""")
+    build_rolling_update("rolling-update-ok", "rolling-update-ok", True, """
+description: >-
+  Healthy twin: the frontend calls a live backend pod; the Deployment has a
+  readinessProbe and a preStop hook.
+inputs: [bundle]
+exit: 0
+must: []
+must_not: [reachability, mtu, kube-mark-drop, listen-overflow, ip-forward, selector-mismatch, quota-limitrange]
 """)
     print("node fixtures written")

@@ -81,11 +81,18 @@ pod_veth(i) if {
 }
 
 # captures lists [node name, capture document] for every capture in the
-# bundle.
-captures := [[name, c] |
-	some name, n in input.nodes
-	some c in kube.array(n, "captures")
-]
+# bundle, those taken inside a pod's network namespace included.
+captures := array.concat(
+	[[name, c] |
+		some name, n in input.nodes
+		some c in kube.array(n, "captures")
+	],
+	[[name, c] |
+		some name, n in input.nodes
+		some _, ns in kube.map(n, "netns")
+		some c in kube.array(ns, "captures")
+	],
+)
 
 # capture_iface names the interface a capture was taken on: the pcapng
 # interface name, or the capture-<iface>.pcap file-name convention when

@@ -9,12 +9,14 @@ import (
 	"github.com/ktriage/ktriage/internal/parsers/iptables"
 	"github.com/ktriage/ktriage/internal/parsers/kube"
 	"github.com/ktriage/ktriage/internal/parsers/netstat"
+	"github.com/ktriage/ktriage/internal/parsers/pcap"
 	"github.com/ktriage/ktriage/internal/parsers/ss"
 	"github.com/ktriage/ktriage/internal/parsers/sysctl"
 )
 
 // Registry is the detection order.
 var Registry = []parsers.Parser{
+	pcap.Capture{},
 	kube.Stream{},
 	kube.YAML{},
 	ipaddr.Addr{},

@@ -193,9 +193,9 @@ packets(l) := {"proof": x, "outer": outer_seen(l, x)} if {
 	x := [y | some y in xs; y.flow.large_retransmitted == best][0]
 }
 
-packet_text(l) := sprintf(" The captures agree: on %s %s, segments of %d bytes or more from %s to %s were retransmitted %d time(s) and never acknowledged, while segments up to %d bytes got through%s.", [
+packet_text(l) := sprintf(" The captures agree: on %s %s, segments of %d bytes or more from %s to %s were retransmitted %d time(s) and never acknowledged, %s%s.", [
 	node.display(p.proof.node), iface_or_file(p.proof), p.proof.flow.min_retransmitted_payload, data_from(p.proof.flow), data_to(p.proof.flow),
-	p.proof.flow.large_retransmitted, p.proof.flow.max_delivered_payload, outer_text(p.outer),
+	p.proof.flow.large_retransmitted, delivered_text(p.proof.flow), outer_text(p),
 ]) if {
 	p := packets(l)
 } else := ""
@@ -212,9 +212,18 @@ data_to(fl) := fl.dst if fl.data_sender == "src"
 
 data_to(fl) := fl.src if fl.data_sender != "src"
 
-outer_text(outer) := "" if count(outer) == 0
+delivered_text(fl) := "while no data segment of that flow was acknowledged at all" if fl.max_delivered_payload == 0
 
-outer_text(outer) := sprintf("; the largest packet of that flow %s carried was %d bytes", [outer[0].iface, outer[0].size]) if count(outer) > 0
+delivered_text(fl) := sprintf("while segments up to %d bytes got through", [fl.max_delivered_payload]) if fl.max_delivered_payload > 0
+
+# What the underlay carried for that flow, preferring the proof's own node.
+outer_text(p) := "" if count(p.outer) == 0
+
+outer_text(p) := sprintf("; the largest packet of that flow %s's %s carried was %d bytes", [node.display(o.node), o.iface, o.size]) if {
+	count(p.outer) > 0
+	same := [x | some x in p.outer; x.node == p.proof.node]
+	o := array.concat(same, p.outer)[0]
+}
 
 packet_evidence(l) := array.concat(
 	[{"file": p.proof.file, "frame": p.proof.flow.retransmitted_frames[0], "note": sprintf("%s: first of %d retransmissions of segments ≥ %d bytes, none acknowledged; ≤ %d bytes delivered", [

@@ -48,10 +48,7 @@ current_ips := {ip |
 	ip != ""
 }
 
-captures := [[name, c] |
-	some name, n in input.nodes
-	some c in kube.array(n, "captures")
-]
+captures := node.captures
 
 # Unreachables and refused connections towards addresses of the pod network
 # that no pod holds, grouped by address and port.
@@ -61,13 +58,13 @@ gone := {[ip, port]: events |
 }
 
 events_all := array.concat(
-	[{"ip": u.unreachable_dst, "port": u.port, "kind": sprintf("ICMP %s", [u.code_name]), "from": u.from, "to": u.to, "frame": u.frame, "rel_s": u.rel_s, "file": c.file, "node": name} |
+	[{"ip": u.unreachable_dst, "port": u.port, "kind": sprintf("ICMP %s", [u.code_name]), "from": u.from, "to": u.to, "frame": u.frame, "rel_s": u.rel_s, "file": c.file, "node": name, "count": u.unreachable_dst_count} |
 		some [name, c] in captures
 		some u in c.icmp_unreachable
 		in_pod_network(u.unreachable_dst)
 		not u.unreachable_dst in current_ips
 	],
-	[{"ip": r.server, "port": r.port, "kind": "TCP RST", "from": r.server, "to": r.first_client, "frame": r.rst_frame, "rel_s": r.first_rel_s, "file": c.file, "node": name} |
+	[{"ip": r.server, "port": r.port, "kind": "TCP RST", "from": r.server, "to": r.first_client, "frame": r.rst_frame, "rel_s": r.first_rel_s, "file": c.file, "node": name, "count": r.attempts} |
 		some [name, c] in captures
 		some r in c.syn_rst
 		in_pod_network(r.server)
@@ -94,17 +91,24 @@ missing(c) := array.concat(
 	["no preStop hook" | not c.lifecycle.preStop],
 )
 
+# Several captures may see the same packets (the client's namespace and
+# the node's side of its veth): the most any one capture counted is the
+# count, and each capture is cited.
 findings contains f if {
 	some [ip, port], events in gone
 	ws := serving(port)
 	first := events[0]
+	times := max({e.count | some e in events})
 	f := {
 		"message": sprintf("%s got %s for %s:%v %d time(s), an address no pod in the bundle has: a pod that was deleted (a rolling update, a scale-down) while clients still sent to it.%s", [
-			first.to, first.kind, ip, port, count(events), workload_text(port, ws),
+			first.to, first.kind, ip, port, times, workload_text(port, ws),
 		]),
 		"subjects": array.concat([node.subject(first.node)], [kube.ref(w) | some w in ws]),
 		"evidence": array.concat(
-			[{"file": e.file, "frame": e.frame, "note": sprintf("+%v s: %s from %s to %s for %s:%v", [e.rel_s, e.kind, e.from, e.to, ip, port])} | some e in array.slice(events, 0, 5)],
+			[{"file": e.file, "frame": e.frame, "note": sprintf("+%v s: %s from %s to %s for %s:%v", [e.rel_s, e.kind, e.from, e.to, ip, port])} |
+				some file in {e.file | some e in events}
+				some e in array.slice([x | some x in events; x.file == file], 0, 3)
+			],
 			[kube.at(w, ["spec", "template", "spec", "containers"], concat(", ", lacks(w))) | some w in ws; count(lacks(w)) > 0],
 		),
 		"confirm": [
@@ -114,7 +118,7 @@ findings contains f if {
 		],
 		"fix": fix(ws),
 		"details": {
-			"address": ip, "port": port, "events": count(events),
+			"address": ip, "port": port, "events": times,
 			"workloads": [kube.ref(w) | some w in ws],
 			"lacking": [{"workload": kube.ref(w), "missing": lacks(w)} | some w in ws],
 		},

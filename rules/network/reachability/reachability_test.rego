@@ -5,7 +5,7 @@ import data.ktriage.rules.network["reachability"] as rule
 unreach(dst, port, frame) := {
 	"frame": frame, "time": "2026-11-23T11:00:00Z", "rel_s": frame / 10, "ip_version": 4,
 	"from": "10.0.0.9", "to": "10.244.9.10", "code": 1, "code_name": "host unreachable",
-	"unreachable_dst": dst, "unreachable_dst_count": 1, "proto": "tcp", "port": port, "src_port": 40000 + frame,
+	"unreachable_dst": dst, "unreachable_dst_count": 2, "proto": "tcp", "port": port, "src_port": 40000 + frame,
 }
 
 capture(unreachables, rsts) := {"file": "nodes/vm-9/capture-eth0.pcap", "icmp_unreachable": unreachables, "syn_rst": rsts}
@@ -43,7 +43,7 @@ test_fires_on_unreachable_deleted_pod_and_names_what_the_workload_lacks if {
 test_fires_on_rst_from_a_gone_address if {
 	rst := {"server": "10.244.9.12", "port": 8080, "attempts": 3, "first_client": "10.244.9.10", "first_frame": 7, "rst_frame": 8, "first_time": "t", "first_rel_s": 0.7}
 	f := only(rule.findings) with input as cluster([capture([], [rst])], [client], [deployment(true, true)])
-	contains(f.message, "got TCP RST for 10.244.9.12:8080 1 time(s)")
+	contains(f.message, "got TCP RST for 10.244.9.12:8080 3 time(s)")
 	not contains(f.message, "whose pods have")
 }
 
@@ -54,4 +54,11 @@ test_silent_for_addresses_that_still_exist if {
 
 test_silent_outside_the_pod_network if {
 	count(rule.findings) == 0 with input as cluster([capture([unreach("192.0.2.7", 443, 40)], [])], [client], [])
+}
+
+test_two_vantage_points_are_not_added_up if {
+	pod_side := {"file": "nodes/vm-9/pods/client/capture-eth0.pcap", "icmp_unreachable": [unreach("10.244.9.11", 8080, 4), unreach("10.244.9.11", 8080, 6)], "syn_rst": []}
+	f := only(rule.findings) with input as cluster([capture([unreach("10.244.9.11", 8080, 40), unreach("10.244.9.11", 8080, 52)], []), pod_side], [client], [deployment(false, false)])
+	contains(f.message, "for 10.244.9.11:8080 2 time(s)")
+	{e.file | some e in f.evidence; e.frame} == {"nodes/vm-9/capture-eth0.pcap", "nodes/vm-9/pods/client/capture-eth0.pcap"}
 }
