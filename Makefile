@@ -28,9 +28,20 @@ demo: build
 	@echo "+ $(BIN) analyze $(DEMO)"
 	@$(BIN) analyze $(DEMO) || test $$? -eq 1
 
-## bench: benchmarks with side-by-side baselines (see docs/performance.md).
+## bench: benchmarks with side-by-side baselines (see docs/performance.md):
+## ktriage on synthetic bundles against decoding their JSON, and capture
+## analysis against tshark and a plain read. Inputs are generated once
+## (deterministic) into $(BENCHTMP); tshark is used when installed.
+BENCHTMP ?= $(or $(TMPDIR),/tmp)
+BENCH_PCAP_MB ?= 100
+BENCH_PCAP_MB_LARGE ?= 1024
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./internal/bench/
+	@for mb in $(BENCH_PCAP_MB) $(BENCH_PCAP_MB_LARGE); do \
+	  f=$(BENCHTMP)/ktriage-bench-$${mb}MB.pcap; \
+	  [ -f $$f ] || $(GO) run ./internal/parsers/pcap/pcapgen/cmd/mkpcap -mb $$mb -o $$f; \
+	done
+	KTRIAGE_BIN=$(CURDIR)/$(BIN) TMPDIR=$(BENCHTMP) KTRIAGE_BENCH_PCAP_MB=$(BENCH_PCAP_MB) KTRIAGE_BENCH_PCAP_MB_LARGE=$(BENCH_PCAP_MB_LARGE) \
+	  $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./internal/bench/
 
 ## fuzz: run each fuzz target for FUZZTIME (default 20s).
 FUZZTIME ?= 20s

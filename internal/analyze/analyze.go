@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 	"time"
-
-	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/ktriage/ktriage/internal/engine"
 	"github.com/ktriage/ktriage/internal/facts"
@@ -48,8 +48,12 @@ type Parsed struct {
 	Facts     *facts.Facts
 	Inputs    []report.Input
 	Artifacts map[string]*loader.Artifact
-	Document  map[string]any
+	info      facts.BundleInfo
 }
+
+// Document is the rules' input as plain values (for `ktriage facts`). Call
+// it before Evaluate: evaluation releases the objects' bodies.
+func (p *Parsed) Document() map[string]any { return p.Facts.Document(p.info) }
 
 // Close releases the bundle's temp area.
 func (p *Parsed) Close() error { return p.Bundle.Close() }
@@ -70,24 +74,48 @@ func Parse(ctx context.Context, opts Options) (*Parsed, error) {
 	prog := opts.progress()
 	prog.Files(len(b.Artifacts), total)
 	for _, a := range b.Artifacts {
-		prog.Parsing(a.Path, a.Size)
-		if err := ctx.Err(); err != nil {
-			b.Close()
-			return nil, err
-		}
 		p.Artifacts[a.Path] = a
-		p.Inputs = append(p.Inputs, parseOne(ctx, a, fb, all.Detect(a)))
+	}
+	// Artifacts are parsed on every core: the builder is safe for
+	// concurrent use and everything it keeps is ordered at Build, so the
+	// facts do not depend on which parser finishes first.
+	p.Inputs = make([]report.Input, len(b.Artifacts))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				a := b.Artifacts[i]
+				prog.Parsing(a.Path, a.Size)
+				p.Inputs[i] = parseOne(ctx, a, fb, all.Detect(a))
+			}
+		}()
+	}
+	for i := range b.Artifacts {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		b.Close()
+		return nil, err
 	}
 	for _, s := range b.Skipped {
 		p.Inputs = mergeSkip(p.Inputs, s)
 	}
 	p.Facts = fb.Build()
+	p.info = facts.BundleInfo{Inputs: b.Inputs}
 	for i := range p.Inputs {
 		if a, ok := p.Facts.NodeAttribution[p.Inputs[i].File]; ok {
 			p.Inputs[i].Node, p.Inputs[i].AttributedBy = a.Node, a.Method
 		}
 	}
-	p.Document = p.Facts.Document(facts.BundleInfo{Inputs: b.Inputs, FilesByKind: filesByKind(p.Inputs)})
+	p.info.FilesByKind = filesByKind(p.Inputs)
 	return p, nil
 }
 
@@ -188,12 +216,10 @@ func filesByKind(inputs []report.Input) map[string]int {
 // Evaluate runs the rules over parsed facts and builds the report.
 func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*report.Report, error) {
 	opts.progress().Phase("rules")
-	input, err := facts.Value(p.Document)
+	input, err := p.Facts.Value(p.info)
 	if err != nil {
 		return nil, fmt.Errorf("convert facts: %w", err)
 	}
-	p.Document = nil
-	p.Facts.DropBodies()
 	if opts.EvalTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.EvalTimeout)
@@ -214,7 +240,9 @@ func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*
 		Limits: p.Bundle.CapsHit,
 	}
 	res := newResolver(p)
+	r.RuleTimes = map[string]time.Duration{}
 	for _, rr := range results {
+		r.RuleTimes[rr.Rule.ID] = rr.Elapsed
 		if rr.Skipped {
 			r.Skipped = append(r.Skipped, report.Skipped{Rule: rr.Rule.ID, Reason: rr.Reason})
 			continue
@@ -286,9 +314,6 @@ func nodeFiles(f *facts.Facts) map[string]report.NodeFiles {
 	}
 	return out
 }
-
-// Value exposes the facts conversion for callers that evaluate by hand.
-func Value(doc map[string]any) (ast.Value, error) { return facts.Value(doc) }
 
 func (rs *resolver) finding(rule engine.Rule, f engine.RawFinding) report.Finding {
 	sev := rule.Severity

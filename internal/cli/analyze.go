@@ -28,6 +28,7 @@ type analyzeParams struct {
 	timeout  time.Duration
 	maxFile  string
 	maxTotal string
+	stats    bool
 }
 
 // ruleParams are the flags every command that loads rules shares.
@@ -74,7 +75,13 @@ Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
 		},
 		RunE: func(c *cobra.Command, args []string) error { return runAnalyze(c, p, args, version) },
 	}
-	fs := c.Flags()
+	bindAnalyzeFlags(c.Flags(), p)
+	return c
+}
+
+// bindAnalyzeFlags declares analyze's flags; verify parses a fixture's
+// args with the same set.
+func bindAnalyzeFlags(fs *pflag.FlagSet, p *analyzeParams) {
 	fs.StringVar(&p.format, "format", "md", "report format: "+report.FormatNames())
 	fs.StringVarP(&p.output, "output", "o", "", "write the report to `FILE` instead of stdout")
 	fs.StringVar(&p.failOn, "fail-on", "high", "exit 1 when a finding is at or above this severity: critical|high|medium|low|info|none")
@@ -85,10 +92,11 @@ Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
 	fs.IntVar(&p.limits.MaxDepth, "max-depth", loader.DefaultLimits.MaxDepth, "open archives nested at most `N` levels deep")
 	fs.StringVar(&p.tmpDir, "tmp-dir", "", "make the private temp area under `DIR` (default: $TMPDIR)")
 	fs.DurationVar(&p.timeout, "timeout", 2*time.Minute, "time limit for evaluating all rules on the bundle")
-	return c
+	fs.BoolVar(&p.stats, "stats", false, "print timings and peak memory to stderr")
 }
 
-func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version string) error {
+// check validates flag values that pflag cannot.
+func (p *analyzeParams) check() error {
 	if _, ok := report.Formats[p.format]; !ok {
 		return usageErr("unknown --format %q (want %s)", p.format, report.FormatNames())
 	}
@@ -102,7 +110,29 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 	if p.limits.MaxTotalSize, err = parseSize(p.maxTotal); err != nil {
 		return usageErr("--max-total-size: %v", err)
 	}
+	return nil
+}
+
+// exitFor is the exit status of a finished analysis: ExitFindings when a
+// finding is at or above failOn, ExitOK otherwise ("none" never fails).
+func exitFor(r *report.Report, failOn string) int {
+	if failOn == "none" {
+		return ExitOK
+	}
+	for _, f := range r.Findings {
+		if report.AtOrAbove(f.Severity, failOn) {
+			return ExitFindings
+		}
+	}
+	return ExitOK
+}
+
+func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version string) error {
+	if err := p.check(); err != nil {
+		return err
+	}
 	ctx := c.Context()
+	t0 := time.Now()
 	eng, err := engine.New(ctx, p.rules.options())
 	if err != nil {
 		return usageErr("%v", err)
@@ -113,6 +143,7 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 		opts.Progress = bar
 	}
 	defer bar.Close() // also on error paths; a no-op once closed
+	t1 := time.Now()
 	parsed, err := analyze.Parse(ctx, opts)
 	if err != nil {
 		if errors.Is(err, loader.ErrUnreadable) {
@@ -121,20 +152,20 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 		return err
 	}
 	defer parsed.Close()
+	t2 := time.Now()
 	r, err := analyze.Evaluate(ctx, parsed, eng, opts)
 	bar.Close() // the report may go to the same terminal
 	if err != nil {
 		return err
 	}
+	if p.stats {
+		printStats(c.ErrOrStderr(), parsed, r, t1.Sub(t0), t2.Sub(t1), time.Since(t2))
+	}
 	if err := writeOutput(c, p.output, func(f *os.File) error { return analyze.WriteReport(f, r, p.format) }); err != nil {
 		return err
 	}
-	if p.failOn != "none" {
-		for _, f := range r.Findings {
-			if report.AtOrAbove(f.Severity, p.failOn) {
-				return &exitError{code: ExitFindings}
-			}
-		}
+	if code := exitFor(r, p.failOn); code != ExitOK {
+		return &exitError{code: code}
 	}
 	return nil
 }

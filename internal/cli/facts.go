@@ -40,7 +40,7 @@ docs/facts.md). Use it to write a rule against a real bundle:
 				enc := json.NewEncoder(f)
 				enc.SetEscapeHTML(false)
 				enc.SetIndent("", "  ")
-				return enc.Encode(parsed.Document)
+				return enc.Encode(parsed.Document())
 			})
 		},
 	}

@@ -2,9 +2,12 @@ package facts
 
 import (
 	"encoding/json"
+	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"gopkg.in/inf.v0"
@@ -28,14 +31,21 @@ type BundleInfo struct {
 // Document returns the rules' input as plain Go values (maps, slices,
 // strings, json.Number, bool), in the shape docs/facts.md describes.
 func (f *Facts) Document(info BundleInfo) map[string]any {
-	kube := map[string]any{}
-	for _, k := range CoreKinds {
-		kube[k] = []any{}
-	}
+	doc := f.document(info)
+	kube := doc["kubernetes"].(map[string]any)
 	for _, o := range f.Objects {
 		p := Plural(o.Key.Kind)
 		l, _ := kube[p].([]any)
 		kube[p] = append(l, o.Body)
+	}
+	return doc
+}
+
+// document is everything but the objects themselves.
+func (f *Facts) document(info BundleInfo) map[string]any {
+	kube := map[string]any{}
+	for _, k := range CoreKinds {
+		kube[k] = []any{}
 	}
 	logs := make([]any, 0, len(f.Logs))
 	for _, l := range f.Logs {
@@ -94,6 +104,62 @@ func (f *Facts) Document(info BundleInfo) map[string]any {
 // query is then evaluated against the same value with no further copying.
 func Value(doc map[string]any) (ast.Value, error) {
 	return ast.InterfaceToValue(doc)
+}
+
+// Value builds the rules' input straight from the facts, for analysis: the
+// objects, which are most of a large bundle, are converted on every core,
+// and each object's Go form is released as soon as it is converted (after
+// this, Objects keep only keys and sources), so the two forms of the whole
+// bundle never sit in memory side by side.
+func (f *Facts) Value(info BundleInfo) (ast.Value, error) {
+	base, err := ast.InterfaceToValue(f.document(info))
+	if err != nil {
+		return nil, err
+	}
+	terms := make([]*ast.Term, len(f.Objects))
+	errs := make([]error, len(f.Objects))
+	next := make(chan int, 256)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				v, err := ast.InterfaceToValue(f.Objects[i].Body)
+				terms[i], errs[i] = ast.NewTerm(v), err
+				f.Objects[i].Body = nil
+			}
+		}()
+	}
+	for i := range f.Objects {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	groups := map[string][]*ast.Term{}
+	var order []string
+	for i, o := range f.Objects {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("%s: %w", o.Key, errs[i])
+		}
+		p := Plural(o.Key.Kind)
+		if _, ok := groups[p]; !ok {
+			order = append(order, p)
+		}
+		groups[p] = append(groups[p], terms[i])
+	}
+	obj, ok := base.(ast.Object)
+	if !ok {
+		return nil, fmt.Errorf("facts document is not an object")
+	}
+	kube, ok := obj.Get(ast.StringTerm("kubernetes")).Value.(ast.Object)
+	if !ok {
+		return nil, fmt.Errorf("facts document has no kubernetes section")
+	}
+	for _, p := range order {
+		kube.Insert(ast.StringTerm(p), ast.ArrayTerm(groups[p]...))
+	}
+	return obj, nil
 }
 
 // quantityParents are the keys under which Kubernetes keeps maps of

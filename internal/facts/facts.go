@@ -56,7 +56,6 @@ type Object struct {
 	Key     ObjectKey
 	Body    map[string]any
 	Sources []Source
-	seq     int
 }
 
 // LogLine is a line kept from a container log.
@@ -84,7 +83,6 @@ type Log struct {
 type Builder struct {
 	mu        sync.Mutex
 	objects   map[ObjectKey]*Object
-	seq       int
 	collected map[string]bool
 	listed    map[string]map[string]bool
 	logs      []Log
@@ -133,8 +131,9 @@ func (b *Builder) MarkAvailable(name string) {
 
 // AddObject adds a normalized object (kind and metadata.name set). When the
 // bundle holds the same object twice, the copy with the higher
-// resourceVersion wins (the first one read on a tie) and both places are
-// remembered as sources.
+// resourceVersion wins, and on a tie the copy whose file (then line) sorts
+// first, whatever order parsers deliver them in; every place is
+// remembered as a source.
 func (b *Builder) AddObject(body map[string]any, src Source) {
 	key := KeyOf(body)
 	if key.Kind == "" || key.Name == "" {
@@ -151,7 +150,8 @@ func (b *Builder) AddObject(body map[string]any, src Source) {
 		b.listed[p][key.Namespace] = true
 	}
 	if o, ok := b.objects[key]; ok {
-		if newerVersion(body, o.Body) {
+		c := compareVersions(body, o.Body)
+		if c > 0 || (c == 0 && sourceLess(src, o.Sources[0])) {
 			o.Body = body
 			o.Sources = append([]Source{src}, o.Sources...)
 		} else {
@@ -159,8 +159,14 @@ func (b *Builder) AddObject(body map[string]any, src Source) {
 		}
 		return
 	}
-	b.seq++
-	b.objects[key] = &Object{Key: key, Body: body, Sources: []Source{src}, seq: b.seq}
+	b.objects[key] = &Object{Key: key, Body: body, Sources: []Source{src}}
+}
+
+func sourceLess(a, b Source) bool {
+	if a.File != b.File {
+		return a.File < b.File
+	}
+	return a.Line < b.Line
 }
 
 // AddLog adds a container log.
@@ -188,17 +194,19 @@ func KeyOf(body map[string]any) ObjectKey {
 	return ObjectKey{Kind: k, Namespace: ns, Name: name}
 }
 
-func newerVersion(a, b map[string]any) bool {
+// compareVersions orders two copies by resourceVersion when both are
+// numbers (etcd revisions); 0 when equal or not comparable.
+func compareVersions(a, b map[string]any) int {
 	ra, rb := resourceVersion(a), resourceVersion(b)
-	if ra == "" || rb == "" || ra == rb {
-		return false
-	}
 	ia, ea := strconv.ParseUint(ra, 10, 64)
 	ib, eb := strconv.ParseUint(rb, 10, 64)
-	if ea == nil && eb == nil {
-		return ia > ib
+	switch {
+	case ea != nil || eb != nil || ia == ib:
+		return 0
+	case ia > ib:
+		return 1
 	}
-	return false
+	return -1
 }
 
 func resourceVersion(o map[string]any) string {
@@ -261,6 +269,9 @@ func (b *Builder) Build() *Facts {
 	defer b.mu.Unlock()
 	f := &Facts{Collected: map[string]bool{}, Listed: map[string]map[string]bool{}, Extra: map[string]any{}, index: map[ObjectKey]*Object{}}
 	for k, o := range b.objects {
+		// the winner stays first; the other places in a stable order
+		rest := o.Sources[1:]
+		sort.SliceStable(rest, func(i, j int) bool { return sourceLess(rest[i], rest[j]) })
 		f.Objects = append(f.Objects, o)
 		f.index[k] = o
 	}
@@ -307,15 +318,6 @@ func (b *Builder) Build() *Facts {
 	sort.SliceStable(nfs, func(i, j int) bool { return nfs[i].File < nfs[j].File })
 	f.buildNodes(nfs)
 	return f
-}
-
-// DropBodies forgets the objects' content, keeping keys and sources: once
-// the document is converted for OPA, only citations need the objects, and a
-// large bundle's bodies are most of the memory.
-func (f *Facts) DropBodies() {
-	for _, o := range f.Objects {
-		o.Body = nil
-	}
 }
 
 // Lookup finds an object by key.

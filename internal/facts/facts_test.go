@@ -37,6 +37,11 @@ func TestAttribution(t *testing.T) {
 			NodeFacts{Inner: "netstat-s.txt"}, "kind-control-plane", "only-node"},
 		{"nothing says", []map[string]any{nodeObj("a", "10.0.0.1", ""), nodeObj("b", "10.0.0.2", "")},
 			NodeFacts{Inner: "netstat-s.txt"}, "", "none"},
+		{"a file-name prefix naming no Node is not a node", []map[string]any{nodeObj("a", "10.0.0.1", ""), nodeObj("b", "10.0.0.2", "")},
+			NodeFacts{Inner: "client.pcap"}, "", "none"},
+		{"a capture taken at a pod belongs to the pod's node", []map[string]any{nodeObj("a", "10.0.0.1", ""), nodeObj("b", "10.0.0.2", ""),
+			{"kind": "Pod", "metadata": map[string]any{"name": "p", "namespace": "n"}, "spec": map[string]any{"nodeName": "b"}, "status": map[string]any{"podIP": "10.244.2.7"}}},
+			NodeFacts{Inner: "client.pcap", Addresses: []string{"10.244.2.7"}}, "b", "address"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

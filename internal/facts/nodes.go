@@ -119,6 +119,26 @@ func (f *Facts) nodeIndex() nodeIndex {
 			}
 		}
 	}
+	// A pod's address places a file taken at the pod (a capture on its
+	// veth) on the pod's node. Host-network pods share the node's address.
+	for _, o := range f.Objects {
+		if o.Key.Kind != "Pod" {
+			continue
+		}
+		spec, _ := o.Body["spec"].(map[string]any)
+		nodeName, _ := spec["nodeName"].(string)
+		if hn, _ := spec["hostNetwork"].(bool); hn || nodeName == "" {
+			continue
+		}
+		st, _ := o.Body["status"].(map[string]any)
+		if v, _ := st["podIP"].(string); v != "" {
+			if ip, err := netip.ParseAddr(v); err == nil {
+				if _, taken := ix.byAddress[ip.String()]; !taken {
+					ix.byAddress[ip.String()] = nodeName
+				}
+			}
+		}
+	}
 	return ix
 }
 
@@ -185,8 +205,10 @@ func attribute(nf NodeFacts, ix nodeIndex) Attribution {
 			}
 		}
 	}
-	if m := reNodeFile.FindStringSubmatch(path.Base(nf.Inner)); m != nil && m[1] != "" {
-		return Attribution{Node: m[1], Method: "path", Detail: "the file name starts with a host name (node not in the cluster dump)"}
+	// A file-name prefix ("vm-5-ipaddr.txt") is only a guess; with Node
+	// objects to check it against, a prefix that names none is not a node.
+	if m := reNodeFile.FindStringSubmatch(path.Base(nf.Inner)); m != nil && m[1] != "" && len(ix.names) == 0 {
+		return Attribution{Node: m[1], Method: "path", Detail: "the file name starts with a host name (no Nodes in the bundle to check it against)"}
 	}
 	for _, h := range nf.Hostnames {
 		if h != "" && h != "localhost" {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 )
 
 // SchemaVersion of the JSON report; bumped only on breaking changes.
@@ -25,6 +26,10 @@ type Report struct {
 	Skipped       []Skipped      `json:"skipped"`
 	// Limits lists the caps that cut the bundle short, in words.
 	Limits []string `json:"limits"`
+
+	// RuleTimes is how long each rule took. It is never written (a report
+	// must be the same bytes every run); --stats prints it.
+	RuleTimes map[string]time.Duration `json:"-"`
 }
 
 // Tool identifies the producer.

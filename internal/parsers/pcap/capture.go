@@ -63,9 +63,30 @@ func (c Capture) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder
 	}
 	b.AddNode(facts.NodeFacts{
 		File: a.Path, Inner: a.Inner, Containers: a.Containers, Kind: "pcap",
-		Sections: map[string]any{"captures": []any{facts.ToDoc(doc)}},
+		Addresses: localAddresses(doc),
+		Sections:  map[string]any{"captures": []any{facts.ToDoc(doc)}},
 	})
 	return res, err
+}
+
+// localAddresses names the addresses a capture was most likely taken at:
+// those in at least 90% of its packets (a node's own address on its
+// interface, a pod's on its veth). Attribution matches them against Node
+// and pod addresses; traffic between two nodes gives both, and then the
+// path must decide.
+func localAddresses(doc captureDoc) []string {
+	total := doc.Summary["packets"]
+	n, ok := total.(uint64)
+	if !ok || n == 0 {
+		return nil
+	}
+	var out []string
+	for _, a := range doc.Addresses {
+		if a.Packets*10 >= n*9 {
+			out = append(out, a.Address)
+		}
+	}
+	return out
 }
 
 // analyze runs the analysis over r (size bytes long, 0 if unknown). It

@@ -42,13 +42,15 @@ name(obj) := sprintf("%s/%s", [kube.namespace(obj), obj.metadata.name])
 
 pods_listed(ns) if input.kubernetes.listed.pods[ns]
 
-# routed holds, once per evaluation, every Service that routes by selector
+# routed holds, once per evaluation (a complete rule: OPA caches it for the
+# query; as a partial object rule it was evaluated again by every rule that
+# iterated it), every Service that routes by selector
 # with what its namespace holds and what the selector picks from it. The
 # namespace lists come from comprehensions that compare only the namespace
 # with a variable bound before them, which OPA indexes once per namespace;
 # a comprehension that also read the selector would be re-run for every
 # Service, comparing every Service with every pod.
-routed[[ns, svc.metadata.name]] := info if {
+routed := {[ns, svc.metadata.name]: info |
 	some svc in input.kubernetes.services
 	sel := selector(svc)
 	ns := svc.metadata.namespace
@@ -56,10 +58,20 @@ routed[[ns, svc.metadata.name]] := info if {
 	eps := [e | some e in input.kubernetes.endpoints; e.metadata.namespace == ns]
 	slices := [x | some x in input.kubernetes.endpointslices; x.metadata.namespace == ns]
 	matched := [p | some p in pods; kube.selects(sel, kube.labels(p))]
+	serving_pods := [p | some p in matched; serving(p)]
+	mine_eps := endpoints_of(svc, eps)
+	mine_slices := slices_of(svc, slices)
+
+	# Only what every Service needs is kept here; the few with a problem
+	# collect their pods again in the finding that reports them. (Carrying
+	# the pod lists of every Service in this object made a 50,000-pod
+	# bundle several times slower.)
 	info := {
-		"svc": svc, "sel": sel, "ns": ns, "pods": pods, "matched": matched,
-		"serving": [p | some p in matched; serving(p)],
-		"eps": endpoints_of(svc, eps), "slices": slices_of(svc, slices),
+		"svc": svc, "sel": sel, "ns": ns,
+		"matched": count(matched), "serving": count(serving_pods),
+		"declared": declared_ports(matched), "serving_declared": declared_ports(serving_pods),
+		"eps": [kube.ref(e) | some e in mine_eps], "slices": [kube.ref(x) | some x in mine_slices],
+		"ready_addresses": ready_addresses(mine_eps, mine_slices),
 	}
 }
 
@@ -82,13 +94,16 @@ template_labels(w) := kube.map(w, ["spec", "template", "metadata", "labels"])
 # unmatched extends routed, for Services that select no pod, with the
 # namespace's workloads (ReplicaSets owned by a Deployment left out: the
 # Deployment is where a fix goes). Each kind comes from its own
-# namespace-indexed comprehension in this rule body: OPA indexes those in
-# rule bodies, not in function bodies.
-unmatched[key] := object.union(info, {"workloads": workloads}) if {
+# namespace-indexed comprehension in this rule's body: OPA indexes those in
+# rule bodies, not in function bodies. Like routed, a complete rule: OPA
+# caches it for the whole query, where a partial object rule was evaluated
+# again by every rule that iterated it.
+unmatched := {key: object.union(info, {"workloads": workloads, "pods": pods}) |
 	some key, info in routed
-	count(info.matched) == 0
+	info.matched == 0
 	pods_listed(info.ns)
 	ns := info.ns
+	pods := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns]
 	deps := [w | some w in input.kubernetes.deployments; w.metadata.namespace == ns]
 	sts := [w | some w in input.kubernetes.statefulsets; w.metadata.namespace == ns]
 	dss := [w | some w in input.kubernetes.daemonsets; w.metadata.namespace == ns]
@@ -184,12 +199,12 @@ endpoints_of(svc, eps) := [e | some e in eps; e.metadata.name == svc.metadata.na
 
 slices_of(svc, slices) := [s | some s in slices; kube.labels(s)["kubernetes.io/service-name"] == svc.metadata.name]
 
-ready_addresses(info) := count([a |
-	some e in info.eps
+ready_addresses(eps, slices) := count([a |
+	some e in eps
 	some subset in kube.array(e, "subsets")
 	some a in kube.array(subset, "addresses")
 ]) + count([x |
-	some s in info.slices
+	some s in slices
 	some x in kube.array(s, "endpoints")
 	object.get(x, ["conditions", "ready"], true) != false
 ])
@@ -204,10 +219,10 @@ endpoints_known(ns) if input.kubernetes.listed.endpointslices[ns]
 # the Service hold no ready address.
 endpoints_empty(info) if {
 	endpoints_known(info.ns)
-	ready_addresses(info) == 0
+	info.ready_addresses == 0
 }
 
-endpoint_evidence(info) := [kube.cite(e, "Endpoints lists no ready address") | some e in info.eps; endpoints_empty(info)]
+endpoint_evidence(info) := [{"object": ref, "path": [], "note": "Endpoints lists no ready address"} | some ref in info.eps; endpoints_empty(info)]
 
 # ------------------------------------------------------------- findings
 
@@ -312,13 +327,16 @@ findings contains f if {
 # Pods match, none is Ready.
 findings contains f if {
 	some info in routed
-	count(info.matched) > 0
-	count(info.serving) == 0
+	info.matched > 0
+	info.serving == 0
 	svc := info.svc
-	shown := array.slice(info.matched, 0, 5)
+	ns := info.ns
+	pods := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns]
+	matched := [p | some p in pods; kube.selects(info.sel, kube.labels(p))]
+	shown := array.slice(matched, 0, 5)
 	f := {
 		"message": sprintf("Service %s selects %d pod(s) with %s, but none is Ready, so it has no endpoints: %s.", [
-			name(svc), count(info.matched), kube.format_labels(info.sel),
+			name(svc), info.matched, kube.format_labels(info.sel),
 			concat("; ", [sprintf("%s (%s)", [p.metadata.name, pod_state(p)]) | some p in shown]),
 		]),
 		"subjects": array.concat([kube.ref(svc)], [kube.ref(p) | some p in shown]),
@@ -326,12 +344,12 @@ findings contains f if {
 			array.concat([selector_evidence(svc)], [pod_state_evidence(p) | some p in shown]),
 			endpoint_evidence(info),
 		),
-		"confirm": array.concat(confirm(svc), [sprintf("kubectl -n %s describe pod %s", [info.ns, p.metadata.name]) | some p in array.slice(shown, 0, 2)]),
+		"confirm": array.concat(confirm(svc), [sprintf("kubectl -n %s describe pod %s", [ns, p.metadata.name]) | some p in array.slice(shown, 0, 2)]),
 		"fix": "The selector is right; make the pods Ready: the state in brackets says what holds each one back (a failing readiness probe, a crash loop, an image or scheduling problem).",
 		"details": {
 			"reason": "no-ready-pod",
 			"selector": info.sel,
-			"pods": [{"name": p.metadata.name, "state": pod_state(p)} | some p in info.matched],
+			"pods": [{"name": p.metadata.name, "state": pod_state(p)} | some p in matched],
 		},
 	}
 }
@@ -394,18 +412,19 @@ port_text(d) := sprintf("%v/%s", [d.port, d.protocol]) if d.name == ""
 
 findings contains f if {
 	some info in routed
-	matched := info.matched
-	count(matched) > 0
+	info.matched > 0
 	svc := info.svc
 	ns := info.ns
 	some i, port in kube.array(svc, ["spec", "ports"])
 	t := target_value(target(port))
 	proto := object.get(port, "protocol", "TCP")
-	declared := declared_ports(matched)
+	declared := info.declared
 	not exposes(declared, t, proto)
 	reportable(declared, t)
+	pods := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns]
+	matched := [p | some p in pods; kube.selects(info.sel, kube.labels(p))]
 	f := {
-		"message": target_message(svc, port, t, count(matched), declared),
+		"message": target_message(svc, port, t, info.matched, declared),
 		"severity": target_severity(t),
 		"subjects": [kube.ref(svc)],
 		"evidence": array.concat(
@@ -482,7 +501,7 @@ findings contains f if {
 		"message": endpoints_message(info),
 		"severity": "medium",
 		"subjects": [kube.ref(svc)],
-		"evidence": array.concat([selector_evidence(svc)], [kube.cite(e, "no ready address") | some e in array.concat(info.eps, info.slices)]),
+		"evidence": array.concat([selector_evidence(svc)], [{"object": ref, "path": [], "note": "no ready address"} | some ref in array.concat(info.eps, info.slices)]),
 		"confirm": confirm(svc),
 		"fix": "Compare the Endpoints with the live cluster: if they are still empty there, check the endpoints controller (kube-controller-manager logs) and the pods' readiness; if not, the bundle's collections were taken at different moments.",
 		"details": {"reason": "no-endpoints", "selector": info.sel},
@@ -490,7 +509,7 @@ findings contains f if {
 }
 
 endpoints_message(info) := sprintf("Service %s has no ready endpoint in the bundle's Endpoints/EndpointSlices, although %d Ready pod(s) match its selector %s.", [
-	name(info.svc), count(info.serving), kube.format_labels(info.sel),
+	name(info.svc), info.serving, kube.format_labels(info.sel),
 ]) if pods_listed(info.ns)
 
 endpoints_message(info) := sprintf("Service %s has no ready endpoint in the bundle's Endpoints/EndpointSlices; the pods of namespace %s are not in the bundle, so why could not be checked.", [
@@ -500,14 +519,14 @@ endpoints_message(info) := sprintf("Service %s has no ready endpoint in the bund
 # Any of the findings above already explains an empty Endpoints.
 other_reason(info) if {
 	pods_listed(info.ns)
-	count(info.serving) == 0
+	info.serving == 0
 }
 
 other_reason(info) if {
 	some port in kube.array(info.svc, ["spec", "ports"])
 	t := target_value(target(port))
 	is_string(t)
-	not exposes(declared_ports(info.serving), t, object.get(port, "protocol", "TCP"))
+	not exposes(info.serving_declared, t, object.get(port, "protocol", "TCP"))
 }
 
 # --------------------------------------------------------------- notices

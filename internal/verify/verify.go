@@ -1,0 +1,207 @@
+// Package verify checks a report against a fixture's expect.yaml: which
+// findings it must and must not produce, with which subjects, message
+// parts and evidence, the exit status, what became of given inputs and
+// which checks it reports as not run. The project's golden tests and
+// `ktriage verify` (a support team's own rules and fixtures) share it.
+package verify
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/ktriage/ktriage/internal/report"
+)
+
+// FileName is the expectation file of a fixture directory.
+const FileName = "expect.yaml"
+
+// Expectation is one fixture's expect.yaml (docs/writing-rules.md).
+type Expectation struct {
+	Description string `json:"description"`
+	// Inputs are the paths to analyse, relative to the fixture directory.
+	Inputs []string `json:"inputs"`
+	// Args are extra analyze flags (e.g. --fail-on, --enable).
+	Args []string `json:"args"`
+	// Exit is the exit status analyze must return, when given.
+	Exit            *int              `json:"exit"`
+	Must            []Must            `json:"must"`
+	MustNot         []string          `json:"must_not"`
+	InputsStatus    map[string]string `json:"inputs_status"`
+	SkippedContains []string          `json:"skipped_contains"`
+}
+
+// Must describes findings a rule must produce. Every listed part must hold
+// for one and the same finding.
+type Must struct {
+	Rule            string   `json:"rule"`
+	Subjects        []string `json:"subjects"`         // Kind/namespace/name or Kind/name
+	MessageContains []string `json:"message_contains"` // substrings of the message
+	EvidenceFiles   []string `json:"evidence_files"`   // suffixes of cited files
+	Count           int      `json:"count"`            // exact number of findings of the rule, when > 0
+}
+
+// Fixture is a directory with an expect.yaml.
+type Fixture struct {
+	Dir    string
+	Expect Expectation
+}
+
+// Load reads a fixture directory's expect.yaml, strictly: a misspelt key is
+// an error, not an expectation silently dropped.
+func Load(dir string) (Fixture, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, FileName))
+	if err != nil {
+		return Fixture{}, err
+	}
+	var e Expectation
+	if err := yaml.UnmarshalStrict(raw, &e); err != nil {
+		return Fixture{}, fmt.Errorf("%s: %w", filepath.Join(dir, FileName), err)
+	}
+	if len(e.Inputs) == 0 {
+		return Fixture{}, fmt.Errorf("%s: no inputs", filepath.Join(dir, FileName))
+	}
+	return Fixture{Dir: dir, Expect: e}, nil
+}
+
+// Find lists fixture directories under root (root itself included), sorted.
+func Find(root string) ([]string, error) {
+	var dirs []string
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && d.Name() == FileName {
+			dirs = append(dirs, filepath.Dir(p))
+		}
+		return nil
+	})
+	sort.Strings(dirs)
+	return dirs, err
+}
+
+// Check returns every way the report and exit status miss the expectation;
+// none means the fixture passes.
+func Check(e Expectation, r *report.Report, exit int) []string {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if e.Exit != nil && exit != *e.Exit {
+		add("exit status %d, want %d", exit, *e.Exit)
+	}
+	byRule := map[string]int{}
+	for _, f := range r.Findings {
+		byRule[f.Rule]++
+		for _, ev := range f.Evidence {
+			if ev.File != "" && ev.Frame <= 0 && (ev.Line <= 0 || ev.Text == "") {
+				add("%s: evidence %s cites no line and quotes nothing", f.Rule, ev.File)
+			}
+		}
+	}
+	for _, m := range e.Must {
+		if byRule[m.Rule] == 0 {
+			add("no finding of rule %s (findings: %s)", m.Rule, summary(r))
+			continue
+		}
+		if m.Count > 0 && byRule[m.Rule] != m.Count {
+			add("rule %s: %d findings, want %d", m.Rule, byRule[m.Rule], m.Count)
+		}
+		var why []string
+		matched := false
+		for _, f := range r.Findings {
+			if f.Rule != m.Rule {
+				continue
+			}
+			miss := mismatch(m, f)
+			if len(miss) == 0 {
+				matched = true
+				break
+			}
+			why = append(why, strings.Join(miss, "; "))
+		}
+		if !matched {
+			add("no %s finding matches: %s", m.Rule, strings.Join(why, " | "))
+		}
+	}
+	for _, rule := range e.MustNot {
+		if byRule[rule] > 0 {
+			add("rule %s must not fire (findings: %s)", rule, summary(r))
+		}
+	}
+	suffixes := make([]string, 0, len(e.InputsStatus))
+	for s := range e.InputsStatus {
+		suffixes = append(suffixes, s)
+	}
+	sort.Strings(suffixes)
+	for _, suffix := range suffixes {
+		want := e.InputsStatus[suffix]
+		found := false
+		for _, in := range r.Inputs {
+			if strings.HasSuffix(in.File, suffix) {
+				found = true
+				if in.Status != want {
+					add("input %s: status %s, want %s", in.File, in.Status, want)
+				}
+			}
+		}
+		if !found {
+			add("no input ends with %s", suffix)
+		}
+	}
+	for _, rule := range e.SkippedContains {
+		found := false
+		for _, s := range r.Skipped {
+			found = found || s.Rule == rule
+		}
+		if !found {
+			add("rule %s reports no check as not run", rule)
+		}
+	}
+	return problems
+}
+
+func mismatch(m Must, f report.Finding) []string {
+	var miss []string
+	subs := map[string]bool{}
+	for _, s := range f.Subjects {
+		if s.Namespace != "" {
+			subs[s.Kind+"/"+s.Namespace+"/"+s.Name] = true
+		} else {
+			subs[s.Kind+"/"+s.Name] = true
+		}
+	}
+	for _, s := range m.Subjects {
+		if !subs[s] {
+			miss = append(miss, "subject "+s+" missing")
+		}
+	}
+	for _, c := range m.MessageContains {
+		if !strings.Contains(f.Message, c) {
+			miss = append(miss, fmt.Sprintf("message lacks %q", c))
+		}
+	}
+	for _, want := range m.EvidenceFiles {
+		ok := false
+		for _, ev := range f.Evidence {
+			ok = ok || strings.HasSuffix(ev.File, want)
+		}
+		if !ok {
+			miss = append(miss, "no evidence from "+want)
+		}
+	}
+	return miss
+}
+
+func summary(r *report.Report) string {
+	if len(r.Findings) == 0 {
+		return "none"
+	}
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, f.Rule+": "+f.Message)
+	}
+	return strings.Join(out, " / ")
+}
