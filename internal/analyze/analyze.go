@@ -243,6 +243,7 @@ func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*
 	r.RuleTimes = map[string]time.Duration{}
 	for _, rr := range results {
 		r.RuleTimes[rr.Rule.ID] = rr.Elapsed
+		r.Rules = append(r.Rules, reportRule(rr.Rule, rr.Skipped))
 		if rr.Skipped {
 			r.Skipped = append(r.Skipped, report.Skipped{Rule: rr.Rule.ID, Reason: rr.Reason})
 			continue
@@ -258,6 +259,18 @@ func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*
 	res.fillText(r)
 	r.Sort()
 	return r, nil
+}
+
+func reportRule(r engine.Rule, skipped bool) report.Rule {
+	status := "run"
+	if skipped {
+		status = "skipped"
+	}
+	return report.Rule{
+		ID: r.ID, Category: r.Category, Severity: r.Severity, Title: r.Title,
+		Description: r.Description, Remediation: r.Remediation,
+		References: r.References, File: r.File, Status: status,
+	}
 }
 
 // nodeArtifacts groups the node-level kinds as a collector produces them:

@@ -35,6 +35,14 @@ func (r *Report) normalized() *Report {
 			f.References = []string{}
 		}
 	}
+	if c.Rules == nil {
+		c.Rules = []Rule{}
+	}
+	for i := range c.Rules {
+		if c.Rules[i].References == nil {
+			c.Rules[i].References = []string{}
+		}
+	}
 	if c.Inputs == nil {
 		c.Inputs = []Input{}
 	}

@@ -21,9 +21,13 @@ type Report struct {
 	Bundle        Bundle         `json:"bundle"`
 	Summary       map[string]int `json:"summary"`
 	RulesRun      int            `json:"rules_run"`
-	Findings      []Finding      `json:"findings"`
-	Inputs        []Input        `json:"inputs"`
-	Skipped       []Skipped      `json:"skipped"`
+	// Rules describes every rule that was considered (run or skipped), so
+	// a report is self-describing: SARIF and JUnit list rules that found
+	// nothing too.
+	Rules    []Rule    `json:"rules"`
+	Findings []Finding `json:"findings"`
+	Inputs   []Input   `json:"inputs"`
+	Skipped  []Skipped `json:"skipped"`
 	// Limits lists the caps that cut the bundle short, in words.
 	Limits []string `json:"limits"`
 
@@ -55,6 +59,22 @@ type Bundle struct {
 type NodeFiles struct {
 	Present []string `json:"present"`
 	Missing []string `json:"missing"`
+}
+
+// Rule is one rule's description, from its METADATA.
+type Rule struct {
+	ID          string   `json:"id"`
+	Category    string   `json:"category"`
+	Severity    string   `json:"severity"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	Remediation string   `json:"remediation"`
+	References  []string `json:"references"`
+	// File is the rule's source: rules/<family>/<id>.rego for built-in
+	// rules, the path given to --rules for a user's.
+	File string `json:"file"`
+	// Status is "run" or "skipped" (see skipped[] for why).
+	Status string `json:"status"`
 }
 
 // Finding is one problem, with its proof.
@@ -147,6 +167,7 @@ func (r *Report) Sort() {
 		return a.Message < b.Message
 	})
 	sort.SliceStable(r.Inputs, func(i, j int) bool { return r.Inputs[i].File < r.Inputs[j].File })
+	sort.SliceStable(r.Rules, func(i, j int) bool { return r.Rules[i].ID < r.Rules[j].ID })
 	sort.SliceStable(r.Skipped, func(i, j int) bool {
 		if r.Skipped[i].Rule != r.Skipped[j].Rule {
 			return r.Skipped[i].Rule < r.Skipped[j].Rule
