@@ -103,7 +103,10 @@ func verifyOne(c *cobra.Command, rp *ruleParams, dir, tmpDir, version string) ([
 	}
 	inputs := make([]string, len(fx.Expect.Inputs))
 	for i, in := range fx.Expect.Inputs {
-		inputs[i] = filepath.Join(dir, in)
+		inputs[i] = in
+		if !filepath.IsAbs(in) {
+			inputs[i] = filepath.Join(dir, in)
+		}
 	}
 	opts := analyze.Options{Inputs: inputs, Limits: p.limits, TempDir: tmpDir, EvalTimeout: p.timeout, Version: version}
 	parsed, err := analyze.Parse(c.Context(), opts)
