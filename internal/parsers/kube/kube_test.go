@@ -416,7 +416,27 @@ func TestRealWorldDumps(t *testing.T) {
 	}
 }
 
+// addSeeds adds the heads of real and fixture files matching the globs
+// (relative to this package): small seeds mutate faster.
+func addSeeds(f *testing.F, globs ...string) {
+	for _, g := range globs {
+		files, _ := filepath.Glob(g)
+		for _, p := range files {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				continue
+			}
+			if len(b) > 4096 {
+				b = b[:4096]
+			}
+			f.Add(b)
+		}
+	}
+}
+
 func FuzzStream(f *testing.F) {
+	addSeeds(f, "../../../testdata/realworld/cluster-info-dump/*.txt", "../../../testdata/dumps/*/bundle/*.txt",
+		"../../../testdata/dumps/*/bundle/cluster-info/*/*.json", "../../../../shared/realworld/cluster-info-dump/*.txt")
 	for _, s := range []string{
 		`{"kind":"PodList","items":[{"metadata":{"name":"a","namespace":"n"}}]}`,
 		"{\n{\n\"kind\":\"NodeList\",\"items\":[]}, //x\n==== START logs for container c of pod n/p ====\nx\n",
@@ -444,6 +464,7 @@ func FuzzStream(f *testing.F) {
 }
 
 func FuzzYAML(f *testing.F) {
+	addSeeds(f, "../../../testdata/dumps/*/bundle/*.yaml", "../../../testdata/dumps/*/bundle/*/*.yaml")
 	f.Add([]byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n---\n- kind: X\n  metadata:\n    name: b\n"))
 	f.Add([]byte("apiVersion: v1\nitems:\n- kind: Service\n  metadata:\n    name: a\nkind: List\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
