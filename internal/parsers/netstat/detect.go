@@ -5,20 +5,8 @@ import (
 	"strings"
 
 	"github.com/ktriage/ktriage/internal/loader"
+	"github.com/ktriage/ktriage/internal/source"
 )
-
-// headLines splits the first bytes of a file into lines, dropping a last
-// line the head cut short.
-func headLines(head []byte) []string {
-	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-	if len(head) >= loader.HeadSize {
-		if i := bytes.LastIndexByte(head, '\n'); i >= 0 {
-			head = head[:i]
-		}
-	}
-	s := strings.ReplaceAll(string(head), "\r\n", "\n")
-	return strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })
-}
 
 // detect decides from the head alone whether a file holds kernel network
 // counters in a form Read understands. Each form needs evidence a log, a
@@ -35,7 +23,7 @@ func detect(head []byte) bool {
 	if len(h) == 0 || h[0] == '{' || h[0] == '<' {
 		return false
 	}
-	lines := headLines(head)
+	lines := source.HeadLines(head, loader.HeadSize)
 	var headers, phrases, generic, nstatLines, prompts int
 	kernel := false
 	for i, raw := range lines {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ktriage/ktriage/internal/facts"
 	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/ktriage/ktriage/internal/source"
 )
 
 func zperf(t *testing.T) string {
@@ -196,7 +197,7 @@ func TestHugeSingleLineIsBounded(t *testing.T) {
 	if s.Counters["TcpExtListenOverflows"].Value != "5" || s.Counters["TcpExtListenDrops"].Line != 4 {
 		t.Errorf("counters around the long line: %v", s.Counters)
 	}
-	if len(s.Unknown) != 1 || s.Unknown[0].Line != 3 || len(s.Unknown[0].Text) > maxText {
+	if len(s.Unknown) != 1 || s.Unknown[0].Line != 3 || len(s.Unknown[0].Text) > source.MaxExcerpt {
 		t.Errorf("the long line must be one clipped unknown line: %d %v", len(s.Unknown), s.Unknown)
 	}
 
@@ -465,45 +466,5 @@ func TestBSDNetstatIsNotLinux(t *testing.T) {
 	p := readString(t, in)
 	if len(p.Snapshots) != 0 {
 		t.Errorf("named counters: %+v", p.Snapshots)
-	}
-}
-
-func TestLineReader(t *testing.T) {
-	type seg struct {
-		text string
-		n    int
-	}
-	read := func(in string) (out []seg, cuts int) {
-		lr := newLineReader(strings.NewReader(in))
-		for {
-			s, cut, ok, err := lr.next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !ok {
-				return out, cuts
-			}
-			if cut {
-				cuts++
-			}
-			out = append(out, seg{s, lr.n})
-		}
-	}
-	got, _ := read("a\r\nb\rc\n\nd")
-	want := []seg{{"a", 1}, {"b", 2}, {"c", 2}, {"", 3}, {"d", 4}}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("got %v, want %v", got, want)
-	}
-	// A 400 KB file of bare-CR lines is 100,000 short lines, none cut, all
-	// on line 1 as a '\n' counter sees it.
-	got, cuts := read(strings.Repeat("abc\r", 100_000))
-	if len(got) != 100_000 || cuts != 0 || got[99_999] != (seg{"abc", 1}) {
-		t.Errorf("%d lines, %d cut, last %v", len(got), cuts, got[len(got)-1])
-	}
-	// "\r" at the end of a 64 KiB buffer followed by "\n" is still one break.
-	in := strings.Repeat("y", 64<<10-1) + "\r\nz\n"
-	got, cuts = read(in)
-	if len(got) != 2 || got[1] != (seg{"z", 2}) || cuts != 0 {
-		t.Errorf("%d lines, %d cut, %v", len(got), cuts, got[len(got)-1])
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/ktriage/ktriage/internal/source"
 )
 
 // FuzzNetstat: no input makes Read panic or hang, every counter has a
@@ -47,7 +49,7 @@ func FuzzNetstat(f *testing.F) {
 				t.Fatalf("snapshot line %d of %d", s.Line, lines)
 			}
 			for name, c := range s.Counters {
-				if name == "" || c.Line < 1 || c.Line > lines || c.Text == "" || len(c.Text) > maxText {
+				if name == "" || c.Line < 1 || c.Line > lines || c.Text == "" || len(c.Text) > source.MaxExcerpt {
 					t.Fatalf("bad counter %q %+v", name, c)
 				}
 				if _, ok := exact(string(c.Value)); !ok {
@@ -55,7 +57,7 @@ func FuzzNetstat(f *testing.F) {
 				}
 			}
 			for _, u := range s.Unknown {
-				if u.Line < 1 || u.Line > lines || len(u.Text) > maxText {
+				if u.Line < 1 || u.Line > lines || len(u.Text) > source.MaxExcerpt {
 					t.Fatalf("bad unknown line %+v", u)
 				}
 			}

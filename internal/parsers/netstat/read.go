@@ -8,7 +8,15 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/ktriage/ktriage/internal/source"
 )
+
+// maxLineKeep bounds what is kept of one line. The longest real line is a
+// /proc/net/netstat TcpExt header (about 3 KiB on 6.x kernels); anything
+// much longer is not one of these formats, and a 20 MB single-line file must
+// not cost 20 MB.
+const maxLineKeep = 64 << 10
 
 // Caps keep a hostile or endless file (a `watch` loop left running for a
 // day) from costing unbounded memory. Real files hold a few snapshots of a
@@ -91,7 +99,7 @@ type reader struct {
 // read before any error.
 func Read(ctx context.Context, r io.Reader, name string) (*Parsed, error) {
 	rd := &reader{file: name, cur: newBuilding(name)}
-	lr := newLineReader(r)
+	lr := source.NewLineReader(r, maxLineKeep)
 	var err error
 	for i := 0; ; i++ {
 		if i%4096 == 0 {
@@ -99,12 +107,12 @@ func Read(ctx context.Context, r io.Reader, name string) (*Parsed, error) {
 				break
 			}
 		}
-		text, cut, ok, e := lr.next()
+		text, cut, ok, e := lr.Next()
 		if !ok {
 			err = e
 			break
 		}
-		rd.line(lr.n, text, cut)
+		rd.line(lr.Line(), text, cut)
 	}
 	rd.finish()
 	if err != nil {
@@ -381,7 +389,7 @@ func (r *reader) add(n int, name, value, text, source string) bool {
 		return true
 	}
 	r.counters++
-	r.cur.s.Counters[name] = Counter{Value: v, Line: n, Text: clip(text)}
+	r.cur.s.Counters[name] = Counter{Value: v, Line: n, Text: quote(text)}
 	return true
 }
 
@@ -426,7 +434,7 @@ func (r *reader) unknown(n int, t string) {
 		r.unknownDrop++
 		return
 	}
-	t = clip(t)
+	t = source.Quote(t)
 	if r.unknownKept == 0 {
 		r.firstUnknown = fmt.Sprintf("line %d: %q", n, t)
 	}
@@ -487,3 +495,7 @@ func (r *reader) times() {
 		s.Elapsed = &d
 	}
 }
+
+// quote is source.Quote, for functions whose parameter named source (the
+// counters' origin) hides the package.
+var quote = source.Quote

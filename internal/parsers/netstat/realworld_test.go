@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ktriage/ktriage/internal/source"
 )
 
 // want is one counter a sample must yield: the value and the line that
@@ -301,8 +303,8 @@ func checkSnapshot(t *testing.T, s doc, file, source string, sw snapWant) {
 		if !strings.Contains(c.Text, w.text) {
 			t.Errorf("%s text %q lacks %q", w.name, c.Text, w.text)
 		}
-		if c.Text == "" || len(c.Text) > maxText {
-			t.Errorf("%s text %q: empty or longer than %d", w.name, c.Text, maxText)
+		if c.Text == "" || len(c.Text) > maxQuote {
+			t.Errorf("%s text %q: empty or longer than %d", w.name, c.Text, maxQuote)
 		}
 	}
 	for _, n := range sw.absent {
@@ -401,3 +403,7 @@ func TestNetstatNamesAreKernelNames(t *testing.T) {
 		}
 	}
 }
+
+// maxQuote is source.MaxExcerpt, for tests whose variable named source
+// hides the package.
+const maxQuote = source.MaxExcerpt

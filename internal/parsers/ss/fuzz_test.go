@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ktriage/ktriage/internal/source"
 )
 
 // FuzzSS: no input makes Read panic or hang; every listener has an
@@ -33,7 +35,7 @@ func FuzzSS(f *testing.F) {
 			if l.Address == "" || l.Local == "" || l.Port < 0 || l.Port > 65535 || l.RecvQ < 0 || l.SendQ < 0 || l.PID < 0 {
 				t.Fatalf("bad listener %+v", l)
 			}
-			if l.Line < 1 || l.Line > lines || l.Text == "" || len(l.Text) > maxText || l.File != "fuzz.txt" {
+			if l.Line < 1 || l.Line > lines || l.Text == "" || len(l.Text) > source.MaxExcerpt || l.File != "fuzz.txt" {
 				t.Fatalf("bad place %+v", l)
 			}
 			if l.Tool != "ss" && l.Tool != "netstat" {

@@ -16,7 +16,12 @@ import (
 	"github.com/ktriage/ktriage/internal/facts"
 	"github.com/ktriage/ktriage/internal/loader"
 	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/ktriage/ktriage/internal/source"
 )
+
+// maxLineKeep bounds what is kept of one line: a socket row is under 1 KiB
+// even with a long users:(...) list.
+const maxLineKeep = 16 << 10
 
 // Section is the node section the rows go to.
 const Section = "listeners"
@@ -57,7 +62,7 @@ var (
 // Read parses the listing in r; name is the file the rows cite.
 func Read(ctx context.Context, r io.Reader, name string) (*Parsed, error) {
 	rd := &listing{p: &Parsed{}, name: name}
-	lr := newLineReader(r)
+	lr := source.NewLineReader(r, maxLineKeep)
 	var err error
 	for i := 0; ; i++ {
 		if i%4096 == 0 {
@@ -65,7 +70,7 @@ func Read(ctx context.Context, r io.Reader, name string) (*Parsed, error) {
 				break
 			}
 		}
-		raw, cut, ok, e := lr.next()
+		raw, cut, ok, e := lr.Next()
 		if !ok {
 			err = e
 			break
@@ -74,7 +79,7 @@ func Read(ctx context.Context, r io.Reader, name string) (*Parsed, error) {
 			rd.cut++
 			continue
 		}
-		rd.line(lr.n, raw)
+		rd.line(lr.Line(), raw)
 	}
 	p := rd.p
 	if rd.ignored > 0 {
@@ -144,7 +149,7 @@ func (rd *listing) line(n int, raw string) {
 	switch {
 	case !ok:
 		if rd.ignored == 0 {
-			rd.first = fmt.Sprintf("line %d: %q", n, clip(t))
+			rd.first = fmt.Sprintf("line %d: %q", n, source.Quote(t))
 		}
 		rd.ignored++
 	case !listening(l):
@@ -154,7 +159,7 @@ func (rd *listing) line(n int, raw string) {
 			rd.stateless++
 		}
 		if len(rd.p.Listeners) < maxListeners {
-			l.File, l.Line, l.Text = rd.name, n, clip(t)
+			l.File, l.Line, l.Text = rd.name, n, source.Quote(t)
 			rd.p.Listeners = append(rd.p.Listeners, l)
 		}
 	}
@@ -234,7 +239,7 @@ func fuller(a, b Listener) bool {
 // ran ss or netstat) in the head.
 func detect(head []byte) bool {
 	rows, prompts := 0, 0
-	for _, raw := range headLines(head) {
+	for _, raw := range source.HeadLines(head, loader.HeadSize) {
 		t := strings.TrimSpace(raw)
 		switch {
 		case t == "":

@@ -16,7 +16,13 @@ import (
 	"github.com/ktriage/ktriage/internal/facts"
 	"github.com/ktriage/ktriage/internal/loader"
 	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/ktriage/ktriage/internal/source"
 )
+
+// maxLineKeep bounds what is kept of one line: the longest sysctl values
+// (dev.cdrom.info rows, fs.dentry-state, kernel.sched_domain lists) are
+// well under 1 KiB.
+const maxLineKeep = 16 << 10
 
 // Section is the node section the settings go to.
 const Section = "sysctl"
@@ -73,7 +79,7 @@ var rePrompt = regexp.MustCompile(`^(?:\[[^\]]{0,120}\]|[\w.@:~/()-]{1,120})?\s?
 // Read parses sysctl text from r; name is the file the settings cite.
 func Read(ctx context.Context, r io.Reader, name string) (*Parsed, error) {
 	rd := &settings{p: &Parsed{Settings: map[string]Setting{}}, name: name}
-	lr := newLineReader(r)
+	lr := source.NewLineReader(r, maxLineKeep)
 	var err error
 	for i := 0; ; i++ {
 		if i%4096 == 0 {
@@ -81,7 +87,7 @@ func Read(ctx context.Context, r io.Reader, name string) (*Parsed, error) {
 				break
 			}
 		}
-		raw, cut, ok, e := lr.next()
+		raw, cut, ok, e := lr.Next()
 		if !ok {
 			err = e
 			break
@@ -90,7 +96,7 @@ func Read(ctx context.Context, r io.Reader, name string) (*Parsed, error) {
 			rd.cut++
 			continue
 		}
-		rd.line(i, lr.n, raw)
+		rd.line(i, lr.Line(), raw)
 	}
 	p := rd.p
 	if h, ok := p.Settings["kernel.hostname"]; ok && !placeholderHosts[strings.ToLower(h.Value)] {
@@ -153,7 +159,7 @@ func (rd *settings) line(seq, n int, raw string) {
 	}
 	if !ok {
 		if rd.ignored == 0 {
-			rd.firstIgnored = fmt.Sprintf("line %d: %q", n, clip(t))
+			rd.firstIgnored = fmt.Sprintf("line %d: %q", n, source.Quote(t))
 		}
 		rd.ignored++
 		return
@@ -265,7 +271,7 @@ func detect(head []byte) bool {
 		return false
 	}
 	matches, others := 0, 0
-	for _, raw := range headLines(head) {
+	for _, raw := range source.HeadLines(head, loader.HeadSize) {
 		t := strings.TrimSpace(raw)
 		switch {
 		case t == "", t[0] == '#', t[0] == ';', strings.HasPrefix(t, "sysctl: "), strings.HasPrefix(t, "* Applying "), rePrompt.MatchString(t):
