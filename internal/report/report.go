@@ -1,6 +1,6 @@
 // Package report holds the incident report (the JSON contract documented in
-// docs/report-json.md) and writes it as Markdown or JSON. One file per
-// output format; Formats feeds the --format flag.
+// docs/report-json.md) and writes it as Markdown, JSON, SARIF or JUnit XML.
+// One file per output format; Formats feeds the --format flag.
 package report
 
 import (
@@ -210,8 +210,10 @@ type Writer func(w io.Writer, r *Report) error
 
 // Formats maps --format names to writers.
 var Formats = map[string]Writer{
-	"md":   WriteMarkdown,
-	"json": WriteJSON,
+	"md":    WriteMarkdown,
+	"json":  WriteJSON,
+	"sarif": WriteSARIF,
+	"junit": WriteJUnit,
 }
 
 // FormatNames lists the formats for help text.
