@@ -43,7 +43,7 @@ confirm it on the live cluster and how to fix it.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("%v (see '%s --help')", err, c.CommandPath())
 	})
-	root.AddCommand(newAnalyze(version), newFacts(), newRules(), newVerify(version), newVersion(version))
+	root.AddCommand(newAnalyze(version), newFacts(), newRules(), newVerify(version), newCollectScript(), newVersion(version))
 	return root
 }
 

@@ -5,6 +5,7 @@ package all
 import (
 	"github.com/ktriage/ktriage/internal/loader"
 	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/ktriage/ktriage/internal/parsers/collectlog"
 	"github.com/ktriage/ktriage/internal/parsers/ipaddr"
 	"github.com/ktriage/ktriage/internal/parsers/iptables"
 	"github.com/ktriage/ktriage/internal/parsers/kube"
@@ -26,6 +27,7 @@ var Registry = []parsers.Parser{
 	netstat.Stats{},
 	ss.Listen{},
 	sysctl.Sysctl{},
+	collectlog.Log{}, // before kube.Log, which takes any *.log
 	kube.Log{},
 }
 
