@@ -105,8 +105,12 @@ func Parse(ctx context.Context, opts Options) (*Parsed, error) {
 		b.Close()
 		return nil, err
 	}
+	at := make(map[string]int, len(p.Inputs))
+	for i, in := range p.Inputs {
+		at[in.File] = i
+	}
 	for _, s := range b.Skipped {
-		p.Inputs = mergeSkip(p.Inputs, s)
+		p.Inputs = mergeSkip(p.Inputs, at, s)
 	}
 	p.Facts = fb.Build()
 	p.info = facts.BundleInfo{Inputs: b.Inputs}
@@ -189,17 +193,18 @@ func looksText(b []byte) bool {
 
 // mergeSkip adds a loader-level skip: an entry that never became an
 // artifact gets its own line; a note about an artifact (cut short, name
-// cleaned) is attached to that artifact's line.
-func mergeSkip(inputs []report.Input, s loader.Skipped) []report.Input {
-	for i := range inputs {
-		if inputs[i].File == s.Path {
-			inputs[i].Warnings = append(inputs[i].Warnings, s.Reason)
-			if inputs[i].Status == report.StatusParsed {
-				inputs[i].Status = report.StatusPartial
-			}
-			return inputs
+// cleaned) is attached to that artifact's line. at indexes inputs by file
+// and is kept up to date: a bundle of 100,000 links makes as many skips,
+// and scanning every line for each took 14 s.
+func mergeSkip(inputs []report.Input, at map[string]int, s loader.Skipped) []report.Input {
+	if i, ok := at[s.Path]; ok {
+		inputs[i].Warnings = append(inputs[i].Warnings, s.Reason)
+		if inputs[i].Status == report.StatusParsed {
+			inputs[i].Status = report.StatusPartial
 		}
+		return inputs
 	}
+	at[s.Path] = len(inputs)
 	return append(inputs, report.Input{File: s.Path, Kind: "none", Status: report.StatusSkipped, Error: s.Reason})
 }
 

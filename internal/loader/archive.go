@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 func decompressor(kind containerKind, r io.Reader) (io.Reader, error) {
@@ -30,9 +31,17 @@ func decompressor(kind containerKind, r io.Reader) (io.Reader, error) {
 
 func (w *walker) readTar(r io.Reader, display, inner string, containers []string, depth int) {
 	tr := tar.NewReader(r)
+	// One read buffer for every member: each is read to completion before
+	// the next, and 64 KiB allocated per member cost more than the read
+	// itself in an archive of 100,000 tiny files.
+	br := bufio.NewReaderSize(tr, 64<<10)
+	files := 0
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
+			if files == 0 {
+				w.skip(display, "archive holds no files")
+			}
 			return
 		}
 		if err != nil {
@@ -50,6 +59,10 @@ func (w *walker) readTar(r io.Reader, display, inner string, containers []string
 			continue
 		case tar.TypeXGlobalHeader:
 			continue
+		}
+		files++
+		d = w.unique(d)
+		switch h.Typeflag {
 		case tar.TypeSymlink:
 			w.countEntry(d)
 			w.skip(d, "symbolic link to "+quoteTrunc(h.Linkname)+", not followed")
@@ -74,7 +87,13 @@ func (w *walker) readTar(r io.Reader, display, inner string, containers []string
 		if escaped {
 			w.skip(d, "entry name "+quoteTrunc(h.Name)+" points outside the archive; read under its cleaned name")
 		}
-		br := bufio.NewReaderSize(tr, 64<<10)
+		var src io.Reader = tr
+		if sparse(h) {
+			// Holes come out of the tar reader as zeros no layer below
+			// has counted: 512 bytes of header can declare a TiB.
+			src = &budgetReader{r: tr, w: w}
+		}
+		br.Reset(src)
 		head, perr := br.Peek(HeadSize)
 		if len(head) == 0 && perr != nil && perr != io.EOF {
 			w.skip(d, "unreadable: "+perr.Error())
@@ -93,6 +112,8 @@ func (w *walker) readZipAt(f *os.File, size int64, display, inner string, contai
 		w.skip(display, "zip archive damaged: "+err.Error())
 		return
 	}
+	files := 0
+	br := bufio.NewReaderSize(nil, 64<<10) // reused, as in readTar
 	for _, zf := range zr.File {
 		member, escaped := memberPath(zf.Name)
 		d, in, cs := nestedNames(display, inner, member, containers)
@@ -100,6 +121,8 @@ func (w *walker) readZipAt(f *os.File, size int64, display, inner string, contai
 		if mode.IsDir() {
 			continue
 		}
+		files++
+		d = w.unique(d)
 		if mode&os.ModeSymlink != 0 {
 			w.countEntry(d)
 			w.skip(d, "symbolic link, not followed")
@@ -126,7 +149,7 @@ func (w *walker) readZipAt(f *os.File, size int64, display, inner string, contai
 			continue
 		}
 		// The header's sizes are the attacker's word: count what comes out.
-		br := bufio.NewReaderSize(&budgetReader{r: rc, w: w}, 64<<10)
+		br.Reset(&budgetReader{r: rc, w: w})
 		head, perr := br.Peek(HeadSize)
 		if len(head) == 0 && perr != nil && perr != io.EOF {
 			w.skip(d, "unreadable: "+perr.Error())
@@ -139,6 +162,22 @@ func (w *walker) readZipAt(f *os.File, size int64, display, inner string, contai
 		w.readStream(br, head, d, in, cs, depth+1)
 		rc.Close()
 	}
+	if files == 0 {
+		w.skip(display, "archive holds no files")
+	}
+}
+
+// sparse reports a sparse member, old GNU ('S') or PAX (GNU.sparse.*).
+func sparse(h *tar.Header) bool {
+	if h.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range h.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
 }
 
 func quoteTrunc(s string) string {

@@ -21,7 +21,10 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // HeadSize is how many leading bytes of each artifact detection may look at.
@@ -124,7 +127,7 @@ func Load(inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create temp area: %w", err)
 	}
-	w := &walker{lim: lim, b: &Bundle{tmp: tmp}, caps: map[string]bool{}}
+	w := &walker{lim: lim, b: &Bundle{tmp: tmp}, caps: map[string]bool{}, shown: map[string]bool{}, next: map[string]int{}}
 	for _, in := range inputs {
 		st, err := os.Stat(in)
 		if err != nil {
@@ -133,7 +136,15 @@ func Load(inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
 		}
 		prefix := ""
 		if len(inputs) > 1 {
-			prefix = filepath.Base(filepath.Clean(in))
+			// Two inputs may share a base name (a/bundle b/bundle). A
+			// directory's prefix is no entry of its own: renaming it
+			// needs no note, the report lists the inputs in full.
+			prefix = printable(filepath.Base(filepath.Clean(in)))
+			if st.IsDir() {
+				prefix = w.rename(prefix)
+			} else {
+				prefix = w.unique(prefix)
+			}
 		}
 		w.b.Inputs = append(w.b.Inputs, in)
 		if st.IsDir() {
@@ -147,16 +158,17 @@ func Load(inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
 			w.b.Close()
 			return nil, fmt.Errorf("%w: %s is not a regular file or directory", ErrUnreadable, in)
 		}
-		name := filepath.Base(in)
-		display := name
-		if prefix != "" {
-			display = prefix
+		name := printable(filepath.Base(in))
+		display := prefix
+		if display == "" {
+			display = w.unique(name)
 		}
 		if err := w.addFile(in, display, name, nil, true); err != nil {
 			w.b.Close()
 			return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
 		}
 	}
+	w.b.Skipped = append(w.b.Skipped, w.renamed...)
 	sort.SliceStable(w.b.Artifacts, func(i, j int) bool { return w.b.Artifacts[i].Path < w.b.Artifacts[j].Path })
 	return w.b, nil
 }
@@ -168,6 +180,39 @@ type walker struct {
 	total   int64
 	spooled int
 	caps    map[string]bool
+	// shown holds every display path handed out: reports, evidence and
+	// the parsed artifacts are keyed by it, so two entries must never
+	// share one (a tar may hold the same name twice, and a member named
+	// "a.tar!/b" looks like member b of a.tar).
+	shown   map[string]bool
+	next    map[string]int
+	renamed []Skipped
+	copyBuf []byte
+}
+
+// unique returns p, or p with " (2)", " (3)", … when an earlier entry was
+// already shown under p. The renamed entry's note is added once loading is
+// done, after whatever else is said about the entry (a link, a cut).
+func (w *walker) unique(p string) string {
+	q := w.rename(p)
+	if q != p {
+		w.renamed = append(w.renamed, Skipped{Path: q, Reason: "another entry is also named " + quoteTrunc(p) + "; this one is listed as " + quoteTrunc(q)})
+	}
+	return q
+}
+
+// rename is unique without the note. next remembers where each name's
+// numbering got to: trying " (2)" onwards afresh for each copy made a tar
+// of 100,000 entries of one name quadratic.
+func (w *walker) rename(p string) string {
+	q := p
+	n := max(w.next[p], 2)
+	for ; w.shown[q]; n++ {
+		q = fmt.Sprintf("%s (%d)", p, n)
+	}
+	w.next[p] = n
+	w.shown[q] = true
+	return q
 }
 
 func (w *walker) capHit(msg string) {
@@ -195,7 +240,7 @@ func (w *walker) countEntry(p string) bool {
 func (w *walker) walkDir(root, prefix string) error {
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
+		rel = printable(filepath.ToSlash(rel))
 		display := joinDisplay(prefix, rel)
 		if err != nil {
 			if p == root {
@@ -210,6 +255,7 @@ func (w *walker) walkDir(root, prefix string) error {
 		if d.IsDir() {
 			return nil
 		}
+		display = w.unique(display)
 		if d.Type()&fs.ModeSymlink != 0 {
 			w.skip(display, "symbolic link, not followed")
 			return nil
@@ -329,7 +375,41 @@ func memberPath(name string) (string, bool) {
 	n := strings.ReplaceAll(name, "\\", "/")
 	clean := strings.TrimPrefix(path.Clean("/"+n), "/")
 	escaped := strings.HasPrefix(n, "/") || strings.Contains("/"+n+"/", "/../")
-	return clean, escaped
+	return printable(clean), escaped
+}
+
+// printable returns s with what a report must not carry written as Go
+// escapes (\xff, \x1b, \n, \u202e): bytes that are not UTF-8, control
+// characters (a name holding ESC sequences would drive the terminal the
+// Markdown report is read in) and other non-printing runes such as
+// bidirectional overrides, which make "evil\u202etxt.exe" read as
+// "evilexe.txt". Names from real bundles pass through unchanged.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case !unicode.IsPrint(r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	return b.String()
 }
 
 func nestedNames(display, inner, member string, containers []string) (string, string, []string) {
@@ -401,7 +481,12 @@ func (w *walker) spoolRaw(display string, r io.Reader) *Artifact {
 		return nil
 	}
 	defer f.Close()
-	n, err := io.Copy(f, io.LimitReader(r, w.lim.MaxFileSize))
+	// One copy buffer for every spool (io.Copy into a file makes a new
+	// one each call); the writer is wrapped so ReadFrom cannot bypass it.
+	if w.copyBuf == nil {
+		w.copyBuf = make([]byte, 64<<10)
+	}
+	n, err := io.CopyBuffer(struct{ io.Writer }{f}, io.LimitReader(r, w.lim.MaxFileSize), w.copyBuf)
 	a := &Artifact{Path: display, Size: n, file: name}
 	if err != nil {
 		if errors.Is(err, errBudget) {

@@ -6,11 +6,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ktriage/ktriage/internal/hostile"
 )
 
 type entry struct {
@@ -365,11 +368,134 @@ func TestMultipleInputsArePrefixed(t *testing.T) {
 	}
 }
 
+func TestDuplicateNamesAreKeptApart(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "dup.tar", tarBytes(t, []entry{
+		{name: "a.yaml", body: "first"},
+		{name: "./a.yaml", body: "second"},
+		{name: "l", typeflag: tar.TypeSymlink, link: "/x"},
+		{name: "l", typeflag: tar.TypeSymlink, link: "/y"},
+	}))
+	b := load(t, Limits{}, in)
+	byPath := map[string]*Artifact{}
+	for _, a := range b.Artifacts {
+		byPath[a.Path] = a
+	}
+	if a, c := byPath["dup.tar!/a.yaml"], byPath["dup.tar!/a.yaml (2)"]; a == nil || c == nil || content(t, a) != "first" || content(t, c) != "second" {
+		t.Fatalf("artifacts %v", paths(b))
+	}
+	// The renamed entry's own reason comes first, the rename after it.
+	var second []string
+	for _, s := range b.Skipped {
+		if s.Path == "dup.tar!/l (2)" {
+			second = append(second, s.Reason)
+		}
+	}
+	if len(second) != 2 || !strings.Contains(second[0], `"/y"`) || !strings.Contains(second[1], "also named") {
+		t.Errorf("notes for the second link: %q", second)
+	}
+}
+
+func TestArchivesWithoutFilesAreListed(t *testing.T) {
+	dir := t.TempDir()
+	var empty bytes.Buffer
+	zip.NewWriter(&empty).Close()
+	a := writeFile(t, dir, "in/empty.zip", empty.Bytes())
+	writeFile(t, dir, "in/dirs.tar", tarBytes(t, []entry{{name: "d/", typeflag: tar.TypeDir}}))
+	b := load(t, Limits{}, filepath.Dir(a))
+	r := skipReasons(b)
+	for _, p := range []string{"empty.zip", "dirs.tar"} {
+		if !strings.Contains(r[p], "no files") {
+			t.Errorf("%s: %q", p, r[p])
+		}
+	}
+}
+
+// A sparse member's holes are zeros no decompressor counted: without
+// charging them, a tar of 512-byte headers filled the disk 2 GiB a member.
+func TestSparseMembersCountAgainstTheTotalCap(t *testing.T) {
+	for _, c := range hostile.Cases() {
+		if c.Name != "sparse-tar-bomb" && c.Name != "sparse-pax-bomb" {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			dir := t.TempDir()
+			bundle, err := c.Build(hostile.Env{Dir: dir, Canary: t.TempDir(), BombSize: 64 << 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := load(t, Limits{MaxFileSize: 1 << 20, MaxTotalSize: 4 << 20}, bundle.Inputs...)
+			var kept int64
+			for _, a := range b.Artifacts {
+				kept += a.Size
+			}
+			if kept > 4<<20 || !strings.Contains(strings.Join(b.CapsHit, "\n"), "total size cap") {
+				t.Errorf("%d bytes kept, caps hit %q", kept, b.CapsHit)
+			}
+		})
+	}
+}
+
+func TestNamesArePrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain/name-ü.yaml":    "plain/name-ü.yaml",
+		"bad-\xff.yaml":        `bad-\xff.yaml`,
+		"esc-\x1b[2J.txt":      `esc-\x1b[2J.txt`,
+		"new\nline":            `new\nline`,
+		"rtl-\u202etxt.exe":    `rtl-\u202etxt.exe`,
+		"tab\tand space":       `tab\tand space`,
+		"replacement-\ufffd.x": "replacement-\ufffd.x",
+	} {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// fuzzLimits are small so that the bombs among the seeds, and what the
+// mutator makes of them, stop within a millisecond or two.
+var fuzzLimits = Limits{MaxEntries: 200, MaxFileSize: 64 << 10, MaxTotalSize: 1 << 20, MaxDepth: 4}
+
+var fuzzSeedCases = map[string]bool{
+	"escaping-names-tar": true, "escaping-names-zip": true, "links-tar": true, "links-zip": true,
+	"devices-tar": true, "gzip-bomb": true, "zip-bomb": true, "zip-overlap": true, "zip-size-lies": true,
+	"bz2-bomb": true, "sparse-tar-bomb": true, "sparse-pax-bomb": true, "deep-nesting": true, "truncated-gzip": true, "duplicate-names": true,
+	"invalid-utf8": true, "empty-archives": true, "fake-archives": true, "tar-short-body": true,
+}
+
 func FuzzLoad(f *testing.F) {
 	f.Add(tarBytes(f, []entry{{name: "a.txt", body: "x"}}))
 	f.Add(gz(f, tarBytes(f, []entry{{name: "a/b.json", body: "{}"}, {name: "l", typeflag: tar.TypeSymlink, link: "/x"}})))
 	f.Add(zipBytes(f, map[string]string{"a.txt": "x", "../b": "y"}))
 	f.Add([]byte("plain text"))
+	// The archives among the fixtures: real layouts, nested.
+	for _, pat := range []string{"*.tgz", "*.tar.gz", "*.tar", "*.zip"} {
+		ms, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "dumps", "*", pat))
+		for _, m := range ms {
+			if b, err := os.ReadFile(m); err == nil && len(b) <= 1<<20 {
+				f.Add(b)
+			}
+		}
+	}
+	// Hostile archives, with bombs made small: the mutator starts from
+	// escaping names, links, overlapping zip entries, lying sizes, cuts.
+	for _, c := range hostile.Cases() {
+		if !fuzzSeedCases[c.Name] {
+			continue
+		}
+		dir := f.TempDir()
+		if _, err := c.Build(hostile.Env{Dir: dir, Canary: f.TempDir(), BombSize: 8 << 20}); err != nil {
+			f.Fatal(err)
+		}
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				if b, err := os.ReadFile(p); err == nil && len(b) <= 1<<20 {
+					f.Add(b)
+				}
+			}
+			return nil
+		})
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		in := filepath.Join(dir, "input")
@@ -377,13 +503,22 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal(err)
 		}
 		tmp := t.TempDir()
-		b, err := Load([]string{in}, Limits{MaxEntries: 200, MaxFileSize: 1 << 20, MaxTotalSize: 4 << 20, MaxDepth: 4}, tmp)
+		b, err := Load([]string{in}, fuzzLimits, tmp)
 		if err != nil {
 			t.Fatal(err)
 		}
+		seen := map[string]bool{}
 		for _, a := range b.Artifacts {
-			if a.Size > 1<<20 {
+			if a.Size > fuzzLimits.MaxFileSize {
 				t.Fatalf("artifact over the per-file cap: %d", a.Size)
+			}
+			// Reports and evidence are keyed by the display path.
+			if seen[a.Path] {
+				t.Fatalf("two artifacts shown as %q", a.Path)
+			}
+			seen[a.Path] = true
+			if printable(a.Path) != a.Path {
+				t.Fatalf("display path %q is not printable", a.Path)
 			}
 		}
 		b.Close()
