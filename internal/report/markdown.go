@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // WriteMarkdown writes the incident report a support engineer reads first:
@@ -13,7 +15,8 @@ import (
 // cluster, how to fix it; then what could not be checked and which files
 // were not understood.
 func WriteMarkdown(out io.Writer, r *Report) error {
-	w := bufio.NewWriter(out)
+	bw := bufio.NewWriter(out)
+	w := safeText{bw}
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 
 	p("# ktriage incident report\n\n")
@@ -143,7 +146,63 @@ func WriteMarkdown(out io.Writer, r *Report) error {
 		p("| `%s` | %s | %s | %s | %s |\n", cellCode(in.File), in.Kind, cell(in.Node), in.Status, cell(oneLine(in.Detail, 160)))
 	}
 	p("\n</details>\n")
-	return w.Flush()
+	return bw.Flush()
+}
+
+// safeText escapes, in everything written through it, what a Markdown
+// report read in a terminal or a browser must not carry raw: bytes that are
+// not UTF-8, control characters other than newline and tab (an ESC
+// sequence quoted from a log would drive the reader's terminal) and
+// bidirectional overrides (which make "evil\u202etxt.exe" read as
+// "evilexe.txt"). Evidence quotes customer files verbatim, so this is
+// done once for the whole report instead of at each quoting site. Every
+// write is a whole formatted line or cell, so no rune is split between
+// writes.
+type safeText struct{ w io.Writer }
+
+func (s safeText) Write(b []byte) (int, error) {
+	if clean(b) {
+		return s.w.Write(b)
+	}
+	var out []byte
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			out = fmt.Appendf(out, "\\x%02x", b[i])
+		case unsafeRune(r):
+			q := strconv.QuoteRuneToASCII(r)
+			out = append(out, q[1:len(q)-1]...)
+		default:
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+	}
+	if _, err := s.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+func clean(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && c != '\n' && c != '\t' || c >= 0x7f {
+			return false // slow path decides for DEL and all non-ASCII
+		}
+	}
+	return true
+}
+
+func unsafeRune(r rune) bool {
+	switch {
+	case r == '\n' || r == '\t':
+		return false
+	case r < 0x20 || r >= 0x7f && r < 0xa0:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return true
+	}
+	return false
 }
 
 func writeEvidence(w io.Writer, e Evidence) {
