@@ -14,6 +14,7 @@ import (
 	"github.com/ktriage/ktriage/internal/analyze"
 	"github.com/ktriage/ktriage/internal/engine"
 	"github.com/ktriage/ktriage/internal/loader"
+	"github.com/ktriage/ktriage/internal/redact"
 	"github.com/ktriage/ktriage/internal/report"
 	"github.com/ktriage/ktriage/rules"
 )
@@ -29,6 +30,9 @@ type analyzeParams struct {
 	maxFile  string
 	maxTotal string
 	stats    bool
+	redact   redactParams
+	// redactOpts is what check makes of the redact flags.
+	redactOpts redact.Options
 }
 
 // ruleParams are the flags every command that loads rules shares.
@@ -48,6 +52,50 @@ func (rp *ruleParams) options() engine.Options {
 	return engine.Options{Builtin: rules.FS, UserDirs: rp.dirs, Enable: rp.enable, Disable: rp.disable}
 }
 
+// redactParams are the redaction flags analyze and facts share.
+type redactParams struct {
+	secrets bool
+	ips     bool
+	key     string
+	keyFile string
+}
+
+func (rp *redactParams) bind(fs *pflag.FlagSet) {
+	fs.BoolVar(&rp.secrets, "redact", false, "hide passwords, tokens, keys and credentials in everything the output quotes (docs/redaction.md)")
+	fs.BoolVar(&rp.ips, "redact-ips", false, "also replace IP addresses with pseudonyms that keep subnets; implies --redact")
+	fs.StringVar(&rp.key, "redact-key", "", "map addresses with `KEY` (16+ characters) so outputs agree across runs (default: a random key per run)")
+	fs.StringVar(&rp.keyFile, "redact-key-file", "", "read the --redact-key from `FILE` (keeps it out of shell history and ps)")
+}
+
+// options checks the redaction flags. --redact-ips implies --redact: a
+// report fit to leave the team with its addresses hidden but its
+// passwords in clear is not a case worth a flag.
+func (rp *redactParams) options() (redact.Options, error) {
+	o := redact.Options{Secrets: rp.secrets || rp.ips, IPs: rp.ips}
+	key := rp.key
+	if rp.keyFile != "" {
+		if rp.key != "" {
+			return o, usageErr("give --redact-key or --redact-key-file, not both")
+		}
+		b, err := os.ReadFile(rp.keyFile)
+		if err != nil {
+			return o, usageErr("--redact-key-file: %v", err)
+		}
+		key = strings.TrimRight(string(b), "\r\n")
+	}
+	if key == "" {
+		return o, nil
+	}
+	if !rp.ips {
+		return o, usageErr("--redact-key seeds the address mapping: it needs --redact-ips")
+	}
+	if len(key) < redact.MinKeyLen {
+		return o, usageErr("the redaction key is shorter than %d characters: whoever guesses it can undo the address mapping", redact.MinKeyLen)
+	}
+	o.Key = []byte(key)
+	return o, nil
+}
+
 func newAnalyze(version string) *cobra.Command {
 	p := &analyzeParams{}
 	c := &cobra.Command{
@@ -61,12 +109,23 @@ recognised by content, not by name. Archives are read as streams into a
 private temp area that is removed afterwards; links and device entries are
 never followed, and caps bound entries, sizes and nesting.
 
+Before a report leaves the team, --redact hides secrets (passwords,
+tokens, keys, credentials) in every line, message and detail it quotes,
+and --redact-ips also replaces IP addresses with pseudonyms that are the
+same throughout the report and keep its subnets: 10/8 stays in 10/8, an
+address stays inside its network, network and broadcast addresses stay
+such. Object, namespace and node names are kept (node names that embed an
+address, such as ip-10-1-0-11, follow the address). The key is random per
+run unless --redact-key-file gives one; docs/redaction.md has the details
+and the limits.
+
 Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
 2 for usage errors, an unreadable bundle or rules that do not compile.`,
 		Example: `  ktriage analyze bundle.tar.gz
   ktriage analyze --format json -o report.json ./dump-dir extra-objects.yaml
   ktriage analyze --rules ./our-rules --disable selector-mismatch bundle.tgz
-  ktriage analyze --fail-on critical bundle.tgz   # CI: fail only on critical`,
+  ktriage analyze --fail-on critical bundle.tgz   # CI: fail only on critical
+  ktriage analyze --redact-ips --redact-key-file ~/.ktriage-key -o for-vendor.md bundle.tgz`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageErr("analyze needs at least one PATH (see 'ktriage analyze --help')")
@@ -93,6 +152,7 @@ func bindAnalyzeFlags(fs *pflag.FlagSet, p *analyzeParams) {
 	fs.StringVar(&p.tmpDir, "tmp-dir", "", "make the private temp area under `DIR` (default: $TMPDIR)")
 	fs.DurationVar(&p.timeout, "timeout", 2*time.Minute, "time limit for evaluating all rules on the bundle")
 	fs.BoolVar(&p.stats, "stats", false, "print timings and peak memory to stderr")
+	p.redact.bind(fs)
 }
 
 // check validates flag values that pflag cannot.
@@ -109,6 +169,9 @@ func (p *analyzeParams) check() error {
 	}
 	if p.limits.MaxTotalSize, err = parseSize(p.maxTotal); err != nil {
 		return usageErr("--max-total-size: %v", err)
+	}
+	if p.redactOpts, err = p.redact.options(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -156,6 +219,10 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 	r, err := analyze.Evaluate(ctx, parsed, eng, opts)
 	bar.Close() // the report may go to the same terminal
 	if err != nil {
+		return err
+	}
+	// Before any writer: every format gets the same redacted report.
+	if err := redact.Report(r, p.redactOpts); err != nil {
 		return err
 	}
 	if p.stats {

@@ -9,10 +9,12 @@ import (
 
 	"github.com/ktriage/ktriage/internal/analyze"
 	"github.com/ktriage/ktriage/internal/loader"
+	"github.com/ktriage/ktriage/internal/redact"
 )
 
 func newFacts() *cobra.Command {
 	var output, tmpDir string
+	var rp redactParams
 	c := &cobra.Command{
 		Use:   "facts PATH...",
 		Short: "Print the facts document rules evaluate (for writing and testing rules)",
@@ -20,7 +22,12 @@ func newFacts() *cobra.Command {
 docs/facts.md). Use it to write a rule against a real bundle:
 
   ktriage facts bundle.tgz > facts.json
-  opa eval -d myrule.rego -d ktriage-lib/ -i facts.json 'data.ktriage.rules'`,
+  opa eval -d myrule.rego -d ktriage-lib/ -i facts.json 'data.ktriage.rules'
+
+--redact and --redact-ips work as for analyze (docs/redaction.md), so a
+facts document can go with a rule to whoever helps write it. The document
+holds far more than a report (every object, every log line kept): review
+it before it leaves.`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageErr("facts needs at least one PATH")
@@ -28,6 +35,10 @@ docs/facts.md). Use it to write a rule against a real bundle:
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
+			ro, err := rp.options()
+			if err != nil {
+				return err
+			}
 			parsed, err := analyze.Parse(c.Context(), analyze.Options{Inputs: args, TempDir: tmpDir})
 			if err != nil {
 				if errors.Is(err, loader.ErrUnreadable) {
@@ -36,15 +47,20 @@ docs/facts.md). Use it to write a rule against a real bundle:
 				return err
 			}
 			defer parsed.Close()
+			doc := parsed.Document()
+			if err := redact.Document(doc, ro); err != nil {
+				return err
+			}
 			return writeOutput(c, output, func(f *os.File) error {
 				enc := json.NewEncoder(f)
 				enc.SetEscapeHTML(false)
 				enc.SetIndent("", "  ")
-				return enc.Encode(parsed.Document())
+				return enc.Encode(doc)
 			})
 		},
 	}
 	c.Flags().StringVarP(&output, "output", "o", "", "write to `FILE` instead of stdout")
 	c.Flags().StringVar(&tmpDir, "tmp-dir", "", "make the private temp area under `DIR`")
+	rp.bind(c.Flags())
 	return c
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ktriage/ktriage/internal/analyze"
 	"github.com/ktriage/ktriage/internal/engine"
 	"github.com/ktriage/ktriage/internal/loader"
+	"github.com/ktriage/ktriage/internal/redact"
 	"github.com/ktriage/ktriage/internal/verify"
 )
 
@@ -119,6 +120,10 @@ func verifyOne(c *cobra.Command, rp *ruleParams, dir, tmpDir, version string) ([
 	defer parsed.Close()
 	r, err := analyze.Evaluate(c.Context(), parsed, eng, opts)
 	if err != nil {
+		return nil, err
+	}
+	// A fixture may expect findings of a redacted report (--redact in args).
+	if err := redact.Report(r, p.redactOpts); err != nil {
 		return nil, err
 	}
 	// Artifact paths in a report are relative to each input, so they read

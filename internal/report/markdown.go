@@ -25,6 +25,9 @@ func WriteMarkdown(out io.Writer, r *Report) error {
 	p("| Nodes | %s |\n", cell(listOrNone(r.Bundle.Nodes, 12)))
 	p("| Namespaces | %s |\n", cell(listOrNone(r.Bundle.Namespaces, 20)))
 	p("| Files by kind | %s |\n", cell(kindsText(r.Bundle.FilesByKind)))
+	if r.Redaction != "" {
+		p("| Redacted | %s |\n", cell(r.Redaction))
+	}
 	p("| ktriage | %s |\n\n", cell(r.Tool.Version))
 
 	if len(r.Bundle.NodeFiles) > 0 {

@@ -14,7 +14,7 @@ func TestMarkdownEscapesWhatATerminalWouldObey(t *testing.T) {
 		Rules: []Rule{{ID: "x", Title: "T", Severity: "high", Status: "run"}},
 		Findings: []Finding{{
 			Rule: "x", Severity: "high", Title: "T",
-			Message: "pod \x1b[2Jevil\u202etxt.exe restarted",
+			Message:  "pod \x1b[2Jevil\u202etxt.exe restarted",
 			Evidence: []Evidence{{File: "logs/a.log", Line: 3, Text: "bad \xff\xfe bytes\r and a ```fence``` and\ttab", Note: "bell\a"}},
 		}},
 		Inputs: []Input{{File: "x\x1b]0;title\x07.txt", Kind: "unknown", Status: StatusUnrecognized, Error: "no"}},

@@ -30,6 +30,9 @@ type Report struct {
 	Skipped  []Skipped `json:"skipped"`
 	// Limits lists the caps that cut the bundle short, in words.
 	Limits []string `json:"limits"`
+	// Redaction says what --redact hid ("secrets", "secrets and IP
+	// addresses (…)"); absent when nothing was.
+	Redaction string `json:"redaction,omitempty"`
 
 	// RuleTimes is how long each rule took. It is never written (a report
 	// must be the same bytes every run); --stats prints it.
