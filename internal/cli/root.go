@@ -32,8 +32,12 @@ func newRoot(stdout, stderr io.Writer, version string) *cobra.Command {
 		Long: `ktriage reads a support bundle offline (kubectl cluster-info dump, extra
 kubectl get output, per-node network artifacts), turns every file into
 normalized facts, evaluates Rego rules against them and writes an incident
-report in Markdown or JSON: what is broken, the file:line evidence, how to
-confirm it on the live cluster and how to fix it.`,
+report (Markdown, JSON, SARIF or JUnit): what is broken, the file:line
+evidence, how to confirm it on the live cluster and how to fix it.
+
+  ktriage collect-script > collect.sh   # what a customer runs to make a bundle
+  ktriage analyze bundle.tgz            # the report
+  ktriage rules list                    # what it checks`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
