@@ -226,6 +226,16 @@ func TestStreamDetails(t *testing.T) {
 			t.Errorf("listed %v", f.Listed)
 		}
 	})
+	t.Run("an empty list of a cluster-scoped kind belongs to no namespace", func(t *testing.T) {
+		f, _, _, _ := parse(t, "cluster-info/nodes.json", `{"kind":"NodeList","items":[]}`)
+		if len(f.Listed["nodes"]) != 0 || !f.Collected["kubernetes.nodes"] {
+			t.Errorf("listed %v, collected %v", f.Listed, f.Collected)
+		}
+		f, _, _, _ = parse(t, "cluster-info/shop/pods.json", `{"kind":"PodList","items":[]}`)
+		if !f.Listed["pods"]["shop"] {
+			t.Errorf("listed %v", f.Listed)
+		}
+	})
 	t.Run("duplicates keep the newer resourceVersion and both sources", func(t *testing.T) {
 		f, _, _, _ := parse(t, "x.json", `{"kind":"List","items":[
 			{"kind":"Pod","metadata":{"name":"p","namespace":"n","resourceVersion":"9","labels":{"v":"new"}}},

@@ -149,6 +149,16 @@ var layoutKinds = map[string]string{
 	"namespaces": "Namespace", "jobs": "Job", "cronjobs": "CronJob",
 }
 
+// clusterScoped kinds have no namespace, whatever directory their list
+// sits in.
+var clusterScoped = map[string]bool{
+	"Node": true, "Namespace": true, "PersistentVolume": true, "StorageClass": true,
+	"ClusterRole": true, "ClusterRoleBinding": true, "CustomResourceDefinition": true,
+	"PriorityClass": true, "IngressClass": true, "CSIDriver": true, "CSINode": true,
+	"APIService": true, "MutatingWebhookConfiguration": true, "ValidatingWebhookConfiguration": true,
+	"RuntimeClass": true, "VolumeAttachment": true,
+}
+
 func kindFromLayout(inner string) string {
 	base := strings.TrimSuffix(path.Base(inner), path.Ext(inner))
 	if k, ok := layoutKinds[base]; ok {

@@ -372,7 +372,7 @@ func (p *streamParser) decodeValue(pos int64) (int64, error) {
 		itemKind := p.itemKind(listKind)
 		if itemKind != "" {
 			p.b.MarkCollected(facts.Plural(itemKind))
-			p.b.MarkListed(facts.Plural(itemKind), p.emptyListNamespace())
+			p.b.MarkListed(facts.Plural(itemKind), p.emptyListNamespace(itemKind))
 		}
 		apiVersion, _ := top["apiVersion"].(string)
 		for _, it := range pending {
@@ -438,7 +438,11 @@ func (p *streamParser) itemKind(listKind string) string {
 // cannot say: the layout path (<ns>/pods.json, pods/<ns>.json), or in a
 // cluster-info dump on stdout, which writes every namespace's Lists in one
 // run, the namespace of the List before it.
-func (p *streamParser) emptyListNamespace() string {
+func (p *streamParser) emptyListNamespace(itemKind string) string {
+	if clusterScoped[itemKind] {
+		// cluster-info/nodes.json is no list of namespace cluster-info.
+		return ""
+	}
 	if ns := namespaceFromLayout(p.a.Inner); ns != "" {
 		return ns
 	}
