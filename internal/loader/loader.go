@@ -32,10 +32,15 @@ const HeadSize = 8192
 
 // Limits bounds what a bundle may cost. Zero fields take the defaults.
 type Limits struct {
-	MaxEntries   int   // archive entries and files, all levels together
-	MaxFileSize  int64 // bytes kept of one artifact; the rest is cut
-	MaxTotalSize int64 // bytes decompressed or copied, all artifacts together
-	MaxDepth     int   // archives inside archives (compression layers count)
+	MaxEntries  int   // archive entries and files, all levels together
+	MaxFileSize int64 // bytes kept of one artifact; the rest is cut
+	// MaxTotalSize bounds the bytes that come out of decompressors, zip
+	// entries and sparse tar holes, all artifacts together. Members of a
+	// plain tar are not charged: they cannot expand, so the input's own
+	// size bounds them, and inside a tgz the gzip layer has already
+	// counted them.
+	MaxTotalSize int64
+	MaxDepth     int // archives inside archives (compression layers count)
 }
 
 // DefaultLimits are generous for real support bundles (a cluster dump of
