@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -350,8 +351,12 @@ func (rs *resolver) finding(rule engine.Rule, f engine.RawFinding) report.Findin
 	default:
 		out.Remediation = rule.Remediation
 	}
+	// A rule may name an object twice (as the cause and as the one that
+	// suffers); the report names it once.
 	for _, s := range f.Subjects {
-		out.Subjects = append(out.Subjects, report.Subject(s))
+		if !slices.Contains(out.Subjects, report.Subject(s)) {
+			out.Subjects = append(out.Subjects, report.Subject(s))
+		}
 	}
 	seen := map[string]bool{}
 	for _, e := range f.Evidence {

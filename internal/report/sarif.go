@@ -121,7 +121,16 @@ type sarifResult struct {
 type sarifLocation struct {
 	ID               int                    `json:"id,omitempty"`
 	PhysicalLocation *sarifPhysicalLocation `json:"physicalLocation,omitempty"`
+	LogicalLocations []sarifLogicalLocation `json:"logicalLocations,omitempty"`
 	Message          *sarifMessage          `json:"message,omitempty"`
+}
+
+// sarifLogicalLocation names a Kubernetes object or a node: what a finding
+// is about, where a source-code tool would name a function.
+type sarifLogicalLocation struct {
+	Name               string `json:"name"`
+	FullyQualifiedName string `json:"fullyQualifiedName"`
+	Kind               string `json:"kind"`
 }
 
 type sarifPhysicalLocation struct {
@@ -331,6 +340,15 @@ func findingResult(f Finding, ruleIndex int) sarifResult {
 		loc.ID = len(res.RelatedLocations) + 1
 		res.RelatedLocations = append(res.RelatedLocations, loc)
 	}
+	// The objects the finding is about are its logical location. A
+	// finding that cites no file (a user rule may not) still gets a
+	// location that way, since viewers drop results without one.
+	if logical := subjectLocations(f.Subjects); len(logical) > 0 {
+		if len(res.Locations) == 0 {
+			res.Locations = []sarifLocation{{}}
+		}
+		res.Locations[0].LogicalLocations = logical
+	}
 	// The finding's own advice and the objects it is about have no SARIF
 	// field of their own; the property bag keeps the result as complete as
 	// the JSON report.
@@ -532,6 +550,29 @@ func notifications(r *Report, ruleIndex map[string]int) []sarifNotification {
 }
 
 func intPtr(i int) *int { return &i }
+
+// subjectLocations turns a finding's subjects into logical locations:
+// "Service shop/invoice" has name invoice, fully qualified name
+// shop/Service/invoice, kind "object" (SARIF's kinds are for code; "object"
+// is the closest); a node is kind "node", not in SARIF's list but allowed.
+func subjectLocations(subjects []Subject) []sarifLogicalLocation {
+	var out []sarifLogicalLocation
+	for _, s := range subjects {
+		if s.Name == "" {
+			continue
+		}
+		fq := s.Kind + "/" + s.Name
+		if s.Namespace != "" {
+			fq = s.Namespace + "/" + fq
+		}
+		kind := "object"
+		if s.Kind == "Node" {
+			kind = "node"
+		}
+		out = append(out, sarifLogicalLocation{Name: s.Name, FullyQualifiedName: fq, Kind: kind})
+	}
+	return out
+}
 
 // omitEmpty drops empty strings from a property bag, so absent metadata
 // is absent rather than "".

@@ -192,7 +192,8 @@ type sarifLoc struct {
 		}
 		Properties map[string]any
 	}
-	Message *struct{ Text string }
+	LogicalLocations []struct{ Name, FullyQualifiedName, Kind string }
+	Message          *struct{ Text string }
 }
 
 func writeSARIF(t *testing.T, r *report.Report) ([]byte, sarifDoc) {
@@ -280,6 +281,7 @@ func checkSARIF(t *testing.T, r *report.Report, doc sarifDoc) {
 			t.Errorf("result %d: fingerprint %q missing or repeated", i, fp)
 		}
 		fps[fp] = true
+		checkSubjects(t, fmt.Sprintf("result %d", i), f.Subjects, &res)
 		checkEvidence(t, fmt.Sprintf("result %d", i), f.Evidence, res)
 	}
 
@@ -306,6 +308,43 @@ func checkSARIF(t *testing.T, r *report.Report, doc sarifDoc) {
 		for _, l := range n.Locations {
 			checkURI(t, l)
 		}
+	}
+}
+
+// checkSubjects: the first location names the finding's subjects as
+// logical locations; a finding that cites no file has that location alone
+// (viewers drop results without one). It is taken off res so
+// checkEvidence sees only what the evidence made.
+func checkSubjects(t *testing.T, what string, subjects []report.Subject, res *sarifRes) {
+	t.Helper()
+	if len(subjects) == 0 {
+		for _, l := range res.Locations {
+			if len(l.LogicalLocations) > 0 {
+				t.Errorf("%s: logical locations without subjects", what)
+			}
+		}
+		return
+	}
+	if len(res.Locations) == 0 {
+		t.Fatalf("%s: no location although the finding has subjects", what)
+	}
+	got := res.Locations[0].LogicalLocations
+	if len(got) != len(subjects) {
+		t.Fatalf("%s: %d logical locations for %d subjects", what, len(got), len(subjects))
+	}
+	for i, s := range subjects {
+		want := s.Kind + "/" + s.Name
+		if s.Namespace != "" {
+			want = s.Namespace + "/" + want
+		}
+		if got[i].Name != s.Name || got[i].FullyQualifiedName != want {
+			t.Errorf("%s: logical location %+v, want %s", what, got[i], want)
+		}
+	}
+	if res.Locations[0].PhysicalLocation == nil && res.Locations[0].Message == nil {
+		res.Locations = res.Locations[1:] // the subjects' own location
+	} else {
+		res.Locations[0].LogicalLocations = nil
 	}
 }
 
@@ -518,8 +557,9 @@ func TestSARIFCases(t *testing.T) {
 			r: report.Report{Findings: []report.Finding{finding("r", "info", "only words",
 				report.Evidence{Note: "seen in the events"})}},
 			check: func(t *testing.T, out []byte, doc sarifDoc) {
+				// The subjects alone make the location.
 				res := (*doc.Runs[0].Results)[0]
-				if len(res.Locations) != 0 || len(res.RelatedLocations) != 1 {
+				if len(res.Locations) != 1 || res.Locations[0].PhysicalLocation != nil || len(res.Locations[0].LogicalLocations) != 1 || len(res.RelatedLocations) != 1 {
 					t.Errorf("locations %+v related %+v", res.Locations, res.RelatedLocations)
 				}
 			},
