@@ -29,6 +29,7 @@ type analyzeParams struct {
 	timeout  time.Duration
 	maxFile  string
 	maxTotal string
+	minFree  string
 	stats    bool
 	redact   redactParams
 	// redactOpts is what check makes of the redact flags.
@@ -149,6 +150,7 @@ func bindAnalyzeFlags(fs *pflag.FlagSet, p *analyzeParams) {
 	fs.StringVar(&p.maxFile, "max-file-size", "2GiB", "cut any single file at this `SIZE`")
 	fs.StringVar(&p.maxTotal, "max-total-size", "8GiB", "stop decompressing after this `SIZE` in total")
 	fs.IntVar(&p.limits.MaxDepth, "max-depth", loader.DefaultLimits.MaxDepth, "open archives nested at most `N` levels deep")
+	fs.StringVar(&p.minFree, "min-free-space", "512MiB", "stop unpacking when less than this `SIZE` would stay free where the temp area is")
 	fs.StringVar(&p.tmpDir, "tmp-dir", "", "make the private temp area under `DIR` (default: $TMPDIR)")
 	fs.DurationVar(&p.timeout, "timeout", 2*time.Minute, "time limit for evaluating all rules on the bundle")
 	fs.BoolVar(&p.stats, "stats", false, "print timings and peak memory to stderr")
@@ -169,6 +171,9 @@ func (p *analyzeParams) check() error {
 	}
 	if p.limits.MaxTotalSize, err = parseSize(p.maxTotal); err != nil {
 		return usageErr("--max-total-size: %v", err)
+	}
+	if p.limits.MinFreeSpace, err = parseSize(p.minFree); err != nil {
+		return usageErr("--min-free-space: %v", err)
 	}
 	if p.redactOpts, err = p.redact.options(); err != nil {
 		return err

@@ -46,7 +46,7 @@ func (w *walker) readTar(r io.Reader, display, inner string, containers []string
 		}
 		if err != nil {
 			if errors.Is(err, errBudget) {
-				w.skip(display, "rest of the archive not read: total size cap reached")
+				w.skip(display, "rest of the archive not read: "+stopReason(err))
 			} else {
 				w.skip(display, "archive damaged, rest not read: "+err.Error())
 			}

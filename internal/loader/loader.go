@@ -41,6 +41,10 @@ type Limits struct {
 	// counted them.
 	MaxTotalSize int64
 	MaxDepth     int // archives inside archives (compression layers count)
+	// MinFreeSpace is what spooling leaves free on the temp area's file
+	// system: a bomb below the total cap must not fill the disk the
+	// support engineer works on.
+	MinFreeSpace int64
 }
 
 // DefaultLimits are generous for real support bundles (a cluster dump of
@@ -50,6 +54,7 @@ var DefaultLimits = Limits{
 	MaxFileSize:  2 << 30,
 	MaxTotalSize: 8 << 30,
 	MaxDepth:     8,
+	MinFreeSpace: 512 << 20,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -64,6 +69,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultLimits.MaxDepth
+	}
+	if l.MinFreeSpace <= 0 {
+		l.MinFreeSpace = DefaultLimits.MinFreeSpace
 	}
 	return l
 }
@@ -193,6 +201,9 @@ type walker struct {
 	next    map[string]int
 	renamed []Skipped
 	copyBuf []byte
+	// diskLow is set once the temp area's file system runs short; no more
+	// is spooled after that.
+	diskLow bool
 }
 
 // unique returns p, or p with " (2)", " (3)", … when an earlier entry was
@@ -487,15 +498,15 @@ func (w *walker) spoolRaw(display string, r io.Reader) *Artifact {
 	}
 	defer f.Close()
 	// One copy buffer for every spool (io.Copy into a file makes a new
-	// one each call); the writer is wrapped so ReadFrom cannot bypass it.
+	// one each call).
 	if w.copyBuf == nil {
 		w.copyBuf = make([]byte, 64<<10)
 	}
-	n, err := io.CopyBuffer(struct{ io.Writer }{f}, io.LimitReader(r, w.lim.MaxFileSize), w.copyBuf)
+	n, err := io.CopyBuffer(&diskGuard{w: w, f: f}, io.LimitReader(r, w.lim.MaxFileSize), w.copyBuf)
 	a := &Artifact{Path: display, Size: n, file: name}
 	if err != nil {
 		if errors.Is(err, errBudget) {
-			w.skip(display, "not read completely: total size cap reached")
+			w.skip(display, "not read completely: "+stopReason(err))
 			return a.keepIfAny(w)
 		}
 		// A truncated or corrupt stream: keep what arrived, say so.
@@ -553,6 +564,55 @@ func sniffContainer(head []byte) containerKind {
 
 var errBudget = errors.New("total size cap reached")
 
+// errDiskLow stops reading as the total cap does (it wraps errBudget, so
+// every place that stops at the cap stops here too).
+var errDiskLow = fmt.Errorf("temp area's disk nearly full: %w", errBudget)
+
+// stopReason says in words which cap stopped reading.
+func stopReason(err error) string {
+	if errors.Is(err, errDiskLow) {
+		return "the temp area's disk is nearly full"
+	}
+	return "total size cap reached"
+}
+
+// statFree is freeBytes, replaced in tests.
+var statFree = freeBytes
+
+// diskCheckEvery is how many spooled bytes may pass between two looks at
+// the free space: often enough that MinFreeSpace holds within a few
+// percent, rarely enough to cost nothing.
+const diskCheckEvery = 16 << 20
+
+// diskGuard is the spool's writer: it stops spooling, for good, once less
+// than MinFreeSpace would stay free on the temp area's file system. It
+// looks when a spool starts and every diskCheckEvery bytes. As a plain
+// Writer it also keeps io.CopyBuffer from bypassing the shared buffer
+// through the file's ReadFrom.
+type diskGuard struct {
+	w       *walker
+	f       io.Writer
+	started bool
+	since   int64
+}
+
+func (g *diskGuard) Write(p []byte) (int, error) {
+	if !g.started || g.since >= diskCheckEvery {
+		g.started, g.since = true, 0
+		if g.w.diskLow {
+			return 0, errDiskLow
+		}
+		if free, ok := statFree(g.w.b.tmp); ok && free-int64(len(p)) < g.w.lim.MinFreeSpace {
+			g.w.diskLow = true
+			g.w.capHit(fmt.Sprintf("temp space cap reached: reading stopped with %d MiB free where the temp area is (--min-free-space %d MiB)", free>>20, g.w.lim.MinFreeSpace>>20))
+			return 0, errDiskLow
+		}
+	}
+	n, err := g.f.Write(p)
+	g.since += int64(n)
+	return n, err
+}
+
 // budgetReader charges every byte that comes out of a decompressor or an
 // archive against MaxTotalSize, so a bomb stops at the cap even while the
 // tar reader is only skipping an entry.
@@ -562,6 +622,9 @@ type budgetReader struct {
 }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.w.diskLow {
+		return 0, errDiskLow
+	}
 	if b.w.total >= b.w.lim.MaxTotalSize {
 		b.w.capHit(fmt.Sprintf("total size cap reached: reading stopped after %d decompressed bytes", b.w.lim.MaxTotalSize))
 		return 0, errBudget

@@ -527,3 +527,58 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// A bomb under the total cap must still not fill the disk: spooling stops
+// once less than MinFreeSpace would stay free, and says so.
+func TestSpoolingStopsBeforeTheDiskFills(t *testing.T) {
+	const room = 40 << 20 // what the fake file system has above the reserve
+	const reserve = 100 << 20
+	// The fake file system's free space shrinks by what the temp area holds.
+	old := statFree
+	defer func() { statFree = old }()
+	statFree = func(dir string) (int64, bool) {
+		var used int64
+		filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				if info, err := d.Info(); err == nil {
+					used += info.Size()
+				}
+			}
+			return nil
+		})
+		return reserve + room - used, true
+	}
+	zeros := strings.Repeat("\x00", 16<<20)
+	var entries []entry
+	for _, n := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		entries = append(entries, entry{name: "bomb/" + n + ".bin", body: zeros})
+	}
+	entries = append(entries, entry{name: "bomb/z-after.txt", body: "late"})
+	in := writeFile(t, t.TempDir(), "bomb.tgz", gz(t, tarBytes(t, entries)))
+
+	b := load(t, Limits{MinFreeSpace: reserve}, in)
+	var kept int64
+	for _, a := range b.Artifacts {
+		kept += a.Size
+	}
+	// At most one check interval (and one copy buffer) past the room.
+	if kept > room+diskCheckEvery+64<<10 {
+		t.Errorf("spooled %d MiB with %d MiB of room", kept>>20, room>>20)
+	}
+	if kept < room-diskCheckEvery {
+		t.Errorf("stopped early: %d MiB spooled with %d MiB of room", kept>>20, room>>20)
+	}
+	if len(b.CapsHit) != 1 || !strings.Contains(b.CapsHit[0], "temp space cap reached") {
+		t.Errorf("caps %q", b.CapsHit)
+	}
+	reasons := strings.Join(func() []string {
+		var r []string
+		for _, s := range b.Skipped {
+			r = append(r, s.Path+": "+s.Reason)
+		}
+		return r
+	}(), "\n")
+	if !strings.Contains(reasons, "disk is nearly full") {
+		t.Errorf("no entry says why it was not read:\n%s", reasons)
+	}
+}
