@@ -62,7 +62,7 @@ func (p *Parsed) Close() error { return p.Bundle.Close() }
 // Parse loads the inputs and parses every artifact. Damaged files become
 // inventory lines; only an input that cannot be opened at all is an error.
 func Parse(ctx context.Context, opts Options) (*Parsed, error) {
-	b, err := loader.Load(opts.Inputs, opts.Limits, opts.TempDir)
+	b, err := loader.LoadContext(ctx, opts.Inputs, opts.Limits, opts.TempDir)
 	if err != nil {
 		return nil, err
 	}
@@ -226,12 +226,18 @@ func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*
 	if err != nil {
 		return nil, fmt.Errorf("convert facts: %w", err)
 	}
+	parent := ctx
 	if opts.EvalTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.EvalTimeout)
 		defer cancel()
 	}
 	results := e.Eval(ctx, input, p.Facts.Collected)
+	// An interrupted run has no report: rules cut short by the signal are
+	// not "checks not run" of this bundle.
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
 	r := &report.Report{
 		SchemaVersion: report.SchemaVersion,
 		Tool:          report.Tool{Name: "ktriage", Version: opts.Version},

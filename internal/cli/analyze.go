@@ -121,7 +121,8 @@ run unless --redact-key-file gives one; docs/redaction.md has the details
 and the limits.
 
 Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
-2 for usage errors, an unreadable bundle or rules that do not compile.`,
+2 for usage errors, an unreadable bundle or rules that do not compile,
+130 when interrupted (the temp area is removed first).`,
 		Example: `  ktriage analyze bundle.tar.gz
   ktriage analyze --format json -o report.json ./dump-dir extra-objects.yaml
   ktriage analyze --rules ./our-rules --disable selector-mismatch bundle.tgz

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -10,6 +11,9 @@ const (
 	ExitOK       = 0 // analysis ran; no finding at or above --fail-on
 	ExitFindings = 1 // analysis ran; a finding is at or above --fail-on
 	ExitUsage    = 2 // bad flags or arguments, unreadable bundle, broken user rules
+	// ExitInterrupted follows the shell's 128+SIGINT: the run was stopped
+	// by a signal and left nothing behind.
+	ExitInterrupted = 130
 )
 
 // exitError carries an exit code out of a command.
@@ -39,6 +43,9 @@ func ExitCode(err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	if errors.Is(err, context.Canceled) {
+		return ExitInterrupted
 	}
 	return ExitUsage
 }

@@ -18,7 +18,10 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer, versi
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		var ee *exitError
-		if !errors.As(err, &ee) || ee.err != nil {
+		switch {
+		case errors.Is(err, context.Canceled):
+			fmt.Fprintln(stderr, "ktriage: interrupted; the temp area was removed")
+		case !errors.As(err, &ee) || ee.err != nil:
 			fmt.Fprintln(stderr, "ktriage:", err)
 		}
 	}

@@ -9,10 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ktriage/ktriage/internal/analyze"
@@ -490,4 +492,78 @@ func sortedPaths(ins []report.Input) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestInterruptedBinaryLeavesNothing: SIGINT while a bomb is being
+// unpacked (up to 8 GiB at the default caps) stops ktriage within a read,
+// removes everything it spooled and exits 130. SIGKILL would leave the
+// temp area behind; nothing can help that, which is why the area has a
+// recognisable name (ktriage-*) under --tmp-dir.
+func TestInterruptedBinaryLeavesNothing(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT to send on windows")
+	}
+	bin := binary(t)
+	var bomb hostile.Case
+	for _, c := range hostile.Cases() {
+		if c.Name == "gzip-bomb" {
+			bomb = c
+		}
+	}
+	p := newPlace(t)
+	b := build(t, bomb, p, 64<<30) // far more than anything spools before the signal
+	cmd := exec.Command(bin, append([]string{"analyze", "--tmp-dir", p.tmp}, b.Inputs...)...)
+	cmd.Dir = p.cwd
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	// Wait until spooling has begun: the private area holds a file.
+	deadline := time.Now().Add(2 * time.Minute)
+	for spooled(p.tmp) == 0 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("nothing was spooled within two minutes")
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("ktriage finished before it could be interrupted: %v\n%s", err, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatal("ktriage did not stop within two minutes of SIGINT")
+	}
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 130 {
+		t.Errorf("exit %v, want 130; stderr %q", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("stderr %q does not say it was interrupted", stderr.String())
+	}
+	if left, _ := os.ReadDir(p.tmp); len(left) != 0 {
+		t.Errorf("temp area left behind after SIGINT: %v", left)
+	}
+}
+
+// spooled counts the files in the private temp areas under dir.
+func spooled(dir string) int {
+	n := 0
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			n++
+		}
+		return nil
+	})
+	return n
 }

@@ -37,6 +37,9 @@ func (w *walker) readTar(r io.Reader, display, inner string, containers []string
 	br := bufio.NewReaderSize(tr, 64<<10)
 	files := 0
 	for {
+		if w.ctx.Err() != nil {
+			return // LoadContext discards the bundle
+		}
 		h, err := tr.Next()
 		if err == io.EOF {
 			if files == 0 {
@@ -115,6 +118,9 @@ func (w *walker) readZipAt(f *os.File, size int64, display, inner string, contai
 	files := 0
 	br := bufio.NewReaderSize(nil, 64<<10) // reused, as in readTar
 	for _, zf := range zr.File {
+		if w.ctx.Err() != nil {
+			return
+		}
 		member, escaped := memberPath(zf.Name)
 		d, in, cs := nestedNames(display, inner, member, containers)
 		mode := zf.Mode()

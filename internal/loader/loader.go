@@ -13,6 +13,7 @@ package loader
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -135,16 +136,37 @@ var ErrUnreadable = errors.New("unreadable input")
 // ("" for the system default). An input that cannot be opened is an error;
 // damage inside an input is recorded in the Bundle and loading goes on.
 func Load(inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
+	return LoadContext(context.Background(), inputs, lim, tmpParent)
+}
+
+// LoadContext is Load that stops when ctx is done (an interrupted run):
+// within one read or write of the current entry, with the temp area
+// removed and ctx's error returned.
+func LoadContext(ctx context.Context, inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
 	lim = lim.withDefaults()
 	tmp, err := os.MkdirTemp(tmpParent, "ktriage-")
 	if err != nil {
 		return nil, fmt.Errorf("create temp area: %w", err)
 	}
-	w := &walker{lim: lim, b: &Bundle{tmp: tmp}, caps: map[string]bool{}, shown: map[string]bool{}, next: map[string]int{}}
+	w := &walker{ctx: ctx, lim: lim, b: &Bundle{tmp: tmp}, caps: map[string]bool{}, shown: map[string]bool{}, next: map[string]int{}}
+	b, err := w.load(inputs)
+	if ctx.Err() != nil {
+		err = ctx.Err() // whatever it broke on the way out
+	}
+	if err != nil {
+		w.b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (w *walker) load(inputs []string) (*Bundle, error) {
 	for _, in := range inputs {
+		if w.ctx.Err() != nil {
+			break
+		}
 		st, err := os.Stat(in)
 		if err != nil {
-			w.b.Close()
 			return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
 		}
 		prefix := ""
@@ -162,13 +184,11 @@ func Load(inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
 		w.b.Inputs = append(w.b.Inputs, in)
 		if st.IsDir() {
 			if err := w.walkDir(in, prefix); err != nil {
-				w.b.Close()
 				return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
 			}
 			continue
 		}
 		if !st.Mode().IsRegular() {
-			w.b.Close()
 			return nil, fmt.Errorf("%w: %s is not a regular file or directory", ErrUnreadable, in)
 		}
 		name := printable(filepath.Base(in))
@@ -177,7 +197,6 @@ func Load(inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
 			display = w.unique(name)
 		}
 		if err := w.addFile(in, display, name, nil, true); err != nil {
-			w.b.Close()
 			return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
 		}
 	}
@@ -187,6 +206,7 @@ func Load(inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
 }
 
 type walker struct {
+	ctx     context.Context
 	lim     Limits
 	b       *Bundle
 	entries int
@@ -255,6 +275,9 @@ func (w *walker) countEntry(p string) bool {
 
 func (w *walker) walkDir(root, prefix string) error {
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if w.ctx.Err() != nil {
+			return fs.SkipAll
+		}
 		rel, _ := filepath.Rel(root, p)
 		rel = printable(filepath.ToSlash(rel))
 		display := joinDisplay(prefix, rel)
@@ -568,6 +591,14 @@ var errBudget = errors.New("total size cap reached")
 // every place that stops at the cap stops here too).
 var errDiskLow = fmt.Errorf("temp area's disk nearly full: %w", errBudget)
 
+// cancelled is ctx's error as the walker's loops see it: it is errBudget
+// too, so every loop that stops at the total cap stops here as well.
+type cancelled struct{ err error }
+
+func (c *cancelled) Error() string        { return "interrupted: " + c.err.Error() }
+func (c *cancelled) Is(target error) bool { return target == errBudget }
+func (c *cancelled) Unwrap() error        { return c.err }
+
 // stopReason says in words which cap stopped reading.
 func stopReason(err error) string {
 	if errors.Is(err, errDiskLow) {
@@ -597,6 +628,9 @@ type diskGuard struct {
 }
 
 func (g *diskGuard) Write(p []byte) (int, error) {
+	if err := g.w.ctx.Err(); err != nil {
+		return 0, &cancelled{err}
+	}
 	if !g.started || g.since >= diskCheckEvery {
 		g.started, g.since = true, 0
 		if g.w.diskLow {
@@ -622,6 +656,9 @@ type budgetReader struct {
 }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
+	if err := b.w.ctx.Err(); err != nil {
+		return 0, &cancelled{err}
+	}
 	if b.w.diskLow {
 		return 0, errDiskLow
 	}

@@ -5,6 +5,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -580,5 +583,46 @@ func TestSpoolingStopsBeforeTheDiskFills(t *testing.T) {
 	}(), "\n")
 	if !strings.Contains(reasons, "disk is nearly full") {
 		t.Errorf("no entry says why it was not read:\n%s", reasons)
+	}
+}
+
+// An interrupted load stops within the entry it is on, removes its temp
+// area and says it was cancelled. The cancel comes from inside the spool
+// (the free-space hook), so the test does not race the loader.
+func TestLoadStopsWhenCancelled(t *testing.T) {
+	zeros := strings.Repeat("\x00", 4<<20)
+	var entries []entry
+	for i := 0; i < 16; i++ {
+		entries = append(entries, entry{name: fmt.Sprintf("bomb/%02d.bin", i), body: zeros})
+	}
+	dir := t.TempDir()
+	in := writeFile(t, dir, "bomb.tgz", gz(t, tarBytes(t, entries)))
+	plain := writeFile(t, dir, "plain.tar", tarBytes(t, entries))
+	for _, input := range []string{in, plain, dir} {
+		t.Run(filepath.Base(input), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			spools := 0
+			old := statFree
+			defer func() { statFree = old }()
+			statFree = func(string) (int64, bool) {
+				spools++
+				if spools == 2 {
+					cancel()
+				}
+				return 1 << 40, true
+			}
+			tmp := t.TempDir()
+			b, err := LoadContext(ctx, []string{input}, Limits{}, tmp)
+			if !errors.Is(err, context.Canceled) || b != nil {
+				t.Fatalf("err %v, bundle %v: want context.Canceled and no bundle", err, b)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Errorf("temp area left behind: %v", left)
+			}
+			if spools > 3 {
+				t.Errorf("%d files spooled after the cancel", spools-2)
+			}
+		})
 	}
 }
