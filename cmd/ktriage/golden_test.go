@@ -9,11 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/ktriage/ktriage/internal/report"
+	"github.com/ktriage/ktriage/internal/testbin"
 	"github.com/ktriage/ktriage/internal/verify"
 )
 
@@ -25,22 +25,13 @@ import (
 //	go test ./cmd/ktriage -run TestGolden -update
 var update = flag.Bool("update", false, "rewrite the report.md.golden files")
 
-func binary(t *testing.T) string {
-	t.Helper()
-	if b := os.Getenv("KTRIAGE_BIN"); b != "" {
-		return b
-	}
-	// `go test` alone: build the binary once for this test run.
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "ktriage")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
-	}
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
+func binary(t *testing.T) string { return testbin.Path(t) }
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	testbin.Cleanup()
+	os.Exit(code)
 }
 
 func run(t *testing.T, bin, dir string, args ...string) ([]byte, int) {

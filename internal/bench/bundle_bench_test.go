@@ -19,6 +19,7 @@ import (
 	"github.com/ktriage/ktriage/internal/bench/bundlegen"
 	"github.com/ktriage/ktriage/internal/engine"
 	"github.com/ktriage/ktriage/internal/facts"
+	"github.com/ktriage/ktriage/internal/testbin"
 	"github.com/ktriage/ktriage/rules"
 )
 
@@ -36,7 +37,9 @@ func TestMain(m *testing.M) {
 		fmt.Printf("peak memory %d MB\n", vmHWM()>>10) // vmHWM is in KiB
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	testbin.Cleanup()
+	os.Exit(code)
 }
 
 // decodeAll is "merely decoding the same JSON": every file read and
@@ -124,17 +127,7 @@ func runChild(b *testing.B, env []string, name string, args ...string) childRun 
 	return childRun{wall: wall, cpu: cpu, maxRSS: rss, out: string(out)}
 }
 
-func ktriageBinary(b *testing.B) string {
-	if bin := os.Getenv("KTRIAGE_BIN"); bin != "" {
-		return bin
-	}
-	bin := filepath.Join(b.TempDir(), "ktriage")
-	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/ktriage").CombinedOutput()
-	if err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
+func ktriageBinary(b *testing.B) string { return testbin.Path(b) }
 
 // BenchmarkBundle measures, side by side in one run on the same bundle:
 // decoding its JSON and nothing else (the floor), ktriage end to end (the

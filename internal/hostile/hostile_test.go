@@ -22,6 +22,7 @@ import (
 	"github.com/ktriage/ktriage/internal/hostile"
 	"github.com/ktriage/ktriage/internal/loader"
 	"github.com/ktriage/ktriage/internal/report"
+	"github.com/ktriage/ktriage/internal/testbin"
 	"github.com/ktriage/ktriage/rules"
 )
 
@@ -446,41 +447,12 @@ func capFlags(c hostile.Caps) []string {
 	return out
 }
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
 // binary is $KTRIAGE_BIN (set by make test) or a build made once per run.
-func binary(t testing.TB) string {
-	t.Helper()
-	if b := os.Getenv("KTRIAGE_BIN"); b != "" {
-		return b
-	}
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ktriage-hostile-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "ktriage")
-		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/ktriage").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
+func binary(t testing.TB) string { return testbin.Path(t) }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
+	testbin.Cleanup()
 	os.Exit(code)
 }
 
