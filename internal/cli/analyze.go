@@ -224,6 +224,10 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 	t2 := time.Now()
 	r, err := analyze.Evaluate(ctx, parsed, eng, opts)
 	bar.Close() // the report may go to the same terminal
+	// The report holds everything it quotes: remove the temp area before
+	// writing it, so a reader that goes away (| head, and the SIGPIPE that
+	// follows) cannot leave spooled customer data behind.
+	parsed.Close()
 	if err != nil {
 		return err
 	}

@@ -46,8 +46,10 @@ it before it leaves.`,
 				}
 				return err
 			}
-			defer parsed.Close()
 			doc := parsed.Document()
+			// Nothing below reads the bundle: remove the temp area before
+			// writing, so a reader that goes away (| head) cannot leave it.
+			parsed.Close()
 			if err := redact.Document(doc, ro); err != nil {
 				return err
 			}

@@ -539,3 +539,44 @@ func spooled(dir string) int {
 	})
 	return n
 }
+
+// TestReaderGoneLeavesNothing: `ktriage analyze bundle.tgz | head` kills
+// ktriage with SIGPIPE while it writes the report; the temp area holding
+// the bundle's unpacked files must be gone by then.
+func TestReaderGoneLeavesNothing(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGPIPE on windows")
+	}
+	bin := binary(t)
+	var c hostile.Case
+	for _, x := range hostile.Cases() {
+		if x.Name == "gzip-bomb" {
+			c = x
+		}
+	}
+	p := newPlace(t)
+	b := build(t, c, p, 0)
+	for _, cmdName := range []string{"analyze", "facts"} {
+		t.Run(cmdName, func(t *testing.T) {
+			args := append([]string{cmdName, "--tmp-dir", p.tmp}, capFlags(c.Caps)...)
+			if cmdName == "facts" {
+				args = []string{"facts", "--tmp-dir", p.tmp} // facts reads with the default caps
+			}
+			cmd := exec.Command(bin, append(args, b.Inputs...)...)
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Close() // the reader is gone before anything is written
+			cmd.Stdout = w
+			err = cmd.Run()
+			w.Close()
+			if err == nil {
+				t.Fatal("ktriage wrote its output to a pipe nobody reads and succeeded")
+			}
+			if left, _ := os.ReadDir(p.tmp); len(left) != 0 {
+				t.Errorf("temp area left behind: %v (%v)", left, err)
+			}
+		})
+	}
+}
