@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ktriage/ktriage/internal/loader"
+	"github.com/ktriage/ktriage/internal/parsers/parsertest"
 )
 
 func TestDetectSamples(t *testing.T) {
@@ -16,7 +17,7 @@ func TestDetectSamples(t *testing.T) {
 		t.Fatalf("only %d sample files", len(files))
 	}
 	for _, f := range files {
-		a := artifact(t, f)
+		a := parsertest.Load(t, f)
 		want := !strings.Contains(f, "restore-error")
 		if got := (Save{}).Detect(a); got != want {
 			t.Errorf("%s: Save.Detect = %v, want %v", filepath.Base(f), got, want)
@@ -80,7 +81,7 @@ func TestDetectContent(t *testing.T) {
 		{name: "dmesg IPVS", content: "[    5.1] IPVS: Registered protocols (TCP, UDP, SCTP, AH, ESP)\n[    5.2] IPVS: ipvs loaded.\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := artifactOf(t, "f.txt", []byte(tc.content))
+			a := parsertest.Write(t, "f.txt", []byte(tc.content))
 			if got := (Save{}).Detect(a); got != tc.save {
 				t.Errorf("Save.Detect = %v, want %v", got, tc.save)
 			}
@@ -100,11 +101,11 @@ func TestDetectContent(t *testing.T) {
 // comment-free rule still counts, and a cut last line is not judged.
 func TestDetectLongHead(t *testing.T) {
 	long := "*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -m comment --comment \"" + strings.Repeat("y", 20000) + "\" -j ACCEPT\nCOMMIT\n"
-	if !(Save{}).Detect(artifactOf(t, "long.txt", []byte(long))) {
+	if !(Save{}).Detect(parsertest.Write(t, "long.txt", []byte(long))) {
 		t.Error("long first rule: not detected")
 	}
 	prose := strings.Repeat("free text that is not iptables\n", 300)
-	if (Save{}).Detect(artifactOf(t, "prose.txt", []byte("-A KUBE-SERVICES -j ACCEPT\n-A X -j Y\n"+prose))) {
+	if (Save{}).Detect(parsertest.Write(t, "prose.txt", []byte("-A KUBE-SERVICES -j ACCEPT\n-A X -j Y\n"+prose))) {
 		t.Error("two rules then 8 KiB of prose: claimed")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/ktriage/ktriage/internal/parsers/parsertest"
 )
 
 // Outputs made on a real host by testdata/generated/make.sh (see its
@@ -193,7 +194,7 @@ func TestSplitBackendIncident(t *testing.T) {
 // The failed restore's message is not a dump: not claimed, and Parse says
 // so if asked.
 func TestRestoreErrorIsNotASave(t *testing.T) {
-	a := artifact(t, filepath.Join(genDir, "split-backend-legacy-restore-error.txt"))
+	a := parsertest.Load(t, filepath.Join(genDir, "split-backend-legacy-restore-error.txt"))
 	if (Save{}).Detect(a) || (IPVS{}).Detect(a) {
 		t.Fatal("restore error output claimed")
 	}

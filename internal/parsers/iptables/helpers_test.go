@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -43,31 +42,6 @@ func readFile(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// artifact loads a file through the real loader, so Detect and Parse see
-// what they see in production.
-func artifact(t testing.TB, path string) *loader.Artifact {
-	t.Helper()
-	b, err := loader.Load([]string{path}, loader.Limits{}, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	if len(b.Artifacts) != 1 {
-		t.Fatalf("%s: %d artifacts", path, len(b.Artifacts))
-	}
-	return b.Artifacts[0]
-}
-
-// artifactOf writes content to a temp file and loads it.
-func artifactOf(t testing.TB, name string, content []byte) *loader.Artifact {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, content, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return artifact(t, p)
 }
 
 // sectionOf runs a parser through a facts.Builder and returns the section

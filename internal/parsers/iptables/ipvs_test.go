@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/ktriage/ktriage/internal/parsers/parsertest"
 )
 
 // No ipvsadm output could be made on the test host (no ip_vs in its
@@ -210,7 +212,7 @@ func TestIPVSOddInputs(t *testing.T) {
 }
 
 func TestIPVSParseDocument(t *testing.T) {
-	a := artifactOf(t, "ipvsadm-Ln.txt", []byte(ipvsKubeProxy))
+	a := parsertest.Write(t, "ipvsadm-Ln.txt", []byte(ipvsKubeProxy))
 	if !(IPVS{}).Detect(a) || (Save{}).Detect(a) {
 		t.Fatal("detection")
 	}

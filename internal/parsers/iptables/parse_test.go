@@ -8,12 +8,13 @@ import (
 
 	"github.com/ktriage/ktriage/internal/facts"
 	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/ktriage/ktriage/internal/parsers/parsertest"
 )
 
 // The document other code reads: exact key names, through facts.ToDoc and
 // the builder's node merge.
 func TestSaveDocumentShape(t *testing.T) {
-	a := artifact(t, filepath.Join(genDir, "nft-kube-proxy-counters.txt"))
+	a := parsertest.Load(t, filepath.Join(genDir, "nft-kube-proxy-counters.txt"))
 	sec, res, err := sectionOf(t, Save{}, a, "iptables")
 	if err != nil || len(sec) != 1 {
 		t.Fatalf("err %v, %d rulesets", err, len(sec))
@@ -49,7 +50,7 @@ func TestSaveDocumentShape(t *testing.T) {
 	}
 
 	// Undeclared targets keep their keys too.
-	a = artifact(t, filepath.Join(realDir, "ipvs-mode-nat-fragment-healthy-node-lijiaocn.txt"))
+	a = parsertest.Load(t, filepath.Join(realDir, "ipvs-mode-nat-fragment-healthy-node-lijiaocn.txt"))
 	sec, _, _ = sectionOf(t, Save{}, a, "iptables")
 	u := sec[0].(map[string]any)["undeclared_targets"].([]any)[0].(map[string]any)
 	if got := sortedKeys(u); got != "chain,has_rules,line,table,text" {
@@ -59,7 +60,7 @@ func TestSaveDocumentShape(t *testing.T) {
 
 func TestSaveParseKinds(t *testing.T) {
 	// nft list ruleset: its own kind in the inventory and on the node.
-	a := artifact(t, filepath.Join(realDir, "rhcos-ocp4-master-sosreport-nft-list-ruleset.nft.txt"))
+	a := parsertest.Load(t, filepath.Join(realDir, "rhcos-ocp4-master-sosreport-nft-list-ruleset.nft.txt"))
 	b := facts.NewBuilder()
 	res, err := Save{}.Parse(context.Background(), a, b)
 	if err != nil || res.Kind != "nft-ruleset" || res.Detail != "nft list ruleset (ipv4): nat (7 chains, 4 rules), filter (4 chains, 3 rules)" {
@@ -74,7 +75,7 @@ func TestSaveParseKinds(t *testing.T) {
 	}
 
 	// A grep transcript's prompt names the host: the builder attributes it.
-	a = artifact(t, filepath.Join(realDir, "k3s-metallb-iptables-save-grep-transcript-robric.txt"))
+	a = parsertest.Load(t, filepath.Join(realDir, "k3s-metallb-iptables-save-grep-transcript-robric.txt"))
 	b = facts.NewBuilder()
 	if _, err := (Save{}).Parse(context.Background(), a, b); err != nil {
 		t.Fatal(err)
@@ -86,7 +87,7 @@ func TestSaveParseKinds(t *testing.T) {
 
 func TestSaveNotApplicable(t *testing.T) {
 	// Claimed by nothing, but if asked: prose is not a dump.
-	a := artifactOf(t, "notes.txt", []byte("some notes\nabout the node\n"))
+	a := parsertest.Write(t, "notes.txt", []byte("some notes\nabout the node\n"))
 	_, res, err := sectionOf(t, Save{}, a, "iptables")
 	if !errors.Is(err, parsers.ErrNotApplicable) || len(res.Warnings) != 2 {
 		t.Fatalf("err %v warnings %q", err, res.Warnings)

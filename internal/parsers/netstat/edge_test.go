@@ -14,6 +14,7 @@ import (
 
 	"github.com/ktriage/ktriage/internal/facts"
 	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/ktriage/ktriage/internal/parsers/parsertest"
 	"github.com/ktriage/ktriage/internal/source"
 )
 
@@ -34,7 +35,7 @@ func TestLineEndings(t *testing.T) {
 		"bare cr": strings.ReplaceAll(src, "\n", "\r"),
 	} {
 		t.Run(name, func(t *testing.T) {
-			p := parseArtifact(t, writeTemp(t, "netstat-s.txt", text))
+			p := parseArtifact(t, parsertest.Write(t, "netstat-s.txt", text))
 			if p.err != nil || len(p.snaps) != 1 {
 				t.Fatalf("err %v, %d snapshots", p.err, len(p.snaps))
 			}
@@ -58,7 +59,7 @@ func TestLineEndings(t *testing.T) {
 
 func TestUnknownLinesAreKept(t *testing.T) {
 	in := "Tcp:\n    12 active connection openings\n    7 widgets frobnicated\nTcpExt:\n    3 times the listen queue of a socket overflowed\n    TCPNewThing: 9\n    something without a number\n"
-	p := parseArtifact(t, writeTemp(t, "n.txt", in))
+	p := parseArtifact(t, parsertest.Write(t, "n.txt", in))
 	if p.err != nil || len(p.snaps) != 1 {
 		t.Fatalf("err %v, %d snapshots", p.err, len(p.snaps))
 	}
@@ -86,7 +87,7 @@ func TestLargeValuesStayExact(t *testing.T) {
 		"IpExtOutOctets                  18446744073709551616 0.0\n" + // too big for 64 bits
 		"TcpExtListenDrops               000042 0.0\n" +
 		"TcpMaxConn                      -1 0.0\n"
-	p := parseArtifact(t, writeTemp(t, "nstat.txt", in))
+	p := parseArtifact(t, parsertest.Write(t, "nstat.txt", in))
 	s := p.snaps[0]
 	for n, v := range map[string]string{
 		"TcpExtListenOverflows": "9223372036854775807",
@@ -104,7 +105,7 @@ func TestLargeValuesStayExact(t *testing.T) {
 	// The document the rules see keeps the digits (json.Number), not a
 	// float64 that would round 2^63-1.
 	b := facts.NewBuilder()
-	a := writeTemp(t, "nstat.txt", in)
+	a := parsertest.Write(t, "nstat.txt", in)
 	if _, err := (Stats{}).Parse(context.Background(), a, b); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestLargeValuesStayExact(t *testing.T) {
 func TestTruncatedFiles(t *testing.T) {
 	src := zperf(t)
 	cut := strings.Index(src, "981 times the listen queue") + len("981 times the listen qu")
-	p := parseArtifact(t, writeTemp(t, "cut.txt", src[:cut]))
+	p := parseArtifact(t, parsertest.Write(t, "cut.txt", src[:cut]))
 	if p.err != nil || len(p.snaps) != 1 {
 		t.Fatalf("err %v snaps %d", p.err, len(p.snaps))
 	}
@@ -138,7 +139,7 @@ func TestTruncatedFiles(t *testing.T) {
 	// /proc cut inside the value line: the values present are named, the
 	// disagreement is reported.
 	proc := "TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows ListenDrops\nTcpExt: 0 1 2"
-	p = parseArtifact(t, writeTemp(t, "proc.txt", proc))
+	p = parseArtifact(t, parsertest.Write(t, "proc.txt", proc))
 	if p.err != nil || len(p.snaps) != 1 {
 		t.Fatalf("err %v snaps %d", p.err, len(p.snaps))
 	}
@@ -149,7 +150,7 @@ func TestTruncatedFiles(t *testing.T) {
 		t.Errorf("warnings %q", p.res.Warnings)
 	}
 	// A header whose value line never came is kept as unknown.
-	p = parseArtifact(t, writeTemp(t, "proc2.txt", "Ip: Forwarding DefaultTTL\nIp: 1 64\nTcpExt: SyncookiesSent ListenOverflows\n"))
+	p = parseArtifact(t, parsertest.Write(t, "proc2.txt", "Ip: Forwarding DefaultTTL\nIp: 1 64\nTcpExt: SyncookiesSent ListenOverflows\n"))
 	if s := p.snaps[0]; len(s.Counters) != 2 || len(s.Unknown) != 1 || s.Unknown[0]["line"] != float64(3) {
 		t.Errorf("counters %v unknown %v", s.Counters, s.Unknown)
 	}
@@ -212,7 +213,7 @@ func TestHugeSingleLineIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	a := loadArtifact(t, path)
+	a := parsertest.Load(t, path)
 	if (Stats{}).Detect(a) {
 		t.Error("Detect claimed a 20 MB line of x")
 	}
@@ -223,7 +224,7 @@ func TestHugeSingleLineIsBounded(t *testing.T) {
 
 func TestEmptyFile(t *testing.T) {
 	for _, in := range []string{"", "\n\n", "   \r\n"} {
-		a := writeTemp(t, "empty.txt", in)
+		a := parsertest.Write(t, "empty.txt", in)
 		if (Stats{}).Detect(a) {
 			t.Errorf("Detect(%q) = true", in)
 		}
@@ -301,7 +302,7 @@ func TestTranscripts(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			a := writeTemp(t, "t.txt", tc.in)
+			a := parsertest.Write(t, "t.txt", tc.in)
 			p := parseArtifact(t, a)
 			if p.err != nil {
 				t.Fatal(p.err)
@@ -345,7 +346,7 @@ func TestSectionlessLines(t *testing.T) {
 		"        timeout in transit: 2\n" + // only the input histogram says this
 		"    Forwarding: 1\n" +
 		"    Ip6InOctets: 77\n"
-	p := parseArtifact(t, writeTemp(t, "grep.txt", in))
+	p := parseArtifact(t, parsertest.Write(t, "grep.txt", in))
 	s := p.snaps[0]
 	for n, v := range map[string]string{"TcpExtTCPSynRetrans": "5", "IpExtInNoRoutes": "3", "IcmpInTimeExcds": "2", "IpForwarding": "1", "Ip6InOctets": "77"} {
 		if got := s.counter(t, n).Value.String(); got != v {
@@ -370,12 +371,12 @@ func TestIcmpHistograms(t *testing.T) {
 func TestConcatenatedProcIsOneSnapshot(t *testing.T) {
 	snmp, _ := os.ReadFile(filepath.Join(realworld, "netstat-s", "zperf-tcpmon-proc-net-snmp.txt"))
 	nets, _ := os.ReadFile(filepath.Join(realworld, "netstat-s", "zperf-tcpmon-proc-net-netstat-mptcp.txt"))
-	p := parseArtifact(t, writeTemp(t, "cat.txt", string(snmp)+string(nets)))
+	p := parseArtifact(t, parsertest.Write(t, "cat.txt", string(snmp)+string(nets)))
 	if len(p.snaps) != 1 || len(p.snaps[0].Counters) != 83+201 || p.res.Kind != "proc-net-netstat" {
 		t.Fatalf("%d snapshots, kind %q", len(p.snaps), p.res.Kind)
 	}
 	// The same pair twice is two snapshots.
-	p = parseArtifact(t, writeTemp(t, "cat2.txt", string(snmp)+string(nets)+string(snmp)+string(nets)))
+	p = parseArtifact(t, parsertest.Write(t, "cat2.txt", string(snmp)+string(nets)+string(snmp)+string(nets)))
 	if len(p.snaps) != 2 || p.snaps[1].Line != 12+6+1 {
 		t.Fatalf("%d snapshots; second on line %d", len(p.snaps), p.snaps[1].Line)
 	}

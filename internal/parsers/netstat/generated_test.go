@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ktriage/ktriage/internal/parsers/parsertest"
 )
 
 // The generated samples are real tool output from a network namespace in
@@ -23,7 +25,7 @@ func mustInt(t *testing.T, c docCounter) int64 {
 func TestGeneratedOverflow(t *testing.T) {
 	get := func(file string) parsed {
 		t.Helper()
-		p := parseArtifact(t, loadArtifact(t, "testdata/generated/"+file))
+		p := parseArtifact(t, parsertest.Load(t, "testdata/generated/"+file))
 		if p.err != nil {
 			t.Fatalf("%s: %v", file, p.err)
 		}

@@ -3,8 +3,6 @@ package netstat
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,31 +12,6 @@ import (
 )
 
 const realworld = "../../../testdata/realworld"
-
-// loadArtifact runs the real loader over one file so tests see the Head
-// and display path the pipeline gives parsers.
-func loadArtifact(t testing.TB, path string) *loader.Artifact {
-	t.Helper()
-	b, err := loader.Load([]string{path}, loader.Limits{}, t.TempDir())
-	if err != nil {
-		t.Fatalf("load %s: %v", path, err)
-	}
-	t.Cleanup(func() { b.Close() })
-	if len(b.Artifacts) != 1 {
-		t.Fatalf("load %s: %d artifacts", path, len(b.Artifacts))
-	}
-	return b.Artifacts[0]
-}
-
-// writeTemp stores content as a file named name and loads it.
-func writeTemp(t testing.TB, name, content string) *loader.Artifact {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return loadArtifact(t, p)
-}
 
 // parsed is a parse through the public Parser API, with the document the
 // builder made of it.

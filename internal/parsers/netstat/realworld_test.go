@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ktriage/ktriage/internal/parsers/parsertest"
 	"github.com/ktriage/ktriage/internal/source"
 )
 
@@ -220,7 +221,7 @@ func TestRealWorld(t *testing.T) {
 	for _, tc := range cases {
 		seen[tc.file] = true
 		t.Run(tc.file, func(t *testing.T) {
-			a := loadArtifact(t, filepath.Join(realworld, "netstat-s", tc.file))
+			a := parsertest.Load(t, filepath.Join(realworld, "netstat-s", tc.file))
 			p := parseArtifact(t, a)
 			if p.err != nil {
 				t.Fatalf("Parse: %v", p.err)
@@ -354,7 +355,7 @@ func TestProcMatchesIndependentDecode(t *testing.T) {
 			names = nil
 		}
 		fh.Close()
-		p := parseArtifact(t, loadArtifact(t, f))
+		p := parseArtifact(t, parsertest.Load(t, f))
 		if len(p.snaps) != 1 {
 			t.Fatalf("%s: %d snapshots", f, len(p.snaps))
 		}
@@ -382,7 +383,7 @@ func TestNetstatNamesAreKernelNames(t *testing.T) {
 	kernel := map[string]bool{}
 	var texts []doc
 	for _, f := range files {
-		for _, s := range parseArtifact(t, loadArtifact(t, f)).snaps {
+		for _, s := range parseArtifact(t, parsertest.Load(t, f)).snaps {
 			if s.Source == "netstat-s" {
 				texts = append(texts, s)
 				continue

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ktriage/ktriage/internal/facts"
 	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/ktriage/ktriage/internal/parsers/parsertest"
 )
 
 type row struct {
@@ -145,7 +146,7 @@ func TestVariants(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, eol := range []string{"\n", "\r\n"} {
-				a := writeTemp(t, "ss.txt", strings.ReplaceAll(tc.in, "\n", eol))
+				a := parsertest.Write(t, "ss.txt", strings.ReplaceAll(tc.in, "\n", eol))
 				if !(Listen{}).Detect(a) {
 					t.Fatal("not detected")
 				}
@@ -192,7 +193,7 @@ func TestNotListings(t *testing.T) {
 		"ip route":     "default via 10.0.0.1 dev eth0 proto dhcp metric 100\n10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.5\n",
 		"netstat -i":   "Kernel Interface table\nIface      MTU    RX-OK RX-ERR RX-DRP RX-OVR    TX-OK TX-ERR TX-DRP TX-OVR Flg\neth0      1500  1234567      0      0 0        765432      0      0      0 BMRU\n",
 	} {
-		a := writeTemp(t, "x.txt", in)
+		a := parsertest.Write(t, "x.txt", in)
 		if (Listen{}).Detect(a) {
 			t.Errorf("%s: detected", name)
 		}
@@ -207,7 +208,7 @@ func TestNotListings(t *testing.T) {
 }
 
 func TestHeaderOnlyListingIsEmptyList(t *testing.T) {
-	p := parseArtifact(t, writeTemp(t, "ss.txt", "State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\n"))
+	p := parseArtifact(t, parsertest.Write(t, "ss.txt", "State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\n"))
 	if p.err != nil || !p.has || len(p.rows) != 0 || p.res.Detail != "0 listeners" {
 		t.Errorf("err %v has %v rows %d detail %q", p.err, p.has, len(p.rows), p.res.Detail)
 	}
@@ -258,7 +259,7 @@ func TestHugeLineAndTruncation(t *testing.T) {
 	f, _ := os.Create(path)
 	io.Copy(f, &repeatReader{'x', 20 << 20})
 	f.Close()
-	a := loadArtifact(t, path)
+	a := parsertest.Load(t, path)
 	if (Listen{}).Detect(a) {
 		t.Error("detected a 20 MB line")
 	}

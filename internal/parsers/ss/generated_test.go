@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+
+	"github.com/ktriage/ktriage/internal/parsers/parsertest"
 )
 
 // The generated samples are real ss and netstat output from a network
@@ -30,7 +32,7 @@ func TestGeneratedSS(t *testing.T) {
 	max := somaxconn(t)
 	for _, file := range []string{"ss-lnt.txt", "ss-tlnp.txt", "ss-lntu.txt"} {
 		t.Run(file, func(t *testing.T) {
-			a := loadArtifact(t, "testdata/generated/"+file)
+			a := parsertest.Load(t, "testdata/generated/"+file)
 			if !(Listen{}).Detect(a) {
 				t.Fatal("not detected")
 			}
@@ -97,11 +99,11 @@ func TestGeneratedSS(t *testing.T) {
 
 func TestGeneratedNetstat(t *testing.T) {
 	ssPID := 0
-	ss := parseArtifact(t, loadArtifact(t, "testdata/generated/ss-tlnp.txt"))
+	ss := parseArtifact(t, parsertest.Load(t, "testdata/generated/ss-tlnp.txt"))
 	ssPID = ss.byLocal(t, "127.0.0.1:8080").PID
 	for _, file := range []string{"netstat-lnt.txt", "netstat-tlnp.txt"} {
 		t.Run(file, func(t *testing.T) {
-			a := loadArtifact(t, "testdata/generated/"+file)
+			a := parsertest.Load(t, "testdata/generated/"+file)
 			if !(Listen{}).Detect(a) {
 				t.Fatal("not detected")
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/ktriage/ktriage/internal/facts"
 	"github.com/ktriage/ktriage/internal/loader"
 	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/ktriage/ktriage/internal/parsers/parsertest"
 )
 
 func TestForms(t *testing.T) {
@@ -249,7 +250,7 @@ func TestHugeLineTruncatedAndEmpty(t *testing.T) {
 	}
 
 	for _, content := range []string{"", "\n\n", "# only a comment\n"} {
-		a := writeTemp(t, "s.txt", content)
+		a := parsertest.Write(t, "s.txt", content)
 		if (Sysctl{}).Detect(a) {
 			t.Errorf("Detect(%q)", content)
 		}
@@ -266,7 +267,7 @@ func TestHugeLineTruncatedAndEmpty(t *testing.T) {
 	f, _ := os.Create(path)
 	io.Copy(f, &repeatReader{'x', 20 << 20})
 	f.Close()
-	if (Sysctl{}).Detect(loadArtifact(t, path)) {
+	if (Sysctl{}).Detect(parsertest.Load(t, path)) {
 		t.Error("detected a 20 MB line")
 	}
 }

@@ -3,8 +3,6 @@ package sysctl
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/ktriage/ktriage/internal/facts"
@@ -13,28 +11,6 @@ import (
 )
 
 const realworld = "../../../testdata/realworld"
-
-func loadArtifact(t testing.TB, path string) *loader.Artifact {
-	t.Helper()
-	b, err := loader.Load([]string{path}, loader.Limits{}, t.TempDir())
-	if err != nil {
-		t.Fatalf("load %s: %v", path, err)
-	}
-	t.Cleanup(func() { b.Close() })
-	if len(b.Artifacts) != 1 {
-		t.Fatalf("load %s: %d artifacts", path, len(b.Artifacts))
-	}
-	return b.Artifacts[0]
-}
-
-func writeTemp(t testing.TB, name, content string) *loader.Artifact {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return loadArtifact(t, p)
-}
 
 type parsed struct {
 	res      parsers.Result

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ktriage/ktriage/internal/loader"
+	"github.com/ktriage/ktriage/internal/parsers/parsertest"
 )
 
 type kv struct {
@@ -76,7 +77,7 @@ func TestRealWorld(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
-			a := loadArtifact(t, filepath.Join(realworld, "sysctl", tc.file))
+			a := parsertest.Load(t, filepath.Join(realworld, "sysctl", tc.file))
 			if !(Sysctl{}).Detect(a) {
 				t.Fatal("not detected")
 			}
@@ -141,7 +142,7 @@ func TestMatchesIndependentDecode(t *testing.T) {
 			count[k]++
 		}
 		fh.Close()
-		p := parseArtifact(t, loadArtifact(t, f))
+		p := parseArtifact(t, parsertest.Load(t, f))
 		if len(p.settings) != len(want) {
 			t.Errorf("%s: %d keys, independent decode %d", f, len(p.settings), len(want))
 		}
@@ -155,7 +156,7 @@ func TestMatchesIndependentDecode(t *testing.T) {
 
 // The dev.cdrom.info block: one key, its lines joined, cited at the first.
 func TestMultiLineValue(t *testing.T) {
-	p := parseArtifact(t, loadArtifact(t, filepath.Join(realworld, "sysctl", "centos-7.7-sysctl-a-jc.txt")))
+	p := parseArtifact(t, parsertest.Load(t, filepath.Join(realworld, "sysctl", "centos-7.7-sysctl-a-jc.txt")))
 	s := p.settings["dev.cdrom.info"]
 	lines := strings.Split(s.Value, "\n")
 	if s.Line != 10 || len(lines) != 24 || lines[0] != "CD-ROM information, Id: cdrom.c 3.20 2003/12/17" || lines[2] != "drive name:\t\tsr0" {
@@ -164,7 +165,7 @@ func TestMultiLineValue(t *testing.T) {
 }
 
 func TestGenerated(t *testing.T) {
-	a := loadArtifact(t, "testdata/generated/sysctl-a-netns.txt")
+	a := parsertest.Load(t, "testdata/generated/sysctl-a-netns.txt")
 	if !(Sysctl{}).Detect(a) {
 		t.Fatal("not detected")
 	}
