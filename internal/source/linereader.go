@@ -3,6 +3,7 @@ package source
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"io"
 	"strings"
 )
@@ -126,4 +127,24 @@ func Quote(s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// EachLine calls fn with every line of r, as LineReader yields them: the
+// line's 0-based index, its '\n'-counted number, its text and whether it
+// was cut to keep bytes. It looks at ctx every 4096 lines and returns
+// ctx's error or the read error, after the lines read before it.
+func EachLine(ctx context.Context, r io.Reader, keep int, fn func(i, n int, text string, cut bool)) error {
+	lr := NewLineReader(r, keep)
+	for i := 0; ; i++ {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		text, cut, ok, err := lr.Next()
+		if !ok {
+			return err
+		}
+		fn(i, lr.Line(), text, cut)
+	}
 }

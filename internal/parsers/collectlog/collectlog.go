@@ -52,22 +52,11 @@ func (Log) Parse(ctx context.Context, a *loader.Artifact, _ *facts.Builder) (par
 		return parsers.Result{}, err
 	}
 	defer f.Close()
-	lr := source.NewLineReader(f, 4<<10)
 	var node string
 	var problems []string
 	lines := 0
-	for {
-		text, _, ok, err := lr.Next()
-		if !ok {
-			if err != nil {
-				return parsers.Result{}, err
-			}
-			break
-		}
+	err = source.EachLine(ctx, f, 4<<10, func(_, n int, text string, _ bool) {
 		lines++
-		if lines%4096 == 0 && ctx.Err() != nil {
-			return parsers.Result{}, ctx.Err()
-		}
 		if node == "" {
 			if m := reNode.FindStringSubmatch(text); m != nil {
 				node = m[1]
@@ -76,8 +65,11 @@ func (Log) Parse(ctx context.Context, a *loader.Artifact, _ *facts.Builder) (par
 		// Indented lines quote a command's stderr under the step they
 		// belong to: the step's own line already counts.
 		if !strings.HasPrefix(text, " ") && reProblem.MatchString(text) {
-			problems = append(problems, fmt.Sprintf("line %d: %s", lr.Line(), source.Quote(stripTime(text))))
+			problems = append(problems, fmt.Sprintf("line %d: %s", n, source.Quote(stripTime(text))))
 		}
+	})
+	if err != nil {
+		return parsers.Result{}, err
 	}
 	who := "the collector"
 	if node != "" {

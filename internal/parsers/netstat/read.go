@@ -99,21 +99,7 @@ type reader struct {
 // read before any error.
 func Read(ctx context.Context, r io.Reader, name string) (*Parsed, error) {
 	rd := &reader{file: name, cur: newBuilding(name)}
-	lr := source.NewLineReader(r, maxLineKeep)
-	var err error
-	for i := 0; ; i++ {
-		if i%4096 == 0 {
-			if err = ctx.Err(); err != nil {
-				break
-			}
-		}
-		text, cut, ok, e := lr.Next()
-		if !ok {
-			err = e
-			break
-		}
-		rd.line(lr.Line(), text, cut)
-	}
+	err := source.EachLine(ctx, r, maxLineKeep, func(_, n int, text string, cut bool) { rd.line(n, text, cut) })
 	rd.finish()
 	if err != nil {
 		return &rd.out, fmt.Errorf("read %s: %w", name, err)

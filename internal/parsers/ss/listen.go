@@ -62,25 +62,13 @@ var (
 // Read parses the listing in r; name is the file the rows cite.
 func Read(ctx context.Context, r io.Reader, name string) (*Parsed, error) {
 	rd := &listing{p: &Parsed{}, name: name}
-	lr := source.NewLineReader(r, maxLineKeep)
-	var err error
-	for i := 0; ; i++ {
-		if i%4096 == 0 {
-			if err = ctx.Err(); err != nil {
-				break
-			}
-		}
-		raw, cut, ok, e := lr.Next()
-		if !ok {
-			err = e
-			break
-		}
+	err := source.EachLine(ctx, r, maxLineKeep, func(_, n int, raw string, cut bool) {
 		if cut {
 			rd.cut++
-			continue
+			return
 		}
-		rd.line(lr.Line(), raw)
-	}
+		rd.line(n, raw)
+	})
 	p := rd.p
 	if rd.ignored > 0 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("%d lines are not socket rows and were skipped (first, %s)", rd.ignored, rd.first))

@@ -79,25 +79,13 @@ var rePrompt = regexp.MustCompile(`^(?:\[[^\]]{0,120}\]|[\w.@:~/()-]{1,120})?\s?
 // Read parses sysctl text from r; name is the file the settings cite.
 func Read(ctx context.Context, r io.Reader, name string) (*Parsed, error) {
 	rd := &settings{p: &Parsed{Settings: map[string]Setting{}}, name: name}
-	lr := source.NewLineReader(r, maxLineKeep)
-	var err error
-	for i := 0; ; i++ {
-		if i%4096 == 0 {
-			if err = ctx.Err(); err != nil {
-				break
-			}
-		}
-		raw, cut, ok, e := lr.Next()
-		if !ok {
-			err = e
-			break
-		}
+	err := source.EachLine(ctx, r, maxLineKeep, func(i, n int, raw string, cut bool) {
 		if cut {
 			rd.cut++
-			continue
+			return
 		}
-		rd.line(i, lr.Line(), raw)
-	}
+		rd.line(i, n, raw)
+	})
 	p := rd.p
 	if h, ok := p.Settings["kernel.hostname"]; ok && !placeholderHosts[strings.ToLower(h.Value)] {
 		p.Hostname = h.Value
