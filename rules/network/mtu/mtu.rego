@@ -54,10 +54,22 @@ flow_based(i) if i.details.external == true
 
 flow_based(i) if i.details.collect_metadata == true
 
+# An administratively down device carries nothing. The kernel creates
+# tunl0, sit0, ip6tnl0, gre0 and gretap0 at their default MTUs (1480, 1480,
+# 1452, 1476, 1462) as soon as their module loads, unused and DOWN, on nodes
+# whose CNI runs VXLAN or no tunnel at all. Interfaces whose flags the
+# artifact does not show (some ifconfig forms) are judged.
+down(i) if {
+	flags := kube.array(i, "flags")
+	count(flags) > 0
+	not "UP" in flags
+}
+
 overlays(n) := [i |
 	some i in node.interfaces(n)
 	overhead[i.kind]
 	not flow_based(i)
+	not down(i)
 	i.mtu > 0
 ]
 

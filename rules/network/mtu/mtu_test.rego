@@ -90,6 +90,20 @@ test_silent_when_every_node_fits_the_smallest_underlay if {
 	)
 }
 
+# Calico in VXLAN mode on a 1450 underlay: the kernel's fallback tunl0 and
+# sit0 (1480, DOWN) exist because the ipip module is loaded; only the UP
+# vxlan.calico carries traffic, and it fits.
+fallback(name, kind) := object.union(iface(name, kind, 1480, [], {"local": "any", "remote": "any"}, 7), {"flags": ["NOARP"]})
+
+test_down_fallback_tunnels_are_not_judged if {
+	vx := object.union(iface("vxlan.calico", "vxlan", 1400, ["10.244.5.0"], {"dstport": 4789}, 9), {"flags": ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"]})
+	ifs := [eth0(1450, "10.0.0.5"), fallback("tunl0", "ipip"), fallback("sit0", "sit"), vx]
+	count(rule.findings) == 0 with input as inp({"vm-5": node_with(ifs)}, [node_object("vm-5", "10.0.0.5")])
+	up := object.union(fallback("tunl0", "ipip"), {"flags": ["NOARP", "UP", "LOWER_UP"]})
+	f := only(rule.findings) with input as inp({"vm-5": node_with([eth0(1450, "10.0.0.5"), up, vx])}, [node_object("vm-5", "10.0.0.5")])
+	startswith(f.message, "tunl0 1480 + 20 (IPIP) = 1500 > eth0 1450 on vm-5")
+}
+
 test_flow_based_ovs_devices_are_not_judged if {
 	vx := iface("vxlan_sys_4789", "vxlan", 65000, [], {"external": true, "dstport": 4789}, 9)
 	count(rule.findings) == 0 with input as inp({"osp": node_with([eth0(9000, "10.0.0.7"), vx])}, [])
