@@ -198,6 +198,7 @@ findings contains f if {
 	ov := overflows_or_zero(s)
 	sat := saturated(s)
 	ov + count(sat) > 0
+	not history_only(s, sat)
 	f := {
 		"message": sprintf("On %s%s%s%s%s", [
 			where(s), counters_text(s), listeners_text(sat), somaxconn_text(s), client_text(syn_text(unanswered(s, listener_ports(s)))),
@@ -222,6 +223,15 @@ findings contains f if {
 			"saturated_listeners": [{"local": l["local"], "recv_q": l.recv_q, "backlog": l.send_q} | some l in sat],
 		},
 	}
+}
+
+# Counters count since boot. Two timed snapshots in which they did not
+# move, with no listener full and no unanswered SYN captured, show an
+# overflow that is over: a burst weeks ago is no incident of today.
+history_only(s, sat) if {
+	rate(s).delta == 0
+	count(sat) == 0
+	count(unanswered(s, listener_ports(s))) == 0
 }
 
 client_text(t) := " Clients see their SYNs retransmitted with no SYN-ACK." if t == ""

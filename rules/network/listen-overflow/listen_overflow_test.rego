@@ -38,6 +38,14 @@ test_rate_from_two_snapshots if {
 	f.details.rate_per_second == 221
 }
 
+# 2500 overflows since boot, none in the 60 s between two snapshots, no
+# listener full: the overflow is history, not the incident.
+test_silent_when_two_snapshots_show_no_new_overflow if {
+	count(rule.findings) == 0 with input as inp({"netstat": [snap("n.txt", 0, 2500, 2500), snap("n.txt", 60, 2500, 2500)]}, [])
+	f := only(rule.findings) with input as inp({"netstat": [snap("n.txt", 0, 2500, 2500), snap("n.txt", 60, 2500, 2500)], "listeners": [listener(129, 128)]}, [])
+	f.severity == "high"
+}
+
 test_saturated_listener_in_a_pod_namespace if {
 	facts := {"netns": {"api-6f7d8c9b5-h7k2m": {
 		"netstat": [snap("pods/api/netstat-s.txt", null, 80, 80)],
