@@ -38,8 +38,14 @@ ready(pod) if {
 	c.status == "True"
 }
 
-# containers of a pod or of a pod template spec.
-containers(spec) := array(spec, "containers")
+# containers of a pod or of a pod template spec: the regular ones and the
+# native sidecars (init containers with restartPolicy Always, Kubernetes
+# 1.28+), which run beside them for the pod's life and whose named ports
+# Services resolve (Istio and Linkerd inject their proxies this way).
+containers(spec) := [c |
+	some list in [array(spec, "containers"), [s | some s in array(spec, "initContainers"); s.restartPolicy == "Always"]]
+	some c in list
+]
 
 # quantity is a resource quantity in milli-units, exact: strings through the
 # facts' table (apimachinery's parser), numbers as cores or bytes.

@@ -189,6 +189,18 @@ test_silent_on_named_target_port_declared if {
 	)
 }
 
+# A native sidecar (an init container with restartPolicy Always) declares
+# the port; a plain init container that exits does not count.
+sidecar(policy) := object.union(pod("shop", "web-1", {"app": "web"}, true, http), {"spec": {"initContainers": [
+	{"name": "envoy", "image": "envoy:1", "restartPolicy": policy, "ports": [{"name": "http-envoy", "containerPort": 15090}]},
+]}})
+
+test_named_target_port_on_a_native_sidecar if {
+	count(rule.findings) == 0 with input as cluster([svc("shop", "web", {"app": "web"}, [port(80, "http-envoy")])], [sidecar("Always")], [], [])
+	f := only(rule.findings) with input as cluster([svc("shop", "web", {"app": "web"}, [port(80, "http-envoy")])], [sidecar("OnFailure")], [], [])
+	f.details.reason == "target-port"
+}
+
 test_named_port_must_match_protocol if {
 	udp := [{"name": "dns", "containerPort": 53, "protocol": "UDP"}]
 	tcp_svc := svc("kube-system", "dns", {"k8s-app": "dns"}, [{"port": 53, "protocol": "TCP", "targetPort": "dns"}])
