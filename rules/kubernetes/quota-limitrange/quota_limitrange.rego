@@ -211,6 +211,7 @@ findings contains f if {
 	cs := conflicts(rq, item)
 	count(cs) > 0
 	evs := [e | some e in quota_events(ns); event_quota(e) == rq.metadata.name]
+	applies(rq, evs)
 	f := {
 		"message": sprintf("In namespace %s, LimitRange %s gives containers that state no resources %s, but ResourceQuota %s allows less for all pods together (%s): every pod that relies on these defaults is rejected.%s", [
 			ns, lr.metadata.name, defaults_text(cs), rq.metadata.name,
@@ -340,6 +341,26 @@ has_default(ns, side, r) if {
 	_ = default_for(pair[1], side, r)
 }
 
+# A quota with scopes (Terminating, BestEffort, PriorityClass …) counts
+# only the pods its scopes select; which pods those are is not judged
+# here, so such a quota is a cause only where its own events show it
+# rejecting pods.
+scoped(rq) if count(kube.array(rq, ["spec", "scopes"])) > 0
+
+scoped(rq) if count(kube.array(rq, ["spec", "scopeSelector", "matchExpressions"])) > 0
+
+applies(rq, _) if not scoped(rq)
+
+applies(rq, evs) if {
+	scoped(rq)
+	count(evs) > 0
+}
+
+notices contains sprintf("ResourceQuota %s/%s has scopes: its limits were not compared with LimitRange defaults (only its FailedCreate events were)", [rq.metadata.namespace, rq.metadata.name]) if {
+	some rq in input.kubernetes.resourcequotas
+	scoped(rq)
+}
+
 limitranges_known if input.available["kubernetes.limitranges"]
 
 findings contains f if {
@@ -361,6 +382,7 @@ findings contains f if {
 	]
 	evs := [e | some e in quota_events(ns); event_quota(e) == rq.metadata.name; contains(ev_message(e), "must specify")]
 	count(lacking) + count(evs) > 0
+	applies(rq, evs)
 	keys := problem_keys(missing, lacking, evs)
 	f := {
 		"message": sprintf("In namespace %s, ResourceQuota %s tracks %s but no LimitRange gives a default for %s, and %s: the quota rejects such pods (\"must specify\").%s", [

@@ -95,6 +95,29 @@ test_fires_on_the_incident_with_cause_and_symptom_in_one_finding if {
 	{e.path | some e in f.evidence; e.object.kind == "LimitRange"} == {["spec", "limits", 0, "default", "cpu"], ["spec", "limits", 0, "default", "memory"]}
 }
 
+# A quota scoped to PriorityClass high does not count pods without it:
+# no cause without its own events; with them (it did reject pods), the
+# finding stands. Scoped quotas are named in the notices either way.
+scoped_quota := object.union(quota("quota-demo", "compute-quota", {"limits.cpu": "1"}), {"spec": {"scopeSelector": {"matchExpressions": [
+	{"scopeName": "PriorityClass", "operator": "In", "values": ["high"]},
+]}}})
+
+test_scoped_quota_is_a_cause_only_with_its_events if {
+	lr := limitrange("quota-demo", "cpu-mem-limits", {"default": {"cpu": "2"}})
+	count(rule.findings) == 0 with input as cluster([scoped_quota, lr, deployment("quota-demo", "web", {}, 1)])
+	count(rule.notices) == 1 with input as cluster([scoped_quota, lr, deployment("quota-demo", "web", {}, 1)])
+	f := only(rule.findings) with input as cluster([
+		scoped_quota, lr, deployment("quota-demo", "web", {}, 0),
+		replicaset("quota-demo", "web-7f8c5d", "web"), failed_create("quota-demo", "web-7f8c5d", incident_event),
+	])
+	f.details.reason == "default-exceeds-quota"
+}
+
+test_quota_with_terminating_scope_needs_no_default_for_deployments if {
+	q := object.union(quota("ns", "q", {"limits.cpu": "1"}), {"spec": {"scopes": ["Terminating"]}})
+	count(rule.findings) == 0 with input as cluster([q, limitrange("ns", "lr", {"min": {"cpu": "250m"}}), deployment("ns", "web", {}, 1)])
+}
+
 test_one_gi_is_more_than_one_g if {
 	f := only(rule.findings) with input as cluster([
 		quota("ns", "q", {"limits.memory": "1G"}),
