@@ -166,7 +166,13 @@ nft_host(name) if {
 	r.variant == "nft"
 }
 
-nft_host(name) if regex.match(`(?i)centos (linux|stream) [89]|red hat enterprise linux[a-z ]* [89]|rocky linux [89]|almalinux [89]|oracle linux[a-z ]* [89]|fedora|debian gnu/linux (1[0-9])`, node.os_image(name))
+# The OS only suggests the backend (Debian 10 and EL8 could be switched to
+# iptables-legacy with update-alternatives): it is used only when the
+# bundle holds no iptables view of the node to show it.
+nft_host(name) if {
+	count(views(name)) == 0
+	regex.match(`(?i)centos (linux|stream) [89]|red hat enterprise linux[a-z ]* [89]|rocky linux [89]|almalinux [89]|oracle linux[a-z ]* [89]|fedora|debian gnu/linux (1[0-9])`, node.os_image(name))
+}
 
 host_backend(name) := sprintf("nf_tables (%s)", [g]) if {
 	g := first({r.generator | some r in views(name); r.variant == "nft"; r.generator != ""})

@@ -116,6 +116,19 @@ test_silent_on_consistent_legacy_host if {
 	count(rule.findings) == 0 with input as inp
 }
 
+# Debian 10 switched to iptables-legacy, as kubeadm's docs once said:
+# the OS name suggests nf_tables, the node's only view (legacy) declares
+# and marks KUBE-MARK-DROP. The files win over the OS name.
+test_silent_when_the_views_contradict_the_os_name if {
+	debian := json.patch(el8_node, [{"op": "replace", "path": "/status/nodeInfo/osImage", "value": "Debian GNU/Linux 10 (buster)"}])
+	v := view("legacy", "iptables-save v1.8.2 (legacy)", {"KUBE-MARK-DROP": chain(true, 5, [mark_rule]), "KUBE-SERVICES": chain(true, 4, [])}, {})
+	inp := {
+		"nodes": {"vm-8": {"iptables": [v]}},
+		"kubernetes": {"nodes": [debian], "daemonsets": [kube_proxy_ds("v1.16.15", "ipvs")], "pods": kp_pods([kube_proxy_ds("v1.16.15", "ipvs")]), "configmaps": [], "logs": []},
+	}
+	count(rule.findings) == 0 with input as inp
+}
+
 test_silent_when_1_17_follows_the_host if {
 	nft := view("nft", "iptables-nft-save v1.8.4", {"KUBE-MARK-DROP": chain(true, 5, [mark_rule]), "KUBE-SERVICES": chain(true, 4, [])}, {})
 	count(rule.findings) == 0 with input as cluster([nft], [kube_proxy_ds("v1.18.20", "ipvs")], [])
