@@ -8,9 +8,10 @@
 #   readinessProbe (it was never taken out of rotation gracefully) or no
 #   preStop hook (it exits before kube-proxy and the load balancers catch
 #   up). The rule reads every capture in the bundle for ICMP destination
-#   unreachable and RSTs towards pod addresses (inside a Node's podCIDR)
-#   that no pod in the cluster dump has, and names the workload whose pods
-#   serve that port together with what those pods lack.
+#   unreachable and RSTs towards pod addresses (inside a Node's podCIDR,
+#   kube-proxy's clusterCIDR, the controller manager's --cluster-cidr or a
+#   Calico IPPool) that no pod in the cluster dump has, and names the
+#   workload whose pods serve that port together with what those pods lack.
 # custom:
 #   id: reachability
 #   category: reachability
@@ -31,10 +32,48 @@ package ktriage.rules.network["reachability"]
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
 
+# The pod network. Nodes carry a podCIDR only where the controller manager
+# allocates them; Calico IPAM, the AWS and Azure VPC CNIs do not, so the
+# cluster-wide ranges count too: kube-proxy's clusterCIDR (its ConfigMap or
+# --cluster-cidr), the controller manager's --cluster-cidr, Calico IPPools.
 pod_cidrs := {c |
+	some c in node_cidrs | cluster_cidrs
+	c != ""
+}
+
+node_cidrs := {c |
 	some n in input.kubernetes.nodes
 	some c in array.concat(kube.array(n, ["spec", "podCIDRs"]), [object.get(n, ["spec", "podCIDR"], "")])
-	c != ""
+}
+
+cluster_cidrs contains trim_space(c) if {
+	some cm in kube.array(input.kubernetes, "configmaps")
+	cm.metadata.name == "kube-proxy"
+	some k, conf in cm.data
+	endswith(k, ".conf")
+	some m in regex.find_all_string_submatch_n(`(?m)^\s*clusterCIDR:\s*"?([0-9a-fA-F.:/, ]+)"?\s*$`, conf, -1)
+	some c in split(m[1], ",")
+}
+
+cluster_cidrs contains trim_space(c) if {
+	some kind in ["daemonsets", "pods"]
+	some w in kube.array(input.kubernetes, kind)
+	some spec in [object.get(w, ["spec", "template", "spec"], {}), object.get(w, "spec", {})]
+	some ct in kube.array(spec, "containers")
+	some a in array.concat(kube.array(ct, "command"), kube.array(ct, "args"))
+	startswith(a, "--cluster-cidr=")
+	some c in split(trim_prefix(a, "--cluster-cidr="), ",")
+}
+
+cluster_cidrs contains p.spec.cidr if {
+	some p in kube.array(input.kubernetes, "ippools")
+	not p.spec.disabled
+}
+
+notices contains "no pod network range is known (no Node podCIDR, kube-proxy clusterCIDR, --cluster-cidr or Calico IPPool in the bundle): unreachables towards pod addresses were not looked for" if {
+	count(pod_cidrs) == 0
+	some [_, c] in captures
+	count(kube.array(c, "icmp_unreachable")) + count(kube.array(c, "syn_rst")) > 0
 }
 
 in_pod_network(ip) if {

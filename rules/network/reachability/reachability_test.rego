@@ -56,6 +56,26 @@ test_silent_outside_the_pod_network if {
 	count(rule.findings) == 0 with input as cluster([capture([unreach("192.0.2.7", 443, 40)], [])], [client], [])
 }
 
+# Calico IPAM, the AWS and Azure CNIs: Nodes have no podCIDR; the range
+# comes from kube-proxy's clusterCIDR, --cluster-cidr or a Calico IPPool.
+without_podcidr(inp) := json.patch(inp, [{"op": "remove", "path": "/kubernetes/nodes/0/spec"}])
+
+kube_proxy_cm := {"kind": "ConfigMap", "metadata": {"namespace": "kube-system", "name": "kube-proxy"}, "data": {"config.conf": "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nclusterCIDR: 10.244.0.0/16\nmode: iptables\n"}}
+
+ippool := {"kind": "IPPool", "metadata": {"name": "default-ipv4-ippool"}, "spec": {"cidr": "10.244.0.0/16", "ipipMode": "Always"}}
+
+kcm := {"kind": "Pod", "metadata": {"namespace": "kube-system", "name": "kube-controller-manager-cp"}, "spec": {"containers": [{"name": "kcm", "command": ["kube-controller-manager", "--allocate-node-cidrs=false", "--cluster-cidr=10.244.0.0/16,fd00:10:244::/56"]}]}}
+
+test_pod_network_from_cluster_wide_ranges if {
+	base := without_podcidr(cluster([capture([unreach("10.244.9.11", 8080, 40)], [])], [client], [deployment(false, false)]))
+	count(rule.findings) == 0 with input as base
+	rule.notices == {"no pod network range is known (no Node podCIDR, kube-proxy clusterCIDR, --cluster-cidr or Calico IPPool in the bundle): unreachables towards pod addresses were not looked for"} with input as base
+	count(rule.findings) == 1 with input as object.union(base, {"kubernetes": {"configmaps": [kube_proxy_cm]}})
+	count(rule.findings) == 1 with input as object.union(base, {"kubernetes": {"ippools": [ippool]}})
+	count(rule.findings) == 1 with input as object.union(base, {"kubernetes": {"pods": [client, kcm]}})
+	count(rule.notices) == 0 with input as object.union(base, {"kubernetes": {"ippools": [ippool]}})
+}
+
 test_two_vantage_points_are_not_added_up if {
 	pod_side := {"file": "nodes/vm-9/pods/client/capture-eth0.pcap", "icmp_unreachable": [unreach("10.244.9.11", 8080, 4), unreach("10.244.9.11", 8080, 6)], "syn_rst": []}
 	f := only(rule.findings) with input as cluster([capture([unreach("10.244.9.11", 8080, 40), unreach("10.244.9.11", 8080, 52)], []), pod_side], [client], [deployment(false, false)])
