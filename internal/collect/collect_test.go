@@ -66,6 +66,10 @@ get)
 			exit 1
 			;;
 		*/namespaces/kube-system/configmaps) cat "$FAKE_CONFIGMAPS" ;;
+		/apis/crd.projectcalico.org/v1) echo '{"kind":"APIResourceList","groupVersion":"crd.projectcalico.org/v1","resources":[]}' ;;
+		/apis/crd.projectcalico.org/v1/ippools)
+			echo '{"kind":"IPPoolList","apiVersion":"crd.projectcalico.org/v1","metadata":{},"items":[{"apiVersion":"crd.projectcalico.org/v1","kind":"IPPool","metadata":{"name":"default-ipv4-ippool"},"spec":{"cidr":"10.244.0.0/16","ipipMode":"Always"}}]}'
+			;;
 		*)
 			case $3 in
 			*/resourcequotas) kind=ResourceQuota ;;
@@ -393,6 +397,7 @@ func runVariant(t *testing.T, v variant, script []byte, eng *engine.Engine) {
 		"cluster-resources/endpointslices.json", "cluster-resources/statefulsets.json",
 		"cluster-resources/jobs.json", "cluster-resources/configmaps/kube-system.json",
 		"cluster-resources/configmaps/kube-flannel.json",
+		"cluster-resources/ippools.json",
 		"nodes/vm-8/ktriage-collect.log",
 	} {
 		if !has(rel) {

@@ -540,6 +540,14 @@ collect_cluster() {
 	for ns in $CM_NAMESPACES; do
 		get_list "cluster-resources/configmaps/$ns.json" "/api/v1/namespaces/$ns/configmaps"
 	done
+	# Calico's IP pools give the pod network where Nodes have no podCIDR
+	# (Calico IPAM); asked only of clusters that serve the CRD's group, so
+	# other clusters log no failure.
+	if k get --raw /apis/crd.projectcalico.org/v1 >/dev/null 2>&1; then
+		get_list cluster-resources/ippools.json /apis/crd.projectcalico.org/v1/ippools
+	else
+		say "ippools: no crd.projectcalico.org API (not Calico): not collected"
+	fi
 }
 
 # get_list FILE PATH...: the first API path that answers, into FILE.
