@@ -77,6 +77,22 @@ func TestForms(t *testing.T) {
 			warnings: []string{"1 keys are set more than once; the last setting is kept (first, net.core.somaxconn on lines 1 and 3)"},
 		},
 		{
+			// sysctl -p of a file that sets the key twice prints it twice in
+			// a row; before, the two were joined into "1\n0" and the node's
+			// ip_forward = 0 went unseen.
+			name:     "adjacent duplicate of a one-line key: the last wins",
+			in:       "net.ipv4.conf.all.forwarding = 1\nnet.ipv4.ip_forward = 1\nnet.ipv4.ip_forward = 0\n",
+			want:     map[string]string{"net.ipv4.conf.all.forwarding": "1", "net.ipv4.ip_forward": "0"},
+			lines:    map[string]int{"net.ipv4.ip_forward": 3},
+			warnings: []string{"1 keys are set more than once; the last setting is kept (first, net.ipv4.ip_forward on lines 2 and 3)"},
+		},
+		{
+			name:  "multi-line values of sysctl -a stay joined",
+			in:    "dev.cdrom.autoclose = 1\ndev.cdrom.info = CD-ROM information, Id: cdrom.c 3.20 2003/12/17\ndev.cdrom.info = \ndev.cdrom.info = drive name:\tsr0\nsunrpc.transports = tcp 1048576\nsunrpc.transports = udp 32768\n",
+			want:  map[string]string{"dev.cdrom.autoclose": "1", "dev.cdrom.info": "CD-ROM information, Id: cdrom.c 3.20 2003/12/17\n\ndrive name:\tsr0", "sunrpc.transports": "tcp 1048576\nudp 32768"},
+			lines: map[string]int{"dev.cdrom.info": 2, "sunrpc.transports": 5},
+		},
+		{
 			name:     "lines that are no setting are counted",
 			in:       "net.core.somaxconn = 128\nThis is not a setting\nnet.ipv4.ip_forward = 1\n= 5\nkey with space = 1\n",
 			want:     map[string]string{"net.core.somaxconn": "128", "net.ipv4.ip_forward": "1"},

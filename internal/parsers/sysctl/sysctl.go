@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/ktriage/ktriage/internal/facts"
@@ -46,7 +47,8 @@ type Setting struct {
 	// Value is the text after the separator with surrounding blanks
 	// removed; inner tabs stay (sysctl -a writes "4096\t87380\t6291456").
 	// A key sysctl -a prints on several lines (dev.cdrom.info) has them
-	// joined with "\n".
+	// joined with "\n"; a key repeated with numbers only is a duplicate
+	// (see continues).
 	Value string `json:"value"`
 	File  string `json:"file"`
 	Line  int    `json:"line"`
@@ -154,7 +156,7 @@ func (rd *settings) line(seq, n int, raw string) {
 	}
 	cur, seen := p.Settings[key]
 	switch {
-	case seen && key == rd.lastKey && rd.lastSeq == seq-1:
+	case seen && key == rd.lastKey && rd.lastSeq == seq-1 && continues(cur, value):
 		// sysctl -a repeats the key for each line of a multi-line value;
 		// the first line is the one cited.
 		cur.Value += "\n" + value
@@ -174,6 +176,32 @@ func (rd *settings) line(seq, n int, raw string) {
 		p.Order = append(p.Order, key)
 	}
 	rd.lastKey, rd.lastSeq = key, seq
+}
+
+// continues tells whether value, on the line after cur's, is one more line
+// of cur's value: sysctl -a prints a multi-line /proc/sys file as one
+// "key = line" per line (dev.cdrom.info, sunrpc.transports,
+// kernel.core_modes), never numbers only. A key repeated with numbers is
+// set twice ("net.ipv4.ip_forward = 1" then "= 0" from sysctl -p or runs
+// pasted together): the last wins as for any duplicate, instead of a value
+// "1\n0" no rule can read.
+func continues(cur Setting, value string) bool {
+	return strings.Contains(cur.Value, "\n") || !numbers(cur.Value) || !numbers(value)
+}
+
+// numbers reports a value made only of integers (a vector like
+// "32768\t60999" included).
+func numbers(v string) bool {
+	f := strings.Fields(v)
+	if len(f) == 0 {
+		return false
+	}
+	for _, x := range f {
+		if _, err := strconv.ParseInt(x, 10, 64); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func setting(value, file string, line int, rawKey, key string) Setting {
