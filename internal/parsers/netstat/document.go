@@ -51,6 +51,18 @@ type Snapshot struct {
 	Counters map[string]Counter `json:"counters"`
 	// Unknown lists lines inside the snapshot that named no counter.
 	Unknown []UnknownLine `json:"unknown"`
+	// Uptime is what an `uptime` run in the same transcript printed, if
+	// any: counters count since boot, and this says how long that is.
+	Uptime *Uptime `json:"uptime,omitempty"`
+}
+
+// Uptime is the host's time since boot as `uptime` states it.
+type Uptime struct {
+	// Text is the duration as written ("47 days, 3:12", "5 min").
+	Text string `json:"text"`
+	// Seconds is that duration (whole minutes: uptime prints no seconds).
+	Seconds int64 `json:"seconds"`
+	Line    int   `json:"line"`
 }
 
 // Parsed is what Read finds in one file.

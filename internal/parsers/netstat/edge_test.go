@@ -469,3 +469,44 @@ func TestBSDNetstatIsNotLinux(t *testing.T) {
 		t.Errorf("named counters: %+v", p.Snapshots)
 	}
 }
+
+// `uptime` in the same transcript says how long the since-boot counters
+// took to build up; it is read, not left as an unknown line.
+func TestUptimeInTranscript(t *testing.T) {
+	in := "[root@node-1 ~]# date; uptime; netstat -s | egrep -i listen\n" +
+		"Tue Mar 12 09:15:02 UTC 2024\n" +
+		" 09:15:02 up 47 days,  3:12,  2 users,  load average: 0.10, 0.20, 0.30\n" +
+		"    981 times the listen queue of a socket overflowed\n" +
+		"    981 SYNs to LISTEN sockets dropped\n"
+	p := readString(t, in)
+	if len(p.Snapshots) != 1 {
+		t.Fatalf("%d snapshots", len(p.Snapshots))
+	}
+	s := p.Snapshots[0]
+	if s.Uptime == nil || *s.Uptime != (Uptime{Text: "47 days, 3:12", Seconds: 47*86400 + 3*3600 + 12*60, Line: 3}) {
+		t.Errorf("uptime %+v", s.Uptime)
+	}
+	if len(s.Unknown) != 0 || len(p.Warnings) != 0 {
+		t.Errorf("unknown %v warnings %q", s.Unknown, p.Warnings)
+	}
+	for _, tc := range []struct {
+		line string
+		text string
+		secs int64
+	}{
+		{" 10:00:01 up 5 min,  1 user,  load average: 0.00, 0.01, 0.05", "5 min", 300},
+		{" 10:00:01 up  3:04,  0 users,  load average: 1.00, 1.00, 1.00", "3:04", 3*3600 + 4*60},
+		{" 10:00:01 up 1 day, 20 min,  3 users,  load average: 0.1, 0.1, 0.1", "1 day, 20 min", 86400 + 1200},
+		{"10:00:01 up 12 days,  3:04,  load average: 0.00, 0.00, 0.00", "12 days, 3:04", 12*86400 + 3*3600 + 4*60}, // busybox
+	} {
+		u, ok := parseUptime(tc.line)
+		if !ok || u.Text != tc.text || u.Seconds != tc.secs {
+			t.Errorf("%q: %+v %v", tc.line, u, ok)
+		}
+	}
+	for _, no := range []string{"load average: 0.1", "up 3 parsecs, load average: 1", "981 times the listen queue of a socket overflowed"} {
+		if _, ok := parseUptime(no); ok {
+			t.Errorf("%q taken for uptime", no)
+		}
+	}
+}

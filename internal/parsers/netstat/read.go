@@ -154,6 +154,14 @@ func (r *reader) handle(n int, raw string) {
 		r.cur.stamp = &st
 		return
 	}
+	if up, ok := parseUptime(t); ok {
+		// Printed beside the counters of this run (date; uptime;
+		// netstat -s): it belongs to the snapshot being built.
+		up.Line = n
+		r.touch(n)
+		r.cur.s.Uptime = &up
+		return
+	}
 	// Headers and kernel names start upper-case; testing that first keeps
 	// the patterns off the many lines that cannot match them.
 	if t[0] >= 'A' && t[0] <= 'Z' {

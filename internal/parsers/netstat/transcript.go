@@ -195,3 +195,36 @@ func watchHeader(t string) (cmd string, st stamp, ok bool) {
 	st.raw = m[2]
 	return strings.TrimSpace(m[1]), st, true
 }
+
+// reUptime matches what procps' and busybox's `uptime` print:
+// " 10:00:01 up 47 days,  3:12,  2 users,  load average: 0.10, 0.20, 0.30"
+// (procps-ng proc/whattime.c sprint_uptime; busybox omits the users).
+var reUptime = regexp.MustCompile(`^(?:\d{1,2}:\d\d(?::\d\d)?\s+)?up\s+(.+?),\s+(?:\d+\s+users?,\s+)?load averages?:`)
+
+var reUptimePart = regexp.MustCompile(`^(?:(\d+)\s+days?|(\d+):(\d\d)|(\d+)\s+min)$`)
+
+// parseUptime reads an uptime line; false when t is none or its duration
+// cannot be read.
+func parseUptime(t string) (Uptime, bool) {
+	m := reUptime.FindStringSubmatch(strings.TrimSpace(t))
+	if m == nil {
+		return Uptime{}, false
+	}
+	var secs int64
+	for _, part := range strings.Split(m[1], ",") {
+		p := reUptimePart.FindStringSubmatch(strings.TrimSpace(part))
+		if p == nil {
+			return Uptime{}, false
+		}
+		n := func(s string) int64 { v, _ := strconv.ParseInt(s, 10, 64); return v }
+		switch {
+		case p[1] != "":
+			secs += n(p[1]) * 86400
+		case p[2] != "":
+			secs += n(p[2])*3600 + n(p[3])*60
+		default:
+			secs += n(p[4]) * 60
+		}
+	}
+	return Uptime{Text: strings.Join(strings.Fields(m[1]), " "), Seconds: secs}, true
+}

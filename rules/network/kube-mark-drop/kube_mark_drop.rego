@@ -12,7 +12,12 @@
 #   tables are present, jumps to chains a table does not declare, kube-proxy's
 #   version and mode (image, flags, ConfigMap, "Using ipvs Proxier") and its
 #   logs. From Kubernetes 1.28 nothing creates KUBE-MARK-DROP, so its absence
-#   alone is healthy there.
+#   alone is healthy there. Jumps to undeclared chains are judged only in a
+#   whole dump (chain declarations and COMMIT seen): a pasted fragment
+#   declares nothing. A nat table with no KUBE-SERVICES while kube-proxy
+#   runs on the node in iptables or IPVS mode is a different finding:
+#   kube-proxy's rules are absent (flushed, or never synced), not a
+#   backend mismatch.
 # custom:
 #   id: kube-mark-drop
 #   category: kube-mark-drop
@@ -138,6 +143,15 @@ views(name) := kube.array(input.nodes[name], "iptables")
 
 complete(r) if not r.partial
 
+# whole(r, t): a dump whose table t was read whole, chain declarations
+# included. Only there does "no :CHAIN line" mean the chain is missing; a
+# fragment pasted in a ticket has -A lines only.
+whole(r, t) if {
+	complete(r)
+	some c in r.tables[t].chains
+	c.declared
+}
+
 nat(r) := r.tables.nat
 
 declares(r) if nat(r).chains["KUBE-MARK-DROP"].declared
@@ -152,6 +166,7 @@ kube_chains(r) := [c | some t in r.tables; some c, _ in t.chains; startswith(c, 
 references(r) := [u |
 	some u in kube.array(r, "undeclared_targets")
 	u.chain == "KUBE-MARK-DROP"
+	whole(r, u.table)
 ]
 
 jumps_to_mark_drop(r) := [rule |
@@ -211,6 +226,7 @@ problems(name) := array.concat(
 		[{"kind": "missing-in-legacy", "file": r.file, "line": nat(r).line, "note": "kube-proxy's legacy nat table has no KUBE-MARK-DROP"} |
 			legacy_only(name)
 			not modern(name)
+			not rules_absent(name)
 			some r in views(name)
 			r.variant == "legacy"
 			complete(r)
@@ -243,8 +259,10 @@ supporting(name) := array.concat(
 	],
 )
 
-# The known-bad combination, even before it shows in logs.
+# The known-bad combination, even before it shows in logs. Views that show
+# no kube-proxy rule at all say something else (rules_absent).
 combination(name) if {
+	not rules_absent(name)
 	legacy_only(name)
 	mode(name) == "ipvs"
 	nft_host(name)
@@ -356,6 +374,71 @@ node_evidence(name) := [kube.at(o, ["status", "nodeInfo", "osImage"], sprintf("%
 fix(name) := sprintf("Upgrade kube-proxy on %s from %s to 1.17 or later so it follows the host's nf_tables backend (then delete the stale legacy KUBE-* chains: iptables-legacy-save | grep -v KUBE- | iptables-legacy-restore), or run kubelet on legacy iptables where the distribution still ships it.", [node.display(name), version(name)]) if {
 	legacy_only(name)
 } else := "Make kube-proxy and kubelet use the same iptables backend, remove the other backend's KUBE-* rules, and restart kube-proxy."
+
+# ------------------------------------------------- kube-proxy's rules absent
+
+# kube-proxy in iptables or IPVS mode keeps its Service rules under the nat
+# chain KUBE-SERVICES (pkg/proxy/iptables and pkg/proxy/ipvs both create
+# it). A whole nat table without it, in every view of the node, means its
+# rules are not there at all: flushed, or never synced.
+rules_absent(name) if {
+	some r in views(name)
+	whole(r, "nat")
+	every v in views(name) {
+		not object.get(v, ["tables", "nat", "chains", "KUBE-SERVICES"], false)
+	}
+	not mode_or_null(name) in {"nftables", "userspace", "kernelspace"}
+}
+
+kp_pods_on(name) := [p |
+	some p in input.kubernetes.pods
+	is_kube_proxy(p)
+	p.spec.nodeName == name
+]
+
+kp_daemonsets := [ds | some ds in input.kubernetes.daemonsets; is_kube_proxy(ds)]
+
+# What says kube-proxy should have written them here: its pod on the node
+# (proof), or only its DaemonSet (the pod may be excluded from this node).
+expected(name) := {"severity": "high", "who": sprintf("kube-proxy pod %s/%s runs on it", [kube.namespace(p), p.metadata.name]), "cite": kube.cite(p, "kube-proxy runs on this node"), "pod": p.metadata.name} if {
+	p := kp_pods_on(name)[0]
+} else := {"severity": "medium", "who": sprintf("DaemonSet %s/%s runs kube-proxy (its pod on this node is not in the bundle)", [kube.namespace(ds), ds.metadata.name]), "cite": kube.cite(ds, "kube-proxy DaemonSet"), "pod": ""} if {
+	ds := kp_daemonsets[0]
+	node.node_object(name)
+}
+
+findings contains f if {
+	some name in candidates
+	rules_absent(name)
+	e := expected(name)
+	nats := [r | some r in views(name); whole(r, "nat")]
+	f := {
+		"message": sprintf("On %s the nat table has no KUBE-SERVICES chain (%s), although %s: kube-proxy's rules are absent, so Service ClusterIPs and NodePorts are not translated on this node. The table was flushed or kube-proxy has not synced it; this is not a missing KUBE-MARK-DROP.", [
+			node.display(name), concat(", ", [r.file | some r in nats]), e.who,
+		]),
+		"severity": e.severity,
+		"subjects": array.concat([node.subject(name)], [kube.ref(ds) | some ds in kp_daemonsets]),
+		"evidence": array.concat(
+			[{"file": r.file, "line": nat(r).line, "text": "*nat", "note": sprintf("the %s nat table declares no KUBE-SERVICES chain", [r.variant])} | some r in nats],
+			[e.cite],
+		),
+		"confirm": [
+			sprintf("iptables-save -t nat | grep -c KUBE-SERVICES   # on %s", [node.display(name)]),
+			logs_command(e.pod),
+		],
+		"fix": sprintf("Find what flushed the nat table on %s (a firewall service restoring its own rules, a script running iptables -t nat -F), then restart kube-proxy's pod there so it rewrites its rules. Do not delete KUBE-* chains: nothing here says a backend is wrong.", [node.display(name)]),
+		"details": {
+			"node": name,
+			"kube_proxy_version": version_or_null(name),
+			"mode": mode_or_null(name),
+			"problems": ["rules-absent"],
+		},
+	}
+}
+
+logs_command(pod) := sprintf("kubectl -n kube-system logs %s | grep -iE 'iptables|sync'", [pod]) if pod != ""
+
+logs_command(pod) := "kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide" if pod == ""
 
 notices contains msg if {
 	some name, _ in input.nodes

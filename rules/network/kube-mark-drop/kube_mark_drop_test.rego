@@ -88,14 +88,14 @@ test_known_bad_combination_without_logs_or_node_files if {
 }
 
 test_fires_on_undeclared_reference_in_any_version if {
-	v := view("legacy", "iptables-save v1.8.7 (legacy)", {"KUBE-FIREWALL": chain(true, 4, [jump(9, "KUBE-FIREWALL")])}, {"undeclared_targets": [{"table": "nat", "chain": "KUBE-MARK-DROP", "line": 9, "text": "-A KUBE-FIREWALL -j KUBE-MARK-DROP"}]})
+	v := view("legacy", "iptables-save v1.8.7 (legacy)", {"KUBE-SERVICES": chain(true, 3, []), "KUBE-FIREWALL": chain(true, 4, [jump(9, "KUBE-FIREWALL")])}, {"undeclared_targets": [{"table": "nat", "chain": "KUBE-MARK-DROP", "line": 9, "text": "-A KUBE-FIREWALL -j KUBE-MARK-DROP"}]})
 	f := only(rule.findings) with input as cluster([v], [kube_proxy_ds("v1.22.4", "iptables")], [])
 	f.severity == "critical"
 	f.details.problems == ["undeclared"]
 }
 
 test_empty_chain_is_medium if {
-	v := view("legacy", "iptables-save v1.8.7 (legacy)", {"KUBE-MARK-DROP": chain(true, 5, []), "KUBE-FIREWALL": chain(true, 6, [jump(10, "KUBE-FIREWALL")])}, {})
+	v := view("legacy", "iptables-save v1.8.7 (legacy)", {"KUBE-SERVICES": chain(true, 4, []), "KUBE-MARK-DROP": chain(true, 5, []), "KUBE-FIREWALL": chain(true, 6, [jump(10, "KUBE-FIREWALL")])}, {})
 	f := only(rule.findings) with input as cluster([v], [kube_proxy_ds("v1.20.1", "ipvs")], [])
 	f.severity == "medium"
 	contains(f.message, "KUBE-MARK-DROP is declared but has no MARK rule, while 1 rule(s) jump to it")
@@ -152,4 +152,74 @@ test_partial_fragments_are_a_notice_not_a_finding if {
 	v := object.union(legacy_view, {"partial": true})
 	count(rule.findings) == 0 with input as cluster([v], [kube_proxy_ds("v1.13.3", "iptables")], [])
 	count(rule.notices) == 1 with input as cluster([v], [kube_proxy_ds("v1.13.3", "iptables")], [])
+}
+
+# ------------------------------------------- fragments and flushed tables
+
+# A healthy IPVS node's *nat rules pasted in a ticket: -A lines only, no
+# chain declaration, no COMMIT (shared/realworld/iptables-save/
+# ipvs-mode-nat-fragment-healthy-node-lijiaocn.txt). The parser lists the
+# jump as undeclared; only a whole dump may say the chain is missing.
+fragment := {
+	"file": "ipvs-fragment.txt", "family": "ipv4", "generator": "", "variant": "unknown",
+	"legacy_tables_present": false, "warning_line": 0, "partial": true,
+	"tables": {"nat": {"line": 1, "committed": false, "chains": {
+		"KUBE-FIREWALL": chain(false, 0, [jump(5, "KUBE-FIREWALL")]),
+		"KUBE-SERVICES": chain(false, 0, []),
+	}}},
+	"undeclared_targets": [{"table": "nat", "chain": "KUBE-MARK-DROP", "line": 5, "text": "-A KUBE-FIREWALL -j KUBE-MARK-DROP", "has_rules": false}],
+}
+
+test_silent_on_an_undeclared_jump_in_a_fragment if {
+	inp := {"nodes": {"unattributed:ipvs-fragment.txt": {"iptables": [fragment]}}, "kubernetes": {}}
+	count(rule.findings) == 0 with input as inp
+	count(rule.notices) == 1 with input as inp
+}
+
+# The same jump with COMMIT seen but no declaration at all (a hand-edited
+# table) is no whole dump either.
+test_silent_on_an_undeclared_jump_in_a_table_that_declares_nothing if {
+	v := object.union(fragment, {"partial": false})
+	count(rule.findings) == 0 with input as {"nodes": {"vm-8": {"iptables": [v]}}, "kubernetes": {}}
+}
+
+flushed_nat := view("legacy", "iptables-save v1.8.7 (legacy)", {
+	"PREROUTING": object.union(chain(true, 4, []), {"builtin": true, "policy": "ACCEPT"}),
+	"POSTROUTING": object.union(chain(true, 5, []), {"builtin": true, "policy": "ACCEPT"}),
+}, {"tables": {
+	"nat": {"line": 3, "committed": true, "chains": {
+		"PREROUTING": object.union(chain(true, 4, []), {"builtin": true, "policy": "ACCEPT"}),
+		"POSTROUTING": object.union(chain(true, 5, []), {"builtin": true, "policy": "ACCEPT"}),
+	}},
+	"filter": {"line": 10, "committed": true, "chains": {"KUBE-FIREWALL": chain(true, 11, []), "KUBE-SERVICES": chain(true, 12, [])}},
+}})
+
+# kube-proxy 1.13 on a node whose nat table was flushed: the rules are
+# absent, which is not the legacy/nf_tables mismatch (no "missing-in-legacy",
+# no "every iptables-restore will fail").
+test_flushed_nat_with_kube_proxy_on_the_node_is_rules_absent if {
+	f := only(rule.findings) with input as cluster([flushed_nat], [kube_proxy_ds("v1.13.3", "iptables")], [])
+	f.severity == "high"
+	f.details.problems == ["rules-absent"]
+	f.message == "On vm-8 the nat table has no KUBE-SERVICES chain (nodes/vm-8/iptables-legacy-save.txt), although kube-proxy pod kube-system/kube-proxy-x7k2p runs on it: kube-proxy's rules are absent, so Service ClusterIPs and NodePorts are not translated on this node. The table was flushed or kube-proxy has not synced it; this is not a missing KUBE-MARK-DROP."
+	not contains(f.fix, "legacy")
+	[e.note | some e in f.evidence] == ["the legacy nat table declares no KUBE-SERVICES chain", "kube-proxy runs on this node"]
+}
+
+test_flushed_nat_with_only_the_daemonset_is_medium if {
+	inp := json.patch(cluster([flushed_nat], [kube_proxy_ds("v1.22.4", "ipvs")], []), [{"op": "replace", "path": "/kubernetes/pods", "value": []}])
+	f := only(rule.findings) with input as inp
+	f.severity == "medium"
+	contains(f.message, "DaemonSet kube-system/kube-proxy runs kube-proxy (its pod on this node is not in the bundle)")
+}
+
+# No kube-proxy in the bundle (a pod's network namespace, a node behind a
+# kube-proxy replacement, a host outside Kubernetes): nothing to say.
+test_silent_on_a_nat_table_without_kube_proxy if {
+	count(rule.findings) == 0 with input as {"nodes": {"vm-8": {"iptables": [flushed_nat]}}, "kubernetes": {"nodes": [el8_node], "daemonsets": [], "pods": [], "configmaps": [], "logs": []}}
+}
+
+# kube-proxy's own nftables mode writes no iptables chains.
+test_silent_when_kube_proxy_runs_in_nftables_mode if {
+	count(rule.findings) == 0 with input as cluster([flushed_nat], [kube_proxy_ds("v1.31.0", "nftables")], [])
 }

@@ -10,14 +10,17 @@
 #   (TcpExtListenOverflows) and "SYNs to LISTEN sockets dropped"
 #   (TcpExtListenDrops), and clients see their SYNs retransmitted after 1 s,
 #   2 s, 4 s with no SYN-ACK. The rule reads those counters (as a rate when
-#   a file holds two timed snapshots), listeners whose Recv-Q has reached
-#   their backlog in ss -lnt, net.core.somaxconn, and pods that set it, for
-#   each node and each pod network namespace the bundle separates.
+#   a file holds two timed snapshots; one snapshot is a total since boot,
+#   which says nothing of when), listeners whose Recv-Q has reached their
+#   backlog in ss -lnt, net.core.somaxconn, and pods that set it, for each
+#   node and each pod network namespace the bundle separates. With only
+#   captures and pods, SYNs to a pod's port retransmitted with no answer
+#   still give a finding that names both possible causes.
 # custom:
 #   id: listen-overflow
 #   category: listen-overflow
 #   severity: high
-#   needs: ["node.netstat|node.listeners"]
+#   needs: ["node.netstat|node.listeners|node.captures"]
 #   remediation: >-
 #     Make the application accept faster (more workers or replicas) and give
 #     it a deeper queue: raise its listen backlog (nginx `listen … backlog=`,
@@ -254,7 +257,7 @@ somaxconn_or_null(s) := somaxconn(s).value if {
 	somaxconn(s)
 } else := null
 
-counters_text(s) := sprintf(", the listen queue of a socket overflowed %d times and %d SYNs to LISTEN sockets were dropped (%s)%s.", [
+counters_text(s) := sprintf(", the listen queue of a socket overflowed %d times and %d SYNs to LISTEN sockets were dropped since boot (%s)%s.", [
 	overflows(s), drops(s), latest(s).source, rate_text(s),
 ]) if {
 	overflows(s) > 0
@@ -262,7 +265,12 @@ counters_text(s) := sprintf(", the listen queue of a socket overflowed %d times 
 
 rate_text(s) := sprintf("; %v more in %v s between the two snapshots, %v per second", [rate(s).delta, rate(s).seconds, round(rate(s).per_second * 10) / 10]) if {
 	rate(s)
-} else := ""
+} else := sprintf(": one snapshot, so no rate (%s)", [uptime_text(s)])
+
+# A since-boot total means little without the time it took to build up.
+uptime_text(s) := sprintf("up %s", [latest(s).uptime.text]) if {
+	latest(s).uptime.text != ""
+} else := "uptime unknown"
 
 listeners_text(sat) := "" if count(sat) == 0
 
@@ -274,13 +282,19 @@ listeners_text(sat) := sprintf(" %d listeners have their Recv-Q at their backlog
 	count(sat), concat(", ", [sprintf("%s %d/%d", [l["local"], l.recv_q, l.send_q]) | some l in array.slice(sat, 0, 4)]),
 ]) if count(sat) > 1
 
+# A full listener or a rate shows the overflow now; a since-boot total in
+# one snapshot shows only that it happened at some time since boot.
 severity(s, ov, sat) := "high" if {
 	count(sat) > 0
 } else := "high" if {
-	ov >= 1000
-} else := "high" if {
 	rate(s).per_second >= 1
-} else := "medium"
+} else := "medium" if {
+	rate(s)
+} else := "medium" if {
+	count(unanswered(s, listener_ports(s))) > 0
+} else := "medium" if {
+	ov >= 1000
+} else := "low"
 
 counter_evidence(s) := [{"file": snap.file, "line": c.line, "text": c.text, "note": sprintf("%s %v", [k, c.value])} |
 	snap := latest(s)

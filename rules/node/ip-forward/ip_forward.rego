@@ -10,7 +10,9 @@
 #   without it a pod cannot reach a ClusterIP served by a pod on the same
 #   node. The rule reads each node's sysctl -a and only judges nodes that
 #   run pods (Pods scheduled there, or pod interfaces on the node), and
-#   bridge-nf-call-iptables only where a bridge holds pod interfaces.
+#   bridge-nf-call-iptables only where a bridge holds pod interfaces. A node
+#   with forwarding off and no pod known on it is reported at info: seen,
+#   not judged.
 # custom:
 #   id: ip-forward
 #   category: node-sysctl
@@ -43,6 +45,13 @@ runs_pods(name) if {
 	node.pod_veth(i)
 }
 
+# Any pod the dump schedules on the node, host-network ones included: with
+# only those, the node is known to run no pod network.
+pods_known(name) if {
+	some p in input.kubernetes.pods
+	p.spec.nodeName == name
+}
+
 bridges_with_pods(n) := [b |
 	some b in node.interfaces(n)
 	b.kind == "bridge"
@@ -62,6 +71,25 @@ findings contains f if {
 		"confirm": [sprintf("sysctl net.ipv4.ip_forward   # on %s", [node.display(name)]), "grep -r ip_forward /etc/sysctl.conf /etc/sysctl.d/ /usr/lib/sysctl.d/"],
 		"fix": sprintf("sysctl -w net.ipv4.ip_forward=1 on %s and persist it in /etc/sysctl.d/99-kubernetes.conf; find what turned it off.", [node.display(name)]),
 		"details": {"reason": "ip-forward-off", "node": name},
+	}
+}
+
+# Forwarding off where the bundle shows no pod of the node (no Pod
+# scheduled there, no pod interface): it matters only if pods run there,
+# which the bundle does not say. Reported so it does not vanish.
+findings contains f if {
+	some name, n in input.nodes
+	node.sysctl(n, "net.ipv4.ip_forward") == "0"
+	not runs_pods(name)
+	not pods_known(name)
+	f := {
+		"message": sprintf("On %s net.ipv4.ip_forward = 0: seen, not judged: no pods known on this node. If pods run there, the kernel does not route their packets.", [node.display(name)]),
+		"severity": "info",
+		"subjects": [node.subject(name)],
+		"evidence": [node.sysctl_cite(n, "net.ipv4.ip_forward", "IP forwarding is off")],
+		"confirm": [sprintf("sysctl net.ipv4.ip_forward   # on %s", [node.display(name)]), sprintf("kubectl get pods -A -o wide --field-selector spec.nodeName=%s", [node.display(name)])],
+		"fix": sprintf("If %s runs pods, sysctl -w net.ipv4.ip_forward=1 there and persist it in /etc/sysctl.d/99-kubernetes.conf.", [node.display(name)]),
+		"details": {"reason": "ip-forward-off-no-pods-known", "node": name},
 	}
 }
 

@@ -51,7 +51,25 @@ test_silent_for_routed_cni_without_bridge if {
 	count(rule.findings) == 0 with input as inp(n, [])
 }
 
+# A veth uplink (kind nodes, labs) is no pod: forwarding off on such a
+# node is only seen, not judged.
 test_a_veth_uplink_is_not_a_pod if {
 	uplink := {"name": "eth0", "kind": "veth", "mtu": 1500, "master": "", "peer": "if2", "file": "ip.txt", "line": 2}
-	count(rule.findings) == 0 with input as inp({"sysctl": sysctls({"net.ipv4.ip_forward": "0"}), "interfaces": [uplink]}, [])
+	f := only(rule.findings) with input as inp({"sysctl": sysctls({"net.ipv4.ip_forward": "0"}), "interfaces": [uplink]}, [])
+	f.severity == "info"
+	f.details.reason == "ip-forward-off-no-pods-known"
+}
+
+# sysctl -a of a node and nothing about its pods: forwarding off must not
+# vanish, nor be called an outage the bundle cannot show.
+test_info_when_forwarding_is_off_and_no_pods_are_known if {
+	f := only(rule.findings) with input as {"nodes": {"vm-3": {"sysctl": sysctls({"net.ipv4.ip_forward": "0"})}}, "kubernetes": {}}
+	f.severity == "info"
+	f.message == "On vm-3 net.ipv4.ip_forward = 0: seen, not judged: no pods known on this node. If pods run there, the kernel does not route their packets."
+	f.evidence[0] == {"file": "sysctl-a.txt", "line": 1, "note": "IP forwarding is off"}
+}
+
+test_info_when_the_dump_schedules_pods_on_other_nodes_only if {
+	f := only(rule.findings) with input as inp({"sysctl": sysctls({"net.ipv4.ip_forward": "0"})}, [pod_on("vm-2", false)])
+	f.severity == "info"
 }
