@@ -67,6 +67,9 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if miss := fx.MissingShared(); miss != "" {
+				t.Skipf("%s not found: this fixture reads the real samples in shared/ beside the repository (see shared/realworld/PROVENANCE.md)", miss)
+			}
 			e := fx.Expect
 			args := append(append([]string{"analyze", "--format", "json"}, e.Args...), e.Inputs...)
 			out, code := run(t, bin, dir, args...)

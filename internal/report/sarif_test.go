@@ -108,8 +108,10 @@ func analyseFixtures() ([]string, map[string]*report.Report, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if len(fx.Expect.Args) > 0 {
-			continue // flags such as --enable change the rule set; the CLI tests cover them
+		if len(fx.Expect.Args) > 0 || fx.MissingShared() != "" {
+			// flags such as --enable change the rule set (the CLI tests
+			// cover them); shared/ may be absent beside the checkout
+			continue
 		}
 		var inputs []string
 		for _, in := range fx.Expect.Inputs {

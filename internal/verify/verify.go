@@ -42,6 +42,7 @@ type Must struct {
 	Subjects        []string `json:"subjects"`         // Kind/namespace/name or Kind/name
 	MessageContains []string `json:"message_contains"` // substrings of the message
 	EvidenceFiles   []string `json:"evidence_files"`   // suffixes of cited files
+	Severity        string   `json:"severity"`         // the finding's severity, when given
 	Count           int      `json:"count"`            // exact number of findings of the rule, when > 0
 }
 
@@ -66,6 +67,34 @@ func Load(dir string) (Fixture, error) {
 		return Fixture{}, fmt.Errorf("%s: no inputs", filepath.Join(dir, FileName))
 	}
 	return Fixture{Dir: dir, Expect: e}, nil
+}
+
+// SharedDir is the directory name of the real public samples kept beside
+// the repository (../shared: PROVENANCE.md), which fixtures may read
+// through relative inputs.
+const SharedDir = "shared"
+
+// MissingShared returns the first input of the fixture that lies under a
+// "shared" directory outside the fixture and does not exist, or "". A
+// checkout without shared/ beside it cannot run such fixtures; callers
+// skip them saying so, instead of failing.
+func (f Fixture) MissingShared() string {
+	for _, in := range f.Expect.Inputs {
+		p := in
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(f.Dir, in)
+		}
+		if !strings.HasPrefix(filepath.ToSlash(in), "../") && !filepath.IsAbs(in) {
+			continue
+		}
+		if !strings.Contains("/"+filepath.ToSlash(in)+"/", "/"+SharedDir+"/") {
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			return p
+		}
+	}
+	return ""
 }
 
 // Find lists fixture directories under root (root itself included), sorted.
@@ -177,6 +206,9 @@ func mismatch(m Must, f report.Finding) []string {
 		if !subs[s] {
 			miss = append(miss, "subject "+s+" missing")
 		}
+	}
+	if m.Severity != "" && !strings.EqualFold(f.Severity, m.Severity) {
+		miss = append(miss, fmt.Sprintf("severity %s, want %s", f.Severity, m.Severity))
 	}
 	for _, c := range m.MessageContains {
 		if !strings.Contains(f.Message, c) {

@@ -1,6 +1,8 @@
 package verify
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,7 +12,7 @@ import (
 func rep() *report.Report {
 	return &report.Report{
 		Findings: []report.Finding{{
-			Rule: "selector-mismatch", Message: "Service shop/invoice selects app=invoice",
+			Rule: "selector-mismatch", Message: "Service shop/invoice selects app=invoice", Severity: "high",
 			Subjects: []report.Subject{{Kind: "Service", Namespace: "shop", Name: "invoice"}},
 			Evidence: []report.Evidence{{File: "bundle/services.json", Line: 12, Text: `"app": "invoice"`}},
 		}},
@@ -28,13 +30,14 @@ func TestCheck(t *testing.T) {
 		exit int
 		want []string // substrings of the problems, in order; none: passes
 	}{
-		{"passes", Expectation{Exit: &one, Must: []Must{{Rule: "selector-mismatch", Subjects: []string{"Service/shop/invoice"}, MessageContains: []string{"app=invoice"}, EvidenceFiles: []string{"services.json"}, Count: 1}},
+		{"passes", Expectation{Exit: &one, Must: []Must{{Rule: "selector-mismatch", Subjects: []string{"Service/shop/invoice"}, MessageContains: []string{"app=invoice"}, EvidenceFiles: []string{"services.json"}, Count: 1, Severity: "high"}},
 			MustNot: []string{"mtu"}, InputsStatus: map[string]string{"broken.yaml": "failed"}, SkippedContains: []string{"quota-limitrange"}}, 1, nil},
 		{"exit", Expectation{Exit: &zero}, 1, []string{"exit status 1, want 0"}},
 		{"missing rule", Expectation{Must: []Must{{Rule: "mtu"}}}, 0, []string{"no finding of rule mtu"}},
 		{"wrong subject", Expectation{Must: []Must{{Rule: "selector-mismatch", Subjects: []string{"Service/shop/cart"}}}}, 0, []string{"subject Service/shop/cart missing"}},
 		{"message", Expectation{Must: []Must{{Rule: "selector-mismatch", MessageContains: []string{"app=cart"}}}}, 0, []string{`message lacks "app=cart"`}},
 		{"evidence", Expectation{Must: []Must{{Rule: "selector-mismatch", EvidenceFiles: []string{"pods.json"}}}}, 0, []string{"no evidence from pods.json"}},
+		{"severity", Expectation{Must: []Must{{Rule: "selector-mismatch", Severity: "info"}}}, 0, []string{"severity high, want info"}},
 		{"count", Expectation{Must: []Must{{Rule: "selector-mismatch", Count: 2}}}, 0, []string{"1 findings, want 2"}},
 		{"must not", Expectation{MustNot: []string{"selector-mismatch"}}, 0, []string{"must not fire"}},
 		{"input status", Expectation{InputsStatus: map[string]string{"broken.yaml": "parsed", "gone.txt": "parsed"}}, 0, []string{"status failed, want parsed", "no input ends with gone.txt"}},
@@ -60,5 +63,32 @@ func TestEvidenceMustCiteAPlace(t *testing.T) {
 	r.Findings[0].Evidence = append(r.Findings[0].Evidence, report.Evidence{File: "x.json", Note: "somewhere"})
 	if got := Check(Expectation{}, r, 0); len(got) != 1 || !strings.Contains(got[0], "cites no line") {
 		t.Errorf("%q", got)
+	}
+}
+
+// A fixture reading ../shared/... is skipped, not failed, where shared/ is
+// not beside the checkout; a fixture's own missing input is no such case.
+func TestMissingShared(t *testing.T) {
+	dir := t.TempDir()
+	fx := filepath.Join(dir, "repo", "testdata", "dumps", "x")
+	if err := os.MkdirAll(fx, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	in := "../../../../shared/realworld/sysctl/a.txt"
+	f := Fixture{Dir: fx, Expect: Expectation{Inputs: []string{"bundle", in}}}
+	if got := f.MissingShared(); got != filepath.Join(fx, in) {
+		t.Errorf("shared absent: %q", got)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "shared", "realworld", "sysctl"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "shared", "realworld", "sysctl", "a.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.MissingShared(); got != "" {
+		t.Errorf("shared present: %q", got)
+	}
+	if got := (Fixture{Dir: fx, Expect: Expectation{Inputs: []string{"bundle"}}}).MissingShared(); got != "" {
+		t.Errorf("own input: %q", got)
 	}
 }

@@ -444,5 +444,10 @@ notices contains msg if {
 	some name, _ in input.nodes
 	some r in views(name)
 	r.partial
-	msg := sprintf("%s on %s is a fragment (no COMMIT or chain declarations): missing chains could not be judged from it", [r.file, node.display(name)])
+	msg := sprintf("%s%s is a fragment (no COMMIT or chain declarations): missing chains could not be judged from it", [r.file, on_node(name, r.file)])
 }
+
+# An unattributed file is named by its path already.
+on_node(name, file) := "" if node.display(name) == file
+
+on_node(name, file) := sprintf(" on %s", [node.display(name)]) if node.display(name) != file

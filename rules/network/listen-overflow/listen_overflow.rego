@@ -237,7 +237,7 @@ history_only(s, sat) if {
 	count(unanswered(s, listener_ports(s))) == 0
 }
 
-client_text(t) := " Clients see their SYNs retransmitted with no SYN-ACK." if t == ""
+client_text(t) := " A client whose SYN is dropped gets no SYN-ACK and sends it again after 1 s, 2 s, 4 s." if t == ""
 
 client_text(t) := t if t != ""
 
@@ -257,8 +257,8 @@ somaxconn_or_null(s) := somaxconn(s).value if {
 	somaxconn(s)
 } else := null
 
-counters_text(s) := sprintf(", the listen queue of a socket overflowed %d times and %d SYNs to LISTEN sockets were dropped since boot (%s)%s.", [
-	overflows(s), drops(s), latest(s).source, rate_text(s),
+counters_text(s) := sprintf(", the listen queue of a socket overflowed %d times and %d SYNs to LISTEN sockets were dropped %s (%s)%s.", [
+	overflows(s), drops(s), counted_since(s), latest(s).source, rate_text(s),
 ]) if {
 	overflows(s) > 0
 } else := ","
@@ -267,10 +267,23 @@ rate_text(s) := sprintf("; %v more in %v s between the two snapshots, %v per sec
 	rate(s)
 } else := sprintf(": one snapshot, so no rate (%s)", [uptime_text(s)])
 
-# A since-boot total means little without the time it took to build up.
+# The kernel counts per network namespace: a node's own since boot, a
+# pod's since its namespace was created.
+counted_since(s) := "since boot" if s.netns == ""
+
+counted_since(s) := "since the pod's network namespace was created" if s.netns != ""
+
+# A total means little without the time it took to build up.
 uptime_text(s) := sprintf("up %s", [latest(s).uptime.text]) if {
+	s.netns == ""
 	latest(s).uptime.text != ""
-} else := "uptime unknown"
+} else := "uptime unknown" if {
+	s.netns == ""
+} else := sprintf("pod started %s", [p.status.startTime]) if {
+	some p in input.kubernetes.pods
+	p.metadata.name == s.netns
+	p.status.startTime
+} else := "pod start time unknown"
 
 listeners_text(sat) := "" if count(sat) == 0
 
@@ -331,11 +344,13 @@ listener_name(sat) := "the application" if count(sat) == 0
 # Only a capture: SYNs to a pod's declared port keep being retransmitted
 # with no answer. A full accept queue is one cause; a NetworkPolicy or
 # firewall dropping SYNs is another, which the counters would tell apart.
+# An overflowing queue answers some attempts and drops others, so other
+# attempts' SYN-ACKs do not clear the target; RSTs (a closed port) do.
 findings contains f if {
 	some [name, c] in node.captures
 	some t in kube.array(c, "syn_unanswered")
 	t.syn_retransmissions > 0
-	not t.synack_seen
+	t.unanswered_attempts > 0
 	not t.rst_seen
 	some p in input.kubernetes.pods
 	t.server == object.get(p, ["status", "podIP"], "")
@@ -344,8 +359,8 @@ findings contains f if {
 	cp.containerPort == t.port
 	not counted(p)
 	f := {
-		"message": sprintf("A capture on %s shows SYNs from %s to pod %s/%s (%s:%v) retransmitted %s with no SYN-ACK: its listen queue may be overflowing, or something drops the SYNs; the bundle has no netstat -s from the pod's node to tell which.", [
-			node.display(name), t.client, kube.namespace(p), p.metadata.name, t.server, t.port, backoff(t),
+		"message": sprintf("A capture on %s shows SYNs from %s to pod %s/%s (%s:%v) retransmitted %s with no SYN-ACK (%d of %d connection attempts never answered): its listen queue may be overflowing, or something drops the SYNs; the bundle has no netstat -s from the pod's node to tell which.", [
+			node.display(name), t.client, kube.namespace(p), p.metadata.name, t.server, t.port, backoff(t), t.unanswered_attempts, t.attempts,
 		]),
 		"severity": "medium",
 		"subjects": [kube.ref(p)],

@@ -31,7 +31,7 @@ only(set) := x if {
 test_fires_on_the_incident_counters if {
 	f := only(rule.findings) with input as inp({"netstat": [snap("netstat-s.txt", null, 12178939, 12247395)], "sysctl": somaxconn(128)}, [])
 	f.severity == "medium"
-	f.message == "On vm-7, the listen queue of a socket overflowed 12178939 times and 12247395 SYNs to LISTEN sockets were dropped since boot (netstat-s): one snapshot, so no rate (uptime unknown). net.core.somaxconn = 128 caps every listen() backlog at 128 (the kernel default before Linux 5.4; 4096 since). Clients see their SYNs retransmitted with no SYN-ACK."
+	f.message == "On vm-7, the listen queue of a socket overflowed 12178939 times and 12247395 SYNs to LISTEN sockets were dropped since boot (netstat-s): one snapshot, so no rate (uptime unknown). net.core.somaxconn = 128 caps every listen() backlog at 128 (the kernel default before Linux 5.4; 4096 since). A client whose SYN is dropped gets no SYN-ACK and sends it again after 1 s, 2 s, 4 s."
 	[e.note | some e in f.evidence] == ["TcpExtListenOverflows 12178939", "TcpExtListenDrops 12247395", "net.core.somaxconn = 128"]
 }
 
@@ -57,7 +57,7 @@ test_saturated_listener_in_a_pod_namespace if {
 	}}}
 	pod := {"kind": "Pod", "metadata": {"namespace": "shop", "name": "api-6f7d8c9b5-h7k2m"}, "spec": {"nodeName": "vm-7"}}
 	f := only(rule.findings) with input as inp(facts, [pod])
-	startswith(f.message, "On vm-7 (pod network namespace api-6f7d8c9b5-h7k2m), the listen queue of a socket overflowed 80 times")
+	startswith(f.message, "On vm-7 (pod network namespace api-6f7d8c9b5-h7k2m), the listen queue of a socket overflowed 80 times and 80 SYNs to LISTEN sockets were dropped since the pod's network namespace was created (netstat-s): one snapshot, so no rate (pod start time unknown).")
 	contains(f.message, "0.0.0.0:80 has Recv-Q 129 at its backlog of 128")
 	f.severity == "high"
 	{s.kind | some s in f.subjects} == {"Node", "Pod"}
@@ -113,12 +113,23 @@ test_capture_alone_is_a_medium_finding_naming_both_causes if {
 	client_node := {"captures": [{"file": "c.pcap", "interfaces": [], "syn_unanswered": [syn_target("10.244.7.10", 80)]}]}
 	f := only(rule.findings) with input as {"nodes": {"vm-6": client_node}, "kubernetes": {"nodes": [], "pods": [api_pod]}}
 	f.severity == "medium"
-	contains(f.message, "its listen queue may be overflowing, or something drops the SYNs")
+	contains(f.message, "retransmitted after 1, 2, 4 s with no SYN-ACK (20 of 20 connection attempts never answered): its listen queue may be overflowing, or something drops the SYNs")
 }
 
-test_capture_alone_silent_when_answered_or_unknown_port if {
-	answered := object.union(syn_target("10.244.7.10", 80), {"synack_seen": true})
+# The overflow's own signature: most attempts answered, some dropped after
+# 1, 2, 4 s (testdata/scenarios/listen-overflow: 20 of 149). Other
+# attempts' SYN-ACKs must not hide the dropped ones.
+test_capture_alone_fires_when_only_some_attempts_are_dropped if {
+	some_dropped := object.union(syn_target("10.244.7.10", 80), {"attempts": 149, "answered_attempts": 129, "synack_seen": true})
+	client_node := {"captures": [{"file": "c.pcap", "interfaces": [], "syn_unanswered": [some_dropped]}]}
+	f := only(rule.findings) with input as {"nodes": {"vm-6": client_node}, "kubernetes": {"nodes": [], "pods": [api_pod]}}
+	contains(f.message, "(20 of 149 connection attempts never answered)")
+}
+
+test_capture_alone_silent_when_refused_answered_or_unknown_port if {
+	refused := object.union(syn_target("10.244.7.10", 80), {"rst_seen": true, "refused_attempts": 3})
+	answered_late := object.union(syn_target("10.244.7.10", 80), {"unanswered_attempts": 0, "answered_after_retransmission": 20, "synack_seen": true})
 	other_port := syn_target("10.244.7.10", 9999)
-	client_node := {"captures": [{"file": "c.pcap", "interfaces": [], "syn_unanswered": [answered, other_port]}]}
+	client_node := {"captures": [{"file": "c.pcap", "interfaces": [], "syn_unanswered": [refused, answered_late, other_port]}]}
 	count(rule.findings) == 0 with input as {"nodes": {"vm-6": client_node}, "kubernetes": {"nodes": [], "pods": [api_pod]}}
 }
