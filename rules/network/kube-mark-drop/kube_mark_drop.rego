@@ -37,120 +37,18 @@
 package ktriage.rules.network["kube-mark-drop"]
 
 import data.ktriage.lib.kube
+import data.ktriage.lib.kubeproxy
 import data.ktriage.lib.node
-
-# ------------------------------------------------------------ kube-proxy
-
-is_kube_proxy(obj) if contains(obj.metadata.name, "kube-proxy")
-
-kp_containers(spec) := [c | some c in kube.containers(spec); contains(c.image, "kube-proxy")]
-
-image_version(image) := m[1] if {
-	m := regex.find_all_string_submatch_n(`kube-proxy[^:/@]*:v?(\d+\.\d+(?:\.\d+)?)`, image, 1)[0]
-}
-
-# kube-proxy's version on a node: its pod there, the DaemonSet, or what the
-# Node reports.
-# (During a rollout two kube-proxy pods may run different images: the
-# oldest version is the one that can still break things.)
-version(name) := oldest(vs) if {
-	vs := {v |
-		some p in input.kubernetes.pods
-		is_kube_proxy(p)
-		p.spec.nodeName == name
-		some c in kp_containers(p.spec)
-		v := image_version(c.image)
-	}
-	count(vs) > 0
-} else := oldest(vs) if {
-	vs := {v |
-		some ds in input.kubernetes.daemonsets
-		is_kube_proxy(ds)
-		some c in kp_containers(ds.spec.template.spec)
-		v := image_version(c.image)
-	}
-	count(vs) > 0
-} else := v if {
-	v := node.node_object(name).status.nodeInfo.kubeProxyVersion
-	v != ""
-}
-
-# The proxy mode: a flag, the kube-proxy ConfigMap, the log banner, or IPVS
-# virtual services on the node.
-mode(name) := m if {
-	m := first({x |
-		some ds in input.kubernetes.daemonsets
-		is_kube_proxy(ds)
-		some c in kp_containers(ds.spec.template.spec)
-		some a in array.concat(kube.array(c, "command"), kube.array(c, "args"))
-		x := trim_prefix(a, "--proxy-mode=")
-		x != a
-	})
-} else := m if {
-	m := first({x |
-		some cm in input.kubernetes.configmaps
-		cm.metadata.name == "kube-proxy"
-		some k, conf in cm.data
-		endswith(k, ".conf")
-		x := regex.find_all_string_submatch_n(`(?m)^\s*mode:\s*"?([a-z]+)"?`, conf, 1)[0][1]
-		x != ""
-	})
-} else := m if {
-	m := first({x |
-		some l in kp_logs(name)
-		some k in l.kept
-		x := regex.find_all_string_submatch_n(`Using (ipvs|iptables|nftables|userspace) [Pp]roxier`, k.text, 1)[0][1]
-	})
-} else := "ipvs" if {
-	some v in kube.array(input.nodes[name], "ipvs")
-	count(v.services) > 0
-}
-
-oldest(vs) := [v |
-	some v in vs
-	every w in vs {
-		semver.compare(node.version(v), node.version(w)) <= 0
-	}
-][0]
-
-# first is the smallest element of a non-empty set, undefined when empty,
-# so a chain of else branches falls through.
-first(set) := sort(set)[0] if count(set) > 0
-
-kp_logs(name) := [l |
-	some l in input.kubernetes.logs
-	contains(l.pod, "kube-proxy")
-	pod_node(l) == name
-]
-
-pod_node(l) := p.spec.nodeName if {
-	some p in input.kubernetes.pods
-	p.metadata.namespace == l.namespace
-	p.metadata.name == l.pod
-} else := ""
 
 # kube-proxy's iptables-restore failing over the chain, in its own words.
 failures(name) := [{"file": l.file, "line": k.line, "text": k.text, "note": "kube-proxy's iptables-restore fails on KUBE-MARK-DROP"} |
-	some l in kp_logs(name)
+	some l in kubeproxy.logs(name)
 	some k in l.kept
 	regex.match(`(?i)iptables-restore|Couldn't load target`, k.text)
 	contains(k.text, "KUBE-MARK-DROP")
 ]
 
 # ------------------------------------------------------------- backends
-
-views(name) := kube.array(input.nodes[name], "iptables")
-
-complete(r) if not r.partial
-
-# whole(r, t): a dump whose table t was read whole, chain declarations
-# included. Only there does "no :CHAIN line" mean the chain is missing; a
-# fragment pasted in a ticket has -A lines only.
-whole(r, t) if {
-	complete(r)
-	some c in r.tables[t].chains
-	c.declared
-}
 
 nat(r) := r.tables.nat
 
@@ -166,7 +64,7 @@ kube_chains(r) := [c | some t in r.tables; some c, _ in t.chains; startswith(c, 
 references(r) := [u |
 	some u in kube.array(r, "undeclared_targets")
 	u.chain == "KUBE-MARK-DROP"
-	whole(r, u.table)
+	kubeproxy.whole(r, u.table)
 ]
 
 jumps_to_mark_drop(r) := [rule |
@@ -177,7 +75,7 @@ jumps_to_mark_drop(r) := [rule |
 ]
 
 nft_host(name) if {
-	some r in views(name)
+	some r in kubeproxy.views(name)
 	r.variant == "nft"
 }
 
@@ -185,33 +83,33 @@ nft_host(name) if {
 # iptables-legacy with update-alternatives): it is used only when the
 # bundle holds no iptables view of the node to show it.
 nft_host(name) if {
-	count(views(name)) == 0
+	count(kubeproxy.views(name)) == 0
 	regex.match(`(?i)centos (linux|stream) [89]|red hat enterprise linux[a-z ]* [89]|rocky linux [89]|almalinux [89]|oracle linux[a-z ]* [89]|fedora|debian gnu/linux (1[0-9])`, node.os_image(name))
 }
 
 host_backend(name) := sprintf("nf_tables (%s)", [g]) if {
-	g := first({r.generator | some r in views(name); r.variant == "nft"; r.generator != ""})
+	g := kubeproxy.first({r.generator | some r in kubeproxy.views(name); r.variant == "nft"; r.generator != ""})
 } else := sprintf("nf_tables (%s)", [node.os_image(name)]) if {
 	nft_host(name)
 } else := "legacy"
 
 two_backends(name) if {
-	some r in views(name)
+	some r in kubeproxy.views(name)
 	r.legacy_tables_present
 }
 
 two_backends(name) if {
-	some a in views(name)
-	some b in views(name)
+	some a in kubeproxy.views(name)
+	some b in kubeproxy.views(name)
 	a.variant == "legacy"
 	b.variant == "nft"
 	count(kube_chains(a)) > 0
 	count(kube_chains(b)) > 0
 }
 
-legacy_only(name) if node.below(version(name), "1.17.0")
+legacy_only(name) if node.below(kubeproxy.version(name), "1.17.0")
 
-modern(name) if not node.below(version(name), "1.28.0")
+modern(name) if not node.below(kubeproxy.version(name), "1.28.0")
 
 # ------------------------------------------------------------- evidence
 
@@ -220,16 +118,16 @@ modern(name) if not node.below(version(name), "1.28.0")
 problems(name) := array.concat(
 	array.concat(
 		[{"kind": "undeclared", "file": r.file, "line": u.line, "text": u.text, "note": sprintf("jumps to KUBE-MARK-DROP, which this %s %s table does not declare", [r.variant, u.table])} |
-			some r in views(name)
+			some r in kubeproxy.views(name)
 			some u in references(r)
 		],
 		[{"kind": "missing-in-legacy", "file": r.file, "line": nat(r).line, "note": "kube-proxy's legacy nat table has no KUBE-MARK-DROP"} |
 			legacy_only(name)
 			not modern(name)
-			not rules_absent(name)
-			some r in views(name)
+			not kubeproxy.rules_absent(name)
+			some r in kubeproxy.views(name)
 			r.variant == "legacy"
-			complete(r)
+			kubeproxy.complete(r)
 			nat(r)
 			not declares(r)
 			count(kube_chains(r)) > 0
@@ -237,8 +135,8 @@ problems(name) := array.concat(
 	),
 	array.concat(
 		[{"kind": "empty", "file": r.file, "line": nat(r).chains["KUBE-MARK-DROP"].line, "note": sprintf("KUBE-MARK-DROP is declared but has no MARK rule, while %d rule(s) jump to it: packets meant to be dropped are not marked", [count(jumps_to_mark_drop(r))])} |
-			some r in views(name)
-			complete(r)
+			some r in kubeproxy.views(name)
+			kubeproxy.complete(r)
 			declares(r)
 			not marks(r)
 			count(jumps_to_mark_drop(r)) > 0
@@ -249,11 +147,11 @@ problems(name) := array.concat(
 
 supporting(name) := array.concat(
 	[{"file": r.file, "line": r.warning_line, "note": "the nf_tables view warns that legacy tables are present too: two backends in use"} |
-		some r in views(name)
+		some r in kubeproxy.views(name)
 		r.legacy_tables_present
 	],
 	[{"file": r.file, "line": nat(r).chains["KUBE-MARK-DROP"].line, "note": sprintf("KUBE-MARK-DROP lives in the %s view", [r.variant])} |
-		some r in views(name)
+		some r in kubeproxy.views(name)
 		declares(r)
 		marks(r)
 	],
@@ -262,9 +160,9 @@ supporting(name) := array.concat(
 # The known-bad combination, even before it shows in logs. Views that show
 # no kube-proxy rule at all say something else (rules_absent).
 combination(name) if {
-	not rules_absent(name)
+	not kubeproxy.rules_absent(name)
 	legacy_only(name)
-	mode(name) == "ipvs"
+	kubeproxy.mode(name) == "ipvs"
 	nft_host(name)
 }
 
@@ -274,7 +172,7 @@ candidates contains name if some name, _ in input.nodes
 candidates contains name if {
 	some l in input.kubernetes.logs
 	contains(l.pod, "kube-proxy")
-	name := pod_node(l)
+	name := kubeproxy.pod_node(l)
 	name != ""
 }
 
@@ -287,7 +185,7 @@ findings contains f if {
 	f := {
 		"message": message(name, ps),
 		"severity": severity(ps),
-		"subjects": array.concat([node.subject(name)], [kube.ref(ds) | some ds in input.kubernetes.daemonsets; is_kube_proxy(ds)]),
+		"subjects": array.concat([node.subject(name)], [kube.ref(ds) | some ds in input.kubernetes.daemonsets; kubeproxy.is_kube_proxy(ds)]),
 		"evidence": array.concat(array.concat([{"file": p.file, "line": p.line, "text": object.get(p, "text", ""), "note": p.note} | some p in ps], supporting(name)), node_evidence(name)),
 		"confirm": [
 			sprintf("iptables-legacy-save -t nat | grep -n KUBE-MARK-DROP; iptables-nft-save -t nat | grep -n KUBE-MARK-DROP   # on %s", [node.display(name)]),
@@ -297,8 +195,8 @@ findings contains f if {
 		"fix": fix(name),
 		"details": {
 			"node": name,
-			"kube_proxy_version": version_or_null(name),
-			"mode": mode_or_null(name),
+			"kube_proxy_version": kubeproxy.version_or_null(name),
+			"mode": kubeproxy.mode_or_null(name),
 			"host_backend": host_backend(name),
 			"problems": sort({p.kind | some p in ps}),
 			"two_backends": two_backends_bool(name),
@@ -320,23 +218,15 @@ severity(ps) := "critical" if {
 	}
 } else := "high"
 
-version_or_null(name) := version(name) if {
-	version(name)
-} else := null
-
-mode_or_null(name) := mode(name) if {
-	mode(name)
-} else := null
-
 two_backends_bool(name) if two_backends(name)
 
 two_backends_bool(name) := false if not two_backends(name)
 
-who(name) := sprintf("kube-proxy %s (%s mode)", [version(name), mode(name)]) if {
-	version(name)
-	mode(name)
-} else := sprintf("kube-proxy %s", [version(name)]) if {
-	version(name)
+who(name) := sprintf("kube-proxy %s (%s mode)", [kubeproxy.version(name), kubeproxy.mode(name)]) if {
+	kubeproxy.version(name)
+	kubeproxy.mode(name)
+} else := sprintf("kube-proxy %s", [kubeproxy.version(name)]) if {
+	kubeproxy.version(name)
 } else := "kube-proxy"
 
 message(name, ps) := sprintf("On %s, %s uses legacy iptables (its image predates 1.17) while the host's iptables is %s: KUBE-MARK-DROP exists only in the nf_tables view, so %s.%s", [
@@ -371,78 +261,13 @@ node_evidence(name) := [kube.at(o, ["status", "nodeInfo", "osImage"], sprintf("%
 	nft_host(name)
 ]
 
-fix(name) := sprintf("Upgrade kube-proxy on %s from %s to 1.17 or later so it follows the host's nf_tables backend (then delete the stale legacy KUBE-* chains: iptables-legacy-save | grep -v KUBE- | iptables-legacy-restore), or run kubelet on legacy iptables where the distribution still ships it.", [node.display(name), version(name)]) if {
+fix(name) := sprintf("Upgrade kube-proxy on %s from %s to 1.17 or later so it follows the host's nf_tables backend (then delete the stale legacy KUBE-* chains: iptables-legacy-save | grep -v KUBE- | iptables-legacy-restore), or run kubelet on legacy iptables where the distribution still ships it.", [node.display(name), kubeproxy.version(name)]) if {
 	legacy_only(name)
 } else := "Make kube-proxy and kubelet use the same iptables backend, remove the other backend's KUBE-* rules, and restart kube-proxy."
 
-# ------------------------------------------------- kube-proxy's rules absent
-
-# kube-proxy in iptables or IPVS mode keeps its Service rules under the nat
-# chain KUBE-SERVICES (pkg/proxy/iptables and pkg/proxy/ipvs both create
-# it). A whole nat table without it, in every view of the node, means its
-# rules are not there at all: flushed, or never synced.
-rules_absent(name) if {
-	some r in views(name)
-	whole(r, "nat")
-	every v in views(name) {
-		not object.get(v, ["tables", "nat", "chains", "KUBE-SERVICES"], false)
-	}
-	not mode_or_null(name) in {"nftables", "userspace", "kernelspace"}
-}
-
-kp_pods_on(name) := [p |
-	some p in input.kubernetes.pods
-	is_kube_proxy(p)
-	p.spec.nodeName == name
-]
-
-kp_daemonsets := [ds | some ds in input.kubernetes.daemonsets; is_kube_proxy(ds)]
-
-# What says kube-proxy should have written them here: its pod on the node
-# (proof), or only its DaemonSet (the pod may be excluded from this node).
-expected(name) := {"severity": "high", "who": sprintf("kube-proxy pod %s/%s runs on it", [kube.namespace(p), p.metadata.name]), "cite": kube.cite(p, "kube-proxy runs on this node"), "pod": p.metadata.name} if {
-	p := kp_pods_on(name)[0]
-} else := {"severity": "medium", "who": sprintf("DaemonSet %s/%s runs kube-proxy (its pod on this node is not in the bundle)", [kube.namespace(ds), ds.metadata.name]), "cite": kube.cite(ds, "kube-proxy DaemonSet"), "pod": ""} if {
-	ds := kp_daemonsets[0]
-	node.node_object(name)
-}
-
-findings contains f if {
-	some name in candidates
-	rules_absent(name)
-	e := expected(name)
-	nats := [r | some r in views(name); whole(r, "nat")]
-	f := {
-		"message": sprintf("On %s the nat table has no KUBE-SERVICES chain (%s), although %s: kube-proxy's rules are absent, so Service ClusterIPs and NodePorts are not translated on this node. The table was flushed or kube-proxy has not synced it; this is not a missing KUBE-MARK-DROP.", [
-			node.display(name), concat(", ", [r.file | some r in nats]), e.who,
-		]),
-		"severity": e.severity,
-		"subjects": array.concat([node.subject(name)], [kube.ref(ds) | some ds in kp_daemonsets]),
-		"evidence": array.concat(
-			[{"file": r.file, "line": nat(r).line, "text": "*nat", "note": sprintf("the %s nat table declares no KUBE-SERVICES chain", [r.variant])} | some r in nats],
-			[e.cite],
-		),
-		"confirm": [
-			sprintf("iptables-save -t nat | grep -c KUBE-SERVICES   # on %s", [node.display(name)]),
-			logs_command(e.pod),
-		],
-		"fix": sprintf("Find what flushed the nat table on %s (a firewall service restoring its own rules, a script running iptables -t nat -F), then restart kube-proxy's pod there so it rewrites its rules. Do not delete KUBE-* chains: nothing here says a backend is wrong.", [node.display(name)]),
-		"details": {
-			"node": name,
-			"kube_proxy_version": version_or_null(name),
-			"mode": mode_or_null(name),
-			"problems": ["rules-absent"],
-		},
-	}
-}
-
-logs_command(pod) := sprintf("kubectl -n kube-system logs %s | grep -iE 'iptables|sync'", [pod]) if pod != ""
-
-logs_command(pod) := "kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide" if pod == ""
-
 notices contains msg if {
 	some name, _ in input.nodes
-	some r in views(name)
+	some r in kubeproxy.views(name)
 	r.partial
 	msg := sprintf("%s%s is a fragment (no COMMIT or chain declarations): missing chains could not be judged from it", [r.file, on_node(name, r.file)])
 }

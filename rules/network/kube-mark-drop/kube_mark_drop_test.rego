@@ -183,43 +183,15 @@ test_silent_on_an_undeclared_jump_in_a_table_that_declares_nothing if {
 	count(rule.findings) == 0 with input as {"nodes": {"vm-8": {"iptables": [v]}}, "kubernetes": {}}
 }
 
-flushed_nat := view("legacy", "iptables-save v1.8.7 (legacy)", {
-	"PREROUTING": object.union(chain(true, 4, []), {"builtin": true, "policy": "ACCEPT"}),
-	"POSTROUTING": object.union(chain(true, 5, []), {"builtin": true, "policy": "ACCEPT"}),
-}, {"tables": {
-	"nat": {"line": 3, "committed": true, "chains": {
-		"PREROUTING": object.union(chain(true, 4, []), {"builtin": true, "policy": "ACCEPT"}),
-		"POSTROUTING": object.union(chain(true, 5, []), {"builtin": true, "policy": "ACCEPT"}),
-	}},
-	"filter": {"line": 10, "committed": true, "chains": {"KUBE-FIREWALL": chain(true, 11, []), "KUBE-SERVICES": chain(true, 12, [])}},
-}})
-
-# kube-proxy 1.13 on a node whose nat table was flushed: the rules are
-# absent, which is not the legacy/nf_tables mismatch (no "missing-in-legacy",
-# no "every iptables-restore will fail").
-test_flushed_nat_with_kube_proxy_on_the_node_is_rules_absent if {
-	f := only(rule.findings) with input as cluster([flushed_nat], [kube_proxy_ds("v1.13.3", "iptables")], [])
-	f.severity == "high"
-	f.details.problems == ["rules-absent"]
-	f.message == "On vm-8 the nat table has no KUBE-SERVICES chain (nodes/vm-8/iptables-legacy-save.txt), although kube-proxy pod kube-system/kube-proxy-x7k2p runs on it: kube-proxy's rules are absent, so Service ClusterIPs and NodePorts are not translated on this node. The table was flushed or kube-proxy has not synced it; this is not a missing KUBE-MARK-DROP."
-	not contains(f.fix, "legacy")
-	[e.note | some e in f.evidence] == ["the legacy nat table declares no KUBE-SERVICES chain", "kube-proxy runs on this node"]
-}
-
-test_flushed_nat_with_only_the_daemonset_is_medium if {
-	inp := json.patch(cluster([flushed_nat], [kube_proxy_ds("v1.22.4", "ipvs")], []), [{"op": "replace", "path": "/kubernetes/pods", "value": []}])
-	f := only(rule.findings) with input as inp
-	f.severity == "medium"
-	contains(f.message, "DaemonSet kube-system/kube-proxy runs kube-proxy (its pod on this node is not in the bundle)")
-}
-
-# No kube-proxy in the bundle (a pod's network namespace, a node behind a
-# kube-proxy replacement, a host outside Kubernetes): nothing to say.
-test_silent_on_a_nat_table_without_kube_proxy if {
-	count(rule.findings) == 0 with input as {"nodes": {"vm-8": {"iptables": [flushed_nat]}}, "kubernetes": {"nodes": [el8_node], "daemonsets": [], "pods": [], "configmaps": [], "logs": []}}
-}
-
-# kube-proxy's own nftables mode writes no iptables chains.
-test_silent_when_kube_proxy_runs_in_nftables_mode if {
-	count(rule.findings) == 0 with input as cluster([flushed_nat], [kube_proxy_ds("v1.31.0", "nftables")], [])
+# A whole nat table with no kube-proxy chain at all (flushed) while
+# kube-proxy 1.13 runs there: kube-proxy's rules are absent, a finding of
+# kube-proxy-rules-absent. This rule must not call it a backend mismatch
+# ("missing-in-legacy", "every iptables-restore will fail").
+test_silent_on_a_flushed_nat_table if {
+	flushed := view("legacy", "iptables-save v1.8.7 (legacy)", {}, {"tables": {
+		"nat": {"line": 3, "committed": true, "chains": {"PREROUTING": object.union(chain(true, 4, []), {"builtin": true, "policy": "ACCEPT"})}},
+		"filter": {"line": 10, "committed": true, "chains": {"KUBE-FIREWALL": chain(true, 11, []), "KUBE-SERVICES": chain(true, 12, [])}},
+	}})
+	count(rule.findings) == 0 with input as cluster([flushed], [kube_proxy_ds("v1.13.3", "iptables")], [])
+	count(rule.findings) == 0 with input as cluster([flushed], [kube_proxy_ds("v1.13.3", "ipvs")], [])
 }
