@@ -331,11 +331,21 @@ netns_hint(s) := "" if s.netns == ""
 
 netns_hint(s) := sprintf(", inside pod %s: kubectl exec %s -- cat /proc/net/netstat", [s.netns, s.netns]) if s.netns != ""
 
-fix(s, sat) := sprintf("Raise %s's listen backlog together with net.core.somaxconn (now %d), and make it accept faster (more workers or replicas).", [
+# A since-boot total alone does not show the overflow is still happening:
+# measure before changing anything.
+fix(s, sat) := sprintf("The count is a total %s: read it twice a few seconds apart (nstat -az TcpExtListenOverflows) and act only if it grows; then raise the listening application's backlog with net.core.somaxconn and make it accept faster.", [counted_since(s)]) if {
+	since_boot_only(s, sat)
+} else := sprintf("Raise %s's listen backlog together with net.core.somaxconn (now %d), and make it accept faster (more workers or replicas).", [
 	listener_name(sat), somaxconn(s).value,
 ]) if {
 	somaxconn(s)
 } else := sprintf("Raise %s's listen backlog and net.core.somaxconn, and make it accept faster (more workers or replicas).", [listener_name(sat)])
+
+since_boot_only(s, sat) if {
+	count(sat) == 0
+	not rate(s)
+	count(unanswered(s, listener_ports(s))) == 0
+}
 
 listener_name(sat) := sprintf("the application on %s", [sat[0]["local"]]) if count(sat) > 0
 

@@ -67,6 +67,7 @@ test_small_since_boot_counts_without_saturation_are_low if {
 	f := only(rule.findings) with input as inp({"netstat": [snap("n.txt", null, 3, 3)], "sysctl": somaxconn(4096)}, [])
 	f.severity == "low"
 	contains(f.message, "dropped since boot (netstat-s): one snapshot, so no rate (uptime unknown). net.core.somaxconn = 4096.")
+	startswith(f.fix, "The count is a total since boot: read it twice a few seconds apart")
 }
 
 test_since_boot_total_gives_the_uptime_when_known if {
