@@ -61,7 +61,10 @@
 // table "unknown". Line numbers count LF, CRLF and bare CR line ends. Text
 // and every field are cut to 240 bytes. A jump whose target is followed by
 // options (-j DNAT --to-destination …) is a target extension, never an
-// undeclared chain. In shell transcripts, rule lines repeated by several
+// undeclared chain. undeclared_targets are listed for fragments too (partial
+// rulesets, tables with no ":CHAIN" line): there they only say the file
+// does not show the declaration, not that the chain is missing, so rules
+// judge them in whole dumps only. In shell transcripts, rule lines repeated by several
 // greps are kept once.
 //
 // IPVS adds Sections["ipvs"]: a list with one entry per listing:
