@@ -532,7 +532,7 @@ func (m *mdWriter) filesNotUnderstood() {
 			plural(len(tool), "file", "files"), verb, andList(names, 6))
 	}
 	if links > 0 {
-		m.p("%s to files that were read left out.\n\n", plural(links, "symbolic link", "symbolic links"))
+		m.p("Left out: %s whose target was read.\n\n", plural(links, "symbolic link", "symbolic links"))
 	}
 }
 

@@ -162,3 +162,16 @@ func TestLocateOffset(t *testing.T) {
 		t.Errorf("line %d %q exact %v", line, got, exact)
 	}
 }
+
+// The inventory says "1 deployment", not "1 deployments".
+func TestCountOf(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		kind string
+		want string
+	}{{1, "Deployment", "1 deployment"}, {3, "Deployment", "3 deployments"}, {1, "ConfigMap", "1 configmap"}, {2, "Endpoints", "2 endpoints"}} {
+		if got := countOf(tc.n, tc.kind); got != tc.want {
+			t.Errorf("countOf(%d, %s) = %q, want %q", tc.n, tc.kind, got, tc.want)
+		}
+	}
+}
