@@ -1,8 +1,11 @@
 package report
 
 import (
+	"regexp"
 	"strings"
 )
+
+var reEntity = regexp.MustCompile(`^&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});`)
 
 // Every value that comes from the bundle (names, namespaces, paths, node
 // names taken from directory names, messages and notes that quote them,
@@ -15,9 +18,9 @@ import (
 // mdText escapes s for running text: a paragraph, a list item, a heading
 // or a table cell. Newlines become spaces (a line break would start a new
 // block); characters that open inline constructs (emphasis, code, links,
-// HTML, entities, table cells) are backslash-escaped, `<`, `>` and `&`
-// written as entities, and a line start that would open a block (a
-// heading, a quote, a list) is escaped.
+// HTML, entities, table cells) are backslash-escaped, and so is a line
+// start that would open a block (a heading, a quote, a list). Escapes are
+// backslashes, not entities, so the Markdown stays readable as text.
 func mdText(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	var b strings.Builder
@@ -26,11 +29,14 @@ func mdText(s string) string {
 		c := s[i]
 		switch c {
 		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
+			// no tag, comment or autolink can open
+			b.WriteString(`\<`)
 		case '&':
-			b.WriteString("&amp;")
+			// only where it would start an entity (&lt; &#60;)
+			if reEntity.MatchString(s[i:]) {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(c)
 		case '\\', '`', '*', '[', ']', '|', '~':
 			b.WriteByte('\\')
 			b.WriteByte(c)
@@ -41,7 +47,7 @@ func mdText(s string) string {
 				b.WriteByte('\\')
 			}
 			b.WriteByte(c)
-		case '-', '+', '=', '#':
+		case '-', '+', '=', '#', '>':
 			if i == 0 {
 				b.WriteByte('\\')
 			}

@@ -8,21 +8,26 @@ import (
 
 // Group is one cause seen on several nodes or objects: findings of one
 // rule, at one severity, whose rule gave the same `details.group`, or,
-// without one, whose messages are the same once the names of their
-// subjects are taken out ("… on vm-1: …" and "… on vm-2: …"). Members
-// index Report.Findings, in report order.
+// without one, the same `details.reason` (the variant a rule names, such
+// as no-pod-matches), or, without either, whose messages are the same once
+// the names of their subjects are taken out ("… on vm-1: …" and "… on
+// vm-2: …"). Members index Report.Findings, in report order.
 type Group struct {
 	ID      string
 	Members []int
 }
 
 // groupKey is what findings of one cause share (docs/report-json.md).
-func groupKey(f Finding) string {
+// names are the subjects' names of all the rule's findings: a message may
+// name another finding's node ("on vm-4: … the captures on vm-5 agree").
+func groupKey(f Finding, names []string) string {
 	cause := ""
 	if g, ok := f.Details["group"].(string); ok && g != "" {
 		cause = "group:" + g
+	} else if r, ok := f.Details["reason"].(string); ok && r != "" {
+		cause = "reason:" + r
 	} else {
-		cause = "message:" + abstract(f.Message, subjectNames(f)).key()
+		cause = "message:" + abstract(f.Message, names).key()
 	}
 	return strings.Join([]string{f.Rule, f.Severity, f.Title, cause}, "\x00")
 }
@@ -34,8 +39,12 @@ func (r *Report) Groups() []Group {
 	var out []Group
 	at := map[string]int{}
 	perRule := map[string]int{}
+	names := map[string][]string{}
+	for _, f := range r.Findings {
+		names[f.Rule] = append(names[f.Rule], subjectNames(f)...)
+	}
 	for i, f := range r.Findings {
-		k := groupKey(f)
+		k := groupKey(f, names[f.Rule])
 		if j, ok := at[k]; ok {
 			out[j].Members = append(out[j].Members, i)
 			continue
@@ -109,13 +118,13 @@ func nameByte(c byte) bool {
 // merge writes the members' texts as one when they differ only in the
 // names cut out ("on vm-1 and vm-2"); ok is false when they differ in
 // more, and the caller lists them one by one.
-func merge(texts []string, names [][]string) (string, bool) {
+func merge(texts []string, names []string) (string, bool) {
 	if len(texts) == 0 {
 		return "", true
 	}
 	ts := make([]template, len(texts))
 	for i := range texts {
-		ts[i] = abstract(texts[i], names[i])
+		ts[i] = abstract(texts[i], names)
 		if ts[i].key() != ts[0].key() {
 			return "", false
 		}

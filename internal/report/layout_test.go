@@ -84,6 +84,18 @@ func TestMarkdownKeepsDifferentCausesApart(t *testing.T) {
 	if !strings.Contains(out, "## 2. HIGH") || r.Findings[0].Group == r.Findings[1].Group {
 		t.Errorf("two causes merged:\n%s", out)
 	}
+	// details.reason names a cause: the same reason joins, messages listed.
+	a.Details = map[string]any{"reason": "vxlan-too-big"}
+	b.Details = map[string]any{"reason": "vxlan-too-big"}
+	r = mtuReport(a, b)
+	out = render(t, r)
+	if strings.Contains(out, "## 2.") || !strings.Contains(out, "(and 1 more like it)") {
+		t.Errorf("details.reason not honoured:\n%s", out)
+	}
+	b.Details = map[string]any{"reason": "ipip-too-big"}
+	if r = mtuReport(a, b); render(t, r) == "" || r.Findings[0].Group == r.Findings[1].Group {
+		t.Errorf("different reasons grouped")
+	}
 	// details.group joins what the rule says is one cause, messages listed.
 	a.Details = map[string]any{"group": "vxlan"}
 	b.Details = map[string]any{"group": "vxlan"}
@@ -185,12 +197,14 @@ func TestEscapers(t *testing.T) {
 	for in, want := range map[string]string{
 		"# head":                   `\# head`,
 		"a\n# b":                   `a # b`,
-		"<img src=x onerror=y>":    "&lt;img src=x onerror=y&gt;",
+		"<img src=x onerror=y>":    `\<img src=x onerror=y>`,
+		"> quote":                  `\> quote`,
+		"&lt;b&gt; &#60; &#x3c;":   `\&lt;b\&gt; \&#60; \&#x3c;`,
 		"a|b `c` *d* [e](f) ~~g~~": "a\\|b \\`c\\` \\*d\\* \\[e\\](f) \\~\\~g\\~\\~",
 		"1. item":                  `1\. item`,
 		"- item":                   `\- item`,
 		"ip_forward _x_":           `ip_forward \_x\_`,
-		"AT&T":                     "AT&amp;T",
+		"AT&T":                     "AT&T",
 	} {
 		if got := mdText(in); got != want {
 			t.Errorf("mdText(%q) = %q, want %q", in, got, want)
@@ -210,5 +224,17 @@ func TestEscapers(t *testing.T) {
 	}
 	if f := mdFence("x\n```\ny"); f != "````" {
 		t.Errorf("fence %q", f)
+	}
+}
+
+// A message may name another member's node (the proof came from there):
+// the names of every member are taken out, and put back per place.
+func TestMarkdownMergesNamesFromOtherMembers(t *testing.T) {
+	a, b := mtuFinding("vm-4"), mtuFinding("vm-5")
+	a.Message = "tunl0 too big on vm-4: stalls. The captures on vm-5 agree."
+	b.Message = "tunl0 too big on vm-5: stalls. The captures on vm-5 agree."
+	out := render(t, mtuReport(a, b))
+	if !strings.Contains(out, "tunl0 too big on vm-4 and vm-5: stalls. The captures on vm-5 agree.") {
+		t.Errorf("not merged:\n%s", out)
 	}
 }

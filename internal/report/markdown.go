@@ -62,24 +62,35 @@ type cause struct {
 	fixes   []string  // specific fixes, merged where they can be
 }
 
+// subjects are the members' subjects, each once, in order.
+func (c cause) subjects() []string {
+	var subs []string
+	for _, f := range c.members {
+		for _, s := range f.Subjects {
+			if t := s.String(); !contains(subs, t) {
+				subs = append(subs, t)
+			}
+		}
+	}
+	return subs
+}
+
 func (m *mdWriter) cause(g Group) cause {
 	c := cause{Finding: m.r.Findings[g.Members[0]]}
-	var msgs, specs []string
-	var names, specNames [][]string
+	var msgs, specs, names []string
 	for _, i := range g.Members {
 		f := m.r.Findings[i]
 		c.members = append(c.members, f)
 		msgs = append(msgs, f.Message)
-		names = append(names, subjectNames(f))
+		names = append(names, subjectNames(f)...)
 		if s := m.specificFix(f); s != "" {
 			specs = append(specs, s)
-			specNames = append(specNames, subjectNames(f))
 		}
 	}
 	if msg, ok := merge(msgs, names); ok {
 		c.message = msg
 	}
-	if fix, ok := merge(specs, specNames); ok && fix != "" {
+	if fix, ok := merge(specs, names); ok && fix != "" {
 		c.fixes = []string{fix}
 	} else if !ok {
 		for _, s := range specs {
@@ -118,11 +129,12 @@ func (m *mdWriter) headlines() {
 			m.p("\n(and more %s causes below)\n", top)
 			break
 		}
-		msg := c.message
+		msg, more := c.message, ""
 		if msg == "" {
 			msg = c.members[0].Message
+			more = fmt.Sprintf(" (and %d more like it)", len(c.members)-1)
 		}
-		m.p("**%s: %s** — %s\n\n", strings.ToUpper(mdText(c.Severity)), mdText(c.Title), mdText(cutWords(firstSentence(msg), 180)))
+		m.p("**%s: %s** — %s%s\n\n", strings.ToUpper(mdText(c.Severity)), mdText(c.Title), mdText(cutWords(firstSentence(msg), 180)), more)
 		n++
 	}
 }
@@ -163,10 +175,8 @@ func (m *mdWriter) summary() {
 	for i, c := range m.causes {
 		msg := c.message
 		if msg == "" {
-			msg = c.members[0].Message
-			if len(c.members) > 1 {
-				msg = c.Title
-			}
+			// one cause in several words: the title and what it touches
+			msg = c.Title + ": " + strings.Join(c.subjects(), ", ")
 		}
 		m.p("| %d | %s | %s | %s | %d |\n", i+1, mdText(c.Severity), mdCode(c.Rule), mdText(cutWords(msg, 160)), len(c.members))
 	}
@@ -213,15 +223,7 @@ func (m *mdWriter) writeCause(n int, c cause) {
 		m.p("\n")
 	}
 	m.p("- **Rule:** %s (category %s)\n", mdCodeInline(c.Rule), mdCodeInline(c.Category))
-	var subs []string
-	for _, f := range c.members {
-		for _, s := range f.Subjects {
-			if t := s.String(); !contains(subs, t) {
-				subs = append(subs, t)
-			}
-		}
-	}
-	if len(subs) > 0 {
+	if subs := c.subjects(); len(subs) > 0 {
 		shown := subs
 		if len(shown) > 20 {
 			shown = shown[:20]
