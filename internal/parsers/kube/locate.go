@@ -17,6 +17,10 @@ import (
 // maxLocate bounds the bytes read back to place one citation.
 const maxLocate = 16 << 20
 
+// maxLocateDepth bounds the nesting jsonTree follows (encoding/json refuses
+// deeper objects, so no object in the facts is deeper).
+const maxLocateDepth = 10000
+
 // maxKept bounds the nodes kept under the cited field: the note is matched
 // against them, and a huge cited subtree must not cost memory.
 const maxKept = 4096
@@ -300,6 +304,9 @@ func jsonTree(data []byte, want []string) *lnode {
 	// distance from the root, inside whether it is under the path's end.
 	var value func(depth int, keep, inside bool) (*lnode, bool)
 	value = func(depth int, keep, inside bool) (*lnode, bool) {
+		if depth > maxLocateDepth {
+			return nil, false
+		}
 		l := lineAt()
 		tok, err := dec.Token()
 		if err != nil {

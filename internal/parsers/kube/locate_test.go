@@ -175,3 +175,31 @@ func TestCountOf(t *testing.T) {
 		}
 	}
 }
+
+// Damaged or odd objects never crash Locate; it falls back to the
+// object's own line.
+func TestLocateDamaged(t *testing.T) {
+	dir := t.TempDir()
+	for i, doc := range []string{
+		`{"metadata": {"name": "a"`, `{"spec": [1, 2, {"x": }]}`, `{]`, `null`, `"x"`, `{"a": [[[[[[]]]]]]}`,
+		strings.Repeat("[", 20000) + strings.Repeat("]", 20000),
+		`{"spec": {"containers": null}, "metadata": {"name": null}}`,
+	} {
+		p := filepath.Join(dir, "d.json")
+		os.WriteFile(p, []byte(doc), 0o644)
+		src := facts.Source{Line: 3, Start: 0, End: int64(len(doc)), Format: facts.FormatJSON}
+		for _, path := range [][]any{nil, {"spec", "containers", 0}, {"metadata", "name"}, {"a", 0, 0}} {
+			if line, _ := Locate(mustOpen(t, p), src, path, "note a"); line < 3 {
+				t.Errorf("doc %d path %v: line %d", i, path, line)
+			}
+		}
+	}
+	for i, doc := range []string{"a: [\n", "- &x [*x]\n", "items:\n- 1\n- {b: *nope}\n", ": : :\n", "a: |\n"} {
+		p := filepath.Join(dir, "d.yaml")
+		os.WriteFile(p, []byte(doc), 0o644)
+		src := facts.Source{Line: 1, Start: 0, End: int64(len(doc)), Format: facts.FormatYAML, Prefix: []any{"items", 0}}
+		if line, _ := Locate(mustOpen(t, p), src, []any{"a"}, ""); line < 1 {
+			t.Errorf("yaml doc %d: line %d", i, line)
+		}
+	}
+}
