@@ -43,9 +43,9 @@ func (rs *resolver) evidence(e engine.RawEvidence) report.Evidence {
 		}
 		src := o.Sources[0]
 		line := src.Line
-		if a := rs.p.Artifacts[src.File]; a != nil && len(e.Path) > 0 {
+		if a := rs.p.Artifacts[src.File]; a != nil {
 			if f, err := a.Open(); err == nil {
-				line, _ = kube.Locate(f, src, e.Path)
+				line, _ = kube.Locate(f, src, e.Path, e.Note)
 				f.Close()
 			}
 		}

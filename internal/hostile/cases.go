@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"io/fs"
@@ -58,6 +59,7 @@ func Cases() []Case {
 		{Name: "empty-archives", About: "empty tar, zip, tgz, gz, bz2 and archives holding only directories", build: emptyArchives},
 		{Name: "zero-byte", About: "zero-byte files of every kind, named as archives too, and a zero-size tar member", build: zeroByte},
 		{Name: "fake-archives", About: "files named like archives that are not, and files with an archive's magic and garbage after it", build: fakeArchives},
+		{Name: "markdown-injection", About: "object names, namespaces and node directory names carrying newlines, headings, `<script>`, `<img onerror>`, HTML comments, backticks, code fences, pipes and links", build: markdownInjection},
 		{Name: "tar-short-body", About: "a tar member declaring 1 GiB with 100 bytes behind it, plain and gzipped, and a corrupt tar header", build: tarShortBody},
 	}
 }
@@ -807,4 +809,53 @@ func tarShortBody(g *gen) error {
 	}
 	g.healthyAt("short.tar!/quota.yaml")
 	return nil
+}
+
+// MarkdownPayloads are the strings markdown-injection puts into names:
+// each would add an element, a heading, a table column, a code block or
+// a link to a Markdown report that took it raw.
+var MarkdownPayloads = []string{
+	"\n# Injected heading\n<script>alert(1)</script>",
+	"<img src=x onerror=alert(2)>",
+	"a`b``c",
+	"\n```\nfenced\n```\n",
+	"|pipe|cell|",
+	"<!-- comment -->",
+	"[link](javascript:alert(3))",
+	"*em* _u_ ~~s~~",
+}
+
+// markdownInjection writes a ResourceQuota and a LimitRange that conflict
+// (so quota-limitrange reports them, names and all) in a namespace and
+// under names made of MarkdownPayloads, and node-level files under node
+// directories named with them (the directory becomes the node's name).
+func markdownInjection(g *gen) error {
+	if err := withHealthy(g); err != nil {
+		return err
+	}
+	p := MarkdownPayloads
+	ns := "shop" + p[0] + p[1]
+	meta := func(name string) map[string]any { return map[string]any{"name": name, "namespace": ns} }
+	list := map[string]any{"apiVersion": "v1", "kind": "List", "items": []any{
+		map[string]any{"apiVersion": "v1", "kind": "ResourceQuota", "metadata": meta("q" + p[2] + p[3] + p[4]),
+			"spec": map[string]any{"hard": map[string]any{"limits.cpu": "1", "limits.memory": "1G"}}},
+		map[string]any{"apiVersion": "v1", "kind": "LimitRange", "metadata": meta("lr" + p[5] + p[6] + p[7] + p[1]),
+			"spec": map[string]any{"limits": []any{map[string]any{"type": "Container", "default": map[string]any{"cpu": "2", "memory": "2Gi"}}}}},
+	}}
+	body, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := g.file("injected.json", body); err != nil {
+		return err
+	}
+	// Node directories: no "/" can be in a name, so the payloads without
+	// one; the loader shows a newline in a path as \n.
+	sysctl := []byte("net.ipv4.ip_forward = 0\nnet.core.somaxconn = 4096\n")
+	if err := g.file("nodes/kt"+p[1]+p[2]+p[4]+"/sysctl-a.txt", sysctl); err != nil {
+		return err
+	}
+	raw := "nodes/kt\n# Injected node\n```\n<b onmouseover=alert(4)>x/sysctl-a.txt"
+	g.record(Entry{Path: `nodes/kt\n# Injected node\n` + "```" + `\n<b onmouseover=alert(4)>x/sysctl-a.txt`})
+	return g.put(filepath.Join(g.bundleDir(), filepath.FromSlash(raw)), sysctl)
 }

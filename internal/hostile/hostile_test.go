@@ -22,6 +22,7 @@ import (
 	"github.com/ktriage/ktriage/internal/hostile"
 	"github.com/ktriage/ktriage/internal/loader"
 	"github.com/ktriage/ktriage/internal/report"
+	"github.com/ktriage/ktriage/internal/report/gfmcheck"
 	"github.com/ktriage/ktriage/internal/testbin"
 	"github.com/ktriage/ktriage/rules"
 )
@@ -579,4 +580,85 @@ func TestReaderGoneLeavesNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMarkdownInjection renders the markdown-injection bundle's report with
+// cmark-gfm: no element may come from the bundle, and the report must have
+// the same shape (the same elements in the same order: no extra heading,
+// code block, table column or link) as the same report with every payload
+// replaced by a plain word.
+func TestMarkdownInjection(t *testing.T) {
+	var c hostile.Case
+	for _, x := range hostile.Cases() {
+		if x.Name == "markdown-injection" {
+			c = x
+		}
+	}
+	p := newPlace(t)
+	b := build(t, c, p, 0)
+	ctx := context.Background()
+	opts := analyze.Options{Inputs: b.Inputs, Limits: limits(c.Caps), TempDir: p.tmp}
+	parsed, err := analyze.Parse(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer parsed.Close()
+	r, err := analyze.Evaluate(ctx, parsed, rulesEngine(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The payloads must reach the report, or this test checks nothing.
+	reached := false
+	for _, f := range r.Findings {
+		for _, s := range f.Subjects {
+			reached = reached || strings.Contains(s.Namespace, "<script>")
+		}
+	}
+	nodeNamed := false
+	for _, n := range r.Bundle.Nodes {
+		nodeNamed = nodeNamed || strings.Contains(n, "<img")
+	}
+	if !reached || !nodeNamed {
+		t.Fatalf("payloads did not reach the report (finding %v, node %v): nodes %q", reached, nodeNamed, r.Bundle.Nodes)
+	}
+
+	html := markdownHTML(t, r)
+	if bad := gfmcheck.Foreign(html); len(bad) > 0 {
+		t.Errorf("elements from the bundle: %v", bad)
+	}
+	plain := markdownHTML(t, neutral(t, r))
+	got, want := gfmcheck.Tags(html), gfmcheck.Tags(plain)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("the payloads change the report's structure:\n got  %v\n want %v", got, want)
+	}
+}
+
+func markdownHTML(t *testing.T, r *report.Report) string {
+	t.Helper()
+	var md bytes.Buffer
+	if err := report.WriteMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	return gfmcheck.Render(t, md.Bytes())
+}
+
+// neutral is r with every payload replaced by a plain word, wherever it
+// stands (JSON keeps map keys such as node names, and escapes the same
+// way on both sides of the replacement).
+func neutral(t *testing.T, r *report.Report) *report.Report {
+	t.Helper()
+	raw, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(raw)
+	for _, p := range hostile.MarkdownPayloads {
+		q, _ := json.Marshal(p)
+		s = strings.ReplaceAll(s, string(q[1:len(q)-1]), "word")
+	}
+	var out report.Report
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		t.Fatal(err)
+	}
+	return &out
 }

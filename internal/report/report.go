@@ -93,6 +93,9 @@ type Finding struct {
 	Remediation string         `json:"remediation"`
 	References  []string       `json:"references"`
 	Details     map[string]any `json:"details,omitempty"`
+	// Group is the same for findings with one cause (see Groups); the
+	// Markdown report shows each group once.
+	Group string `json:"group"`
 }
 
 // Subject is what a finding is about: a Kubernetes object or a node.
@@ -177,6 +180,11 @@ func (r *Report) Sort() {
 		}
 		return r.Skipped[i].Reason < r.Skipped[j].Reason
 	})
+	for _, g := range r.Groups() {
+		for _, i := range g.Members {
+			r.Findings[i].Group = g.ID
+		}
+	}
 	r.Summary = map[string]int{}
 	for _, s := range Severities {
 		r.Summary[s] = 0

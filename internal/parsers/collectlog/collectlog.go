@@ -78,7 +78,11 @@ func (Log) Parse(ctx context.Context, a *loader.Artifact, _ *facts.Builder) (par
 	detail := fmt.Sprintf("log of %s, %d lines, no problem noted", who, lines)
 	if n := len(problems); n > 0 {
 		shown := problems[:min(n, maxQuoted)]
-		detail = fmt.Sprintf("log of %s, %d lines; %d problem(s) noted: %s", who, lines, n, strings.Join(shown, "; "))
+		what := "1 problem"
+		if n != 1 {
+			what = fmt.Sprintf("%d problems", n)
+		}
+		detail = fmt.Sprintf("log of %s, %d lines; %s noted: %s", who, lines, what, strings.Join(shown, "; "))
 		if n > maxQuoted {
 			detail += fmt.Sprintf("; and %d more", n-maxQuoted)
 		}

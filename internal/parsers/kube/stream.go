@@ -102,9 +102,11 @@ func (p *streamParser) result() parsers.Result {
 	}
 	sort.Strings(kinds)
 	for _, k := range kinds {
-		parts = append(parts, fmt.Sprintf("%d %s", p.objects[k], facts.Plural(k)))
+		parts = append(parts, countOf(p.objects[k], k))
 	}
-	if p.logs > 0 {
+	if p.logs == 1 {
+		parts = append(parts, "1 log block")
+	} else if p.logs > 0 {
 		parts = append(parts, fmt.Sprintf("%d log blocks", p.logs))
 	}
 	detail := strings.Join(parts, ", ")
@@ -527,4 +529,12 @@ func readBoundedLine(br *bufio.Reader) (string, int64, error) {
 		}
 		return strings.TrimRight(sb.String(), "\r\n"), n, err
 	}
+}
+
+// countOf says "1 deployment", "3 deployments" for the inventory.
+func countOf(n int, kind string) string {
+	if n == 1 {
+		return "1 " + strings.ToLower(kind)
+	}
+	return fmt.Sprintf("%d %s", n, facts.Plural(kind))
 }

@@ -149,7 +149,7 @@ func (YAML) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (pa
 	sort.Strings(kinds)
 	var parts []string
 	for _, k := range kinds {
-		parts = append(parts, fmt.Sprintf("%d %s", counts[k], facts.Plural(k)))
+		parts = append(parts, countOf(counts[k], k))
 	}
 	res := parsers.Result{Detail: strings.Join(parts, ", "), Warnings: warnings}
 	if len(parts) == 0 {

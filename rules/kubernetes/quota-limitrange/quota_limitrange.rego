@@ -31,6 +31,7 @@
 package ktriage.rules.kubernetes["quota-limitrange"]
 
 import data.ktriage.lib.kube
+import data.ktriage.lib.text
 
 # ------------------------------------------------- LimitRange defaulting
 
@@ -181,7 +182,7 @@ controllers(evs) := [{"kind": k, "name": n, "count": sum([ev_count(e) | some e i
 symptom_text(evs) := "" if count(evs) == 0
 
 symptom_text(evs) := sprintf(" It is happening: %s.", [concat("; ", array.concat(
-	[sprintf("%s %s failed to create pods %v time(s)", [c.kind, c.name, c.count]) | some c in controllers(evs)],
+	[sprintf("%s %s failed to create pods %s", [c.kind, c.name, text.times(c.count)]) | some c in controllers(evs)],
 	[workload_text(w) | w := {affected(e) | some e in evs}[_]],
 ))]) if count(evs) > 0
 

@@ -89,7 +89,7 @@ test_fires_on_the_incident_with_cause_and_symptom_in_one_finding if {
 	contains(f.message, "limits.memory: 2Gi (2147483648 bytes) > 1G (1000000000 bytes)")
 	contains(f.message, "requests.cpu: 2 > 1")
 	contains(f.message, "default limits cpu=2, memory=2Gi and default requests cpu=2, memory=2Gi (taken from default: no defaultRequest set, so Kubernetes uses default)")
-	contains(f.message, "ReplicaSet web-7f8c5d failed to create pods 14 time(s)")
+	contains(f.message, "ReplicaSet web-7f8c5d failed to create pods 14 times")
 	contains(f.message, "Deployment web has 0 of 1 replicas available")
 	{s.kind | some s in f.subjects} == {"ResourceQuota", "LimitRange", "Deployment"}
 	{e.path | some e in f.evidence; e.object.kind == "LimitRange"} == {["spec", "limits", 0, "default", "cpu"], ["spec", "limits", 0, "default", "memory"]}

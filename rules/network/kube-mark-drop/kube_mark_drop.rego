@@ -39,6 +39,7 @@ package ktriage.rules.network["kube-mark-drop"]
 import data.ktriage.lib.kube
 import data.ktriage.lib.kubeproxy
 import data.ktriage.lib.node
+import data.ktriage.lib.text
 
 # kube-proxy's iptables-restore failing over the chain, in its own words.
 failures(name) := [{"file": l.file, "line": k.line, "text": k.text, "note": "kube-proxy's iptables-restore fails on KUBE-MARK-DROP"} |
@@ -51,6 +52,12 @@ failures(name) := [{"file": l.file, "line": k.line, "text": k.text, "note": "kub
 # ------------------------------------------------------------- backends
 
 nat(r) := r.tables.nat
+
+# variant_words names a dump's backend before "table"; a dump that does
+# not say which backend wrote it ("unknown") is just "this nat table".
+variant_words("unknown") := ""
+
+variant_words(v) := sprintf("%s ", [v]) if v != "unknown"
 
 declares(r) if nat(r).chains["KUBE-MARK-DROP"].declared
 
@@ -117,7 +124,7 @@ modern(name) if not node.below(kubeproxy.version(name), "1.28.0")
 # needs one of them; the rest add proof.
 problems(name) := array.concat(
 	array.concat(
-		[{"kind": "undeclared", "file": r.file, "line": u.line, "text": u.text, "note": sprintf("jumps to KUBE-MARK-DROP, which this %s %s table does not declare", [r.variant, u.table])} |
+		[{"kind": "undeclared", "file": r.file, "line": u.line, "text": u.text, "note": sprintf("jumps to KUBE-MARK-DROP, which this %s%s table does not declare", [variant_words(r.variant), u.table])} |
 			some r in kubeproxy.views(name)
 			some u in references(r)
 		],
@@ -246,7 +253,7 @@ what(ps) := concat("; ", sort({p.note | some p in ps; p.kind != "log"})) if {
 } else := "its iptables-restore fails on KUBE-MARK-DROP"
 
 # The log quote is the error itself; the whole line is in the evidence.
-log_text(ps) := sprintf(" kube-proxy logged it %d time(s): \"%s\"", [count(logs), quote(logs[0].text)]) if {
+log_text(ps) := sprintf(" kube-proxy logged it %s: \"%s\"", [text.times(count(logs)), quote(logs[0].text)]) if {
 	logs := [p | some p in ps; p.kind == "log"]
 	count(logs) > 0
 } else := ""

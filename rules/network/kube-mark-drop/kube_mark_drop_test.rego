@@ -68,7 +68,7 @@ test_fires_on_the_incident_with_logs if {
 	f := only(rule.findings) with input as cluster([nft_view, legacy_view], [kube_proxy_ds("v1.13.3", "ipvs")], [kp_log(["I0312 server_others.go:189] Using ipvs Proxier.", restore_error, replace(restore_error, "09:15:02", "09:15:32")])])
 	f.severity == "critical"
 	startswith(f.message, "On vm-8, kube-proxy 1.13.3 (ipvs mode) uses legacy iptables (its image predates 1.17) while the host's iptables is nf_tables (iptables-nft-save v1.8.4): KUBE-MARK-DROP exists only in the nf_tables view, so its iptables-restore fails")
-	contains(f.message, "kube-proxy logged it 2 time(s): \"iptables-restore v1.6.0: Couldn't load target `KUBE-MARK-DROP'\"")
+	contains(f.message, "kube-proxy logged it 2 times: \"iptables-restore v1.6.0: Couldn't load target `KUBE-MARK-DROP'\"")
 	f.details.problems == ["log", "missing-in-legacy"]
 	f.details.two_backends == true
 	notes := {e.note | some e in f.evidence}
@@ -194,4 +194,11 @@ test_silent_on_a_flushed_nat_table if {
 	}})
 	count(rule.findings) == 0 with input as cluster([flushed], [kube_proxy_ds("v1.13.3", "iptables")], [])
 	count(rule.findings) == 0 with input as cluster([flushed], [kube_proxy_ds("v1.13.3", "ipvs")], [])
+}
+
+# A dump that does not say which backend wrote it is "this nat table",
+# not "this unknown nat table".
+test_variant_words_leave_out_unknown if {
+	rule.variant_words("unknown") == ""
+	rule.variant_words("nft") == "nft "
 }

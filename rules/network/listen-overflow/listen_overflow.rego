@@ -35,6 +35,7 @@ package ktriage.rules.network["listen-overflow"]
 
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
+import data.ktriage.lib.text
 
 # ----------------------------------------------------------------- scopes
 
@@ -187,7 +188,7 @@ iface_or(u) := u.file if u.iface == ""
 
 backoff(t) := sprintf("after %s s", [concat(", ", [sprintf("%v", [round(x * 10) / 10]) | some x in t.intervals_s])]) if {
 	count(kube.array(t, "intervals_s")) > 0
-} else := sprintf("%d time(s)", [t.syn_retransmissions])
+} else := text.times(t.syn_retransmissions)
 
 syn_evidence(us) := [{"file": u.file, "frame": f, "note": sprintf("SYN %s → %s:%v, no SYN-ACK", [u.t.client, u.t.server, u.t.port])} |
 	some u in array.slice(us, 0, 2)

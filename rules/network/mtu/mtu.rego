@@ -35,6 +35,7 @@ package ktriage.rules.network["mtu"]
 
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
+import data.ktriage.lib.text
 
 # Bytes an encapsulation adds over an IPv4 underlay; an IPv6 underlay adds
 # 20 more (WireGuard: 80 instead of 60).
@@ -205,9 +206,9 @@ packets(l) := {"proof": x, "outer": outer_seen(l, x)} if {
 	x := [y | some y in xs; y.flow.large_retransmitted == best][0]
 }
 
-packet_text(l) := sprintf(" The captures agree: on %s %s, segments of %d bytes or more from %s to %s were retransmitted %d time(s) and never acknowledged, %s%s.", [
+packet_text(l) := sprintf(" The captures agree: on %s %s, segments of %d bytes or more from %s to %s were retransmitted %s and never acknowledged, %s%s.", [
 	node.display(p.proof.node), iface_or_file(p.proof), p.proof.flow.min_retransmitted_payload, data_from(p.proof.flow), data_to(p.proof.flow),
-	p.proof.flow.large_retransmitted, delivered_text(p.proof.flow), outer_text(p),
+	text.times(p.proof.flow.large_retransmitted), delivered_text(p.proof.flow), outer_text(p),
 ]) if {
 	p := packets(l)
 } else := ""

@@ -169,7 +169,7 @@ test_packet_evidence_large_lost_small_pass if {
 		captured("nodes/vm-5/capture-tunl0.pcap", [flow(6, false)]),
 		captured("nodes/vm-5/capture-eth0.pcap", [underlay_flow]),
 	])
-	contains(f.message, "The captures agree: on vm-5 tunl0, segments of 1388 bytes or more from 10.244.5.10:8080 to 10.244.4.10:41234 were retransmitted 6 time(s) and never acknowledged, while segments up to 204 bytes got through; the largest packet of that flow vm-5's eth0 carried was 584 bytes.")
+	contains(f.message, "The captures agree: on vm-5 tunl0, segments of 1388 bytes or more from 10.244.5.10:8080 to 10.244.4.10:41234 were retransmitted 6 times and never acknowledged, while segments up to 204 bytes got through; the largest packet of that flow vm-5's eth0 carried was 584 bytes.")
 	some e in f.evidence
 	e.file == "nodes/vm-5/capture-tunl0.pcap"
 	e.frame == 17

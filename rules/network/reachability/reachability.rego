@@ -31,6 +31,7 @@ package ktriage.rules.network["reachability"]
 
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
+import data.ktriage.lib.text
 
 # The pod network. Nodes carry a podCIDR only where the controller manager
 # allocates them; Calico IPAM, the AWS and Azure VPC CNIs do not, so the
@@ -139,8 +140,8 @@ findings contains f if {
 	first := events[0]
 	times := max({e.count | some e in events})
 	f := {
-		"message": sprintf("%s got %s for %s:%v %d time(s), an address no pod in the bundle has: a pod that was deleted (a rolling update, a scale-down) while clients still sent to it.%s", [
-			first.to, first.kind, ip, port, times, workload_text(port, ws),
+		"message": sprintf("%s got %s for %s:%v %s, an address no pod in the bundle has: a pod that was deleted (a rolling update, a scale-down) while clients still sent to it.%s", [
+			first.to, first.kind, ip, port, text.times(times), workload_text(port, ws),
 		]),
 		"subjects": array.concat([node.subject(first.node)], [kube.ref(w) | some w in ws]),
 		"evidence": array.concat(

@@ -35,7 +35,7 @@ only(set) := x if {
 
 test_fires_on_unreachable_deleted_pod_and_names_what_the_workload_lacks if {
 	f := only(rule.findings) with input as cluster([capture([unreach("10.244.9.11", 8080, 40), unreach("10.244.9.11", 8080, 52)], [])], [client], [deployment(false, false)])
-	f.message == "10.244.9.10 got ICMP host unreachable for 10.244.9.11:8080 2 time(s), an address no pod in the bundle has: a pod that was deleted (a rolling update, a scale-down) while clients still sent to it. Port 8080 is served by Deployment shop/api, whose pods have no preStop hook and no readinessProbe."
+	f.message == "10.244.9.10 got ICMP host unreachable for 10.244.9.11:8080 2 times, an address no pod in the bundle has: a pod that was deleted (a rolling update, a scale-down) while clients still sent to it. Port 8080 is served by Deployment shop/api, whose pods have no preStop hook and no readinessProbe."
 	[e.frame | some e in f.evidence; e.frame] == [40, 52]
 	f.details.lacking[0].missing == ["no readinessProbe", "no preStop hook"]
 }
@@ -43,7 +43,7 @@ test_fires_on_unreachable_deleted_pod_and_names_what_the_workload_lacks if {
 test_fires_on_rst_from_a_gone_address if {
 	rst := {"server": "10.244.9.12", "port": 8080, "attempts": 3, "first_client": "10.244.9.10", "first_frame": 7, "rst_frame": 8, "first_time": "t", "first_rel_s": 0.7}
 	f := only(rule.findings) with input as cluster([capture([], [rst])], [client], [deployment(true, true)])
-	contains(f.message, "got TCP RST for 10.244.9.12:8080 3 time(s)")
+	contains(f.message, "got TCP RST for 10.244.9.12:8080 3 times")
 	not contains(f.message, "whose pods have")
 }
 
@@ -79,6 +79,6 @@ test_pod_network_from_cluster_wide_ranges if {
 test_two_vantage_points_are_not_added_up if {
 	pod_side := {"file": "nodes/vm-9/pods/client/capture-eth0.pcap", "icmp_unreachable": [unreach("10.244.9.11", 8080, 4), unreach("10.244.9.11", 8080, 6)], "syn_rst": []}
 	f := only(rule.findings) with input as cluster([capture([unreach("10.244.9.11", 8080, 40), unreach("10.244.9.11", 8080, 52)], []), pod_side], [client], [deployment(false, false)])
-	contains(f.message, "for 10.244.9.11:8080 2 time(s)")
+	contains(f.message, "for 10.244.9.11:8080 2 times")
 	{e.file | some e in f.evidence; e.frame} == {"nodes/vm-9/capture-eth0.pcap", "nodes/vm-9/pods/client/capture-eth0.pcap"}
 }
