@@ -21,6 +21,9 @@ const maxLocate = 16 << 20
 // line of the deepest part of the path that exists, and exact is false: a
 // finding about a missing readinessProbe cites the container instead.
 func Locate(ra io.ReaderAt, src facts.Source, path []any) (line int, exact bool) {
+	if src.FieldLines != nil {
+		return src.FieldLine(path)
+	}
 	if src.End <= src.Start || src.End-src.Start > maxLocate || len(path) == 0 {
 		return src.Line, len(path) == 0
 	}

@@ -1,0 +1,476 @@
+// Package describe reads `kubectl describe` output, the text support
+// engineers most often receive pasted into a ticket, into partial objects
+// in API shape, so every rule reads them as it reads `kubectl get -o json`.
+//
+// The format is kubectl's (k8s.io/kubectl/pkg/describe/describe.go, read
+// for 1.20–1.33): "Key:" then spaces to a column a tabwriter aligned,
+// nesting by indentation, tables with a dashed underline, "<none>" for an
+// empty value. kubectl separates the objects of one command with a blank
+// line pair before the next "Name:"; pasted files also use "---" and shell
+// prompts. Every object is marked partial (metadata.annotations
+// "ktriage.io/source" and "ktriage.io/not-shown", see docs/facts.md), and
+// the line of every field read is recorded so findings cite file:line.
+package describe
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/ktriage/ktriage/internal/facts"
+	"github.com/ktriage/ktriage/internal/loader"
+	"github.com/ktriage/ktriage/internal/parsers"
+)
+
+// Source is the value of the ktriage.io/source annotation on every object
+// read from describe text.
+const Source = "kubectl-describe"
+
+// Annotation keys that mark an object as partial.
+const (
+	AnnotationSource   = "ktriage.io/source"
+	AnnotationNotShown = "ktriage.io/not-shown"
+)
+
+// maxBytes bounds what is read of one file: describe output of a whole
+// namespace is a few MB; past this it is not a paste anyone reads.
+const maxBytes = 64 << 20
+
+// Describe is the parser of kubectl describe text.
+type Describe struct{}
+
+func (Describe) Kind() string { return "kubectl-describe" }
+
+var (
+	reName = regexp.MustCompile(`^Name:( +)(\S.*)$`)
+	// Second lines kubectl prints right after Name: in the same tabwriter
+	// block, so their values start in the same column.
+	secondKeys = map[string]bool{
+		"Namespace": true, "Labels": true, "Roles": true, "IsDefaultClass": true,
+		"Annotations": true, "Value": true, "Selector": true,
+	}
+)
+
+// Detect accepts text whose first object starts "Name:" at the left
+// margin, followed by a second field aligned with it, as kubectl's
+// tabwriter prints them. A few leading lines (a shell prompt, the command)
+// are allowed.
+func (Describe) Detect(a *loader.Artifact) bool {
+	return detect(a.Head)
+}
+
+func detect(head []byte) bool {
+	s := strings.TrimPrefix(string(head), "\xef\xbb\xbf")
+	ls := strings.Split(s, "\n")
+	seen := 0
+	for i := 0; i < len(ls)-1 && seen < 8; i++ {
+		l := strings.TrimRight(ls[i], "\r ")
+		if l == "" {
+			continue
+		}
+		seen++
+		m := reName.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		col := len("Name:") + len(m[1])
+		next := strings.TrimRight(ls[i+1], "\r")
+		k, v, ok := splitField(next)
+		if !ok || !secondKeys[k] || v == "" || strings.HasPrefix(next, " ") {
+			return false
+		}
+		return strings.Index(next, v) == col
+	}
+	return false
+}
+
+// Object is one object read from describe text.
+type Object struct {
+	Body map[string]any
+	Line int
+	// Lines maps facts.PathKey(path) to the line of that field.
+	Lines map[string]int
+}
+
+// Result is what Read found.
+type Result struct {
+	Objects  []Object
+	Counts   map[string]int
+	Warnings []string
+}
+
+// Read parses describe output. It never fails on content: blocks it does
+// not recognise become warnings.
+func Read(ctx context.Context, r io.Reader, file string) (*Result, error) {
+	res := &Result{Counts: map[string]int{}}
+	br := bufio.NewReaderSize(io.LimitReader(r, maxBytes), 64<<10)
+	var lines []line
+	n := 0
+	for {
+		s, err := readLine(br)
+		if s != "" || err == nil {
+			n++
+			lines = append(lines, newLine(n, s))
+		}
+		if err != nil {
+			if err != io.EOF {
+				return res, err
+			}
+			break
+		}
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+		}
+	}
+	for _, blk := range split(lines) {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		res.read(blk, file)
+	}
+	return res, nil
+}
+
+// readLine reads one line of any length, keeping at most maxLine bytes.
+func readLine(br *bufio.Reader) (string, error) {
+	var sb strings.Builder
+	for {
+		frag, err := br.ReadSlice('\n')
+		if sb.Len() < maxLine {
+			sb.Write(frag)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		return strings.TrimSuffix(sb.String(), "\n"), err
+	}
+}
+
+// block is the lines of one described object.
+type block struct {
+	lines []line
+}
+
+// split cuts the file into objects. An object starts at "Name:" at the
+// left margin; separators people add ("---", a shell prompt and command)
+// end one. Inside a ConfigMap's Data section values are raw text, where a
+// "Name:" line is data, until "BinaryData" or "Events:".
+func split(lines []line) []block {
+	var out []block
+	var cur *block
+	raw := false
+	for i, l := range lines {
+		if l.indent == 0 && !raw && reName.MatchString(l.text) {
+			out = append(out, block{})
+			cur = &out[len(out)-1]
+		}
+		if cur == nil {
+			continue
+		}
+		if l.indent == 0 && !raw && isSeparator(l.text) {
+			cur = nil
+			continue
+		}
+		if l.indent == 0 && l.text == "Data" && i+1 < len(lines) && lines[i+1].text == "====" {
+			raw = true
+		}
+		if raw && l.indent == 0 && (l.text == "BinaryData" || strings.HasPrefix(l.text, "Events:")) {
+			raw = false
+		}
+		cur.lines = append(cur.lines, l)
+	}
+	return out
+}
+
+func isSeparator(t string) bool {
+	return t == "---" || strings.HasPrefix(t, "$ ") || strings.HasPrefix(t, "kubectl ") ||
+		strings.HasPrefix(t, "# kubectl ") || strings.HasPrefix(t, "> kubectl ") ||
+		(strings.Contains(t, "$ kubectl ") || strings.Contains(t, "# kubectl ")) && !strings.Contains(t, ":  ")
+}
+
+// obj is an object being built with the line of each field.
+type obj struct {
+	body  map[string]any
+	lines map[string]int
+	line  int
+	file  string
+	res   *Result
+}
+
+func newObj(kind, apiVersion string, line int) *obj {
+	return &obj{body: map[string]any{"kind": kind, "apiVersion": apiVersion, "metadata": map[string]any{}}, lines: map[string]int{}, line: line}
+}
+
+// path joins a base path and more segments into a new slice.
+func path(base []any, more ...any) []any {
+	p := make([]any, 0, len(base)+len(more))
+	return append(append(p, base...), more...)
+}
+
+// set stores v at p (map keys and indexes of existing lists), creating
+// maps on the way, and records the line.
+func (o *obj) set(line int, v any, p ...any) {
+	var cur any = o.body
+	for i, seg := range p {
+		last := i == len(p)-1
+		switch c := cur.(type) {
+		case map[string]any:
+			k, _ := seg.(string)
+			if last {
+				c[k] = v
+				break
+			}
+			next, ok := c[k]
+			if !ok || next == nil {
+				next = map[string]any{}
+				c[k] = next
+			}
+			cur = next
+		case []any:
+			idx, ok := seg.(int)
+			if !ok || idx < 0 || idx >= len(c) {
+				return
+			}
+			if last {
+				c[idx] = v
+				break
+			}
+			cur = c[idx]
+		default:
+			return
+		}
+	}
+	o.mark(line, p...)
+}
+
+func (o *obj) mark(line int, p ...any) {
+	if line > 0 {
+		o.lines[facts.PathKey(p)] = line
+	}
+}
+
+func (o *obj) meta() map[string]any { return o.body["metadata"].(map[string]any) }
+
+func (o *obj) name() string {
+	s, _ := o.meta()["name"].(string)
+	return s
+}
+
+func (o *obj) namespace() string {
+	s, _ := o.meta()["namespace"].(string)
+	return s
+}
+
+// read classifies one block and builds its object(s).
+func (res *Result) read(blk block, file string) {
+	roots := tree(blk.lines)
+	if len(roots) == 0 {
+		return
+	}
+	kind := classify(roots)
+	first := blk.lines[0].num
+	if kind == "" {
+		res.warn(first, "object %q not recognised (a kind ktriage does not read from describe text)", strings.TrimSpace(strings.TrimPrefix(roots[0].text, "Name:")))
+		return
+	}
+	if kind == "Secret" {
+		// Secrets are never kept, whatever their form.
+		return
+	}
+	k := kinds[kind]
+	o := newObj(kind, k.apiVersion, first)
+	o.file, o.res = file, res
+	o.common(roots)
+	k.build(o, roots, blk.lines)
+	res.emit(o, k.notShown)
+	if ev := find(roots, "Events"); ev != nil {
+		res.events(o, ev, file)
+	}
+}
+
+func (res *Result) warn(line int, format string, args ...any) {
+	if len(res.Warnings) >= 20 {
+		return
+	}
+	res.Warnings = append(res.Warnings, fmt.Sprintf("line %d: ", line)+fmt.Sprintf(format, args...))
+}
+
+// emit marks an object partial and keeps it.
+func (res *Result) emit(o *obj, notShown []string) {
+	if o.name() == "" {
+		return
+	}
+	md := o.meta()
+	ann, _ := md["annotations"].(map[string]any)
+	if ann == nil {
+		ann = map[string]any{}
+		md["annotations"] = ann
+	}
+	ann[AnnotationSource] = Source
+	ns := append(append([]string{}, commonNotShown...), notShown...)
+	sort.Strings(ns)
+	ann[AnnotationNotShown] = strings.Join(ns, ",")
+	res.Objects = append(res.Objects, Object{Body: o.body, Line: o.line, Lines: o.lines})
+	res.Counts[o.body["kind"].(string)]++
+}
+
+// commonNotShown lists metadata no describe output shows.
+var commonNotShown = []string{"metadata.uid", "metadata.resourceVersion", "metadata.generation", "metadata.managedFields"}
+
+// common reads the fields every describer prints the same way.
+func (o *obj) common(roots []*node) {
+	for _, n := range roots {
+		if !n.hasKey || n.indent != 0 {
+			continue
+		}
+		switch n.key {
+		case "Name":
+			if _, done := o.meta()["name"]; !done {
+				o.set(n.num, n.value, "metadata", "name")
+			}
+		case "Namespace":
+			if !none(n.value) {
+				o.set(n.num, n.value, "metadata", "namespace")
+			}
+		case "Labels":
+			m, lines := labelMap(n.values())
+			o.set(n.num, m, "metadata", "labels")
+			for k, l := range lines {
+				o.mark(l, "metadata", "labels", k)
+			}
+		case "Annotations":
+			var m map[string]any
+			var lines map[string]int
+			if strings.Contains(n.value, "=") && !strings.Contains(n.value, ": ") {
+				// StorageClass and PriorityClass print labels.FormatLabels.
+				m = plainSelector(n.value)
+			} else {
+				m, lines = annotationMap(n)
+			}
+			o.set(n.num, m, "metadata", "annotations")
+			for k, l := range lines {
+				o.mark(l, "metadata", "annotations", k)
+			}
+		case "CreationTimestamp":
+			o.set(n.num, timestamp(n.value), "metadata", "creationTimestamp")
+		case "Controlled By":
+			if k, name, ok := strings.Cut(n.value, "/"); ok {
+				o.set(n.num, []any{map[string]any{"kind": k, "name": name, "controller": true}}, "metadata", "ownerReferences")
+				o.mark(n.num, "metadata", "ownerReferences", 0)
+			}
+		case "Finalizers":
+			v := strings.TrimSuffix(strings.TrimPrefix(n.value, "["), "]")
+			fs := []any{}
+			for _, f := range strings.Fields(v) {
+				fs = append(fs, f)
+			}
+			o.set(n.num, fs, "metadata", "finalizers")
+		}
+	}
+}
+
+// events turns the Events table into Event objects about o.
+func (res *Result) events(o *obj, ev *node, file string) {
+	if ev.value != "" || len(ev.children) == 0 {
+		return
+	}
+	t := readTable(nodeLines(ev.children))
+	kind, _ := o.body["kind"].(string)
+	ns := o.namespace()
+	if ns == "" {
+		// Events about cluster-scoped objects live in "default".
+		ns = "default"
+	}
+	for _, r := range t.rows {
+		e := newObj("Event", "v1", r.num)
+		h := fnv.New32a()
+		fmt.Fprintf(h, "%s:%d", file, r.num)
+		// The file hash keeps names apart across files, the line orders them.
+		e.set(r.num, fmt.Sprintf("%s.describe-%08x-%06d", o.name(), h.Sum32(), r.num), "metadata", "name")
+		e.set(r.num, ns, "metadata", "namespace")
+		ref := map[string]any{"kind": kind, "name": o.name(), "apiVersion": o.body["apiVersion"]}
+		if on := o.namespace(); on != "" {
+			ref["namespace"] = on
+		}
+		e.set(r.num, ref, "involvedObject")
+		typ, reason, msg := t.col(r, "Type"), t.col(r, "Reason"), t.col(r, "Message")
+		e.set(r.num, typ, "type")
+		e.set(r.num, reason, "reason")
+		e.set(r.num, msg, "message")
+		count := num(1)
+		age := t.col(r, "Age")
+		if m := reCount.FindStringSubmatch(age); m != nil {
+			count, _ = intValue(m[1])
+		} else if c, ok := intValue(t.col(r, "Count")); ok {
+			// kubectl before 1.10: FirstSeen LastSeen Count From SubObjectPath Type Reason Message
+			count = c
+			age = t.col(r, "LastSeen")
+		}
+		e.set(r.num, count, "count")
+		from := t.col(r, "From")
+		if from != "" {
+			comp, host, _ := strings.Cut(from, ", ")
+			src := map[string]any{"component": comp}
+			if host != "" {
+				src["host"] = host
+			}
+			e.set(r.num, src, "source")
+		}
+		if age != "" {
+			e.set(r.num, map[string]any{"age": age}, "ktriage")
+		}
+		if sub := t.col(r, "SubObjectPath"); sub != "" {
+			ref["fieldPath"] = sub
+		}
+		if typ == "" || reason == "" {
+			continue
+		}
+		res.emit(e, eventNotShown)
+	}
+}
+
+var reCount = regexp.MustCompile(`\(x(\d+) over ([^)]*)\)`)
+
+var eventNotShown = []string{"metadata.name", "firstTimestamp", "lastTimestamp", "eventTime", "involvedObject.uid", "involvedObject.fieldPath", "reportingComponent"}
+
+// Parse reads the artifact and adds its objects to the builder.
+func (Describe) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (parsers.Result, error) {
+	f, err := a.Open()
+	if err != nil {
+		return parsers.Result{}, err
+	}
+	defer f.Close()
+	res, err := Read(ctx, f, a.Path)
+	out := parsers.Result{Warnings: res.Warnings}
+	kinds := make([]string, 0, len(res.Counts))
+	for k := range res.Counts {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	var parts []string
+	for _, k := range kinds {
+		parts = append(parts, fmt.Sprintf("%d %s", res.Counts[k], facts.Plural(k)))
+	}
+	out.Detail = strings.Join(parts, ", ") + " (kubectl describe, partial)"
+	for _, o := range res.Objects {
+		b.AddObject(o.Body, facts.Source{File: a.Path, Line: o.Line, Format: facts.FormatText, FieldLines: o.Lines})
+	}
+	if err != nil {
+		return out, err
+	}
+	if len(res.Objects) == 0 {
+		reason := "kubectl describe text without an object ktriage reads"
+		if len(res.Warnings) > 0 {
+			reason += "; " + res.Warnings[0]
+		}
+		return out, parsers.NotApplicable(reason)
+	}
+	return out, nil
+}
