@@ -165,11 +165,12 @@ type block struct {
 func split(lines []line) []block {
 	var out []block
 	var cur *block
-	raw := false
+	raw, secret := false, false
 	for i, l := range lines {
-		if l.indent == 0 && !raw && reName.MatchString(l.text) {
+		if l.indent == 0 && reName.MatchString(l.text) && (!raw || startsObject(lines, i)) {
 			out = append(out, block{})
 			cur = &out[len(out)-1]
+			raw, secret = false, false
 		}
 		if cur == nil {
 			continue
@@ -178,7 +179,12 @@ func split(lines []line) []block {
 			cur = nil
 			continue
 		}
-		if l.indent == 0 && l.text == "Data" && i+1 < len(lines) && lines[i+1].text == "====" {
+		if l.indent == 0 && l.hasKey && l.key == "Type" {
+			// A Secret prints "Type:" before its Data, whose lines are
+			// "key:  N bytes", never raw values.
+			secret = true
+		}
+		if l.indent == 0 && l.text == "Data" && !secret && i+1 < len(lines) && lines[i+1].text == "====" {
 			raw = true
 		}
 		if raw && l.indent == 0 && (l.text == "BinaryData" || strings.HasPrefix(l.text, "Events:")) {
@@ -187,6 +193,16 @@ func split(lines []line) []block {
 		cur.lines = append(cur.lines, l)
 	}
 	return out
+}
+
+// startsObject tells, inside a ConfigMap's raw data, a "Name:" line that
+// begins the next object: kubectl puts two blank lines before it, and the
+// next line is a field aligned with it.
+func startsObject(lines []line, i int) bool {
+	if i < 2 || lines[i-1].text != "" || lines[i-2].text != "" || i+1 >= len(lines) {
+		return false
+	}
+	return detect([]byte(lines[i].raw + "\n" + lines[i+1].raw + "\n"))
 }
 
 func isSeparator(t string) bool {

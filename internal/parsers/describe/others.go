@@ -259,7 +259,7 @@ func buildNode(o *obj, roots []*node, _ []line) {
 			info := map[string]any{}
 			for _, c := range n.children {
 				if c.hasKey {
-					k := lowerFirst(c.key)
+					k := lowerFirst(strings.ReplaceAll(c.key, "-", ""))
 					switch c.key {
 					case "Machine ID":
 						k = "machineID"
@@ -509,6 +509,8 @@ func limitTable(o *obj, ls []line, p []any) {
 		if cur == nil || cur["type"] != typ {
 			cur = map[string]any{"type": typ}
 			items = append(items, cur)
+			// An item is cited at its first row.
+			o.mark(r.num, path(p, len(items)-1)...)
 		}
 		i := len(items) - 1
 		for _, c := range []struct{ header, field string }{
@@ -531,15 +533,6 @@ func limitTable(o *obj, ls []line, p []any) {
 	}
 	if len(rows) > 0 {
 		o.set(rows[0].num, items, p...)
-	}
-	// set records the table line for the list; keep each item's first row.
-	for i := range items {
-		for _, r := range t.rows {
-			if t.col(r, "Type") == items[i].(map[string]any)["type"] {
-				o.mark(r.num, path(p, i)...)
-				break
-			}
-		}
 	}
 }
 
