@@ -186,6 +186,9 @@ func (b *Builder) AddObject(body map[string]any, src Source) {
 	}
 	if o, ok := b.objects[key]; ok {
 		c := compareVersions(body, o.Body)
+		if c == 0 {
+			c = compareWhole(body, o.Body)
+		}
 		if c > 0 || (c == 0 && sourceLess(src, o.Sources[0])) {
 			o.Body = body
 			o.Sources = append([]Source{src}, o.Sources...)
@@ -242,6 +245,27 @@ func compareVersions(a, b map[string]any) int {
 		return 1
 	}
 	return -1
+}
+
+// compareWhole prefers an object read whole to a partial one (read from
+// kubectl describe text, marked by the ktriage.io/source annotation), which
+// carries no resourceVersion to compare: 1 when a is whole and b partial.
+func compareWhole(a, b map[string]any) int {
+	pa, pb := partial(a), partial(b)
+	switch {
+	case pa == pb:
+		return 0
+	case pb:
+		return 1
+	}
+	return -1
+}
+
+func partial(o map[string]any) bool {
+	md, _ := o["metadata"].(map[string]any)
+	ann, _ := md["annotations"].(map[string]any)
+	_, ok := ann["ktriage.io/source"]
+	return ok
 }
 
 func resourceVersion(o map[string]any) string {
