@@ -69,22 +69,23 @@ func detect(head []byte) bool {
 	ls := strings.Split(s, "\n")
 	seen := 0
 	for i := 0; i < len(ls)-1 && seen < 8; i++ {
-		l := strings.TrimRight(ls[i], "\r ")
-		if l == "" {
+		// Tabs are expanded as a terminal shows them: some pastes
+		// turn kubectl's padding back into tabs.
+		l := newLine(i+1, ls[i])
+		if l.text == "" {
 			continue
 		}
 		seen++
-		m := reName.FindStringSubmatch(l)
+		m := reName.FindStringSubmatch(l.raw)
 		if m == nil {
 			continue
 		}
 		col := len("Name:") + len(m[1])
-		next := strings.TrimRight(ls[i+1], "\r")
-		k, v, ok := splitField(next)
-		if !ok || !secondKeys[k] || v == "" || strings.HasPrefix(next, " ") {
+		next := newLine(i+2, ls[i+1])
+		if !next.hasKey || !secondKeys[next.key] || next.value == "" || next.indent > 0 {
 			return false
 		}
-		return strings.Index(next, v) == col
+		return strings.Index(next.raw, next.value) == col
 	}
 	return false
 }
