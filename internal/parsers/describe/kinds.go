@@ -17,6 +17,7 @@ type kindInfo struct {
 
 var podTemplateNotShown = []string{
 	"spec.template.spec.containers[].ports[].name", "spec.template.spec.containers[].env",
+	"spec.template.spec.containers[].lifecycle",
 	"spec.template.spec.initContainers[].restartPolicy", "spec.template.spec.affinity",
 	"spec.template.spec.securityContext", "spec.template.spec.restartPolicy",
 }
@@ -26,7 +27,7 @@ var kinds map[string]kindInfo
 func init() {
 	kinds = map[string]kindInfo{
 		"Pod": {"v1", buildPod, []string{
-			"spec.containers[].ports[].name", "spec.containers[].env", "spec.initContainers[].restartPolicy",
+			"spec.containers[].ports[].name", "spec.containers[].env", "spec.containers[].lifecycle", "spec.initContainers[].restartPolicy",
 			"spec.affinity", "spec.securityContext", "spec.restartPolicy", "spec.dnsPolicy",
 			"status.conditions[].reason", "status.conditions[].message", "status.conditions[].lastTransitionTime",
 			"status.containerStatuses[].state.waiting.message", "metadata.creationTimestamp",
@@ -38,7 +39,7 @@ func init() {
 		"StatefulSet":           {"apps/v1", buildStatefulSet, append([]string{"status.readyReplicas", "status.availableReplicas", "spec.serviceName", "metadata.ownerReferences"}, podTemplateNotShown...)},
 		"DaemonSet":             {"apps/v1", buildDaemonSet, append([]string{"status.numberReady", "spec.updateStrategy", "metadata.ownerReferences"}, podTemplateNotShown...)},
 		"Job":                   {"batch/v1", buildJob, append([]string{"status.conditions", "metadata.ownerReferences[].uid"}, podTemplateNotShown...)},
-		"CronJob":               {"batch/v1", buildCronJob, []string{"spec.jobTemplate.spec.template.spec.containers[].ports[].name", "spec.jobTemplate.spec.template.spec.containers[].env", "spec.timeZone"}},
+		"CronJob":               {"batch/v1", buildCronJob, []string{"spec.jobTemplate.spec.template.spec.containers[].ports[].name", "spec.jobTemplate.spec.template.spec.containers[].env", "spec.jobTemplate.spec.template.spec.containers[].lifecycle", "spec.timeZone"}},
 		"Service":               {"v1", buildService, []string{"spec.ports[].appProtocol", "status.conditions", "spec.publishNotReadyAddresses", "metadata.creationTimestamp"}},
 		"Endpoints":             {"v1", buildEndpoints, []string{"subsets[].addresses[].targetRef", "subsets[].addresses[].nodeName", "metadata.creationTimestamp"}},
 		"PersistentVolumeClaim": {"v1", buildPVC, []string{"spec.resources", "spec.selector", "metadata.creationTimestamp"}},
