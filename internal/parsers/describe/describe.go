@@ -109,7 +109,8 @@ type Result struct {
 // not recognise become warnings.
 func Read(ctx context.Context, r io.Reader, file string) (*Result, error) {
 	res := &Result{Counts: map[string]int{}}
-	br := bufio.NewReaderSize(io.LimitReader(r, maxBytes), 64<<10)
+	lr := &io.LimitedReader{R: r, N: maxBytes}
+	br := bufio.NewReaderSize(lr, 64<<10)
 	var lines []line
 	n := 0
 	for {
@@ -129,6 +130,9 @@ func Read(ctx context.Context, r io.Reader, file string) (*Result, error) {
 				return res, err
 			}
 		}
+	}
+	if lr.N == 0 {
+		res.warn(n, "file longer than %d MiB: read up to there", maxBytes>>20)
 	}
 	for _, blk := range split(lines) {
 		if err := ctx.Err(); err != nil {

@@ -575,6 +575,27 @@ func TestEventsTables(t *testing.T) {
 	}
 }
 
+// Ages kubectl cannot compute print as <unknown> or <invalid>: kept as
+// text, with a count of 1 unless "(xN over …)" says more.
+func TestEventAges(t *testing.T) {
+	text := "Name:         web-1\nNamespace:    default\nNode:         <none>\nStatus:       Pending\nContainers:\n  web:\n    Image:  nginx\n" +
+		"Events:\n  Type     Reason            Age                      From               Message\n" +
+		"  ----     ------            ----                     ----               -------\n" +
+		"  Warning  FailedScheduling  <unknown>                default-scheduler  0/3 nodes are available: 3 Insufficient cpu.\n" +
+		"  Warning  FailedScheduling  <invalid> (x3 over 10m)  default-scheduler  0/3 nodes are available: 3 Insufficient cpu.\n"
+	res := readString(t, text)
+	var got []string
+	for _, o := range res.Objects {
+		if o.Body["kind"] == "Event" {
+			age, _ := at(o.Body, "ktriage.age")
+			got = append(got, str(o.Body["count"])+" "+str(age))
+		}
+	}
+	if strings.Join(got, "; ") != "1 <unknown>; 3 <invalid> (x3 over 10m)" {
+		t.Errorf("events: %q", got)
+	}
+}
+
 func TestDetect(t *testing.T) {
 	yes := map[string]string{
 		"pod":          "Name:         web\nNamespace:    default\nPriority:     0\n",
