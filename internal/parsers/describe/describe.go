@@ -212,7 +212,7 @@ func startsObject(lines []line, i int) bool {
 
 func isSeparator(t string) bool {
 	return t == "---" || strings.HasPrefix(t, "$ ") || strings.HasPrefix(t, "kubectl ") ||
-		strings.HasPrefix(t, "# kubectl ") || strings.HasPrefix(t, "> kubectl ") ||
+		strings.HasPrefix(t, "# kubectl ") || strings.Contains(t, "> kubectl ") ||
 		(strings.Contains(t, "$ kubectl ") || strings.Contains(t, "# kubectl ")) && !strings.Contains(t, ":  ")
 }
 
@@ -450,7 +450,9 @@ func (res *Result) events(o *obj, ev *node, file string) {
 		if sub := t.col(r, "SubObjectPath"); sub != "" {
 			ref["fieldPath"] = sub
 		}
-		if typ == "" || reason == "" {
+		if (typ != "Normal" && typ != "Warning") || reason == "" {
+			// The API accepts no other event type: anything else is a
+			// line pasted into the table (a comment, the next prompt).
 			continue
 		}
 		res.emit(e, eventNotShown)

@@ -107,6 +107,23 @@ func TestRealWorld(t *testing.T) {
 				{"ktriage.allocatedResources.requests.cpu", "850m"},
 				{"ktriage.allocatedResources.limits.memory", "340Mi"},
 			}},
+		// The same Deployment described twice, a comment and a prompt
+		// pasted between: the first copy is kept, no event is made of
+		// the pasted lines.
+		{"deployment-twice-powershell-transcript.txt", map[string]int{"Deployment": 2, "Event": 20},
+			"Deployment/default/deployment", []want{
+				{"metadata.annotations.[deployment.kubernetes.io/revision]", "2"},
+				{"spec.selector.matchLabels.name", "deployment-k8s"},
+				{"spec.replicas", "3"},
+				{"status.availableReplicas", "3"},
+				{"status.unavailableReplicas", "0"},
+				{"spec.strategy.rollingUpdate.maxUnavailable", "25%"},
+				{"spec.template.spec.containers.0.image", "k8smaestro/web-app:2.0"},
+				{"spec.template.spec.containers.0.ports", "[]"},
+				{"spec.template.spec.tolerations", "[]"},
+				{"status.conditions.0.reason", "MinimumReplicasAvailable"},
+				{"ktriage.newReplicaSet", "deployment-5b85bc8649 (3/3 replicas created)"},
+			}},
 		{"pod-oomkilled-last-state-excerpt.txt", map[string]int{"Pod": 1},
 			"Pod/tts-team/jumpserver-reader-589945c95c-d2nzg", []want{
 				{"status.containerStatuses.0.state.running.startedAt", "2021-01-18T10:31:57Z"},
