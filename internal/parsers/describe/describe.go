@@ -58,8 +58,8 @@ var (
 
 // Detect accepts text whose first object starts "Name:" at the left
 // margin, followed by a second field aligned with it, as kubectl's
-// tabwriter prints them. A few leading lines (a shell prompt, the command)
-// are allowed.
+// tabwriter prints them. Lines before it (a prompt, the command, another
+// command's output) are allowed: the first "Name:" line decides.
 func (Describe) Detect(a *loader.Artifact) bool {
 	return detect(a.Head)
 }
@@ -67,15 +67,13 @@ func (Describe) Detect(a *loader.Artifact) bool {
 func detect(head []byte) bool {
 	s := strings.TrimPrefix(string(head), "\xef\xbb\xbf")
 	ls := strings.Split(s, "\n")
-	seen := 0
-	for i := 0; i < len(ls)-1 && seen < 8; i++ {
+	for i := 0; i < len(ls)-1; i++ {
 		// Tabs are expanded as a terminal shows them: some pastes
 		// turn kubectl's padding back into tabs.
 		l := newLine(i+1, ls[i])
 		if l.text == "" {
 			continue
 		}
-		seen++
 		m := reName.FindStringSubmatch(l.raw)
 		if m == nil {
 			continue
