@@ -8,6 +8,7 @@
 package facts
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +38,40 @@ type Source struct {
 	// Prefix is the path from the start of the range to the object, for
 	// objects that cannot be cut out on their own (an item of a YAML List).
 	Prefix []any `json:"-"`
+	// FieldLines maps field paths (PathKey) to the line each was read
+	// from, for text whose bytes cannot be read back as the object
+	// (kubectl describe): its parser records them as it reads.
+	FieldLines map[string]int `json:"-"`
+}
+
+// PathKey is the FieldLines key of a path of map keys and list indexes.
+func PathKey(path []any) string {
+	var sb strings.Builder
+	for i, p := range path {
+		if i > 0 {
+			sb.WriteByte(0)
+		}
+		switch t := p.(type) {
+		case string:
+			sb.WriteString(t)
+		case int:
+			sb.WriteString(strconv.Itoa(t))
+		default:
+			sb.WriteString(fmt.Sprint(t))
+		}
+	}
+	return sb.String()
+}
+
+// FieldLine returns the line recorded for path, or for its longest
+// recorded prefix (exact false), or the object's own line.
+func (s Source) FieldLine(path []any) (line int, exact bool) {
+	for n := len(path); n > 0; n-- {
+		if l, ok := s.FieldLines[PathKey(path[:n])]; ok {
+			return l, n == len(path)
+		}
+	}
+	return s.Line, len(path) == 0
 }
 
 // ObjectKey names a Kubernetes object uniquely within a bundle.
@@ -151,6 +186,9 @@ func (b *Builder) AddObject(body map[string]any, src Source) {
 	}
 	if o, ok := b.objects[key]; ok {
 		c := compareVersions(body, o.Body)
+		if c == 0 {
+			c = compareWhole(body, o.Body)
+		}
 		if c > 0 || (c == 0 && sourceLess(src, o.Sources[0])) {
 			o.Body = body
 			o.Sources = append([]Source{src}, o.Sources...)
@@ -207,6 +245,27 @@ func compareVersions(a, b map[string]any) int {
 		return 1
 	}
 	return -1
+}
+
+// compareWhole prefers an object read whole to a partial one (read from
+// kubectl describe text, marked by the ktriage.io/source annotation), which
+// carries no resourceVersion to compare: 1 when a is whole and b partial.
+func compareWhole(a, b map[string]any) int {
+	pa, pb := partial(a), partial(b)
+	switch {
+	case pa == pb:
+		return 0
+	case pb:
+		return 1
+	}
+	return -1
+}
+
+func partial(o map[string]any) bool {
+	md, _ := o["metadata"].(map[string]any)
+	ann, _ := md["annotations"].(map[string]any)
+	_, ok := ann["ktriage.io/source"]
+	return ok
 }
 
 func resourceVersion(o map[string]any) string {

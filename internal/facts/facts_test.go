@@ -155,3 +155,19 @@ func TestDuplicatesKeepNewerAndAllSources(t *testing.T) {
 		t.Errorf("kept %v from %v", o.Body["v"], o.Sources)
 	}
 }
+
+// A partial copy (kubectl describe text) never replaces the object read
+// whole, whichever file sorts first; it stays as a source.
+func TestWholeObjectWinsOverPartial(t *testing.T) {
+	whole := map[string]any{"kind": "Pod", "metadata": map[string]any{"name": "p", "namespace": "n", "resourceVersion": "10"}, "v": "whole"}
+	part := map[string]any{"kind": "Pod", "metadata": map[string]any{"name": "p", "namespace": "n", "annotations": map[string]any{"ktriage.io/source": "kubectl-describe"}}, "v": "partial"}
+	for _, order := range [][2]map[string]any{{whole, part}, {part, whole}} {
+		b := NewBuilder()
+		b.AddObject(order[0], Source{File: "a-describe.txt", Line: 1})
+		b.AddObject(order[1], Source{File: "z-dump.json", Line: 1})
+		o, _ := b.Build().Lookup(ObjectKey{Kind: "Pod", Namespace: "n", Name: "p"})
+		if o.Body["v"] != "whole" || len(o.Sources) != 2 {
+			t.Fatalf("kept %v with %d sources", o.Body["v"], len(o.Sources))
+		}
+	}
+}

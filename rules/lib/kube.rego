@@ -31,6 +31,14 @@ selects(selector, lbls) if {
 	object.subset(lbls, selector)
 }
 
+# not_shown is the set of fields an object's source does not show: a
+# partial object read from kubectl describe text lists them in its
+# ktriage.io/not-shown annotation (docs/facts.md, "Partial objects"), so a
+# rule can tell "absent" from "not shown". Empty for objects read whole.
+not_shown(obj) := {f | some f in split(obj.metadata.annotations["ktriage.io/not-shown"], ",")} if {
+	is_string(obj.metadata.annotations["ktriage.io/not-shown"])
+} else := set()
+
 # ready is true for a running pod whose Ready condition is True.
 ready(pod) if {
 	some c in array(pod, ["status", "conditions"])

@@ -6,6 +6,7 @@ import (
 	"github.com/ktriage/ktriage/internal/loader"
 	"github.com/ktriage/ktriage/internal/parsers"
 	"github.com/ktriage/ktriage/internal/parsers/collectlog"
+	"github.com/ktriage/ktriage/internal/parsers/describe"
 	"github.com/ktriage/ktriage/internal/parsers/ipaddr"
 	"github.com/ktriage/ktriage/internal/parsers/iptables"
 	"github.com/ktriage/ktriage/internal/parsers/kube"
@@ -19,6 +20,7 @@ import (
 var Registry = []parsers.Parser{
 	pcap.Capture{},
 	kube.Stream{},
+	describe.Describe{}, // before kube.YAML: a ConfigMap's data may hold "apiVersion:" lines
 	kube.YAML{},
 	ipaddr.Addr{},
 	ipaddr.Route{},

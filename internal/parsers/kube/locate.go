@@ -41,6 +41,10 @@ const maxKept = 4096
 // readinessProbe cites the container's name. A key given twice is the last
 // one, as the decoders that built the facts read it.
 func Locate(ra io.ReaderAt, src facts.Source, path []any, note string) (line int, exact bool) {
+	// Text forms (kubectl describe) record each field's line as they parse.
+	if src.FieldLines != nil {
+		return src.FieldLine(path)
+	}
 	if src.End <= src.Start || src.End-src.Start > maxLocate {
 		return src.Line, len(path) == 0
 	}

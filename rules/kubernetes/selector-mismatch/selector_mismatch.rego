@@ -72,6 +72,7 @@ routed := {[ns, svc.metadata.name]: info |
 		"declared": declared_ports(matched), "serving_declared": declared_ports(serving_pods),
 		"eps": [kube.ref(e) | some e in mine_eps], "slices": [kube.ref(x) | some x in mine_slices],
 		"ready_addresses": ready_addresses(mine_eps, mine_slices),
+		"unnamed": count([p | some p in matched; port_names_hidden(p)]),
 	}
 }
 
@@ -421,6 +422,7 @@ findings contains f if {
 	declared := info.declared
 	not exposes(declared, t, proto)
 	reportable(declared, t)
+	not names_unknown(info, t)
 	pods := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns]
 	matched := [p | some p in pods; kube.selects(info.sel, kube.labels(p))]
 	f := {
@@ -454,6 +456,15 @@ exposes(declared, t, proto) if {
 	some d in declared
 	d.port == t
 	d.protocol == proto
+}
+
+# A pod read from kubectl describe text shows its container ports without
+# their names: a named targetPort cannot be judged against it.
+port_names_hidden(p) if "spec.containers[].ports[].name" in kube.not_shown(p)
+
+names_unknown(info, t) if {
+	is_string(t)
+	info.unnamed > 0
 }
 
 # A named target must be declared. A number need not be (the kernel does not
@@ -527,9 +538,18 @@ other_reason(info) if {
 	t := target_value(target(port))
 	is_string(t)
 	not exposes(info.serving_declared, t, object.get(port, "protocol", "TCP"))
+	not names_unknown(info, t)
 }
 
 # --------------------------------------------------------------- notices
+
+notices contains msg if {
+	some info in routed
+	some port in kube.array(info.svc, ["spec", "ports"])
+	t := target_value(target(port))
+	names_unknown(info, t)
+	msg := sprintf("Service %s targets the port named %q: %d selected pod(s) come from kubectl describe text, which does not show container port names, so that target was not checked", [name(info.svc), t, info.unnamed])
+}
 
 notices contains msg if {
 	some info in routed

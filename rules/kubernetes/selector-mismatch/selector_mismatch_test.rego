@@ -201,6 +201,24 @@ test_named_target_port_on_a_native_sidecar if {
 	f.details.reason == "target-port"
 }
 
+# A pod read from kubectl describe text shows "Port: 8080/TCP" without the
+# port's name: a named target is a notice there, not a finding, while a
+# numeric target is still checked.
+described_pod := json.patch(pod("shop", "web-1", {"app": "web"}, true, [{"containerPort": 8080, "protocol": "TCP"}]), [{
+	"op": "add", "path": "/metadata/annotations",
+	"value": {"ktriage.io/source": "kubectl-describe", "ktriage.io/not-shown": "metadata.uid,spec.containers[].ports[].name"},
+}])
+
+test_named_target_port_not_judged_on_described_pods if {
+	c := cluster([svc("shop", "web", {"app": "web"}, [port(80, "http")])], [described_pod], [], [])
+	count(rule.findings) == 0 with input as c
+	notices := rule.notices with input as c
+	some n in notices
+	contains(n, `Service shop/web targets the port named "http": 1 selected pod(s) come from kubectl describe text`)
+	f := only(rule.findings) with input as cluster([svc("shop", "web", {"app": "web"}, [port(80, 9090)])], [described_pod], [], [])
+	f.details.reason == "target-port"
+}
+
 test_named_port_must_match_protocol if {
 	udp := [{"name": "dns", "containerPort": 53, "protocol": "UDP"}]
 	tcp_svc := svc("kube-system", "dns", {"k8s-app": "dns"}, [{"port": 53, "protocol": "TCP", "targetPort": "dns"}])

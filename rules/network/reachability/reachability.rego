@@ -124,7 +124,12 @@ serving(port) := [w |
 lacks(w) := [what |
 	some c in kube.containers(object.get(w, ["spec", "template", "spec"], {}))
 	some what in missing(c)
+	not hidden(w, what)
 ]
+
+# A workload read from kubectl describe text does not show lifecycle
+# hooks: that it has no preStop hook cannot be told from it.
+hidden(w, "no preStop hook") if "spec.template.spec.containers[].lifecycle" in kube.not_shown(w)
 
 missing(c) := array.concat(
 	["no readinessProbe" | not c.readinessProbe],

@@ -40,6 +40,18 @@ test_fires_on_unreachable_deleted_pod_and_names_what_the_workload_lacks if {
 	f.details.lacking[0].missing == ["no readinessProbe", "no preStop hook"]
 }
 
+# kubectl describe does not print lifecycle hooks: a described workload is
+# not said to lack a preStop hook, only what describe shows it lacks.
+test_described_workload_not_said_to_lack_prestop if {
+	described := json.patch(deployment(false, false), [{"op": "add", "path": "/metadata/annotations", "value": {
+		"ktriage.io/source": "kubectl-describe",
+		"ktriage.io/not-shown": "spec.template.spec.containers[].lifecycle,spec.template.spec.containers[].ports[].name",
+	}}])
+	f := only(rule.findings) with input as cluster([capture([unreach("10.244.9.11", 8080, 40)], [])], [client], [described])
+	f.details.lacking[0].missing == ["no readinessProbe"]
+	not contains(f.message, "preStop")
+}
+
 test_fires_on_rst_from_a_gone_address if {
 	rst := {"server": "10.244.9.12", "port": 8080, "attempts": 3, "first_client": "10.244.9.10", "first_frame": 7, "rst_frame": 8, "first_time": "t", "first_rel_s": 0.7}
 	f := only(rule.findings) with input as cluster([capture([], [rst])], [client], [deployment(true, true)])
