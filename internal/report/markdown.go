@@ -23,6 +23,9 @@ func WriteMarkdown(out io.Writer, r *Report) error {
 	p("| | |\n|---|---|\n")
 	p("| Bundle | %s |\n", cell(strings.Join(r.Bundle.Paths, ", ")))
 	p("| Nodes | %s |\n", cell(listOrNone(r.Bundle.Nodes, 12)))
+	if len(r.Bundle.Unattributed) > 0 {
+		p("| Not attributed to a node | %s |\n", cell(listOrNone(r.Bundle.Unattributed, 12)))
+	}
 	p("| Namespaces | %s |\n", cell(listOrNone(r.Bundle.Namespaces, 20)))
 	p("| Files by kind | %s |\n", cell(kindsText(r.Bundle.FilesByKind)))
 	if r.Redaction != "" {
