@@ -226,3 +226,23 @@ func TestReadmeGoVersionAndBinary(t *testing.T) {
 		}
 	}
 }
+
+// TestBundlePathThroughALink (issue 10, D3): a bundle path that links to
+// a directory finds the incident the directory holds, as the same path
+// with a trailing slash always did.
+func TestBundlePathThroughALink(t *testing.T) {
+	target, err := filepath.Abs("../../testdata/dumps/quota-limitrange-incident/bundle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "bundle")
+	if err := os.Symlink(target, link); err != nil {
+		t.Skip("symlinks not supported:", err)
+	}
+	for _, p := range []string{link, link + "/"} {
+		code, out, errs := run(t, "analyze", "--format", "json", "--enable", "quota-limitrange", p)
+		if code != ExitFindings || !strings.Contains(out, `"rule": "quota-limitrange"`) {
+			t.Errorf("%s: exit %d (%s), want the quota-limitrange finding and exit %d", p, code, errs, ExitFindings)
+		}
+	}
+}

@@ -183,7 +183,15 @@ func (w *walker) load(inputs []string) (*Bundle, error) {
 		}
 		w.b.Inputs = append(w.b.Inputs, in)
 		if st.IsDir() {
-			if err := w.walkDir(in, prefix); err != nil {
+			// A path the user names is followed (once, to the end of its
+			// chain of links): WalkDir would otherwise see the link itself
+			// and skip it, an empty analysis. Links inside the directory
+			// stay unfollowed.
+			root, err := filepath.EvalSymlinks(in)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+			}
+			if err := w.walkDir(root, prefix); err != nil {
 				return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
 			}
 			continue

@@ -240,6 +240,44 @@ func TestDirectorySymlinksAreNotFollowed(t *testing.T) {
 	}
 }
 
+// TestNamedSymlinkToADirectoryIsFollowedOnce (issue 10, D3): a bundle
+// path the user gives that is a link to a directory is read as that
+// directory, with or without a trailing slash; the links inside it stay
+// unfollowed.
+func TestNamedSymlinkToADirectoryIsFollowedOnce(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	writeFile(t, outside, "secret.txt", []byte("secret"))
+	writeFile(t, dir, "in.txt", []byte("in"))
+	if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(dir, "link.txt")); err != nil {
+		t.Skip("symlinks not supported:", err)
+	}
+	link := filepath.Join(t.TempDir(), "bundle")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	// a link to a link to the directory is still the user's own path
+	link2 := filepath.Join(t.TempDir(), "bundle2")
+	if err := os.Symlink(link, link2); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{link, link + "/", link2} {
+		b := load(t, Limits{}, in)
+		if got := paths(b); strings.Join(got, ",") != "in.txt" {
+			t.Errorf("%s: artifacts %v, want in.txt", in, got)
+		}
+		r := skipReasons(b)
+		if len(r) != 1 || !strings.Contains(r["link.txt"], "symbolic link") {
+			t.Errorf("%s: skips %v, want only link.txt as a link not followed", in, r)
+		}
+	}
+	// with two inputs the link's own name is the prefix, as for a directory
+	b := load(t, Limits{}, link, dir)
+	if got := strings.Join(paths(b), ","); !strings.Contains(got, "bundle/in.txt") {
+		t.Errorf("two inputs: artifacts %s", got)
+	}
+}
+
 func TestCaps(t *testing.T) {
 	dir := t.TempDir()
 	many := make([]entry, 30)
