@@ -84,14 +84,18 @@ func TestCaptureNamesNodeOthersMakeKnown(t *testing.T) {
 	b.AddNode(NodeFacts{File: "nodes/vm-5/ip-a.txt", Inner: "nodes/vm-5/ip-a.txt", Sections: map[string]any{"interfaces": []any{}}})
 	capDoc := map[string]any{"file": "captures/vm-5.eth0.pcap"}
 	b.AddNode(NodeFacts{File: "captures/vm-5.eth0.pcap", Inner: "captures/vm-5.eth0.pcap", Kind: "pcap", Sections: map[string]any{"captures": []any{capDoc}}})
+	b.AddNode(NodeFacts{File: "nodes/vm-5/vm-5_tunl0.pcapng", Inner: "nodes/vm-5/vm-5_tunl0.pcapng", Kind: "pcap", Sections: map[string]any{"captures": []any{map[string]any{}}}})
 	b.AddNode(NodeFacts{File: "tickets/vm-4-ipaddr.txt", Inner: "tickets/vm-4-ipaddr.txt", Sections: map[string]any{"interfaces": []any{}}})
 	f := b.Build()
 	if a := f.NodeAttribution["captures/vm-5.eth0.pcap"]; a.Node != "vm-5" || a.Iface != "eth0" {
 		t.Errorf("capture attributed %+v, want vm-5 on eth0", a)
 	}
 	caps, _ := f.Nodes["vm-5"]["captures"].([]any)
-	if len(caps) != 1 || caps[0].(map[string]any)["interface"] != "eth0" {
-		t.Errorf("vm-5 captures %v, want one with interface eth0", caps)
+	if len(caps) != 2 || caps[0].(map[string]any)["interface"] != "eth0" || caps[1].(map[string]any)["interface"] != "tunl0" {
+		t.Errorf("vm-5 captures %v, want eth0's and tunl0's", caps)
+	}
+	if a := f.NodeAttribution["nodes/vm-5/vm-5_tunl0.pcapng"]; a.Node != "vm-5" || a.Iface != "tunl0" {
+		t.Errorf("capture in the node's folder attributed %+v, want vm-5 on tunl0", a)
 	}
 	if got := f.NodeNames(); len(got) != 1 || got[0] != "vm-5" {
 		t.Errorf("nodes %v, want [vm-5]", got)

@@ -319,6 +319,16 @@ func (f *Facts) buildNodes(nfs []NodeFacts) {
 				atts[i] = a
 			}
 		}
+		if a := &atts[i]; a.Node != "" && a.Iface == "" {
+			// nodes/vm-5/vm-5-eth0.pcap: the folder named the node first
+			own := func(name string) (string, bool) {
+				n, ok := ix.known(name)
+				return a.Node, name == a.Node || ok && n == a.Node
+			}
+			if _, iface, ok := captureNode(path.Base(nf.Inner), own); ok {
+				a.Iface = iface
+			}
+		}
 		atts[i].Netns = netnsOf(nf.Inner)
 	}
 	// A single-node cluster: files that name no node are that node's.
