@@ -242,11 +242,12 @@ func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*
 		SchemaVersion: report.SchemaVersion,
 		Tool:          report.Tool{Name: "ktriage", Version: opts.Version},
 		Bundle: report.Bundle{
-			Paths:       p.Bundle.Inputs,
-			Nodes:       p.Facts.NodeNames(),
-			Namespaces:  p.Facts.Namespaces(),
-			FilesByKind: filesByKind(p.Inputs),
-			NodeFiles:   nodeFiles(p.Facts),
+			Paths:        p.Bundle.Inputs,
+			Nodes:        p.Facts.NodeNames(),
+			Namespaces:   p.Facts.Namespaces(),
+			FilesByKind:  filesByKind(p.Inputs),
+			NodeFiles:    nodeFiles(p.Facts),
+			Unattributed: p.Facts.UnattributedFiles(),
 		},
 		Inputs: p.Inputs,
 		Limits: p.Bundle.CapsHit,
@@ -305,6 +306,9 @@ func nodeFiles(f *facts.Facts) map[string]report.NodeFiles {
 	have := map[string]map[string]bool{}
 	seen := false
 	for name, n := range f.Nodes {
+		if strings.HasPrefix(name, facts.UnattributedPrefix) {
+			continue // not a node: Bundle.Unattributed lists the file once
+		}
 		have[name] = map[string]bool{}
 		files, _ := n["files"].([]any)
 		for _, x := range files {

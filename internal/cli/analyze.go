@@ -3,8 +3,10 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -143,7 +145,7 @@ Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
 // bindAnalyzeFlags declares analyze's flags; verify parses a fixture's
 // args with the same set.
 func bindAnalyzeFlags(fs *pflag.FlagSet, p *analyzeParams) {
-	fs.StringVar(&p.format, "format", "md", "report format: "+report.FormatNames())
+	fs.StringVar(&p.format, "format", "md", "report format: "+report.FormatNames()+" (markdown is md; any case)")
 	fs.StringVarP(&p.output, "output", "o", "", "write the report to `FILE` instead of stdout")
 	fs.StringVar(&p.failOn, "fail-on", "high", "exit 1 when a finding is at or above this severity: critical|high|medium|low|info|none")
 	p.rules.bind(fs)
@@ -160,12 +162,16 @@ func bindAnalyzeFlags(fs *pflag.FlagSet, p *analyzeParams) {
 
 // check validates flag values that pflag cannot.
 func (p *analyzeParams) check() error {
-	if _, ok := report.Formats[p.format]; !ok {
+	format := formatName(p.format)
+	if _, ok := report.Formats[format]; !ok {
 		return usageErr("unknown --format %q (want %s)", p.format, report.FormatNames())
 	}
-	if p.failOn != "none" && !validSeverity(p.failOn) {
+	p.format = format
+	failOn := strings.ToLower(strings.TrimSpace(p.failOn))
+	if failOn != "none" && !validSeverity(failOn) {
 		return usageErr("unknown --fail-on %q (want critical, high, medium, low, info or none)", p.failOn)
 	}
+	p.failOn = failOn
 	var err error
 	if p.limits.MaxFileSize, err = parseSize(p.maxFile); err != nil {
 		return usageErr("--max-file-size: %v", err)
@@ -180,6 +186,16 @@ func (p *analyzeParams) check() error {
 		return err
 	}
 	return nil
+}
+
+// formatName reads a --format value as people write it: any case, and
+// "markdown" for md.
+func formatName(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "markdown" {
+		return "md"
+	}
+	return s
 }
 
 // exitFor is the exit status of a finished analysis: ExitFindings when a
@@ -198,6 +214,9 @@ func exitFor(r *report.Report, failOn string) int {
 
 func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version string) error {
 	if err := p.check(); err != nil {
+		return err
+	}
+	if err := checkOutput(p.output, args); err != nil {
 		return err
 	}
 	ctx := c.Context()
@@ -326,8 +345,12 @@ func parseSize(s string) (int64, error) {
 			break
 		}
 	}
-	var n int64
-	if _, err := fmt.Sscanf(t, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != t {
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil && errors.Is(err, strconv.ErrRange) || err == nil && n > math.MaxInt64/mult {
+		// n * mult would wrap (18014398509481985KiB became 1 KiB)
+		return 0, fmt.Errorf("%q is too large (at most %d bytes, 8 EiB)", s, int64(math.MaxInt64))
+	}
+	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != t {
 		return 0, fmt.Errorf("%q is not a size such as 512MiB or 2GiB", s)
 	}
 	return n * mult, nil

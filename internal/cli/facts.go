@@ -19,10 +19,17 @@ func newFacts() *cobra.Command {
 		Use:   "facts PATH...",
 		Short: "Print the facts document rules evaluate (for writing and testing rules)",
 		Long: `Print the facts document that rules see as input, as JSON (schema in
-docs/facts.md). Use it to write a rule against a real bundle:
+docs/facts.md of the ktriage repository). Use it to write a rule against a
+real bundle:
 
   ktriage facts bundle.tgz > facts.json
-  opa eval -d myrule.rego -d ktriage-lib/ -i facts.json 'data.ktriage.rules'
+  ktriage rules test ./my-rules                # the rule's own _test.rego
+  ktriage analyze --rules ./my-rules bundle.tgz
+
+or, with OPA's own CLI, from a clone of the ktriage repository (rules/lib
+holds the helpers rules import):
+
+  opa eval -d rules/lib -d ./my-rules -i facts.json 'data.ktriage.rules'
 
 --redact and --redact-ips work as for analyze (docs/redaction.md), so a
 facts document can go with a rule to whoever helps write it. The document
@@ -37,6 +44,9 @@ it before it leaves.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			ro, err := rp.options()
 			if err != nil {
+				return err
+			}
+			if err := checkOutput(output, args); err != nil {
 				return err
 			}
 			parsed, err := analyze.Parse(c.Context(), analyze.Options{Inputs: args, TempDir: tmpDir})

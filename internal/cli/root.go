@@ -46,6 +46,8 @@ evidence, how to confirm it on the live cluster and how to fix it.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// --version and the version command print the same line.
+	root.SetVersionTemplate("ktriage {{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

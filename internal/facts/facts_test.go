@@ -39,6 +39,20 @@ func TestAttribution(t *testing.T) {
 			NodeFacts{Inner: "netstat-s.txt"}, "", "none"},
 		{"a file-name prefix naming no Node is not a node", []map[string]any{nodeObj("a", "10.0.0.1", ""), nodeObj("b", "10.0.0.2", "")},
 			NodeFacts{Inner: "client.pcap"}, "", "none"},
+		{"capture named <node>-<iface>", []map[string]any{nodeObj("vm-4", "10.0.0.4", ""), nodeObj("vm-5", "10.0.0.5", "")},
+			NodeFacts{Inner: "captures/vm-5-tunl0.pcap"}, "vm-5", "path"},
+		{"capture named <node>_<iface>.pcapng", []map[string]any{nodeObj("vm-4", "10.0.0.4", ""), nodeObj("vm-5", "10.0.0.5", "")},
+			NodeFacts{Inner: "vm-4_eth0.pcapng"}, "vm-4", "path"},
+		{"capture named <node>.<iface>, gzipped", []map[string]any{nodeObj("k8s-worker1", "10.0.0.4", ""), nodeObj("vm-5", "10.0.0.5", "")},
+			NodeFacts{Inner: "k8s-worker1.vxlan.calico.pcap", Containers: []string{"k8s-worker1.vxlan.calico.pcap.gz"}}, "k8s-worker1", "path"},
+		{"the longest node prefix wins", []map[string]any{nodeObj("vm", "10.0.0.4", ""), nodeObj("vm-5", "10.0.0.5", "")},
+			NodeFacts{Inner: "vm-5-eth0.pcap"}, "vm-5", "path"},
+		{"capture prefix naming no node", []map[string]any{nodeObj("vm-4", "10.0.0.4", ""), nodeObj("vm-5", "10.0.0.5", "")},
+			NodeFacts{Inner: "vm-6-eth0.pcap"}, "", "none"},
+		{"without a dump a file name makes no node", nil,
+			NodeFacts{Inner: "collected/vm-5-ipaddr.txt"}, "", "none"},
+		{"without a dump a capture name makes no node", nil,
+			NodeFacts{Inner: "capture-eth0.pcap"}, "", "none"},
 		{"a capture taken at a pod belongs to the pod's node", []map[string]any{nodeObj("a", "10.0.0.1", ""), nodeObj("b", "10.0.0.2", ""),
 			{"kind": "Pod", "metadata": map[string]any{"name": "p", "namespace": "n"}, "spec": map[string]any{"nodeName": "b"}, "status": map[string]any{"podIP": "10.244.2.7"}}},
 			NodeFacts{Inner: "client.pcap", Addresses: []string{"10.244.2.7"}}, "b", "address"},
@@ -58,6 +72,36 @@ func TestAttribution(t *testing.T) {
 				t.Errorf("attributed to %q by %s (%s), want %q by %s", a.Node, a.Method, a.Detail, tc.node, tc.method)
 			}
 		})
+	}
+}
+
+// TestCaptureNamesNodeOthersMakeKnown: a file name counts only for a node
+// known otherwise (here a per-node folder); the capture's interface is
+// recorded in its document; a file nothing attributes is listed as such
+// and is no node.
+func TestCaptureNamesNodeOthersMakeKnown(t *testing.T) {
+	b := NewBuilder()
+	b.AddNode(NodeFacts{File: "nodes/vm-5/ip-a.txt", Inner: "nodes/vm-5/ip-a.txt", Sections: map[string]any{"interfaces": []any{}}})
+	capDoc := map[string]any{"file": "captures/vm-5.eth0.pcap"}
+	b.AddNode(NodeFacts{File: "captures/vm-5.eth0.pcap", Inner: "captures/vm-5.eth0.pcap", Kind: "pcap", Sections: map[string]any{"captures": []any{capDoc}}})
+	b.AddNode(NodeFacts{File: "nodes/vm-5/vm-5_tunl0.pcapng", Inner: "nodes/vm-5/vm-5_tunl0.pcapng", Kind: "pcap", Sections: map[string]any{"captures": []any{map[string]any{}}}})
+	b.AddNode(NodeFacts{File: "tickets/vm-4-ipaddr.txt", Inner: "tickets/vm-4-ipaddr.txt", Sections: map[string]any{"interfaces": []any{}}})
+	f := b.Build()
+	if a := f.NodeAttribution["captures/vm-5.eth0.pcap"]; a.Node != "vm-5" || a.Iface != "eth0" {
+		t.Errorf("capture attributed %+v, want vm-5 on eth0", a)
+	}
+	caps, _ := f.Nodes["vm-5"]["captures"].([]any)
+	if len(caps) != 2 || caps[0].(map[string]any)["interface"] != "eth0" || caps[1].(map[string]any)["interface"] != "tunl0" {
+		t.Errorf("vm-5 captures %v, want eth0's and tunl0's", caps)
+	}
+	if a := f.NodeAttribution["nodes/vm-5/vm-5_tunl0.pcapng"]; a.Node != "vm-5" || a.Iface != "tunl0" {
+		t.Errorf("capture in the node's folder attributed %+v, want vm-5 on tunl0", a)
+	}
+	if got := f.NodeNames(); len(got) != 1 || got[0] != "vm-5" {
+		t.Errorf("nodes %v, want [vm-5]", got)
+	}
+	if got := f.UnattributedFiles(); len(got) != 1 || got[0] != "tickets/vm-4-ipaddr.txt" {
+		t.Errorf("unattributed %v", got)
 	}
 }
 

@@ -44,6 +44,8 @@ type Attribution struct {
 	// Netns names the pod or network namespace the file was taken in, when
 	// the layout says so (nodes/<node>/pods/<pod>/…, …/netns/<name>/…).
 	Netns string `json:"netns,omitempty"`
+	// Iface is the interface a capture's name gives (<node>-<iface>.pcap).
+	Iface string `json:"iface,omitempty"`
 }
 
 // A file taken inside a pod's (or any named) network namespace: its
@@ -154,10 +156,75 @@ func shortHost(h string) string {
 var (
 	reNodeDir = regexp.MustCompile(`(?:^|/)(?:nodes?|hosts?|machines?)/([^/]+)/`)
 	// <node>-ipaddr.txt, <node>_iptables-save, <node>.netstat-s.txt, …
-	reNodeFile = regexp.MustCompile(`^(.+?)[-_.](?:ip[-_]?(?:a|addr|address|link|route|d[-_]?addr|d[-_]?link|s[-_]?d[-_]?link|o[-_]?addr|j[-_]?addr)|ipaddr|iproute|ifconfig|iptables(?:[-_](?:legacy|nft))?(?:[-_]save)?|ip6tables(?:[-_](?:legacy|nft))?(?:[-_]save)?|ipvsadm|netstat(?:[-_]s)?|nstat|snmp|proc[-_]net[-_](?:netstat|snmp)|sysctl(?:[-_]a)?|ss(?:[-_]lnt|[-_]ltn|[-_]tln|[-_]s)?|tcpdump|capture|pcap)(?:\.[a-z0-9]+)*$`)
+	reNodeFile = regexp.MustCompile(`^(.+?)[-_.](?:ip[-_]?(?:a|addr|address|link|route|d[-_]?addr|d[-_]?link|s[-_]?d[-_]?link|o[-_]?addr|j[-_]?addr)|ipaddr|iproute|ifconfig|iptables(?:[-_](?:legacy|nft))?(?:[-_]save)?|ip6tables(?:[-_](?:legacy|nft))?(?:[-_]save)?|ipvsadm|netstat(?:[-_]s)?|nstat|snmp|proc[-_]net[-_](?:netstat|snmp)|sysctl(?:[-_]a)?|ss(?:[-_]lnt|[-_]ltn|[-_]tln|[-_]s)?|tcpdump|capture)(?:\.[a-z0-9]+)*$`)
+	// A capture's file name: <stem>.pcap, .pcapng, either gzipped.
+	reCaptureFile = regexp.MustCompile(`(?i)^(.+)\.pcap(?:ng)?(?:\.gz)?$`)
+	// A Linux interface name (IFNAMSIZ: at most 15 bytes), as tcpdump -i
+	// takes it: eth0, ens3, tunl0, vxlan.calico, flannel.1, eth0.100.
+	reIfaceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,14}$`)
 )
 
-// attribute decides which node an artifact describes.
+// knownNode resolves a name to a node of the set: exactly, or by host name
+// (case-insensitive, short form) for Node objects.
+type knownNode func(name string) (string, bool)
+
+func (ix nodeIndex) known(name string) (string, bool) {
+	if ix.names[name] {
+		return name, true
+	}
+	n, ok := ix.byHost[strings.ToLower(name)]
+	return n, ok
+}
+
+// captureNode splits a capture's file name, <node>-<iface>.pcap (or "_",
+// "." between them; .pcapng; gzipped), at the separator after the longest
+// prefix that is a known node. Only a known node counts: the prefix of
+// "client-eth0.pcap" or "capture-eth0.pcap" is not one.
+func captureNode(base string, known knownNode) (node, iface string, ok bool) {
+	m := reCaptureFile.FindStringSubmatch(base)
+	if m == nil {
+		return "", "", false
+	}
+	stem := m[1]
+	if n, found := known(stem); found {
+		return n, "", true // <node>.pcap
+	}
+	for i := len(stem) - 1; i > 0; i-- {
+		if c := stem[i]; c != '-' && c != '_' && c != '.' {
+			continue
+		}
+		rest := stem[i+1:]
+		if !reIfaceName.MatchString(rest) {
+			continue
+		}
+		if n, found := known(stem[:i]); found {
+			return n, rest, true
+		}
+	}
+	return "", "", false
+}
+
+// fileNode names the node a file's name starts with ("vm-5-ipaddr.txt",
+// "vm-5_eth0.pcap"), when that node is known; iface is the capture's
+// interface the name gives.
+func fileNode(name string, known knownNode) (node, iface string, ok bool) {
+	base := path.Base(name)
+	if n, i, found := captureNode(base, known); found {
+		return n, i, true
+	}
+	if m := reNodeFile.FindStringSubmatch(base); m != nil {
+		if n, found := known(m[1]); found {
+			return n, "", true
+		}
+	}
+	return "", "", false
+}
+
+// attribute decides which node an artifact describes from what names a
+// node for sure: the cluster dump's Nodes (by path, file name, host name or
+// address), the bundle's per-node folders, and host names the files state.
+// A file name alone never makes a node: its prefix counts only when it
+// names a node known some other way (see attributeByName).
 func attribute(nf NodeFacts, ix nodeIndex) Attribution {
 	segments := append(append([]string{}, nf.Containers...), strings.Split(nf.Inner, "/")...)
 	// A path segment or archive name that is a node's name settles it.
@@ -169,13 +236,8 @@ func attribute(nf NodeFacts, ix nodeIndex) Attribution {
 		if n, ok := ix.byHost[strings.ToLower(base)]; ok {
 			return Attribution{Node: n, Method: "path", Detail: "a path element names the node's host"}
 		}
-		if m := reNodeFile.FindStringSubmatch(path.Base(s)); m != nil {
-			if ix.names[m[1]] {
-				return Attribution{Node: m[1], Method: "path", Detail: "the file name starts with the node's name"}
-			}
-			if n, ok := ix.byHost[strings.ToLower(m[1])]; ok {
-				return Attribution{Node: n, Method: "path", Detail: "the file name starts with the node's host name"}
-			}
+		if n, iface, ok := fileNode(s, ix.known); ok {
+			return Attribution{Node: n, Iface: iface, Method: "path", Detail: "the file name starts with the node's name"}
 		}
 	}
 	for _, h := range nf.Hostnames {
@@ -193,22 +255,9 @@ func attribute(nf NodeFacts, ix nodeIndex) Attribution {
 			}
 		}
 	}
-	// No cluster dump to confirm: trust the bundle's layout.
+	// No cluster dump to confirm: trust the bundle's per-node folders.
 	if m := reNodeDir.FindStringSubmatch(nf.Inner + "/"); m != nil && m[1] != "" {
 		return Attribution{Node: stripExts(m[1]), Method: "path", Detail: "the file is under a per-node folder (node not in the cluster dump)"}
-	}
-	for i := len(nf.Containers) - 1; i >= 0; i-- {
-		c := nf.Containers[i]
-		if c != "" && c != "." && len(ix.names) == 0 {
-			if m := reNodeFile.FindStringSubmatch(c); m != nil {
-				return Attribution{Node: m[1], Method: "path", Detail: "per-node archive " + c}
-			}
-		}
-	}
-	// A file-name prefix ("vm-5-ipaddr.txt") is only a guess; with Node
-	// objects to check it against, a prefix that names none is not a node.
-	if m := reNodeFile.FindStringSubmatch(path.Base(nf.Inner)); m != nil && m[1] != "" && len(ix.names) == 0 {
-		return Attribution{Node: m[1], Method: "path", Detail: "the file name starts with a host name (no Nodes in the bundle to check it against)"}
 	}
 	for _, h := range nf.Hostnames {
 		if h != "" && h != "localhost" {
@@ -216,6 +265,24 @@ func attribute(nf NodeFacts, ix nodeIndex) Attribution {
 		}
 	}
 	return Attribution{Method: "none"}
+}
+
+// attributeByName gives a file no node claimed to the node its name (or an
+// enclosing archive's) starts with, when other files made that node known.
+func attributeByName(nf NodeFacts, known map[string]bool) (Attribution, bool) {
+	lookup := func(name string) (string, bool) {
+		if known[name] {
+			return name, true
+		}
+		return "", false
+	}
+	names := append([]string{nf.Inner}, nf.Containers...)
+	for _, s := range names {
+		if n, iface, ok := fileNode(s, lookup); ok {
+			return Attribution{Node: n, Iface: iface, Method: "path", Detail: "the file name starts with the node's name (a node other files name)"}, true
+		}
+	}
+	return Attribution{}, false
 }
 
 func stripExts(s string) string {
@@ -235,6 +302,33 @@ func (f *Facts) buildNodes(nfs []NodeFacts) {
 	atts := make([]Attribution, len(nfs))
 	for i, nf := range nfs {
 		atts[i] = attribute(nf, ix)
+	}
+	// Nodes the dump or other files name make a file-name prefix count.
+	known := map[string]bool{}
+	for n := range ix.names {
+		known[n] = true
+	}
+	for _, a := range atts {
+		if a.Node != "" {
+			known[a.Node] = true
+		}
+	}
+	for i, nf := range nfs {
+		if atts[i].Method == "none" {
+			if a, ok := attributeByName(nf, known); ok {
+				atts[i] = a
+			}
+		}
+		if a := &atts[i]; a.Node != "" && a.Iface == "" {
+			// nodes/vm-5/vm-5-eth0.pcap: the folder named the node first
+			own := func(name string) (string, bool) {
+				n, ok := ix.known(name)
+				return a.Node, name == a.Node || ok && n == a.Node
+			}
+			if _, iface, ok := captureNode(path.Base(nf.Inner), own); ok {
+				a.Iface = iface
+			}
+		}
 		atts[i].Netns = netnsOf(nf.Inner)
 	}
 	// A single-node cluster: files that name no node are that node's.
@@ -264,6 +358,10 @@ func (f *Facts) buildNodes(nfs []NodeFacts) {
 			f.Nodes[key] = n
 		}
 		file := map[string]any{"file": nf.File, "kind": nf.Kind, "attributed_by": a.Method}
+		if a.Iface != "" {
+			file["interface"] = a.Iface
+			setCaptureInterface(nf.Sections, a.Iface)
+		}
 		target := n
 		if a.Netns != "" {
 			file["netns"] = a.Netns
@@ -289,6 +387,19 @@ func (f *Facts) buildNodes(nfs []NodeFacts) {
 	for name := range ix.names {
 		if f.Nodes[name] == nil {
 			f.Nodes[name] = map[string]any{"name": name, "in_cluster": true, "attributed": true, "files": []any{}}
+		}
+	}
+}
+
+// setCaptureInterface records on a capture's document the interface its
+// file name gives, for rules to name where it was taken (node.capture_iface).
+func setCaptureInterface(sections map[string]any, iface string) {
+	caps, _ := sections["captures"].([]any)
+	for _, c := range caps {
+		if m, ok := c.(map[string]any); ok {
+			if _, set := m["interface"]; !set {
+				m["interface"] = iface
+			}
 		}
 	}
 }
@@ -384,4 +495,18 @@ func isEmpty(v any) bool {
 		return len(t) == 0
 	}
 	return false
+}
+
+// UnattributedFiles lists, sorted, the node-level files no node could be
+// found for. They are analysed alone (under UnattributedPrefix) but are no
+// node: a report lists them once, apart from the nodes.
+func (f *Facts) UnattributedFiles() []string {
+	var out []string
+	for file, a := range f.NodeAttribution {
+		if a.Node == "" {
+			out = append(out, file)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -55,7 +55,7 @@ func (w *walker) readTar(r io.Reader, display, inner string, containers []string
 			}
 			return
 		}
-		member, escaped := memberPath(h.Name)
+		member, escaped, cut := memberPath(h.Name)
 		d, in, cs := nestedNames(display, inner, member, containers)
 		switch h.Typeflag {
 		case tar.TypeDir:
@@ -90,6 +90,9 @@ func (w *walker) readTar(r io.Reader, display, inner string, containers []string
 		if escaped {
 			w.skip(d, "entry name "+quoteTrunc(h.Name)+" points outside the archive; read under its cleaned name")
 		}
+		if cut {
+			w.skip(d, nameCutNote(h.Name))
+		}
 		var src io.Reader = tr
 		if sparse(h) {
 			// Holes come out of the tar reader as zeros no layer below
@@ -121,7 +124,7 @@ func (w *walker) readZipAt(f *os.File, size int64, display, inner string, contai
 		if w.ctx.Err() != nil {
 			return
 		}
-		member, escaped := memberPath(zf.Name)
+		member, escaped, cut := memberPath(zf.Name)
 		d, in, cs := nestedNames(display, inner, member, containers)
 		mode := zf.Mode()
 		if mode.IsDir() {
@@ -148,6 +151,9 @@ func (w *walker) readZipAt(f *os.File, size int64, display, inner string, contai
 		}
 		if escaped {
 			w.skip(d, "entry name "+quoteTrunc(zf.Name)+" points outside the archive; read under its cleaned name")
+		}
+		if cut {
+			w.skip(d, nameCutNote(zf.Name))
 		}
 		rc, err := zf.Open()
 		if err != nil {
@@ -184,6 +190,11 @@ func sparse(h *tar.Header) bool {
 		}
 	}
 	return false
+}
+
+// nameCutNote is the note on an entry whose name shortName cut.
+func nameCutNote(raw string) string {
+	return fmt.Sprintf("entry name is %d bytes long: shown as its first %d bytes and a hash", len(raw), MaxNameLen)
 }
 
 func quoteTrunc(s string) string {

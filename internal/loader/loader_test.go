@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ktriage/ktriage/internal/hostile"
 )
@@ -237,6 +238,44 @@ func TestDirectorySymlinksAreNotFollowed(t *testing.T) {
 	}
 	if r := skipReasons(b); !strings.Contains(r["link.txt"], "symbolic link") || !strings.Contains(r["linkdir"], "symbolic link") {
 		t.Errorf("skips %v", r)
+	}
+}
+
+// TestNamedSymlinkToADirectoryIsFollowedOnce (issue 10, D3): a bundle
+// path the user gives that is a link to a directory is read as that
+// directory, with or without a trailing slash; the links inside it stay
+// unfollowed.
+func TestNamedSymlinkToADirectoryIsFollowedOnce(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	writeFile(t, outside, "secret.txt", []byte("secret"))
+	writeFile(t, dir, "in.txt", []byte("in"))
+	if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(dir, "link.txt")); err != nil {
+		t.Skip("symlinks not supported:", err)
+	}
+	link := filepath.Join(t.TempDir(), "bundle")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	// a link to a link to the directory is still the user's own path
+	link2 := filepath.Join(t.TempDir(), "bundle2")
+	if err := os.Symlink(link, link2); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{link, link + "/", link2} {
+		b := load(t, Limits{}, in)
+		if got := paths(b); strings.Join(got, ",") != "in.txt" {
+			t.Errorf("%s: artifacts %v, want in.txt", in, got)
+		}
+		r := skipReasons(b)
+		if len(r) != 1 || !strings.Contains(r["link.txt"], "symbolic link") {
+			t.Errorf("%s: skips %v, want only link.txt as a link not followed", in, r)
+		}
+	}
+	// with two inputs the link's own name is the prefix, as for a directory
+	b := load(t, Limits{}, link, dir)
+	if got := strings.Join(paths(b), ","); !strings.Contains(got, "bundle/in.txt") {
+		t.Errorf("two inputs: artifacts %s", got)
 	}
 }
 
@@ -624,5 +663,40 @@ func TestLoadStopsWhenCancelled(t *testing.T) {
 				t.Errorf("%d files spooled after the cancel", spools-2)
 			}
 		})
+	}
+}
+
+// TestLongNamesAreCutApart: names over MaxNameLen keep their first 4 KiB
+// (never splitting a rune) and a hash that tells them apart; others are
+// untouched (issue 10, D5).
+func TestLongNamesAreCutApart(t *testing.T) {
+	short := "nodes/vm-5/ip-a.txt"
+	if got, _, cut := memberPath(short); got != short || cut {
+		t.Errorf("memberPath(%q) = %q, cut %v", short, got, cut)
+	}
+	a := "x" + strings.Repeat("é", MaxNameLen) + "-a" // 2-byte runes after 1 byte: byte 4096 is mid-rune
+	b := "x" + strings.Repeat("é", MaxNameLen) + "-b"
+	ga, _, cuta := memberPath(a)
+	gb, _, _ := memberPath(b)
+	if !cuta || ga == gb {
+		t.Fatalf("cut %v; %q and %q must differ", cuta, ga[len(ga)-60:], gb[len(gb)-60:])
+	}
+	i := strings.Index(ga, "…(name cut: ")
+	if i < 0 || i > MaxNameLen || !utf8.ValidString(ga) || !strings.HasPrefix(a, ga[:i]) {
+		t.Errorf("cut name %q…%q", ga[:20], ga[i:])
+	}
+	if want := fmt.Sprintf("…(name cut: %d bytes, sha256 ", len(a)); !strings.Contains(ga, want) {
+		t.Errorf("%q lacks %q", ga[i:], want)
+	}
+	// through a real tar: one line each, with the note
+	long := "logs/" + strings.Repeat("x", 1<<20-64) + ".log"
+	dir := t.TempDir()
+	writeFile(t, dir, "names.tar", tarBytes(t, []entry{{name: long, body: "x\n"}, {name: long + "2", body: "y\n"}}))
+	bnd := load(t, Limits{}, dir)
+	if got := paths(bnd); len(got) != 2 || len(got[0]) > MaxNameLen+200 || got[0] == got[1] {
+		t.Errorf("paths %d: %v", len(got), len(got[0]))
+	}
+	if r := skipReasons(bnd); len(r) != 2 {
+		t.Errorf("notes %v", len(r))
 	}
 }

@@ -144,6 +144,7 @@ func visitReport(r *report.Report, f func(string) string, v func(any) any) {
 	b := &r.Bundle
 	strs(b.Paths, f)
 	strs(b.Nodes, f)
+	strs(b.Unattributed, f)
 	strs(b.Namespaces, f)
 	if b.NodeFiles != nil {
 		nf := make(map[string]report.NodeFiles, len(b.NodeFiles))

@@ -35,6 +35,8 @@ func TestConsistentAcrossFields(t *testing.T) {
 			Paths:     []string{"/tmp/case-10.1.0.11/bundle.tgz"},
 			Nodes:     []string{node},
 			NodeFiles: map[string]report.NodeFiles{node: {Present: []string{"ip addr"}}},
+			// a file no node was found for, named after an address
+			Unattributed: []string{"captures/10.1.0.11-eth0.pcap"},
 		},
 		Findings: []report.Finding{{
 			Rule: "mtu", Severity: "high",
@@ -74,6 +76,7 @@ func TestConsistentAcrossFields(t *testing.T) {
 	checks := map[string]string{
 		"bundle path":     r.Bundle.Paths[0],
 		"node":            r.Bundle.Nodes[0],
+		"unattributed":    r.Bundle.Unattributed[0],
 		"message":         f.Message,
 		"subject":         f.Subjects[0].Name,
 		"evidence file":   f.Evidence[0].File,

@@ -58,6 +58,9 @@ func (r *Report) normalized() *Report {
 	if c.Bundle.Nodes == nil {
 		c.Bundle.Nodes = []string{}
 	}
+	if c.Bundle.Unattributed == nil {
+		c.Bundle.Unattributed = []string{}
+	}
 	if c.Bundle.Namespaces == nil {
 		c.Bundle.Namespaces = []string{}
 	}

@@ -196,6 +196,9 @@ func (m *mdWriter) bundle() {
 	m.p("| Item | Value |\n|---|---|\n")
 	m.p("| Bundle | %s |\n", mdText(strings.Join(r.Bundle.Paths, ", ")))
 	m.p("| Nodes | %s |\n", mdText(listOrNone(r.Bundle.Nodes, 12)))
+	if len(r.Bundle.Unattributed) > 0 {
+		m.p("| Not attributed to a node | %s |\n", mdText(listOrNone(r.Bundle.Unattributed, 12)))
+	}
 	m.p("| Namespaces | %s |\n", mdText(listOrNone(r.Bundle.Namespaces, 20)))
 	m.p("| Files by kind | %s |\n", mdText(kindsText(r.Bundle.FilesByKind)))
 	read := 0

@@ -55,6 +55,9 @@ type Bundle struct {
 	// ktriage reads the bundle holds and which it lacks. Empty when the
 	// bundle has no node-level files at all.
 	NodeFiles map[string]NodeFiles `json:"node_files"`
+	// Unattributed lists the node-level files no node could be found
+	// for: they are analysed alone, never shown as nodes.
+	Unattributed []string `json:"unattributed_files"`
 }
 
 // NodeFiles lists artifact groups ("ip addr", "iptables-save", …) present

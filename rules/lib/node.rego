@@ -4,8 +4,10 @@ package ktriage.lib.node
 
 import data.ktriage.lib.kube
 
-# display names a node for messages: an unattributed file is named by its path.
-display(name) := trim_prefix(name, "unattributed:") if startswith(name, "unattributed:")
+# display names a node for messages. A file no node could be found for is
+# no node: it is named as where it came from ("On the node iptables.txt
+# came from, …"), never as if its path were a node's name.
+display(name) := sprintf("the node %s came from", [trim_prefix(name, "unattributed:")]) if startswith(name, "unattributed:")
 
 display(name) := name if not startswith(name, "unattributed:")
 
@@ -95,11 +97,15 @@ captures := array.concat(
 )
 
 # capture_iface names the interface a capture was taken on: the pcapng
-# interface name, or the capture-<iface>.pcap file-name convention when
+# interface name, the one its file name gives after the node's
+# (<node>-<iface>.pcap, docs/facts.md), or the capture-<iface>.pcap convention when
 # that interface exists on the node.
 capture_iface(name, c) := c.interfaces[0] if {
 	count(kube.array(c, "interfaces")) == 1
 	c.interfaces[0] != ""
+} else := c.interface if {
+	# the facts record it from the file name <node>-<iface>.pcap
+	object.get(c, "interface", "") != ""
 } else := m[1] if {
 	m := regex.find_all_string_submatch_n(`(?:^|[-_])([A-Za-z0-9_.@]+?)\.pcap(?:ng)?$`, c.file, 1)[0]
 	iface(input.nodes[name], m[1])
