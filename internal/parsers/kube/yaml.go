@@ -79,28 +79,22 @@ func (p *yamlParser) parse(ctx context.Context) (parsers.Result, error) {
 	}
 	defer f.Close()
 	p.f = f
-	docs, err := splitYAML(f)
-	if err != nil {
-		return parsers.Result{}, err
-	}
-	for _, d := range docs {
+	err = splitYAML(f, func(d yamlDoc) error {
 		if err := ctx.Err(); err != nil {
-			return parsers.Result{}, err
+			return err
 		}
 		if !p.whole {
 			if lay, ok := scanLayout(f, d.start, d.end, d.line); ok {
 				done, err := p.streamList(ctx, d, lay)
-				if err != nil {
-					return parsers.Result{}, err
-				}
-				if done {
-					continue
+				if err != nil || done {
+					return err
 				}
 			}
 		}
-		if err := p.wholeDoc(d); err != nil {
-			return parsers.Result{}, err
-		}
+		return p.wholeDoc(d)
+	})
+	if err != nil {
+		return parsers.Result{}, err
 	}
 	return p.result()
 }
@@ -356,25 +350,42 @@ func (p *yamlParser) itemSource(c yamlChunk) facts.Source {
 	return facts.Source{File: p.a.Path, Line: c.line, Start: c.start, End: c.end, Format: facts.FormatYAML, Prefix: []any{0}}
 }
 
-// splitYAML finds the documents of a YAML stream: a line starting with
-// "---" at column 0 separates them (block scalars are indented, so such a
-// line is always a separator). Each document's start line is kept.
-func splitYAML(r io.Reader) ([]yamlDoc, error) {
+// splitYAML calls fn with each document of a YAML stream, in order: a
+// line starting with "---" at column 0 separates them (block scalars are
+// indented, so such a line is always a separator). Each document's start
+// line is kept. Lines are looked at, never kept: a stream of millions of
+// lines or documents costs no memory.
+func splitYAML(r io.Reader, fn func(yamlDoc) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
-	var docs []yamlDoc
 	cur := yamlDoc{line: 1}
 	var off int64
 	line := 0
+	emit := func(end int64) error {
+		cur.end = end
+		if cur.end > cur.start {
+			return fn(cur)
+		}
+		return nil
+	}
 	for {
-		text, n, err := readBoundedLine(br)
+		frag, err := br.ReadSlice('\n')
+		n := int64(len(frag))
+		var text string
+		if bytes.HasPrefix(frag, []byte("---")) || bytes.HasPrefix(frag, []byte("...")) {
+			text = strings.TrimRight(string(frag[:min(len(frag), 4096)]), "\r\n")
+		}
+		for err == bufio.ErrBufferFull {
+			var more []byte
+			more, err = br.ReadSlice('\n')
+			n += int64(len(more))
+		}
 		if n == 0 {
 			break
 		}
 		line++
 		if isDocSeparator(text) {
-			cur.end = off
-			if cur.end > cur.start {
-				docs = append(docs, cur)
+			if e := emit(off); e != nil {
+				return e
 			}
 			cur = yamlDoc{start: off + n, line: line + 1}
 			// "--- {inline}" or "--- value" carries content on the same line
@@ -382,9 +393,8 @@ func splitYAML(r io.Reader) ([]yamlDoc, error) {
 				cur.start, cur.line = off+3, line
 			}
 		} else if text == "..." {
-			cur.end = off
-			if cur.end > cur.start {
-				docs = append(docs, cur)
+			if e := emit(off); e != nil {
+				return e
 			}
 			cur = yamlDoc{start: off + n, line: line + 1}
 		}
@@ -393,11 +403,7 @@ func splitYAML(r io.Reader) ([]yamlDoc, error) {
 			break
 		}
 	}
-	cur.end = off
-	if cur.end > cur.start {
-		docs = append(docs, cur)
-	}
-	return docs, nil
+	return emit(off)
 }
 
 func isDocSeparator(s string) bool {

@@ -98,36 +98,61 @@ func (s *lineScanner) next() (yamlLine, bool) {
 	return l, true
 }
 
+// classify looks at a line's first bytes. It runs on every line of files
+// of hundreds of megabytes, hence the loops by hand.
 func classify(l *yamlLine, b []byte) {
-	for l.col < len(b) && b[l.col] == ' ' {
-		l.col++
+	i := 0
+	for i < len(b) && b[i] == ' ' {
+		i++
 	}
-	rest := bytes.TrimRight(b[l.col:], " \t\r\n")
-	// A line starting with a tab is never structure YAML accepts at this
-	// column: count it as content, so it never ends an item.
-	lead := bytes.TrimLeft(rest, "\t")
-	if len(lead) == 0 || lead[0] == '#' {
+	l.col = i
+	j := i
+	for j < len(b) && b[j] == '\t' {
+		j++
+	}
+	if j == len(b) || b[j] == '#' || b[j] == '\n' || (b[j] == '\r' && isSpaceRest(b[j:])) || isSpaceRest(b[j:]) {
 		l.blank = true
 		return
 	}
-	if len(rest) != len(lead) {
+	if j > i {
+		// A line starting with a tab is never structure YAML accepts at
+		// this column: count it as content, so it never ends an item.
 		l.col++
 		return
 	}
-	if rest[0] == '-' && (len(rest) == 1 || rest[1] == ' ' || rest[1] == '\t') {
+	rest := b[i:]
+	if rest[0] == '-' && (len(rest) == 1 || isSpace(rest[1])) {
 		l.entry = true
-		after := bytes.TrimLeft(rest[1:], " \t")
-		l.entryEmpty = len(after) == 0 || after[0] == '#'
+		k := 1
+		for k < len(rest) && (rest[k] == ' ' || rest[k] == '\t') {
+			k++
+		}
+		l.entryEmpty = isSpaceRest(rest[k:]) || rest[k] == '#'
 		return
 	}
-	if l.col == 0 {
+	if i == 0 && (rest[0] == 'i' || rest[0] == '"' || rest[0] == '\'') {
 		for _, k := range []string{"items:", `"items":`, `'items':`} {
 			if after, ok := bytes.CutPrefix(rest, []byte(k)); ok {
-				after = bytes.TrimLeft(after, " \t")
-				l.itemsKey = len(after) == 0 || (after[0] == '#' && len(after) < len(rest)-len(k))
+				k := 0
+				for k < len(after) && (after[k] == ' ' || after[k] == '\t') {
+					k++
+				}
+				l.itemsKey = isSpaceRest(after[k:]) || (k > 0 && after[k] == '#')
 			}
 		}
 	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// isSpaceRest reports whether b holds only white space (or nothing).
+func isSpaceRest(b []byte) bool {
+	for _, c := range b {
+		if !isSpace(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // scanLayout finds the items of the document [start, end) beginning at
