@@ -29,7 +29,7 @@ type Options struct {
 	Inputs  []string
 	Limits  loader.Limits
 	TempDir string // parent of the private temp area; "" for the system's
-	// EvalTimeout bounds rule evaluation for the whole bundle.
+	// EvalTimeout bounds the evaluation of each rule.
 	EvalTimeout time.Duration
 	Version     string
 	// Progress, when set, hears how far the analysis is.
@@ -226,16 +226,12 @@ func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*
 	if err != nil {
 		return nil, fmt.Errorf("convert facts: %w", err)
 	}
-	parent := ctx
-	if opts.EvalTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, opts.EvalTimeout)
-		defer cancel()
-	}
-	results := e.Eval(ctx, input, p.Facts.Collected)
+	// Each rule has the whole budget to itself: a slow rule cannot
+	// silence the ones after it.
+	results := e.Eval(ctx, input, p.Facts.Collected, opts.EvalTimeout)
 	// An interrupted run has no report: rules cut short by the signal are
 	// not "checks not run" of this bundle.
-	if err := parent.Err(); err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	r := &report.Report{

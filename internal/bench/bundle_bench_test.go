@@ -185,7 +185,7 @@ func phases(b *testing.B, dir string) string {
 		b.Fatal(err)
 	}
 	t3 := time.Now()
-	results := eng.Eval(ctx, v, p.Facts.Collected)
+	results := eng.Eval(ctx, v, p.Facts.Collected, 0)
 	t4 := time.Now()
 	findings := 0
 	var per []string

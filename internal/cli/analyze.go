@@ -155,7 +155,7 @@ func bindAnalyzeFlags(fs *pflag.FlagSet, p *analyzeParams) {
 	fs.IntVar(&p.limits.MaxDepth, "max-depth", loader.DefaultLimits.MaxDepth, "open archives nested at most `N` levels deep")
 	fs.StringVar(&p.minFree, "min-free-space", "512MiB", "stop unpacking when less than this `SIZE` would stay free where the temp area is")
 	fs.StringVar(&p.tmpDir, "tmp-dir", "", "make the private temp area under `DIR` (default: $TMPDIR)")
-	fs.DurationVar(&p.timeout, "timeout", 2*time.Minute, "time limit for evaluating all rules on the bundle")
+	fs.DurationVar(&p.timeout, "timeout", 2*time.Minute, "time limit for each rule on the bundle (every rule has its own)")
 	fs.BoolVar(&p.stats, "stats", false, "print timings and peak memory to stderr")
 	p.redact.bind(fs)
 }

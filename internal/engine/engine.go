@@ -388,7 +388,12 @@ type Result struct {
 // Eval runs every enabled rule. available lists what the bundle holds
 // (facts' "available" section): a rule whose METADATA `needs` are not all
 // there is skipped with a reason instead of silently finding nothing.
-func (e *Engine) Eval(ctx context.Context, input ast.Value, available map[string]bool) []Result {
+// perRule, when positive, is each rule's own time budget: one shared
+// budget let a slow rule (a user's, sorted first) use it all up, and every
+// rule after it was skipped, the built-in ones included. A rule that runs
+// out is skipped with a reason naming the budget; cancelling ctx stops
+// them all.
+func (e *Engine) Eval(ctx context.Context, input ast.Value, available map[string]bool, perRule time.Duration) []Result {
 	out := make([]Result, 0, len(e.rules))
 	for _, r := range e.rules {
 		res := Result{Rule: r}
@@ -410,7 +415,7 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value, available map[string
 			continue
 		}
 		start := time.Now()
-		findings, notices, err := e.evalRule(ctx, r, input)
+		findings, notices, err := e.evalBudgeted(ctx, r, input, perRule)
 		res.Elapsed = time.Since(start)
 		if err != nil {
 			res.Skipped = true
@@ -424,12 +429,27 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value, available map[string
 	return out
 }
 
+// evalBudgeted runs one rule under its own deadline.
+func (e *Engine) evalBudgeted(ctx context.Context, r Rule, input ast.Value, budget time.Duration) ([]RawFinding, []string, error) {
+	rctx := ctx
+	if budget > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, budget)
+		defer cancel()
+	}
+	f, n, err := e.evalRule(rctx, r, input)
+	if err != nil && rctx.Err() != nil {
+		if ctx.Err() == nil && budget > 0 {
+			return nil, nil, fmt.Errorf("evaluation time limit reached: this rule ran past its own budget of %v (--timeout); the other rules ran", budget)
+		}
+		return nil, nil, fmt.Errorf("evaluation time limit reached")
+	}
+	return f, n, err
+}
+
 func (e *Engine) evalRule(ctx context.Context, r Rule, input ast.Value) ([]RawFinding, []string, error) {
 	rs, err := e.queries[r.ID].Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, nil, fmt.Errorf("evaluation time limit reached")
-		}
 		return nil, nil, err
 	}
 	if len(rs) == 0 {

@@ -70,7 +70,7 @@ func TestRulesRunWithMetadataFromAnnotations(t *testing.T) {
 	if len(rules) != 1 || rules[0].ID != "named" || rules[0].Title != "Every pod is named" || rules[0].Severity != "low" || !rules[0].Builtin {
 		t.Fatalf("rules %+v", rules)
 	}
-	res := e.Eval(context.Background(), input(t, `{"kubernetes": {"pods": [{"metadata": {"name": "a"}}]}}`), map[string]bool{"kubernetes.pods": true})
+	res := e.Eval(context.Background(), input(t, `{"kubernetes": {"pods": [{"metadata": {"name": "a"}}]}}`), map[string]bool{"kubernetes.pods": true}, 0)
 	if len(res) != 1 || len(res[0].Findings) != 1 || res[0].Findings[0].Message != "pod a" || len(res[0].Notices) != 1 {
 		t.Fatalf("results %+v", res)
 	}
@@ -81,7 +81,7 @@ func TestNeedsSkipsWithAReason(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := e.Eval(context.Background(), input(t, `{}`), map[string]bool{})
+	res := e.Eval(context.Background(), input(t, `{}`), map[string]bool{}, 0)
 	if !res[0].Skipped || res[0].Reason != "the bundle has no kubernetes.pods" {
 		t.Fatalf("result %+v", res[0])
 	}
@@ -148,7 +148,7 @@ func TestPureCIDRFunctionsStay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := e.Eval(context.Background(), input(t, `{"kubernetes": {"pods": []}}`), map[string]bool{"kubernetes.pods": true})
+	res := e.Eval(context.Background(), input(t, `{"kubernetes": {"pods": []}}`), map[string]bool{"kubernetes.pods": true}, 0)
 	if len(res[0].Notices) != 1 {
 		t.Fatalf("%+v", res[0])
 	}
@@ -166,7 +166,7 @@ func TestEvaluationTimeLimit(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	res := e.Eval(ctx, input(t, `{"kubernetes": {"pods": []}}`), map[string]bool{"kubernetes.pods": true})
+	res := e.Eval(ctx, input(t, `{"kubernetes": {"pods": []}}`), map[string]bool{"kubernetes.pods": true}, 0)
 	if !res[0].Skipped || !strings.Contains(res[0].Reason, "time limit") {
 		t.Fatalf("%+v", res[0])
 	}
@@ -178,7 +178,7 @@ func TestFindingShapeIsChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := e.Eval(context.Background(), input(t, `{"kubernetes": {"pods": [{"metadata": {"name": "a"}}]}}`), map[string]bool{"kubernetes.pods": true})
+	res := e.Eval(context.Background(), input(t, `{"kubernetes": {"pods": [{"metadata": {"name": "a"}}]}}`), map[string]bool{"kubernetes.pods": true}, 0)
 	if !res[0].Skipped || !strings.Contains(res[0].Reason, "has no message") {
 		t.Fatalf("%+v", res[0])
 	}

@@ -55,6 +55,7 @@ func Cases() []Case {
 		{Name: "duplicate-names", About: "the same member name twice with different content, and display paths that collide across archive boundaries", build: duplicateNames},
 		{Name: "same-named-inputs", About: "two inputs with the same base name", build: sameNamedInputs},
 		{Name: "cut-json", About: "cluster-info dumps cut mid-object (directory and stdout forms)", build: cutJSON},
+		{Name: "huge-yaml-document", About: "one 200 MB YAML document (a 0.3 MB .gz): a List holding the healthy items and an item of 20 million sequence entries, which a whole-document decoder needs about 8 GB for", build: hugeYAMLDocument},
 		{Name: "billion-laughs", About: "YAML anchors and aliases that expand exponentially, merge keys, 100,000-deep nesting in YAML and JSON", build: billionLaughs},
 		{Name: "empty-archives", About: "empty tar, zip, tgz, gz, bz2 and archives holding only directories", build: emptyArchives},
 		{Name: "zero-byte", About: "zero-byte files of every kind, named as archives too, and a zero-size tar member", build: zeroByte},
@@ -679,6 +680,28 @@ func billionLaughs(g *gen) error {
 		}
 	}
 	g.healthyAt("laughs.yaml")
+	return nil
+}
+
+// HugeYAMLSize is what huge-yaml-document's one document expands to.
+const HugeYAMLSize = 200 << 20
+
+// hugeYAMLDocument writes the List as gzip members: the healthy items and
+// the start of the huge item once, then one member of 1 MiB of sequence
+// entries repeated, so it costs a few milliseconds to make.
+func hugeYAMLDocument(g *gen) error {
+	head := HealthyYAML + "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: huge\n    namespace: hostile\n  spec:\n    values:\n"
+	entry := "    - lol\n"
+	block := strings.Repeat(entry, chunk/len(entry))
+	member := gz([]byte(block))
+	body := gz([]byte(head))
+	for n := len(head); n+len(block) <= HugeYAMLSize; n += len(block) {
+		body = append(body, member...)
+	}
+	if err := g.file("huge-list.yaml.gz", body); err != nil {
+		return err
+	}
+	g.healthyAt("huge-list.yaml.gz")
 	return nil
 }
 

@@ -64,6 +64,9 @@ type streamParser struct {
 	logs         int
 	warnings     []string
 	garbage      int
+	// ctx is polled between List items: a List of millions of items must
+	// stop at a signal, not after its last item.
+	ctx context.Context
 }
 
 // Parse reads every JSON value and log block; damage is skipped with a
@@ -131,6 +134,7 @@ func (p *streamParser) warn(off int64, format string, args ...any) {
 }
 
 func (p *streamParser) run(ctx context.Context) error {
+	p.ctx = ctx
 	off := int64(0)
 	for off < p.size {
 		if err := ctx.Err(); err != nil {
@@ -145,6 +149,9 @@ func (p *streamParser) run(ctx context.Context) error {
 			if err == nil {
 				off = end
 				continue
+			}
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr
 			}
 			at := pos
 			var se *json.SyntaxError
@@ -403,16 +410,22 @@ func (p *streamParser) decodeItems(dec *json.Decoder, pos int64, itemKind, apiVe
 // decodeElements reads array elements up to and including the closing "]".
 func (p *streamParser) decodeElements(dec *json.Decoder, pos int64, itemKind, apiVersion string, buf *[]pendingItem) error {
 	for dec.More() {
-		start := p.skipSep(pos + dec.InputOffset())
+		if err := p.ctx.Err(); err != nil {
+			return err
+		}
+		before := pos + dec.InputOffset()
 		var v any
 		if err := dec.Decode(&v); err != nil {
 			return err
 		}
 		m, ok := v.(map[string]any)
-		if !ok {
+		if !ok || len(m) == 0 {
+			// Nothing to keep: skip it before looking for where it
+			// starts, which costs a read of the file.
 			continue
 		}
 		end := pos + dec.InputOffset()
+		start := p.skipSep(before)
 		if buf != nil {
 			*buf = append(*buf, pendingItem{m, start, end})
 			continue
