@@ -55,7 +55,7 @@ func TestStreamListItemsStopOnCancel(t *testing.T) {
 	// Without cancellation the empty items are skipped and the last kept.
 	b = facts.NewBuilder()
 	res, err := Stream{}.Parse(context.Background(), a, b)
-	if err != nil || res.Detail != "1 pods" || len(res.Warnings) != 0 {
+	if err != nil || res.Detail != "1 pod" || len(res.Warnings) != 0 {
 		t.Errorf("detail %q, warnings %q, err %v", res.Detail, res.Warnings, err)
 	}
 	if f := b.Build(); len(f.Objects) != 1 || f.Objects[0].Sources[0].Start != int64(len(body)-len(`{"metadata":{"name":"last","namespace":"shop"}}]}`)) {
