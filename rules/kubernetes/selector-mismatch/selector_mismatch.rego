@@ -104,7 +104,9 @@ confirm(svc) := [
 	n := svc.metadata.name
 }
 
-selector_evidence(svc) := kube.at(svc, ["spec", "selector"], sprintf("selector %s", [kube.format_labels(selector(svc))]))
+# The selector is cited at its first key (the line that holds a label
+# value), not at the bare "selector": { line.
+selector_evidence(svc) := kube.at(svc, ["spec", "selector", min(object.keys(selector(svc)))], sprintf("selector %s", [kube.format_labels(selector(svc))]))
 
 # ------------------------------------------------------------ workloads
 
@@ -237,14 +239,27 @@ endpoints_empty(info) if {
 	info.ready_addresses == 0
 }
 
-endpoint_evidence(info) := [{"object": ref, "path": [], "note": "Endpoints lists no ready address"} | some ref in info.eps; endpoints_empty(info)]
+endpoint_evidence(info) := [{"object": ref, "path": ["metadata", "name"], "note": "Endpoints lists no ready address"} | some ref in info.eps; endpoints_empty(info)]
 
 # ready_evidence cites the ready addresses of the Service's Endpoints (or
 # its slices) where the bundle contradicts what its pods show.
+# It cites the first ready address of each.
 ready_evidence(info) := array.concat(
-	[{"object": ref, "path": ["subsets"], "note": sprintf("%d ready address(es)", [info.ready_addresses])} | some ref in info.eps],
-	[{"object": ref, "path": ["endpoints"], "note": "ready endpoints"} | some ref in info.slices],
+	[{"object": kube.ref(e), "path": ["subsets", i, "addresses", 0, "ip"], "note": sprintf("%d ready address(es)", [info.ready_addresses])} |
+		some e in input.kubernetes.endpoints
+		kube.ref(e) in info.eps
+		i := first_ready_subset(e)
+	],
+	[{"object": kube.ref(x), "path": ["endpoints", j, "addresses", 0], "note": "ready endpoint"} |
+		some x in input.kubernetes.endpointslices
+		kube.ref(x) in info.slices
+		j := first_ready_slice_endpoint(x)
+	],
 )
+
+first_ready_subset(e) := min({i | some i, s in kube.array(e, "subsets"); count(kube.array(s, "addresses")) > 0})
+
+first_ready_slice_endpoint(x) := min({j | some j, ep in kube.array(x, "endpoints"); object.get(ep, ["conditions", "ready"], true) != false})
 
 # port_ready_addresses counts the ready addresses the Service's Endpoints
 # and EndpointSlices list for one Service port (by its name, "" when
@@ -600,7 +615,7 @@ pod_state_evidence(p) := kube.at(p, ["metadata", "deletionTimestamp"], pod_state
 	some i, c in kube.array(p, ["status", "conditions"])
 	c.type == "PodScheduled"
 	c.status == "False"
-} else := kube.at(p, ["status", "conditions", i], pod_state(p)) if {
+} else := kube.at(p, ["status", "conditions", i, "status"], pod_state(p)) if {
 	some i, c in kube.array(p, ["status", "conditions"])
 	c.type == "Ready"
 } else := kube.at(p, ["status", "phase"], pod_state(p))
@@ -646,8 +661,8 @@ findings contains f if {
 		"severity": target_severity(t, routed_anyway),
 		"subjects": [kube.ref(svc)],
 		"evidence": array.concat(
-			[kube.at(svc, ["spec", "ports", i], sprintf("port %v/%s targets %v", [port.port, proto, t]))],
-			[kube.at(p, ["spec", "containers"], concat(", ", {port_text(d) | some d in declared_ports([p])})) | some p in array.slice(matched, 0, 3)],
+			[kube.at(svc, ["spec", "ports", i, target_key(port)], sprintf("port %v/%s targets %v", [port.port, proto, t]))],
+			[kube.at(p, ports_path(p), concat(", ", {port_text(d) | some d in declared_ports([p])})) | some p in array.slice(matched, 0, 3)],
 		),
 		"confirm": array.concat(confirm(svc), [sprintf("kubectl -n %s get endpoints %s -o yaml", [ns, svc.metadata.name])]),
 		"fix": target_fix(svc, port, t, declared, routed_anyway),
@@ -661,6 +676,14 @@ findings contains f if {
 		},
 	}
 }
+
+target_key(port) := "targetPort" if port.targetPort else := "port"
+
+# ports_path cites the first declared container port of a pod (its spec
+# when it declares none).
+ports_path(p) := ["spec", "containers", j, "ports", 0, "containerPort"] if {
+	j := min({j | some j, c in kube.array(p, ["spec", "containers"]); count(kube.array(c, "ports")) > 0})
+} else := ["spec", "containers"]
 
 exposes(declared, t, proto) if {
 	is_string(t)

@@ -82,7 +82,7 @@ test_fires_on_near_miss_naming_closest_pod_and_label if {
 
 	# cites the selector, the pod's label, the template label and the empty Endpoints
 	paths := {e.path | some e in f.evidence}
-	paths == {["spec", "selector"], ["metadata", "labels", "app"], ["spec", "template", "metadata", "labels", "app"], []}
+	paths == {["spec", "selector", "app"], ["metadata", "labels", "app"], ["spec", "template", "metadata", "labels", "app"], ["metadata", "name"]}
 }
 
 test_fires_when_a_second_key_is_missing if {
@@ -347,7 +347,7 @@ test_not_ready_pods_with_ready_endpoints_is_an_inconsistency if {
 	f.details.reason == "inconsistent-endpoints"
 	contains(f.message, "none is Ready in the bundle (api-1 (Ready=False)), yet the bundle's Endpoints/EndpointSlices of the Service list 1 ready address(es)")
 	not contains(f.message, "no endpoints")
-	{e.path | some e in f.evidence; e.object.kind == "Endpoints"} == {["subsets"]}
+	{e.path | some e in f.evidence; e.object.kind == "Endpoints"} == {["subsets", 0, "addresses", 0, "ip"]}
 }
 
 test_near_miss_with_ready_endpoints_is_an_inconsistency if {
