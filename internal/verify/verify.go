@@ -68,6 +68,37 @@ func Load(dir string) (Fixture, error) {
 	return Fixture{Dir: dir, Expect: e}, nil
 }
 
+// MissingOutside lists the inputs of the fixture that lie outside root
+// (the repository) and do not exist. Fixtures over real samples kept beside
+// the clone (../shared/realworld, not redistributable) name such inputs; a
+// test skips them, naming the path, where shared/ is absent, while a
+// missing input inside the repository stays an error.
+func (f Fixture) MissingOutside(root string) []string {
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return nil
+	}
+	var missing []string
+	for _, in := range f.Expect.Inputs {
+		p := in
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(f.Dir, in)
+		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		rel, err := filepath.Rel(absRoot, abs)
+		if err != nil || !(rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))) {
+			continue
+		}
+		if _, err := os.Stat(abs); err != nil {
+			missing = append(missing, abs)
+		}
+	}
+	return missing
+}
+
 // Find lists fixture directories under root (root itself included), sorted.
 func Find(root string) ([]string, error) {
 	var dirs []string

@@ -1,6 +1,8 @@
 package verify
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -60,5 +62,26 @@ func TestEvidenceMustCiteAPlace(t *testing.T) {
 	r.Findings[0].Evidence = append(r.Findings[0].Evidence, report.Evidence{File: "x.json", Note: "somewhere"})
 	if got := Check(Expectation{}, r, 0); len(got) != 1 || !strings.Contains(got[0], "cites no line") {
 		t.Errorf("%q", got)
+	}
+}
+
+func TestMissingOutside(t *testing.T) {
+	tmp := t.TempDir()
+	root := filepath.Join(tmp, "repo")
+	dir := filepath.Join(root, "testdata", "dumps", "fx")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "present.txt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fx := Fixture{Dir: dir, Expect: Expectation{Inputs: []string{
+		"bundle",                             // inside the repository, missing: not skipped
+		"../../../../present.txt",            // outside, present
+		"../../../../shared/realworld/x.txt", // outside, missing
+	}}}
+	got := fx.MissingOutside(root)
+	if len(got) != 1 || !strings.HasSuffix(got[0], filepath.Join("shared", "realworld", "x.txt")) {
+		t.Fatalf("MissingOutside = %v, want only the shared sample", got)
 	}
 }
