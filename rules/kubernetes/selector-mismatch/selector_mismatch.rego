@@ -517,12 +517,13 @@ pending_cause(pods) := {"text": text, "evidence": evidence, "nodes": names, "nod
 	]
 	count(unscheduled) > 0
 	says := {c.message | some [_, _, c] in unscheduled; is_string(c.message)}
-	not_ready := [[n, j, c] |
+	all_not_ready := [[n, j, c] |
 		some n in input.kubernetes.nodes
 		some j, c in kube.array(n, ["status", "conditions"])
 		c.type == "Ready"
 		c.status != "True"
 	]
+	not_ready := [x | some x in all_not_ready; nodes_blamed(says, all_not_ready)]
 	names := sort([n.metadata.name | some [n, _, _] in not_ready])
 	nodes_text := nodes_not_ready_text(not_ready)
 	text := concat("", [
@@ -531,6 +532,20 @@ pending_cause(pods) := {"text": text, "evidence": evidence, "nodes": names, "nod
 	])
 	evidence := [kube.at(n, ["status", "conditions", j, "message"], sprintf("Ready=%s", [c.status])) | some [n, j, c] in array.slice(not_ready, 0, 3)]
 } else := {"text": "", "evidence": [], "nodes": [], "nodes_text": ""}
+
+# NotReady nodes are named as the cause only when the scheduler's message
+# points at them (the not-ready or unreachable taint, "were not ready") or
+# no node at all is Ready: one NotReady node among many does not explain a
+# pod that did not fit for lack of CPU.
+nodes_blamed(says, not_ready) if {
+	some m in says
+	regex.match(`not-ready|unreachable|were not ready`, m)
+}
+
+nodes_blamed(_, not_ready) if {
+	count(not_ready) > 0
+	count(not_ready) == count(input.kubernetes.nodes)
+}
 
 nodes_not_ready_text(not_ready) := concat("; ", [sprintf("%s NotReady (%s): %s", [
 	nodes_prefix(count(ns), count(input.kubernetes.nodes)), names_text(ns), msg,
@@ -769,7 +784,7 @@ findings contains f if {
 		"message": endpoints_message(info),
 		"severity": "medium",
 		"subjects": [kube.ref(svc)],
-		"evidence": array.concat([selector_evidence(svc)], [{"object": ref, "path": [], "note": "no ready address"} | some ref in array.concat(info.eps, info.slices)]),
+		"evidence": array.concat([selector_evidence(svc)], [{"object": ref, "path": ["metadata", "name"], "note": "no ready address"} | some ref in array.concat(info.eps, info.slices)]),
 		"confirm": confirm(svc),
 		"fix": "Compare the Endpoints with the live cluster: if they are still empty there, check the endpoints controller (kube-controller-manager logs) and the pods' readiness; if not, the bundle's collections were taken at different moments.",
 		"details": {"reason": "no-endpoints", "selector": info.sel},

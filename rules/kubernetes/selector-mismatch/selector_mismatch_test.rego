@@ -464,3 +464,17 @@ test_pending_pods_with_ready_nodes_name_only_the_scheduler if {
 	not contains(f.message, "NotReady")
 	f.details.not_ready_nodes == []
 }
+
+test_one_not_ready_node_is_not_blamed_for_insufficient_cpu if {
+	cpu := json.patch(pending("shop", "api-1", {"app": "api"}), [{"op": "replace", "path": "/status/conditions/0/message", "value": "0/3 nodes are available: 1 node(s) had taint {node.kubernetes.io/not-ready: }, that the pod didn't tolerate, 2 Insufficient cpu."}])
+	fits := json.patch(pending("shop", "api-1", {"app": "api"}), [{"op": "replace", "path": "/status/conditions/0/message", "value": "0/3 nodes are available: 3 Insufficient cpu."}])
+	nodes := [node("a", "False", "KubeletNotReady", cni), node("b", "True", "KubeletReady", "kubelet is posting ready status"), node("c", "True", "KubeletReady", "kubelet is posting ready status")]
+	s := svc("shop", "api", {"app": "api"}, [{"port": 53, "protocol": "UDP", "targetPort": 53}])
+	f := only(rule.findings) with input as json.patch(cluster([s], [fits], [], []), [{"op": "add", "path": "/kubernetes/nodes", "value": nodes}])
+	not contains(f.message, "NotReady")
+	f.details.not_ready_nodes == []
+
+	# the scheduler names the not-ready taint: the node is part of the cause
+	g := only(rule.findings) with input as json.patch(cluster([s], [cpu], [], []), [{"op": "add", "path": "/kubernetes/nodes", "value": nodes}])
+	contains(g.message, "1 of 3 nodes is NotReady (a): KubeletNotReady")
+}
