@@ -473,7 +473,10 @@ findings contains f if {
 				[e | info.ready_addresses > 0; some e in ready_evidence(info)],
 			),
 		),
-		"confirm": array.concat(confirm(svc), [sprintf("kubectl -n %s describe pod %s", [ns, p.metadata.name]) | some p in array.slice(shown, 0, 2)]),
+		"confirm": array.concat(
+			array.concat(confirm(svc), [sprintf("kubectl -n %s describe pod %s", [ns, p.metadata.name]) | some p in array.slice(shown, 0, 2)]),
+			[sprintf("kubectl describe node %s", [n]) | some n in array.slice(cause.nodes, 0, 1)],
+		),
 		"fix": not_ready_fix(info, cause),
 		"details": {
 			"reason": not_ready_reason(info),
@@ -500,7 +503,7 @@ not_ready_message(info, shown, cause) := sprintf("Service %s selects %d pod(s) w
 
 not_ready_fix(info, cause) := inconsistent_fix(info.svc) if {
 	info.ready_addresses > 0
-} else := sprintf("The selector is right; the pods cannot be scheduled because %s: make the nodes Ready (their Ready condition says what is missing, e.g. a pod network (CNI) that is not installed yet).", [cause.nodes_text]) if {
+} else := sprintf("The selector is right; the pods cannot be scheduled while nodes are NotReady: %s Make the nodes Ready (their Ready condition says what is missing, e.g. a pod network (CNI) that is not installed yet).", [sentence(cause.nodes_text)]) if {
 	count(cause.nodes) > 0
 } else := "The selector is right; make the pods Ready: the state in brackets says what holds each one back (a failing readiness probe, a crash loop, an image or scheduling problem)."
 

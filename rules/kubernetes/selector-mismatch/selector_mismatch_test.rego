@@ -449,7 +449,8 @@ test_pending_pods_name_the_scheduler_and_the_nodes if {
 	contains(f.message, "coredns-1 (Pending: Unschedulable)")
 	contains(f.message, sprintf("coredns-1 (Pending: Unschedulable). Scheduler: %s Nodes: every node (2) is NotReady (cp-1, worker-1): KubeletNotReady: %s.", [taint, cni]))
 	f.details.not_ready_nodes == ["cp-1", "worker-1"]
-	contains(f.fix, "make the nodes Ready")
+	contains(f.fix, sprintf("while nodes are NotReady: every node (2) is NotReady (cp-1, worker-1): KubeletNotReady: %s. Make the nodes Ready", [cni]))
+	"kubectl describe node cp-1" in f.confirm
 	{e.path | some e in f.evidence; e.object.kind == "Node"} == {["status", "conditions", 1, "message"]}
 	{e.path | some e in f.evidence; e.object.kind == "Pod"} == {["status", "conditions", 0, "message"]}
 }
