@@ -697,8 +697,280 @@ must_not: [quota-limitrange]
 """)
 
 
+
+# ------------------------------------------------- selector-mismatch precision
+# Each of these was a false alarm (or a finding without its cause) on real
+# bundles (issue 9); each fixture fails with the rule as it was.
+
+def ep_list(items):
+    return {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": items}
+
+
+def ready_endpoints(svc, pods, ports):
+    """Endpoints as the controller writes them once the pods are Ready
+    (a later collection than the pods')."""
+    ns = svc["metadata"]["namespace"]
+    ep = {"kind": "Endpoints", "apiVersion": "v1", "metadata": meta("Endpoints", ns, svc["metadata"]["name"], {"app": svc["metadata"]["name"]})}
+    ep["subsets"] = [{"addresses": [{"ip": p["status"]["podIP"], "nodeName": p["spec"]["nodeName"],
+                                     "targetRef": {"kind": "Pod", "namespace": ns, "name": p["metadata"]["name"], "uid": p["metadata"]["uid"]}} for p in pods],
+                      "ports": ports}]
+    return ep
+
+
+def build_selector_numeric_target_undeclared():
+    d = fresh("selector-numeric-target-undeclared")
+    ns = "shop"
+    dep = deployment(ns, "api", {"app": "api"}, [container("api", "ghcr.io/acme/api:4.2.0", [{"name": "metrics", "containerPort": 9102}])], replicas=2)
+    rs = replicaset(dep, "6b8d9f7c5d")
+    pods = [pod(rs, "k2m4p", "worker-1", "10.244.1.70"), pod(rs, "w8x9z", "worker-2", "10.244.2.71")]
+    svc = service(ns, "api", {"app": "api"}, [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"}], "10.96.12.60")
+    dir_dump(os.path.join(d, "bundle", "cluster-info"), base_nodes(), [(ns, [dep, rs, *pods, svc])])
+    write_json(os.path.join(d, "bundle", "endpoints.json"), ep_list([ready_endpoints(svc, pods, [{"name": "http", "port": 8080, "protocol": "TCP"}])]))
+    expect(d, """
+description: >-
+  Service shop/api targets the numeric port 8080, which the pods do not
+  declare (they declare only metrics:9102). Kubernetes routes to undeclared
+  ports (declaring container ports is informational) and the Endpoints list
+  both pods on 8080: at most info, never a finding that fails CI. Was a
+  medium "connections are refused".
+inputs: [bundle]
+args: [--fail-on, low]
+exit: 0
+must:
+  - rule: selector-mismatch
+    subjects: [Service/shop/api]
+    message_contains: ["port 80/TCP targets port 8080/TCP, which none of the 2 selected pod(s) declares (they declare metrics:9102/TCP)"]
+    count: 1
+must_not: [quota-limitrange]
+""")
+
+
+def build_selector_port_in_args():
+    d = fresh("selector-port-in-args")
+    ns = "platform"
+    c = container("tunnel", "ghcr.io/acme/apiserver-tunnel:1.4.0", [{"name": "metrics", "containerPort": 9090}])
+    c["args"] = ["--bind-address=0.0.0.0", "-port=6443", "--metrics-port=9090"]
+    dep = deployment(ns, "apiserver-tunnel", {"app": "apiserver-tunnel"}, [c], replicas=2)
+    rs = replicaset(dep, "5c6f8d9b7f")
+    pods = [pod(rs, "q7r8s", "worker-1", "10.244.1.80"), pod(rs, "t1u2v", "worker-2", "10.244.2.81")]
+    svc = service(ns, "apiserver-tunnel", {"app": "apiserver-tunnel"}, [{"name": "https", "port": 443, "targetPort": 6443, "protocol": "TCP"}], "10.96.30.9")
+    dir_dump(os.path.join(d, "bundle", "cluster-info"), base_nodes(), [(ns, [dep, rs, *pods, svc])])
+    write_json(os.path.join(d, "bundle", "endpoints.json"), ep_list([ready_endpoints(svc, pods, [{"name": "https", "port": 6443, "protocol": "TCP"}])]))
+    expect(d, """
+description: >-
+  Service platform/apiserver-tunnel targets port 6443, which the container
+  does not declare but listens on (args: -port=6443). Valid Kubernetes, the
+  Endpoints list both pods: no finding at all. Was a medium.
+inputs: [bundle]
+exit: 0
+must: []
+must_not: [selector-mismatch, quota-limitrange]
+""")
+
+
+def build_selector_no_status_export():
+    d = fresh("selector-no-status-export")
+    ns = "default"
+    # Shapes from popeye's own Service fixtures (derailed/popeye
+    # internal/lint/testdata/core/svc/1.yaml, core/pod/1.yaml, core/ep/1.yaml
+    # @ 941a9db588659574c3b23694e4fdabcb8dec01e0 / 51e10d0c529fdd5331f89784843d6a064c9f4182):
+    # svc1 selects app=p1 on 9090, pod p1 declares http:9090 and carries no
+    # Ready condition, Endpoints svc1 lists p1.
+    c1 = container("c1", "alpine", [{"name": "http", "containerPort": 9090}])
+    p1 = {"kind": "Pod", "apiVersion": "v1", "metadata": meta("Pod", ns, "p1", {"app": "p1"}),
+          "spec": {"serviceAccountName": "default", "containers": [c1], "nodeName": "worker-1"}}
+    c2 = container("c2", "ghcr.io/acme/p2:1.0.0", [{"name": "service", "containerPort": 3000}])
+    p2 = {"kind": "Pod", "apiVersion": "v1", "metadata": meta("Pod", ns, "p2", {"app": "p2"}),
+          "spec": {"serviceAccountName": "default", "containers": [c2], "nodeName": "worker-2"},
+          "status": {"phase": "Running", "podIP": "10.244.2.19", "podIPs": [{"ip": "10.244.2.19"}]}}
+    svc1 = service(ns, "svc1", {"app": "p1"}, [{"name": "http", "port": 9090, "targetPort": 9090, "protocol": "TCP"}], "10.96.66.245")
+    svc2 = service(ns, "svc2", {"app": "p2"}, [{"name": "service", "port": 80, "targetPort": 3000, "protocol": "TCP"}], "10.96.12.148")
+    for s in (svc1, svc2):
+        s.pop("status")  # jq 'del(.items[].status)'
+    ep1 = {"kind": "Endpoints", "apiVersion": "v1", "metadata": meta("Endpoints", ns, "svc1", {"app": "p1"}),
+           "subsets": [{"addresses": [{"ip": "10.244.1.27", "nodeName": "worker-1", "targetRef": {"kind": "Pod", "name": "p1", "namespace": ns}}],
+                        "ports": [{"name": "http", "port": 9090, "protocol": "TCP"}]}]}
+    b = os.path.join(d, "bundle")
+    os.makedirs(b)
+    with open(os.path.join(b, "default-export.yaml"), "w") as f:
+        f.write(yaml_list([svc1, svc2, p1, p2]))
+    with open(os.path.join(b, "endpoints-svc1.yaml"), "w") as f:
+        f.write(to_yaml(ep1))
+    expect(d, """
+description: >-
+  An export without status (kubectl get -o yaml | yq 'del(.items[].status)')
+  as popeye's Service fixtures are shaped: pod p1 has no status at all and
+  Endpoints default/svc1 lists it; pod p2 says only phase Running, no
+  conditions, and svc2's Endpoints were not exported. "No status in the
+  bundle" is not "not Ready": no finding. Was two highs ("none is Ready, so
+  it has no endpoints").
+inputs: [bundle]
+exit: 0
+must: []
+must_not: [selector-mismatch, quota-limitrange]
+""")
+
+
+def build_selector_endpoints_ready():
+    d = fresh("selector-endpoints-ready-pods-not")
+    ns = "payments"
+    dep = deployment(ns, "ledger", {"app": "ledger"}, [container("ledger", "ghcr.io/acme/ledger:3.1.0", [{"name": "http", "containerPort": 8443}],
+                                                                 ready_probe={"httpGet": {"path": "/ready", "port": "http", "scheme": "HTTPS"}, "periodSeconds": 10})], replicas=2, available=0)
+    rs = replicaset(dep, "59d7c6b8f4", available=0)
+    pods = [pod(rs, "m2x7q", "worker-1", "10.244.1.50", ready=False), pod(rs, "p9z3w", "worker-2", "10.244.2.51", ready=False)]
+    svc = service(ns, "ledger", {"app": "ledger"}, [{"name": "https", "port": 443, "targetPort": "http", "protocol": "TCP"}], "10.96.40.7")
+    dir_dump(os.path.join(d, "bundle", "cluster-info"), base_nodes(), [(ns, [dep, rs, *pods, svc])])
+    # collected a minute later, once the readiness probes passed
+    eps = ready_endpoints(svc, pods, [{"name": "https", "port": 8443, "protocol": "TCP"}])
+    write_json(os.path.join(d, "bundle", "endpoints.json"), ep_list([eps]))
+    expect(d, """
+description: >-
+  The dump shows Service payments/ledger's two pods not Ready (readiness
+  probe still failing when the pods were listed) while endpoints.json,
+  collected later, lists both as ready addresses. "No endpoints" would
+  contradict the bundle: report the inconsistency at low. Was a high "none
+  is Ready, so it has no endpoints".
+inputs: [bundle]
+args: [--fail-on, medium]
+exit: 0
+must:
+  - rule: selector-mismatch
+    subjects: [Service/payments/ledger]
+    message_contains:
+      - "none is Ready in the bundle"
+      - "yet the bundle's Endpoints/EndpointSlices of the Service list 2 ready address(es)"
+    evidence_files: [cluster-info/payments/pods.json, endpoints.json]
+    count: 1
+must_not: [quota-limitrange]
+""")
+
+
+def build_selector_udp_named_port():
+    d = fresh("selector-udp-named-port")
+    ns = "kube-system"
+    # The UDP port was declared as TCP: a named targetPort resolves only to a
+    # container port of the same name and protocol.
+    c = container("coredns", "registry.k8s.io/coredns/coredns:v1.10.1",
+                  [{"name": "dns", "containerPort": 53, "protocol": "TCP"}, {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"},
+                   {"name": "metrics", "containerPort": 9153, "protocol": "TCP"}])
+    c["args"] = ["-conf", "/etc/coredns/Corefile"]
+    dep = deployment(ns, "coredns", {"k8s-app": "kube-dns"}, [c], replicas=2)
+    rs = replicaset(dep, "5d78c9869d")
+    pods = [pod(rs, "7kq2n", "worker-1", "10.244.1.2"), pod(rs, "xw5lp", "worker-2", "10.244.2.3")]
+    svc = service(ns, "kube-dns", {"k8s-app": "kube-dns"},
+                  [{"name": "dns", "port": 53, "targetPort": "dns", "protocol": "UDP"}, {"name": "dns-tcp", "port": 53, "targetPort": "dns-tcp", "protocol": "TCP"},
+                   {"name": "metrics", "port": 9153, "targetPort": 9153, "protocol": "TCP"}], "10.96.0.10")
+    dir_dump(os.path.join(d, "bundle", "cluster-info"), base_nodes(), [(ns, [dep, rs, *pods, svc])])
+    eps = ready_endpoints(svc, pods, [{"name": "dns-tcp", "port": 53, "protocol": "TCP"}, {"name": "metrics", "port": 9153, "protocol": "TCP"}])
+    write_json(os.path.join(d, "bundle", "endpoints.json"), ep_list([eps]))
+    expect(d, """
+description: >-
+  Service kube-system/kube-dns port 53/UDP targets the port named "dns",
+  which the pods declare only as TCP: DNS over UDP has no endpoint (the
+  Endpoints carry dns-tcp and metrics only). The message names the
+  protocol: "port 53/UDP", not "port 53".
+inputs: [bundle]
+exit: 1
+must:
+  - rule: selector-mismatch
+    subjects: [Service/kube-system/kube-dns]
+    message_contains: ['port 53/UDP targets the port named "dns"', "dns:53/TCP"]
+    count: 1
+must_not: [quota-limitrange]
+""")
+
+
+def build_selector_scaled_to_zero():
+    d = fresh("selector-scaled-to-zero")
+    ns = "reports"
+    dep = deployment(ns, "report-worker", {"app": "report-worker"}, [container("worker", "ghcr.io/acme/report-worker:2.0.1", [{"name": "http", "containerPort": 8080}])], replicas=0)
+    # what a Deployment scaled to 0 reports: no replica counts, still Available
+    dep["metadata"]["generation"] = 2
+    dep["status"] = {"observedGeneration": 2, "conditions": [
+        {"type": "Available", "status": "True", "lastUpdateTime": T0, "lastTransitionTime": T0,
+         "reason": "MinimumReplicasAvailable", "message": "Deployment has minimum availability."},
+        {"type": "Progressing", "status": "True", "lastUpdateTime": T0, "lastTransitionTime": T0,
+         "reason": "NewReplicaSetAvailable", "message": 'ReplicaSet "report-worker-7f9d8c6b5" has successfully progressed.'}]}
+    rs = replicaset(dep, "7f9d8c6b5")
+    rs["status"] = {"replicas": 0, "observedGeneration": 2}
+    svc = service(ns, "report-worker", {"app": "report-worker"}, [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}], "10.96.70.3")
+    dir_dump(os.path.join(d, "bundle", "cluster-info"), base_nodes(), [(ns, [dep, rs, svc])])
+    write_json(os.path.join(d, "bundle", "endpoints.json"), ep_list([endpoints(svc, [])]))
+    expect(d, """
+description: >-
+  Deployment reports/report-worker was scaled to 0 on purpose
+  (spec.replicas: 0, Available): its Service has no endpoints by design. At
+  most info. Was a high "no such pod exists".
+inputs: [bundle]
+args: [--fail-on, low]
+exit: 0
+must:
+  - rule: selector-mismatch
+    subjects: [Service/reports/report-worker, Deployment/reports/report-worker]
+    message_contains: ["scaled to 0 on purpose"]
+    count: 1
+must_not: [quota-limitrange]
+""")
+
+
+def build_selector_nothing_runs_it():
+    d = fresh("selector-nothing-runs-it")
+    ns = "monitoring"
+    prom = deployment(ns, "prometheus-k8s", {"app.kubernetes.io/name": "prometheus", "prometheus": "k8s"},
+                      [container("prometheus", "quay.io/prometheus/prometheus:v2.48.1", [{"name": "web", "containerPort": 9090}])])
+    prs = replicaset(prom, "6c9f7d8b4d")
+    ppods = [pod(prs, "h4j5k", "worker-1", "10.244.1.90")]
+    psvc = service(ns, "prometheus-k8s", {"app.kubernetes.io/name": "prometheus", "prometheus": "k8s"}, [{"name": "web", "port": 9090, "targetPort": "web", "protocol": "TCP"}], "10.96.80.4")
+    # The platform ships this Service; the Alertmanager component is disabled.
+    asvc = service(ns, "alertmanager-main", {"alertmanager": "main", "app.kubernetes.io/name": "alertmanager"},
+                   [{"name": "web", "port": 9093, "targetPort": "web", "protocol": "TCP"}], "10.96.80.5")
+    dir_dump(os.path.join(d, "bundle", "cluster-info"), base_nodes(), [(ns, [prom, prs, *ppods, psvc, asvc])])
+    write_json(os.path.join(d, "bundle", "endpoints.json"), ep_list([endpoints(psvc, ppods, "web", 9090), endpoints(asvc, [])]))
+    expect(d, """
+description: >-
+  Service monitoring/alertmanager-main selects alertmanager=main, but nothing
+  in the namespace resembles it (no pod, no workload template): the
+  component is disabled, as platform Services often are in OpenShift
+  must-gathers. Low ("nothing in this namespace runs it"), not high.
+inputs: [bundle]
+args: [--fail-on, medium]
+exit: 0
+must:
+  - rule: selector-mismatch
+    subjects: [Service/monitoring/alertmanager-main]
+    message_contains: ["nothing in namespace monitoring runs it"]
+    count: 1
+must_not: [quota-limitrange]
+""")
+
+
+def build_selector_endpoints_not_collected():
+    d = fresh("selector-endpoints-not-collected")
+    ns = "shop"
+    (wd, wr, wp), (cd, cr, cp), _ = shop(ns)
+    web_svc = service(ns, "web", {"app": "web", "tier": "frontend"}, [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}], "10.96.12.40")
+    cart_svc = service(ns, "cart", {"app": "cart"}, [{"name": "grpc", "port": 9090, "targetPort": "grpc", "protocol": "TCP"}], "10.96.12.41")
+    dir_dump(os.path.join(d, "bundle", "cluster-info"), base_nodes(), [(ns, [wd, wr, *wp, cd, cr, *cp, web_svc, cart_svc])])
+    # kubectl -n shop get endpoints cart -o json: only the one the ticket was about
+    write_json(os.path.join(d, "bundle", "endpoints-cart.json"), endpoints(cart_svc, cp, "grpc", 9090))
+    expect(d, """
+description: >-
+  The bundle holds shop's Endpoints for Service cart only (kubectl get
+  endpoints cart): Service web's Endpoints were not collected, which is not
+  "no ready endpoint" (only a present, empty Endpoints object says that).
+  Its two pods are Ready: no finding. Was a medium.
+inputs: [bundle]
+exit: 0
+must: []
+must_not: [selector-mismatch, quota-limitrange]
+""")
+
+
 if __name__ == "__main__":
     for fn in [build_quota_limitrange_incident, build_quota_events_only, build_quota_1gi_vs_1g, build_quota_missing_default,
-               build_selector_near_miss, build_selector_named_port, build_selector_not_ready, build_healthy, build_corrupt]:
+               build_selector_near_miss, build_selector_named_port, build_selector_not_ready, build_healthy, build_corrupt,
+               build_selector_numeric_target_undeclared, build_selector_port_in_args, build_selector_no_status_export,
+               build_selector_endpoints_ready, build_selector_udp_named_port, build_selector_scaled_to_zero,
+               build_selector_nothing_runs_it, build_selector_endpoints_not_collected]:
         fn()
         print("wrote", fn.__name__.replace("build_", ""))

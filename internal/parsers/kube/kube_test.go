@@ -467,3 +467,77 @@ func mustOpen(t *testing.T, p string) *os.File {
 	t.Cleanup(func() { f.Close() })
 	return f
 }
+
+func TestLowerFirst(t *testing.T) {
+	for in, want := range map[string]string{
+		"Spec": "spec", "ClusterIP": "clusterIP", "PodIP": "podIP", "TargetPort": "targetPort",
+		"HTTPGet": "httpGet", "TCPSocket": "tcpSocket", "TTY": "tty", "IP": "ip", "SELinuxOptions": "seLinuxOptions",
+		"FSGroup": "fsGroup", "UID": "uid", "DNSPolicy": "dnsPolicy", "PodIPs": "podIPs", "OSImage": "osImage",
+		"ContainerID": "containerID", "name": "name", "": "", "X": "x",
+	} {
+		if got := lowerFirst(in); got != want {
+			t.Errorf("lowerFirst(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// The real minikube --output-directory dump (kubectl of early 2019) holds
+// internal, unversioned objects: "Items", ObjectMeta fields at the top,
+// Go-cased keys. It must be read as v1 objects, not as 0 objects.
+func TestRealWorldInternalFormDump(t *testing.T) {
+	root := filepath.Join("..", "..", "..", "testdata", "realworld", "cluster-info-dump", "minikube-output-directory-erwee402-multi-k8s")
+	if _, err := os.Stat(root); err != nil {
+		t.Skipf("%s: %v", root, err)
+	}
+	b := facts.NewBuilder()
+	for _, inner := range []string{"nodes.json", "kube-system/pods.json", "kube-system/services.json", "kube-system/deployments.json"} {
+		a, err := loader.FromFile(filepath.Join(root, filepath.FromSlash(inner)), inner, inner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !(Stream{}).Detect(a) {
+			t.Fatalf("%s not detected", inner)
+		}
+		if _, err := (Stream{}).Parse(context.Background(), a, b); err != nil {
+			t.Fatalf("%s: %v", inner, err)
+		}
+	}
+	f := b.Build()
+	count := map[string]int{}
+	var dns, coredns map[string]any
+	for _, o := range f.Objects {
+		count[o.Key.Kind]++
+		switch o.Key.String() {
+		case "Service/kube-system/kube-dns":
+			dns = o.Body
+		case "Pod/kube-system/coredns-86c58d9df4-mnjkg":
+			coredns = o.Body
+		}
+	}
+	if count["Node"] != 1 || count["Pod"] != 11 || count["Service"] != 2 || count["Deployment"] != 3 {
+		t.Fatalf("objects by kind %v, want 1 Node, 11 Pods, 2 Services, 3 Deployments", count)
+	}
+	if dns == nil || coredns == nil {
+		t.Fatal("kube-dns Service or coredns pod missing")
+	}
+	sel, _ := dns["spec"].(map[string]any)["selector"].(map[string]any)
+	if sel["k8s-app"] != "kube-dns" {
+		t.Errorf("kube-dns selector %v", sel)
+	}
+	md := coredns["metadata"].(map[string]any)
+	if md["labels"].(map[string]any)["k8s-app"] != "kube-dns" || md["namespace"] != "kube-system" {
+		t.Errorf("coredns metadata %v", md)
+	}
+	ready := false
+	for _, c := range coredns["status"].(map[string]any)["conditions"].([]any) {
+		c := c.(map[string]any)
+		ready = ready || (c["type"] == "Ready" && c["status"] == "True")
+	}
+	if !ready {
+		t.Error("coredns pod: no Ready=True condition")
+	}
+	probe := coredns["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["livenessProbe"].(map[string]any)
+	if _, ok := probe["httpGet"]; !ok {
+		t.Errorf("livenessProbe keys %v, want httpGet", probe)
+	}
+}

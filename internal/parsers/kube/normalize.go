@@ -124,14 +124,29 @@ func isStructSelector(m map[string]any) bool {
 	return a || b
 }
 
-// lowerFirst maps Go field names to JSON names: Spec→spec, ClusterIP→clusterIP,
-// PodIP→podIP, TargetPort→targetPort.
+// lowerFirst maps Go field names to JSON names as the API types tag them:
+// Spec→spec, ClusterIP→clusterIP, PodIP→podIP, and a leading acronym as a
+// whole: HTTPGet→httpGet, TCPSocket→tcpSocket, TTY→tty, IP→ip,
+// SELinuxOptions→seLinuxOptions (the capital that starts the next word
+// stays). Without that a probe's HTTPGet read as "hTTPGet" and an
+// address's IP as "iP".
 func lowerFirst(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
+	r, _ := utf8.DecodeRuneInString(s)
 	if !unicode.IsUpper(r) {
 		return s
 	}
-	return string(unicode.ToLower(r)) + s[n:]
+	runes := []rune(s)
+	n := 0
+	for n < len(runes) && unicode.IsUpper(runes[n]) {
+		n++
+	}
+	if n > 1 && n < len(runes) && unicode.IsLower(runes[n]) {
+		n-- // the last capital begins the next word: HTTPGet → http+Get
+	}
+	for i := 0; i < n; i++ {
+		runes[i] = unicode.ToLower(runes[i])
+	}
+	return string(runes)
 }
 
 // layoutKinds maps the file and folder names kubectl cluster-info dump

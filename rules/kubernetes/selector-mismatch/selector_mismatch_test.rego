@@ -82,7 +82,7 @@ test_fires_on_near_miss_naming_closest_pod_and_label if {
 
 	# cites the selector, the pod's label, the template label and the empty Endpoints
 	paths := {e.path | some e in f.evidence}
-	paths == {["spec", "selector"], ["metadata", "labels", "app"], ["spec", "template", "metadata", "labels", "app"], []}
+	paths == {["spec", "selector", "app"], ["metadata", "labels", "app"], ["spec", "template", "metadata", "labels", "app"], ["metadata", "name"]}
 }
 
 test_fires_when_a_second_key_is_missing if {
@@ -97,7 +97,9 @@ test_fires_when_a_second_key_is_missing if {
 test_fires_when_namespace_has_no_pods_but_was_collected if {
 	inp := json.patch(cluster([svc("empty", "x", {"app": "x"}, [port(80, 80)])], [], [], []), [{"op": "add", "path": "/kubernetes/listed/pods/empty", "value": true}])
 	f := only(rule.findings) with input as inp
-	contains(f.message, "namespace empty has no pods at all")
+	f.severity == "low"
+	f.details.reason == "nothing-runs-it"
+	contains(f.message, "nothing in namespace empty runs it: no pod (of 0) and no workload template")
 }
 
 test_fires_without_near_miss_when_nothing_shares_a_key if {
@@ -106,7 +108,10 @@ test_fires_without_near_miss_when_nothing_shares_a_key if {
 		[pod("shop", "db-0", {"role": "db"}, true, http)],
 		[], [],
 	)
-	contains(f.message, "none of the 1 pods in namespace shop has those labels or anything close to them")
+	# Nothing resembles the selector: the component is not deployed here
+	# (platform Services of disabled components): low, not high.
+	f.severity == "low"
+	contains(f.message, "nothing in namespace shop runs it: no pod (of 1) and no workload template there has those labels or anything close to them")
 	f.details.closest_pods == []
 }
 
@@ -123,7 +128,7 @@ test_silent_for_pods_in_another_namespace_only if {
 		[pod("shop", "other", {"app": "cart"}, true, http), pod("billing", "invoice-1", {"app": "invoice"}, true, http)],
 		[], [],
 	)
-	f.details.reason == "no-pod-matches"
+	f.details.reason == "nothing-runs-it"
 }
 
 # ---------------------------------------------- workload without pods
@@ -232,8 +237,10 @@ test_fires_on_numeric_target_port_other_than_declared if {
 		[pod("shop", "web-1", {"app": "web"}, true, http)],
 		[], [],
 	)
-	f.severity == "medium"
-	contains(f.message, "targets port 9090, but the 1 selected pod(s) declare only http:8080/TCP")
+	# Valid Kubernetes (declaring container ports is informational): info.
+	f.severity == "info"
+	contains(f.message, "port 80/TCP targets port 9090/TCP, which none of the 1 selected pod(s) declares (they declare http:8080/TCP)")
+	not contains(f.message, "no endpoints")
 }
 
 test_silent_on_numeric_target_port_when_pods_declare_none if {
@@ -321,4 +328,172 @@ test_silent_on_healthy_service if {
 		[deployment("shop", "web", {"app": "web"}, 1, 1)],
 		[endpoints("shop", "web", ["10.0.0.3"])],
 	)
+}
+
+# ------------------------------------------- what the bundle cannot prove
+
+# popeye's Service fixtures (derailed/popeye internal/lint/testdata/core/
+# {svc,pod,ep}/1.yaml): pod p1 carries only status.podIPs, Endpoints svc1
+# lists it.
+test_silent_for_pod_without_status if {
+	bare := json.remove(pod("default", "p1", {"app": "p1"}, true, [{"name": "http", "containerPort": 9090, "protocol": "TCP"}]), ["status"])
+	count(rule.findings) == 0 with input as cluster(
+		[svc("default", "svc1", {"app": "p1"}, [port(9090, 9090)])], [bare], [], [endpoints("default", "svc1", ["10.244.1.27"])],
+	)
+	count(rule.findings) == 0 with input as cluster([svc("default", "svc1", {"app": "p1"}, [port(9090, 9090)])], [bare], [], [])
+}
+
+test_silent_for_running_pod_without_conditions if {
+	running := json.patch(pod("shop", "web-1", {"app": "web"}, true, http), [{"op": "replace", "path": "/status", "value": {"phase": "Running"}}])
+	count(rule.findings) == 0 with input as cluster([svc("shop", "web", {"app": "web"}, [port(80, 8080)])], [running], [], [])
+}
+
+test_present_empty_endpoints_with_pods_without_status if {
+	bare := json.remove(pod("shop", "web-1", {"app": "web"}, true, http), ["status"])
+	f := only(rule.findings) with input as cluster([svc("shop", "web", {"app": "web"}, [port(80, 8080)])], [bare], [], [endpoints("shop", "web", [])])
+	f.details.reason == "no-endpoints"
+	contains(f.message, "the 1 pod(s) matching its selector app=web carry no status in the bundle")
+}
+
+test_not_ready_pods_with_ready_endpoints_is_an_inconsistency if {
+	f := only(rule.findings) with input as cluster(
+		[svc("shop", "api", {"app": "api"}, [port(80, 8080)])],
+		[pod("shop", "api-1", {"app": "api"}, false, http)],
+		[], [endpoints("shop", "api", ["10.0.0.7"])],
+	)
+	f.severity == "low"
+	f.details.reason == "inconsistent-endpoints"
+	contains(f.message, "none is Ready in the bundle (api-1 (Ready=False)), yet the bundle's Endpoints/EndpointSlices of the Service list 1 ready address(es)")
+	not contains(f.message, "no endpoints")
+	{e.path | some e in f.evidence; e.object.kind == "Endpoints"} == {["subsets", 0, "addresses", 0, "ip"]}
+}
+
+test_near_miss_with_ready_endpoints_is_an_inconsistency if {
+	f := only(rule.findings) with input as cluster(
+		[svc("shop", "invoice", {"app": "invoice"}, [port(80, 8080)])],
+		[pod("shop", "invoices-1", {"app": "invoices"}, true, http)],
+		[], [endpoints("shop", "invoice", ["10.0.0.8"])],
+	)
+	f.severity == "low"
+	not contains(f.message, "no endpoints")
+}
+
+test_endpoints_not_collected_for_the_service_say_nothing if {
+	# The namespace's Endpoints were collected, but not the Service's own.
+	count(rule.findings) == 0 with input as cluster(
+		[svc("shop", "web", {"app": "web"}, [port(80, 8080)])],
+		[pod("shop", "web-1", {"app": "web"}, true, http)],
+		[], [endpoints("shop", "other", [])],
+	)
+}
+
+# ------------------------------------------------------- on purpose
+
+test_scaled_to_zero_is_info if {
+	inp := json.patch(
+		cluster([svc("shop", "api", {"app": "api"}, [port(80, 8080)])], [], [deployment("shop", "api", {"app": "api"}, 0, 0)], []),
+		[{"op": "add", "path": "/kubernetes/listed/pods/shop", "value": true}],
+	)
+	f := only(rule.findings) with input as inp
+	f.severity == "info"
+	f.details.reason == "scaled-to-zero"
+	contains(f.message, "Deployment api (0 of 0 replicas available): scaled to 0 on purpose")
+}
+
+test_undeclared_port_named_in_args_is_not_a_finding if {
+	apiserver := json.patch(pod("default", "api-1", {"app": "api"}, true, http), [{"op": "add", "path": "/spec/containers/0/args", "value": ["--bind-address=0.0.0.0", "-port=6443"]}])
+	count(rule.findings) == 0 with input as cluster([svc("default", "api", {"app": "api"}, [port(443, 6443)])], [apiserver], [], [])
+
+	# 16443 is not 6443
+	other := json.patch(apiserver, [{"op": "replace", "path": "/spec/containers/0/args", "value": ["-port=16443"]}])
+	f := only(rule.findings) with input as cluster([svc("default", "api", {"app": "api"}, [port(443, 6443)])], [other], [], [])
+	f.severity == "info"
+}
+
+test_target_port_message_names_the_protocol if {
+	tcp := [{"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"}]
+	f := only(rule.findings) with input as cluster(
+		[svc("kube-system", "dns", {"k8s-app": "dns"}, [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": "dns"}])],
+		[pod("kube-system", "dns-1", {"k8s-app": "dns"}, true, tcp)], [], [],
+	)
+	f.severity == "high"
+	contains(f.message, "Service kube-system/dns port 53/UDP targets the port named \"dns\"")
+}
+
+test_named_target_port_with_ready_endpoints_for_that_port_is_low if {
+	eps := {
+		"kind": "Endpoints", "apiVersion": "v1", "metadata": {"namespace": "shop", "name": "web"},
+		"subsets": [{"addresses": [{"ip": "10.0.0.3"}], "ports": [{"name": "web", "port": 8080, "protocol": "TCP"}]}],
+	}
+	f := only(rule.findings) with input as cluster(
+		[svc("shop", "web", {"app": "web"}, [{"name": "web", "port": 80, "protocol": "TCP", "targetPort": "http-web"}])],
+		[pod("shop", "web-1", {"app": "web"}, true, http)], [], [eps],
+	)
+	f.severity == "low"
+	contains(f.message, "yet the bundle's Endpoints list 1 ready address(es) for it")
+}
+
+# ------------------------------------------- what keeps pods Pending
+
+node(name, status, reason, message) := {
+	"kind": "Node", "apiVersion": "v1", "metadata": {"name": name},
+	"status": {"conditions": [
+		{"type": "MemoryPressure", "status": "False"},
+		{"type": "Ready", "status": status, "reason": reason, "message": message},
+	]},
+}
+
+# The kubelet's and the scheduler's own words, as in the real kubeadm
+# v1.20.5 dump (shared/realworld/cluster-info-dump/kubeadm-v1.20.5-…).
+cni := "runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:docker: network plugin is not ready: cni config uninitialized"
+
+taint := "0/2 nodes are available: 2 node(s) had taint {node.kubernetes.io/not-ready: }, that the pod didn't tolerate."
+
+pending(ns, name, labels) := {
+	"kind": "Pod", "apiVersion": "v1",
+	"metadata": {"namespace": ns, "name": name, "labels": labels},
+	"spec": {"containers": [{"name": "coredns", "ports": [{"name": "dns", "containerPort": 53, "protocol": "UDP"}]}]},
+	"status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": taint}]},
+}
+
+test_pending_pods_name_the_scheduler_and_the_nodes if {
+	inp := json.patch(
+		cluster([svc("kube-system", "kube-dns", {"k8s-app": "kube-dns"}, [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53}])], [pending("kube-system", "coredns-1", {"k8s-app": "kube-dns"})], [], []),
+		[{"op": "add", "path": "/kubernetes/nodes", "value": [node("cp-1", "False", "KubeletNotReady", cni), node("worker-1", "False", "KubeletNotReady", cni)]}],
+	)
+	f := only(rule.findings) with input as inp
+	f.severity == "high"
+	f.details.reason == "no-ready-pod"
+	contains(f.message, "coredns-1 (Pending: Unschedulable)")
+	contains(f.message, sprintf("coredns-1 (Pending: Unschedulable). Scheduler: %s Nodes: every node (2) is NotReady (cp-1, worker-1): KubeletNotReady: %s.", [taint, cni]))
+	f.details.not_ready_nodes == ["cp-1", "worker-1"]
+	contains(f.fix, sprintf("while nodes are NotReady: every node (2) is NotReady (cp-1, worker-1): KubeletNotReady: %s. Make the nodes Ready", [cni]))
+	"kubectl describe node cp-1" in f.confirm
+	{e.path | some e in f.evidence; e.object.kind == "Node"} == {["status", "conditions", 1, "message"]}
+	{e.path | some e in f.evidence; e.object.kind == "Pod"} == {["status", "conditions", 0, "message"]}
+}
+
+test_pending_pods_with_ready_nodes_name_only_the_scheduler if {
+	inp := json.patch(
+		cluster([svc("kube-system", "kube-dns", {"k8s-app": "kube-dns"}, [{"port": 53, "protocol": "UDP", "targetPort": 53}])], [pending("kube-system", "coredns-1", {"k8s-app": "kube-dns"})], [], []),
+		[{"op": "add", "path": "/kubernetes/nodes", "value": [node("cp-1", "True", "KubeletReady", "kubelet is posting ready status")]}],
+	)
+	f := only(rule.findings) with input as inp
+	contains(f.message, "Scheduler: 0/2 nodes are available")
+	not contains(f.message, "NotReady")
+	f.details.not_ready_nodes == []
+}
+
+test_one_not_ready_node_is_not_blamed_for_insufficient_cpu if {
+	cpu := json.patch(pending("shop", "api-1", {"app": "api"}), [{"op": "replace", "path": "/status/conditions/0/message", "value": "0/3 nodes are available: 1 node(s) had taint {node.kubernetes.io/not-ready: }, that the pod didn't tolerate, 2 Insufficient cpu."}])
+	fits := json.patch(pending("shop", "api-1", {"app": "api"}), [{"op": "replace", "path": "/status/conditions/0/message", "value": "0/3 nodes are available: 3 Insufficient cpu."}])
+	nodes := [node("a", "False", "KubeletNotReady", cni), node("b", "True", "KubeletReady", "kubelet is posting ready status"), node("c", "True", "KubeletReady", "kubelet is posting ready status")]
+	s := svc("shop", "api", {"app": "api"}, [{"port": 53, "protocol": "UDP", "targetPort": 53}])
+	f := only(rule.findings) with input as json.patch(cluster([s], [fits], [], []), [{"op": "add", "path": "/kubernetes/nodes", "value": nodes}])
+	not contains(f.message, "NotReady")
+	f.details.not_ready_nodes == []
+
+	# the scheduler names the not-ready taint: the node is part of the cause
+	g := only(rule.findings) with input as json.patch(cluster([s], [cpu], [], []), [{"op": "add", "path": "/kubernetes/nodes", "value": nodes}])
+	contains(g.message, "1 of 3 nodes is NotReady (a): KubeletNotReady")
 }
