@@ -28,6 +28,7 @@
 package ktriage.rules.kubernetes["selector-mismatch"]
 
 import data.ktriage.lib.kube
+import data.ktriage.lib.sh
 
 # ---------------------------------------------------------------- Services
 
@@ -76,10 +77,10 @@ routed := {[ns, svc.metadata.name]: info |
 }
 
 confirm(svc) := [
-	sprintf("kubectl -n %s get service %s -o yaml", [ns, n]),
-	sprintf("kubectl -n %s get endpointslices -l kubernetes.io/service-name=%s", [ns, n]),
-	sprintf("kubectl -n %s get pods -l '%s' -o wide --show-labels", [ns, kube.format_labels(selector(svc))]),
-	sprintf("kubectl -n %s get pods --show-labels", [ns]),
+	sh.format("kubectl -n %s get service %s -o yaml", [ns, n]),
+	sh.format("kubectl -n %s get endpointslices -l %s", [ns, concat("", ["kubernetes.io/service-name=", n])]),
+	sh.format("kubectl -n %s get pods -l %s -o wide --show-labels", [ns, kube.format_labels(selector(svc))]),
+	sh.format("kubectl -n %s get pods --show-labels", [ns]),
 ] if {
 	ns := kube.namespace(svc)
 	n := svc.metadata.name
@@ -314,7 +315,7 @@ findings contains f if {
 			array.concat([selector_evidence(svc)], [kube.at(w, kube.availability_path(w), replicas_text(w)) | some w in ws]),
 			endpoint_evidence(info),
 		),
-		"confirm": array.concat(confirm(svc), [sprintf("kubectl -n %s describe %s %s", [info.ns, lower(w.kind), w.metadata.name]) | some w in ws]),
+		"confirm": array.concat(confirm(svc), [sh.format("kubectl -n %s describe %s %s", [info.ns, lower(w.kind), w.metadata.name]) | some w in ws]),
 		"fix": sprintf("The selector is right; find out why %s creates no pods (its ReplicaSet's events usually say: quota, admission, image or scheduling).", [concat(", ", [sprintf("%s %s", [w.kind, w.metadata.name]) | some w in ws])]),
 		"details": {
 			"reason": "workload-has-no-pods",
@@ -344,7 +345,7 @@ findings contains f if {
 			array.concat([selector_evidence(svc)], [pod_state_evidence(p) | some p in shown]),
 			endpoint_evidence(info),
 		),
-		"confirm": array.concat(confirm(svc), [sprintf("kubectl -n %s describe pod %s", [ns, p.metadata.name]) | some p in array.slice(shown, 0, 2)]),
+		"confirm": array.concat(confirm(svc), [sh.format("kubectl -n %s describe pod %s", [ns, p.metadata.name]) | some p in array.slice(shown, 0, 2)]),
 		"fix": "The selector is right; make the pods Ready: the state in brackets says what holds each one back (a failing readiness probe, a crash loop, an image or scheduling problem).",
 		"details": {
 			"reason": "no-ready-pod",
@@ -431,7 +432,7 @@ findings contains f if {
 			[kube.at(svc, ["spec", "ports", i], sprintf("port %v/%s targets %v", [port.port, proto, t]))],
 			[kube.at(p, ["spec", "containers"], concat(", ", {port_text(d) | some d in declared_ports([p])})) | some p in array.slice(matched, 0, 3)],
 		),
-		"confirm": array.concat(confirm(svc), [sprintf("kubectl -n %s get endpoints %s -o yaml", [ns, svc.metadata.name])]),
+		"confirm": array.concat(confirm(svc), [sh.format("kubectl -n %s get endpoints %s -o yaml", [ns, svc.metadata.name])]),
 		"fix": target_fix(svc, port, t, declared),
 		"details": {
 			"reason": "target-port",

@@ -29,6 +29,7 @@
 package ktriage.rules.node["ip-forward"]
 
 import data.ktriage.lib.node
+import data.ktriage.lib.sh
 
 # A node runs pods when the dump schedules non-host-network pods on it or
 # its interfaces show pod veths.
@@ -59,7 +60,10 @@ findings contains f if {
 		"message": sprintf("On %s net.ipv4.ip_forward = 0, yet the node runs pods: the kernel does not route their packets, so nothing from a pod leaves the node and nothing from other nodes reaches its pods.", [node.display(name)]),
 		"subjects": [node.subject(name)],
 		"evidence": [node.sysctl_cite(n, "net.ipv4.ip_forward", "IP forwarding is off")],
-		"confirm": [sprintf("sysctl net.ipv4.ip_forward   # on %s", [node.display(name)]), "grep -r ip_forward /etc/sysctl.conf /etc/sysctl.d/ /usr/lib/sysctl.d/"],
+		"confirm": [
+			sh.on_node(name, "sysctl net.ipv4.ip_forward", ""),
+			sh.on_node(name, "grep -r ip_forward /etc/sysctl.conf /etc/sysctl.d/ /usr/lib/sysctl.d/", ""),
+		],
 		"fix": sprintf("sysctl -w net.ipv4.ip_forward=1 on %s and persist it in /etc/sysctl.d/99-kubernetes.conf; find what turned it off.", [node.display(name)]),
 		"details": {"reason": "ip-forward-off", "node": name},
 	}
@@ -78,7 +82,10 @@ findings contains f if {
 		"severity": "high",
 		"subjects": [node.subject(name)],
 		"evidence": array.concat([node.cite(b, sprintf("bridge %s with pod veths", [b.name]))], bridge_nf_cite(n)),
-		"confirm": [sprintf("lsmod | grep br_netfilter; sysctl net.bridge.bridge-nf-call-iptables   # on %s", [node.display(name)])],
+		"confirm": [
+			sh.on_node(name, "lsmod", " | grep br_netfilter"),
+			sh.on_node(name, "sysctl net.bridge.bridge-nf-call-iptables", ""),
+		],
 		"fix": "modprobe br_netfilter; sysctl -w net.bridge.bridge-nf-call-iptables=1 (persist both: /etc/modules-load.d/ and /etc/sysctl.d/).",
 		"details": {"reason": "bridge-nf-call-iptables-off", "node": name, "bridge": b.name},
 	}
