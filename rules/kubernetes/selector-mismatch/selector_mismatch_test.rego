@@ -304,3 +304,18 @@ test_silent_on_healthy_service if {
 		[endpoints("shop", "web", ["10.0.0.3"])],
 	)
 }
+
+# ------------------------------------------------------------ confirm
+
+test_confirm_quotes_names_from_the_bundle if {
+	ns := "shop;touch${IFS}/tmp/PWNED;:"
+	f := only(rule.findings) with input as cluster(
+		[svc(ns, "it's", {"app": "$(id)"}, [port(80, 8080)])],
+		[pod(ns, "cart-1", {"app": "cart"}, true, http)],
+		[],
+		[endpoints(ns, "it's", [])],
+	)
+	f.confirm[0] == `kubectl -n 'shop;touch${IFS}/tmp/PWNED;:' get service 'it'\''s' -o yaml`
+	f.confirm[1] == `kubectl -n 'shop;touch${IFS}/tmp/PWNED;:' get endpointslices -l 'kubernetes.io/service-name=it'\''s'`
+	f.confirm[2] == `kubectl -n 'shop;touch${IFS}/tmp/PWNED;:' get pods -l 'app=$(id)' -o wide --show-labels`
+}

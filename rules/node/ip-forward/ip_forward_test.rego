@@ -55,3 +55,17 @@ test_a_veth_uplink_is_not_a_pod if {
 	uplink := {"name": "eth0", "kind": "veth", "mtu": 1500, "master": "", "peer": "if2", "file": "ip.txt", "line": 2}
 	count(rule.findings) == 0 with input as inp({"sysctl": sysctls({"net.ipv4.ip_forward": "0"}), "interfaces": [uplink]}, [])
 }
+
+test_confirm_runs_on_the_node_through_a_debug_pod if {
+	f := only(rule.findings) with input as inp({"sysctl": sysctls({"net.ipv4.ip_forward": "0", "net.core.somaxconn": "4096"})}, [pod_on("vm-1", false)])
+	f.confirm[0] == "kubectl debug node/vm-1 -it --image=docker.io/library/busybox:1.36 --profile=sysadmin -- chroot /host sysctl net.ipv4.ip_forward"
+}
+
+test_confirm_names_the_file_when_no_node_is_known if {
+	n := {"sysctl": sysctls({"net.ipv4.ip_forward": "1", "net.bridge.bridge-nf-call-iptables": "0", "net.core.somaxconn": "4096"}), "interfaces": [cni0, veth("veth1", "cni0")]}
+	f := only(rule.findings) with input as {"nodes": {"unattributed:ticket/sysctl.txt": n}, "kubernetes": {"pods": [], "nodes": []}}
+	f.confirm == [
+		"lsmod | grep br_netfilter   # on the host that wrote ticket/sysctl.txt (not attributed to a node)",
+		"sysctl net.bridge.bridge-nf-call-iptables   # on the host that wrote ticket/sysctl.txt (not attributed to a node)",
+	]
+}
