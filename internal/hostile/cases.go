@@ -58,6 +58,7 @@ func Cases() []Case {
 		{Name: "empty-archives", About: "empty tar, zip, tgz, gz, bz2 and archives holding only directories", build: emptyArchives},
 		{Name: "zero-byte", About: "zero-byte files of every kind, named as archives too, and a zero-size tar member", build: zeroByte},
 		{Name: "fake-archives", About: "files named like archives that are not, and files with an archive's magic and garbage after it", build: fakeArchives},
+		{Name: "shell-metacharacters", About: "namespaces, names, label values and a node directory that are shell injections (;, $(), backticks, quotes, a newline, pipes, redirections): every confirm command must carry them as one quoted argument", build: shellMetacharacters},
 		{Name: "tar-short-body", About: "a tar member declaring 1 GiB with 100 bytes behind it, plain and gzipped, and a corrupt tar header", build: tarShortBody},
 	}
 }
