@@ -21,12 +21,7 @@ import (
 // whole argument (issue 10, D2).
 func TestShellMetacharacters(t *testing.T) {
 	bin := binary(t)
-	var c hostile.Case
-	for _, x := range hostile.Cases() {
-		if x.Name == "shell-metacharacters" {
-			c = x
-		}
-	}
+	c := caseNamed(t, "shell-metacharacters")
 	p := newPlace(t)
 	b := build(t, c, p, 0)
 	analyze := func(format string) []byte {
@@ -108,4 +103,15 @@ func TestShellMetacharacters(t *testing.T) {
 	if _, err := os.Stat(p.tmp); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func caseNamed(t *testing.T, name string) hostile.Case {
+	t.Helper()
+	for _, c := range hostile.Cases() {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no hostile case %s", name)
+	return hostile.Case{}
 }
