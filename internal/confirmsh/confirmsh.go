@@ -149,6 +149,37 @@ func ShBlocks(md string) []string {
 	return out
 }
 
+// Block is one sh block of a report.
+type Block struct {
+	File   string
+	Index  int // 1 for the file's first block
+	Script string
+}
+
+// GoldenBlocks returns every sh block of every golden report
+// (<root>/*/report.md.golden, root being testdata/dumps), failing when
+// there is none: a test over them must not pass by finding nothing.
+func GoldenBlocks(root string) ([]Block, error) {
+	files, err := filepath.Glob(filepath.Join(root, "*", "report.md.golden"))
+	if err != nil {
+		return nil, err
+	}
+	var out []Block
+	for _, f := range files {
+		md, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		for i, s := range ShBlocks(string(md)) {
+			out = append(out, Block{File: f, Index: i + 1, Script: s})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no sh block in any golden report under %s", root)
+	}
+	return out, nil
+}
+
 // Check describes what went wrong when script ran: an exit status, stderr,
 // a file created. Empty when it ran clean.
 func (r *Result) Check() []string {

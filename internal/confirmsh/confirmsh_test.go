@@ -1,7 +1,6 @@
 package confirmsh
 
 import (
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -72,28 +71,17 @@ func TestShBlocks(t *testing.T) {
 // each must run under sh without an error, an unknown command or a file
 // created, and call only stubbed commands.
 func TestGoldenReports(t *testing.T) {
-	goldens, err := filepath.Glob(filepath.Join("..", "..", "testdata", "dumps", "*", "report.md.golden"))
-	if err != nil || len(goldens) == 0 {
-		t.Fatalf("no golden reports (%v)", err)
+	blocks, err := GoldenBlocks(filepath.Join("..", "..", "testdata", "dumps"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	blocks := 0
-	for _, g := range goldens {
-		md, err := os.ReadFile(g)
-		if err != nil {
-			t.Fatal(err)
+	for _, b := range blocks {
+		r := source(t, b.Script)
+		for _, p := range r.Check() {
+			t.Errorf("%s, block %d: %s\n%s", b.File, b.Index, p, b.Script)
 		}
-		for i, b := range ShBlocks(string(md)) {
-			blocks++
-			r := source(t, b)
-			for _, p := range r.Check() {
-				t.Errorf("%s, block %d: %s\n%s", g, i+1, p, b)
-			}
-			if len(r.Calls) == 0 {
-				t.Errorf("%s, block %d: nothing ran\n%s", g, i+1, b)
-			}
+		if len(r.Calls) == 0 {
+			t.Errorf("%s, block %d: nothing ran\n%s", b.File, b.Index, b.Script)
 		}
-	}
-	if blocks == 0 {
-		t.Fatal("no sh block in any golden report")
 	}
 }

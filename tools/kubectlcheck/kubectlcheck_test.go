@@ -32,15 +32,15 @@ func TestGoldenConfirmCommands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, block := range shBlocks(string(md)) {
+		for i, block := range shBlocks(string(md)) {
 			cmds, err := Commands(block)
 			if err != nil {
-				t.Errorf("%s: %v in\n%s", g, err, block)
+				t.Errorf("%s, block %d: %v in\n%s", g, i+1, err, block)
 				continue
 			}
 			for _, words := range cmds {
 				if err := checkCommand(words); err != nil {
-					t.Errorf("%s: %v\n  %q", g, err, words)
+					t.Errorf("%s, block %d: %v\n  %q", g, i+1, err, words)
 				}
 				if words[0] == "kubectl" {
 					checked++
@@ -186,8 +186,10 @@ func TestCommands(t *testing.T) {
 	}
 }
 
-// shBlocks returns the body of every ```sh block of a Markdown report
-// (the report's Confirm sections).
+// shBlocks returns the body of every ```sh block of a Markdown report.
+// internal/confirmsh has the same few lines; importing it would put the
+// product's module graph into this one and move kubectl's dependencies to
+// the product's versions, which this module exists to keep apart.
 func shBlocks(md string) []string {
 	var out, cur []string
 	in := false
