@@ -61,6 +61,7 @@ func Cases() []Case {
 		{Name: "zero-byte", About: "zero-byte files of every kind, named as archives too, and a zero-size tar member", build: zeroByte},
 		{Name: "fake-archives", About: "files named like archives that are not, and files with an archive's magic and garbage after it", build: fakeArchives},
 		{Name: "markdown-injection", About: "object names, namespaces and node directory names carrying newlines, headings, `<script>`, `<img onerror>`, HTML comments, backticks, code fences, pipes and links", build: markdownInjection},
+		{Name: "shell-metacharacters", About: "namespaces, names, label values and a node directory that are shell injections (;, $(), backticks, quotes, a newline, pipes, redirections): every confirm command must carry them as one quoted argument", build: shellMetacharacters},
 		{Name: "tar-short-body", About: "a tar member declaring 1 GiB with 100 bytes behind it, plain and gzipped, and a corrupt tar header", build: tarShortBody},
 		{Name: "long-names", About: "a tgz of 20 members whose PAX names are 1 MiB each, differing only at the end, and a symlink with a 1 MiB name and target", build: longNames},
 	}

@@ -549,12 +549,7 @@ func TestReaderGoneLeavesNothing(t *testing.T) {
 		t.Skip("no SIGPIPE on windows")
 	}
 	bin := binary(t)
-	var c hostile.Case
-	for _, x := range hostile.Cases() {
-		if x.Name == "gzip-bomb" {
-			c = x
-		}
-	}
+	c := caseNamed(t, "gzip-bomb")
 	p := newPlace(t)
 	b := build(t, c, p, 0)
 	for _, cmdName := range []string{"analyze", "facts"} {

@@ -32,6 +32,7 @@ package ktriage.rules.kubernetes["quota-limitrange"]
 
 import data.ktriage.lib.kube
 import data.ktriage.lib.text
+import data.ktriage.lib.sh
 
 # ------------------------------------------------- LimitRange defaulting
 
@@ -194,10 +195,10 @@ symptom_evidence(evs) := array.concat(
 symptom_subjects(evs) := [kube.ref(w) | w := {affected(e) | some e in evs}[_]]
 
 confirm(ns) := [
-	sprintf("kubectl -n %s describe resourcequota", [ns]),
-	sprintf("kubectl -n %s describe limitrange", [ns]),
-	sprintf("kubectl -n %s get events --field-selector reason=FailedCreate", [ns]),
-	sprintf("kubectl -n %s get deployments,replicasets", [ns]),
+	sh.format("kubectl -n %s describe resourcequota", [ns]),
+	sh.format("kubectl -n %s describe limitrange", [ns]),
+	sh.format("kubectl -n %s get events --field-selector reason=FailedCreate", [ns]),
+	sh.format("kubectl -n %s get deployments,replicasets", [ns]),
 ]
 
 # ------------------------------------------- cause: default above quota
@@ -309,7 +310,7 @@ findings contains f if {
 		]),
 		"subjects": [kube.ref(lr)],
 		"evidence": [kube.at(lr, ["spec", "limits", i], concat("; ", problems))],
-		"confirm": [sprintf("kubectl -n %s get limitrange %s -o yaml", [ns, lr.metadata.name])],
+		"confirm": [sh.format("kubectl -n %s get limitrange %s -o yaml", [ns, lr.metadata.name])],
 		"fix": "Order the values as min ≤ defaultRequest ≤ default ≤ max for every resource.",
 		"details": {"reason": "limitrange-inconsistent", "namespace": ns, "limit_range": lr.metadata.name, "problems": problems},
 	}

@@ -265,3 +265,13 @@ test_silent_on_other_failed_create if {
 test_notice_when_quota_objects_missing if {
 	count(rule.notices) == 1 with input as cluster([deployment("ns", "a", {}, 1)])
 }
+
+test_confirm_quotes_the_namespace if {
+	ns := "a b`id`"
+	f := only(rule.findings) with input as cluster([
+		quota(ns, "compute-quota", {"limits.cpu": "1"}),
+		limitrange(ns, "cpu-mem-limits", {"default": {"cpu": "2"}}),
+	])
+	f.confirm[0] == "kubectl -n 'a b`id`' describe resourcequota"
+	f.confirm[2] == "kubectl -n 'a b`id`' get events --field-selector reason=FailedCreate"
+}

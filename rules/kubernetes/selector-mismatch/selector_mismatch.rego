@@ -46,6 +46,7 @@
 package ktriage.rules.kubernetes["selector-mismatch"]
 
 import data.ktriage.lib.kube
+import data.ktriage.lib.sh
 
 # ---------------------------------------------------------------- Services
 
@@ -96,10 +97,10 @@ routed := {[ns, svc.metadata.name]: info |
 }
 
 confirm(svc) := [
-	sprintf("kubectl -n %s get service %s -o yaml", [ns, n]),
-	sprintf("kubectl -n %s get endpointslices -l kubernetes.io/service-name=%s", [ns, n]),
-	sprintf("kubectl -n %s get pods -l '%s' -o wide --show-labels", [ns, kube.format_labels(selector(svc))]),
-	sprintf("kubectl -n %s get pods --show-labels", [ns]),
+	sh.format("kubectl -n %s get service %s -o yaml", [ns, n]),
+	sh.format("kubectl -n %s get endpointslices -l %s", [ns, concat("", ["kubernetes.io/service-name=", n])]),
+	sh.format("kubectl -n %s get pods -l %s -o wide --show-labels", [ns, kube.format_labels(selector(svc))]),
+	sh.format("kubectl -n %s get pods --show-labels", [ns]),
 ] if {
 	ns := kube.namespace(svc)
 	n := svc.metadata.name
@@ -396,7 +397,7 @@ findings contains f if {
 			array.concat([selector_evidence(svc)], [kube.at(w, kube.availability_path(w), replicas_text(w)) | some w in ws]),
 			array.concat(endpoint_evidence(info), [e | info.ready_addresses > 0; some e in ready_evidence(info)]),
 		),
-		"confirm": array.concat(confirm(svc), [sprintf("kubectl -n %s describe %s %s", [info.ns, lower(w.kind), w.metadata.name]) | some w in ws]),
+		"confirm": array.concat(confirm(svc), [sh.format("kubectl -n %s describe %s %s", [info.ns, lower(w.kind), w.metadata.name]) | some w in ws]),
 		"fix": template_fix(info, ws, count(stopped) == count(ws)),
 		"details": {
 			"reason": template_reason(info, count(stopped) == count(ws)),
@@ -475,8 +476,8 @@ findings contains f if {
 			),
 		),
 		"confirm": array.concat(
-			array.concat(confirm(svc), [sprintf("kubectl -n %s describe pod %s", [ns, p.metadata.name]) | some p in array.slice(shown, 0, 2)]),
-			[sprintf("kubectl describe node %s", [n]) | some n in array.slice(cause.nodes, 0, 1)],
+			array.concat(confirm(svc), [sh.format("kubectl -n %s describe pod %s", [ns, p.metadata.name]) | some p in array.slice(shown, 0, 2)]),
+			[sh.format("kubectl describe node %s", [n]) | some n in array.slice(cause.nodes, 0, 1)],
 		),
 		"fix": not_ready_fix(info, cause),
 		"details": {
@@ -684,7 +685,7 @@ findings contains f if {
 			[kube.at(svc, ["spec", "ports", i, target_key(port)], sprintf("port %v/%s targets %v", [port.port, proto, t]))],
 			[kube.at(p, ports_path(p), concat(", ", {port_text(d) | some d in declared_ports([p])})) | some p in array.slice(matched, 0, 3)],
 		),
-		"confirm": array.concat(confirm(svc), [sprintf("kubectl -n %s get endpoints %s -o yaml", [ns, svc.metadata.name])]),
+		"confirm": array.concat(confirm(svc), [sh.format("kubectl -n %s get endpoints %s -o yaml", [ns, svc.metadata.name])]),
 		"fix": target_fix(svc, port, t, declared, routed_anyway),
 		"details": {
 			"reason": "target-port",

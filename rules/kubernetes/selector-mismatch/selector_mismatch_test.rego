@@ -497,3 +497,18 @@ test_one_not_ready_node_is_not_blamed_for_insufficient_cpu if {
 	g := only(rule.findings) with input as json.patch(cluster([s], [cpu], [], []), [{"op": "add", "path": "/kubernetes/nodes", "value": nodes}])
 	contains(g.message, "1 of 3 nodes is NotReady (a): KubeletNotReady")
 }
+
+# ------------------------------------------------------------ confirm
+
+test_confirm_quotes_names_from_the_bundle if {
+	ns := "shop;touch${IFS}/tmp/PWNED;:"
+	f := only(rule.findings) with input as cluster(
+		[svc(ns, "it's", {"app": "$(id)"}, [port(80, 8080)])],
+		[pod(ns, "cart-1", {"app": "cart"}, true, http)],
+		[],
+		[endpoints(ns, "it's", [])],
+	)
+	f.confirm[0] == `kubectl -n 'shop;touch${IFS}/tmp/PWNED;:' get service 'it'\''s' -o yaml`
+	f.confirm[1] == `kubectl -n 'shop;touch${IFS}/tmp/PWNED;:' get endpointslices -l 'kubernetes.io/service-name=it'\''s'`
+	f.confirm[2] == `kubectl -n 'shop;touch${IFS}/tmp/PWNED;:' get pods -l 'app=$(id)' -o wide --show-labels`
+}

@@ -40,6 +40,7 @@ import data.ktriage.lib.kube
 import data.ktriage.lib.kubeproxy
 import data.ktriage.lib.node
 import data.ktriage.lib.text
+import data.ktriage.lib.sh
 
 # kube-proxy's iptables-restore failing over the chain, in its own words.
 failures(name) := [{"file": l.file, "line": k.line, "text": k.text, "note": "kube-proxy's iptables-restore fails on KUBE-MARK-DROP"} |
@@ -194,11 +195,7 @@ findings contains f if {
 		"severity": severity(ps),
 		"subjects": array.concat([node.subject(name)], [kube.ref(ds) | some ds in input.kubernetes.daemonsets; kubeproxy.is_kube_proxy(ds)]),
 		"evidence": array.concat(array.concat([{"file": p.file, "line": p.line, "text": object.get(p, "text", ""), "note": p.note} | some p in ps], supporting(name)), node_evidence(name)),
-		"confirm": [
-			sprintf("iptables-legacy-save -t nat | grep -n KUBE-MARK-DROP; iptables-nft-save -t nat | grep -n KUBE-MARK-DROP   # on %s", [node.display(name)]),
-			sprintf("kubectl -n kube-system logs --selector k8s-app=kube-proxy --field-selector spec.nodeName=%s | grep -i iptables-restore", [node.display(name)]),
-			"ipvsadm -Ln   # IPVS mode: are the Service VIPs there?",
-		],
+		"confirm": confirm(name),
 		"fix": fix(name),
 		"details": {
 			"node": name,
@@ -283,3 +280,30 @@ notices contains msg if {
 on_node(name, file) := "" if node.display(name) == file
 
 on_node(name, file) := sprintf(" on %s", [node.display(name)]) if node.display(name) != file
+
+# ------------------------------------------------------------- confirm
+
+confirm(name) := array.concat(
+	[
+		sh.on_node(name, "iptables-legacy-save -t nat", " | grep -n KUBE-MARK-DROP"),
+		sh.on_node(name, "iptables-nft-save -t nat", " | grep -n KUBE-MARK-DROP"),
+	],
+	array.concat(proxy_logs(name), [sh.on_node(name, "ipvsadm -Ln", sh.comment("IPVS mode: are the Service VIPs there?"))]),
+)
+
+# kubectl logs takes no field selector: name the node's kube-proxy pod when
+# the bundle has it, else list it by node first.
+proxy_logs(name) := [concat("", [sh.format("kubectl -n %s logs %s", [kube.namespace(p), p.metadata.name]), " | grep -i iptables-restore"])] if {
+	p := proxy_pod(name)
+} else := [concat("", [
+	sh.format("kubectl -n kube-system get pods -l k8s-app=kube-proxy -o name --field-selector %s", [concat("", ["spec.nodeName=", name])]),
+	sh.comment("then: kubectl -n kube-system logs POD | grep -i iptables-restore"),
+])] if {
+	not startswith(name, "unattributed:")
+} else := ["kubectl -n kube-system logs -l k8s-app=kube-proxy --prefix --tail=-1 | grep -i iptables-restore"]
+
+proxy_pod(name) := [p |
+	some p in input.kubernetes.pods
+	kubeproxy.is_kube_proxy(p)
+	object.get(p, ["spec", "nodeName"], "") == name
+][0]

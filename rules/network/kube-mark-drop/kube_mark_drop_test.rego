@@ -202,3 +202,17 @@ test_variant_words_leave_out_unknown if {
 	rule.variant_words("unknown") == ""
 	rule.variant_words("nft") == "nft "
 }
+
+# ------------------------------------------------------------ confirm
+
+test_confirm_names_the_nodes_kube_proxy_pod_and_debugs_the_node if {
+	f := only(rule.findings) with input as cluster([nft_view, legacy_view], [kube_proxy_ds("v1.13.3", "ipvs")], [kp_log([restore_error])])
+	"kubectl -n kube-system logs kube-proxy-x7k2p | grep -i iptables-restore" in f.confirm
+	"kubectl debug node/vm-8 -it --image=docker.io/library/busybox:1.36 --profile=sysadmin -- chroot /host iptables-nft-save -t nat | grep -n KUBE-MARK-DROP" in f.confirm
+
+	# kubectl logs has no --field-selector: "unknown flag" on a live cluster
+	every c in f.confirm {
+		not contains(c, "logs --selector")
+		not contains(c, "# on ")
+	}
+}

@@ -32,6 +32,7 @@ package ktriage.rules.network["kube-proxy-rules-absent"]
 import data.ktriage.lib.kube
 import data.ktriage.lib.kubeproxy
 import data.ktriage.lib.node
+import data.ktriage.lib.sh
 
 # What says kube-proxy should have written them here: its pod on the node
 # (proof), or only its DaemonSet (the pod may be excluded from the node).
@@ -68,7 +69,7 @@ findings contains f if {
 			[e.cite],
 		),
 		"confirm": [
-			sprintf("iptables-save -t nat | grep -c KUBE-SERVICES   # on %s", [node.display(name)]),
+			sh.on_node(name, "iptables-save -t nat", " | grep -c KUBE-SERVICES"),
 			logs_command(e.pod),
 		],
 		"fix": sprintf("Find what flushed the nat table on %s, then restart kube-proxy's pod there so it rewrites its rules.", [node.display(name)]),
@@ -85,6 +86,6 @@ evidence_kind(e) := "pod" if e.pod != ""
 
 evidence_kind(e) := "daemonset" if e.pod == ""
 
-logs_command(pod) := sprintf("kubectl -n kube-system logs %s | grep -iE 'iptables|sync'", [pod]) if pod != ""
+logs_command(pod) := concat("", [sh.format("kubectl -n kube-system logs %s", [pod]), " | grep -iE 'iptables|sync'"]) if pod != ""
 
 logs_command(pod) := "kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide" if pod == ""

@@ -56,6 +56,7 @@ test_fires_on_a_flushed_nat_table_where_kube_proxy_runs if {
 	[e.note | some e in f.evidence] == ["the legacy nat table declares no KUBE-SERVICES chain", "kube-proxy runs on this node"]
 	f.evidence[1].path == ["spec", "nodeName"]
 	f.details == {"node": "vm-8", "kube_proxy_version": "1.27.3", "mode": "iptables", "evidence_of_kube_proxy": "pod"}
+	f.confirm[0] == "kubectl debug node/vm-8 -it --image=docker.io/library/busybox:1.36 --profile=sysadmin -- chroot /host iptables-save -t nat | grep -c KUBE-SERVICES"
 	f.confirm[1] == "kubectl -n kube-system logs kube-proxy-x7k2p | grep -iE 'iptables|sync'"
 }
 

@@ -36,6 +36,7 @@ package ktriage.rules.network["listen-overflow"]
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
 import data.ktriage.lib.text
+import data.ktriage.lib.sh
 
 # ----------------------------------------------------------------- scopes
 
@@ -213,11 +214,7 @@ findings contains f if {
 			array.concat(array.concat(counter_evidence(s), listener_evidence(sat)), array.concat(somaxconn_evidence(s), setting_evidence(s))),
 			syn_evidence(unanswered(s, listener_ports(s))),
 		),
-		"confirm": [
-			sprintf("nstat -az TcpExtListenOverflows TcpExtListenDrops; sleep 10; nstat -az TcpExtListenOverflows TcpExtListenDrops   # on %s%s", [node.display(s.node), netns_hint(s)]),
-			"ss -lnt   # a LISTEN socket whose Recv-Q reaches its Send-Q (the backlog) is full",
-			"sysctl net.core.somaxconn",
-		],
+		"confirm": confirm(s),
 		"fix": fix(s, sat),
 		"details": {
 			"node": s.node, "netns": s.netns,
@@ -328,9 +325,34 @@ pod_subjects(s) := [kube.ref(p) |
 	p.metadata.name == s.netns
 ]
 
-netns_hint(s) := "" if s.netns == ""
+# confirm reads the counters where the bundle's came from: the node's host,
+# a pod's network namespace (through the pod: the host's view is another
+# namespace), or a named network namespace on the node.
+confirm(s) := [
+	sh.on_node(s.node, sh.words(["sh", "-c", twice]), ""),
+	sh.on_node(s.node, "ss -lnt", sh.comment(full)),
+	sh.on_node(s.node, "sysctl net.core.somaxconn", ""),
+] if {
+	s.netns == ""
+} else := [
+	concat("", [sh.format("kubectl -n %s exec %s -- cat /proc/net/netstat", [kube.namespace(p), p.metadata.name]), " | grep TcpExt:", sh.comment("ListenOverflows, ListenDrops")]),
+	sh.format("kubectl -n %s exec %s -- cat /proc/sys/net/core/somaxconn", [kube.namespace(p), p.metadata.name]),
+] if {
+	p := netns_pod(s)
+} else := [
+	sh.on_node(s.node, sh.words(["ip", "netns", "exec", s.netns, "sh", "-c", twice]), ""),
+	sh.on_node(s.node, sh.words(["ip", "netns", "exec", s.netns, "ss", "-lnt"]), sh.comment(full)),
+]
 
-netns_hint(s) := sprintf(", inside pod %s: kubectl exec %s -- cat /proc/net/netstat", [s.netns, s.netns]) if s.netns != ""
+twice := "nstat -az TcpExtListenOverflows TcpExtListenDrops; sleep 10; nstat -az TcpExtListenOverflows TcpExtListenDrops"
+
+full := "a LISTEN socket whose Recv-Q reaches its Send-Q (the backlog) is full"
+
+netns_pod(s) := [p |
+	some p in input.kubernetes.pods
+	p.metadata.name == s.netns
+	object.get(p, ["spec", "nodeName"], s.node) == s.node
+][0]
 
 # A since-boot total alone does not show the overflow is still happening:
 # measure before changing anything.
@@ -377,8 +399,8 @@ findings contains f if {
 		"subjects": [kube.ref(p)],
 		"evidence": syn_evidence([{"file": c.file, "node": name, "iface": "", "t": t}]),
 		"confirm": [
-			sprintf("kubectl exec -n %s %s -- cat /proc/net/netstat | grep -i listen   # or nstat -az TcpExtListenOverflows on its node", [kube.namespace(p), p.metadata.name]),
-			sprintf("kubectl get networkpolicy -n %s", [kube.namespace(p)]),
+			concat("", [sh.format("kubectl -n %s exec %s -- cat /proc/net/netstat", [kube.namespace(p), p.metadata.name]), " | grep TcpExt:", sh.comment("ListenOverflows, ListenDrops")]),
+			sh.format("kubectl -n %s get networkpolicy", [kube.namespace(p)]),
 		],
 		"fix": "Collect netstat -s (or nstat -az) and ss -lnt from the pod's node and network namespace to tell a listen-queue overflow from dropped SYNs.",
 		"details": {"reason": "syn-unanswered", "server": t.server, "port": t.port, "client": t.client, "syns": t.syns},

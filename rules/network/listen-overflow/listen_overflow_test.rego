@@ -134,3 +134,21 @@ test_capture_alone_silent_when_refused_answered_or_unknown_port if {
 	client_node := {"captures": [{"file": "c.pcap", "interfaces": [], "syn_unanswered": [refused, answered_late, other_port]}]}
 	count(rule.findings) == 0 with input as {"nodes": {"vm-6": client_node}, "kubernetes": {"nodes": [], "pods": [api_pod]}}
 }
+
+# ------------------------------------------------------------ confirm
+
+test_confirm_reads_the_nodes_counters_through_a_debug_pod if {
+	f := only(rule.findings) with input as inp({"netstat": [snap("netstat-s.txt", null, 12178939, 12247395)], "sysctl": somaxconn(128)}, [])
+	f.confirm[0] == "kubectl debug node/vm-7 -it --image=docker.io/library/busybox:1.36 --profile=sysadmin -- chroot /host sh -c 'nstat -az TcpExtListenOverflows TcpExtListenDrops; sleep 10; nstat -az TcpExtListenOverflows TcpExtListenDrops'"
+	f.confirm[2] == "kubectl debug node/vm-7 -it --image=docker.io/library/busybox:1.36 --profile=sysadmin -- chroot /host sysctl net.core.somaxconn"
+}
+
+test_confirm_reads_a_pods_counters_inside_the_pod if {
+	facts := {"netns": {"api-6f7d8c9b5-h7k2m": {"netstat": [snap("pods/api/netstat-s.txt", null, 80, 80)], "listeners": [listener(129, 128)]}}}
+	pod := {"kind": "Pod", "metadata": {"namespace": "shop", "name": "api-6f7d8c9b5-h7k2m"}, "spec": {"nodeName": "vm-7"}}
+	f := only(rule.findings) with input as inp(facts, [pod])
+	f.confirm == [
+		"kubectl -n shop exec api-6f7d8c9b5-h7k2m -- cat /proc/net/netstat | grep TcpExt:   # ListenOverflows, ListenDrops",
+		"kubectl -n shop exec api-6f7d8c9b5-h7k2m -- cat /proc/sys/net/core/somaxconn",
+	]
+}

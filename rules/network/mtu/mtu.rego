@@ -36,6 +36,7 @@ package ktriage.rules.network["mtu"]
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
 import data.ktriage.lib.text
+import data.ktriage.lib.sh
 
 # Bytes an encapsulation adds over an IPv4 underlay; an IPv6 underlay adds
 # 20 more (WireGuard: 80 instead of 60).
@@ -269,7 +270,7 @@ findings contains f if {
 			node.cite(t, sprintf("%s: %s MTU %d", [t.name, encap_name[t.kind], t.mtu])),
 			node.cite(u, sprintf("%s: underlay MTU %d (%s)", [u.name, u.mtu, l.how])),
 		], packet_evidence(l)), cni_evidence),
-		"confirm": confirm(l),
+		"confirm": confirm(l, ""),
 		"fix": sprintf("Lower the %s MTU to %d (%s %d − %d) in the CNI configuration, or raise the underlay MTU; then recreate pods so their interfaces follow.", [
 			encap_name[t.kind], u.mtu - l.cost, u.name, u.mtu, l.cost,
 		]),
@@ -297,7 +298,7 @@ findings contains f if {
 			node.cite(l.underlay, sprintf("%s on %s: MTU %d", [l.underlay.name, node.display(l.node), l.underlay.mtu])),
 			node.cite(p.underlay, sprintf("%s on %s: MTU %d, the smallest underlay (%s)", [p.underlay.name, node.display(p.node), p.underlay.mtu, p.how])),
 		], cni_evidence),
-		"confirm": confirm(l),
+		"confirm": confirm(l, p.node),
 		"fix": sprintf("Size the %s MTU for the smallest underlay: %d (%s on %s, %d − %d) on every node, or make the underlay MTUs equal.", [
 			encap_name[t.kind], p.underlay.mtu - l.cost, p.underlay.name, node.display(p.node), p.underlay.mtu, l.cost,
 		]),
@@ -325,7 +326,10 @@ findings contains f if {
 			[node.cite(t, sprintf("%s MTU %d", [t.name, t.mtu]))],
 			[node.cite(v, sprintf("%s MTU %d > %d", [v.name, v.mtu, t.mtu])) | some v in array.slice(big, 0, 4)],
 		),
-		"confirm": [sprintf("ip -d link show %s   # on %s", [t.name, node.display(name)]), "ip link show type veth"],
+		"confirm": [
+			sh.on_node(name, sh.format("ip -d link show %s", [t.name]), ""),
+			sh.on_node(name, "ip link show type veth", ""),
+		],
 		"fix": sprintf("Give pod interfaces the overlay's MTU (%d): set the CNI's veth/pod MTU and recreate the pods.", [t.mtu]),
 		"details": {"reason": "pod-mtu-above-overlay", "node": name, "tunnel": t.name, "tunnel_mtu": t.mtu, "interfaces": [{"name": v.name, "mtu": v.mtu} | some v in big]},
 	}
@@ -338,11 +342,39 @@ pod_interfaces(n) := array.concat(
 	[v | some ns in kube.map(n, "netns"); some v in kube.array(ns, "interfaces"); v.name == "eth0"],
 )
 
-confirm(l) := [
-	sprintf("ip -d link show %s; ip link show %s   # on %s", [l.tunnel.name, l.underlay.name, node.display(l.node)]),
-	sprintf("ping -M do -s %d <pod IP on another node>   # from a pod: passes", [l.underlay.mtu - l.cost - 28]),
-	sprintf("ping -M do -s %d <pod IP on another node>   # from a pod: lost", [l.tunnel.mtu - 28]),
+# confirm shows both devices and pings, from the node's host, a pod on
+# another node (on peer, when the finding names one): the host routes pod
+# addresses of other nodes through the tunnel, so the ping takes the path
+# that drops. -c 3 ends it; -M do forbids fragmenting.
+confirm(l, peer) := array.concat([
+	sh.on_node(l.node, sh.format("ip -d link show %s", [l.tunnel.name]), ""),
+	sh.on_node(l.node, sh.format("ip link show %s", [l.underlay.name]), ""),
+], pings(l, peer))
+
+pings(l, peer) := [
+	sh.on_node(l.node, sh.format("ping -c 3 -M do -s %s %s", [l.underlay.mtu - l.cost - 28, ip]), sh.comment(sprintf("passes: %d bytes fit the underlay", [l.underlay.mtu - l.cost]))),
+	sh.on_node(l.node, sh.format("ping -c 3 -M do -s %s %s", [l.tunnel.mtu - 28, ip]), sh.comment(sprintf("lost: %d + %d bytes do not", [l.tunnel.mtu, l.cost]))),
+] if {
+	ip := remote_pod_ip(l.node, peer)
+} else := [concat("", [
+	sh.format("kubectl get pods -A -o wide --field-selector %s", [concat("", ["spec.nodeName!=", l.node])]),
+	sh.comment(sprintf("a pod IP on another node: from %s, ping -c 3 -M do -s %d IP passes, -s %d is lost", [l.node, l.underlay.mtu - l.cost - 28, l.tunnel.mtu - 28])),
+]) |
+	not startswith(l.node, "unattributed:")
 ]
+
+# remote_pod_ip is the first (sorted) address of a pod on another node
+# than from (on peer when given), not in the host network.
+remote_pod_ip(from, peer) := sort([ip |
+	some p in input.kubernetes.pods
+	to := object.get(p, ["spec", "nodeName"], "")
+	to != from
+	to != ""
+	peer in {"", to}
+	not p.spec.hostNetwork
+	ip := object.get(p, ["status", "podIP"], "")
+	ip != ""
+])[0]
 
 details(l, u, reason) := {
 	"reason": reason, "node": l.node, "tunnel": l.tunnel.name, "tunnel_mtu": l.tunnel.mtu,

@@ -185,3 +185,26 @@ test_no_packet_claim_for_small_retransmissions if {
 	f := only(rule.findings) with input as with_captures([captured("nodes/vm-5/capture-tunl0.pcap", [small])])
 	not contains(f.message, "The captures agree")
 }
+
+# ------------------------------------------------------------ confirm
+
+remote_pod := {"kind": "Pod", "metadata": {"namespace": "shop", "name": "web-1"}, "spec": {"nodeName": "vm-4"}, "status": {"podIP": "10.244.4.10"}}
+
+test_confirm_pings_a_pod_on_another_node_from_the_host if {
+	i := inp({"vm-5": node_with([eth0(1450, "10.0.0.5"), tunl0(1440)])}, [node_object("vm-5", "10.0.0.5")])
+	f := only(rule.findings) with input as json.patch(i, [{"op": "add", "path": "/kubernetes/pods", "value": [remote_pod]}])
+	f.confirm == [
+		"kubectl debug node/vm-5 -it --image=docker.io/library/busybox:1.36 --profile=sysadmin -- chroot /host ip -d link show tunl0",
+		"kubectl debug node/vm-5 -it --image=docker.io/library/busybox:1.36 --profile=sysadmin -- chroot /host ip link show eth0",
+		"kubectl debug node/vm-5 -it --image=docker.io/library/busybox:1.36 --profile=sysadmin -- chroot /host ping -c 3 -M do -s 1402 10.244.4.10   # passes: 1430 bytes fit the underlay",
+		"kubectl debug node/vm-5 -it --image=docker.io/library/busybox:1.36 --profile=sysadmin -- chroot /host ping -c 3 -M do -s 1412 10.244.4.10   # lost: 1440 + 20 bytes do not",
+	]
+}
+
+test_confirm_lists_pods_elsewhere_when_no_address_is_known if {
+	f := only(rule.findings) with input as inp({"vm-5": node_with([eth0(1450, "10.0.0.5"), tunl0(1440)])}, [node_object("vm-5", "10.0.0.5")])
+	f.confirm[2] == "kubectl get pods -A -o wide --field-selector 'spec.nodeName!=vm-5'   # a pod IP on another node: from vm-5, ping -c 3 -M do -s 1402 IP passes, -s 1412 is lost"
+	every c in f.confirm {
+		not contains(c, "<pod IP")
+	}
+}

@@ -32,6 +32,7 @@ package ktriage.rules.network["reachability"]
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
 import data.ktriage.lib.text
+import data.ktriage.lib.sh
 
 # The pod network. Nodes carry a podCIDR only where the controller manager
 # allocates them; Calico IPAM, the AWS and Azure VPC CNIs do not, so the
@@ -156,11 +157,13 @@ findings contains f if {
 			],
 			[kube.at(w, ["spec", "template", "spec", "containers"], concat(", ", lacks(w))) | some w in ws; count(lacks(w)) > 0],
 		),
-		"confirm": [
-			sprintf("kubectl get pods -A -o wide | grep %s   # nothing: the address is gone", [ip]),
-			sprintf("kubectl get endpointslices -A -o wide | grep %s   # a stale endpoint would still list it", [ip]),
-			"kubectl rollout history deployment -n <namespace> <name>",
-		],
+		"confirm": array.concat(
+			[
+				concat("", [sh.format("kubectl get pods -A -o wide | grep -F %s", [ip]), sh.comment("nothing: the address is gone")]),
+				concat("", [sh.format("kubectl get endpointslices -A -o wide | grep -F %s", [ip]), sh.comment("a stale endpoint would still list it")]),
+			],
+			[sh.format("kubectl -n %s rollout history %s", [kube.namespace(w), concat("/", [lower(w.kind), w.metadata.name])]) | some w in ws],
+		),
 		"fix": fix(ws),
 		"details": {
 			"address": ip, "port": port, "events": times,

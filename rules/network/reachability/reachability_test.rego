@@ -94,3 +94,12 @@ test_two_vantage_points_are_not_added_up if {
 	contains(f.message, "for 10.244.9.11:8080 2 times")
 	{e.file | some e in f.evidence; e.frame} == {"nodes/vm-9/capture-eth0.pcap", "nodes/vm-9/pods/client/capture-eth0.pcap"}
 }
+
+test_confirm_names_the_serving_workload if {
+	f := only(rule.findings) with input as cluster([capture([unreach("10.244.9.11", 8080, 40)], [])], [client], [deployment(false, false)])
+	f.confirm == [
+		"kubectl get pods -A -o wide | grep -F 10.244.9.11   # nothing: the address is gone",
+		"kubectl get endpointslices -A -o wide | grep -F 10.244.9.11   # a stale endpoint would still list it",
+		"kubectl -n shop rollout history deployment/api",
+	]
+}

@@ -31,6 +31,7 @@
 package ktriage.rules.node["ip-forward"]
 
 import data.ktriage.lib.node
+import data.ktriage.lib.sh
 
 # A node runs pods when the dump schedules non-host-network pods on it or
 # its interfaces show pod veths.
@@ -68,7 +69,10 @@ findings contains f if {
 		"message": sprintf("On %s net.ipv4.ip_forward = 0, yet the node runs pods: the kernel does not route their packets, so nothing from a pod leaves the node and nothing from other nodes reaches its pods.", [node.display(name)]),
 		"subjects": [node.subject(name)],
 		"evidence": [node.sysctl_cite(n, "net.ipv4.ip_forward", "IP forwarding is off")],
-		"confirm": [sprintf("sysctl net.ipv4.ip_forward   # on %s", [node.display(name)]), "grep -r ip_forward /etc/sysctl.conf /etc/sysctl.d/ /usr/lib/sysctl.d/"],
+		"confirm": [
+			sh.on_node(name, "sysctl net.ipv4.ip_forward", ""),
+			sh.on_node(name, "grep -r ip_forward /etc/sysctl.conf /etc/sysctl.d/ /usr/lib/sysctl.d/", ""),
+		],
 		"fix": sprintf("sysctl -w net.ipv4.ip_forward=1 on %s and persist it in /etc/sysctl.d/99-kubernetes.conf; find what turned it off.", [node.display(name)]),
 		"details": {"reason": "ip-forward-off", "node": name},
 	}
@@ -87,7 +91,7 @@ findings contains f if {
 		"severity": "info",
 		"subjects": [node.subject(name)],
 		"evidence": [node.sysctl_cite(n, "net.ipv4.ip_forward", "IP forwarding is off")],
-		"confirm": [sprintf("sysctl net.ipv4.ip_forward   # on %s", [node.display(name)]), sprintf("kubectl get pods -A -o wide --field-selector spec.nodeName=%s", [node.display(name)])],
+		"confirm": array.concat([sh.on_node(name, "sysctl net.ipv4.ip_forward", "")], pods_on(name)),
 		"fix": sprintf("If %s runs pods, sysctl -w net.ipv4.ip_forward=1 there and persist it in /etc/sysctl.d/99-kubernetes.conf.", [node.display(name)]),
 		"details": {"reason": "ip-forward-off-no-pods-known", "node": name},
 	}
@@ -106,7 +110,10 @@ findings contains f if {
 		"severity": "high",
 		"subjects": [node.subject(name)],
 		"evidence": array.concat([node.cite(b, sprintf("bridge %s with pod veths", [b.name]))], bridge_nf_cite(n)),
-		"confirm": [sprintf("lsmod | grep br_netfilter; sysctl net.bridge.bridge-nf-call-iptables   # on %s", [node.display(name)])],
+		"confirm": [
+			sh.on_node(name, "lsmod", " | grep br_netfilter"),
+			sh.on_node(name, "sysctl net.bridge.bridge-nf-call-iptables", ""),
+		],
 		"fix": "modprobe br_netfilter; sysctl -w net.bridge.bridge-nf-call-iptables=1 (persist both: /etc/modules-load.d/ and /etc/sysctl.d/).",
 		"details": {"reason": "bridge-nf-call-iptables-off", "node": name, "bridge": b.name},
 	}
@@ -126,3 +133,9 @@ bridge_nf_state(n) := "net.bridge.bridge-nf-call-iptables = 0" if {
 bridge_nf_cite(n) := [node.sysctl_cite(n, "net.bridge.bridge-nf-call-iptables", "bridged traffic bypasses iptables")] if {
 	n.sysctl["net.bridge.bridge-nf-call-iptables"]
 } else := []
+
+# pods_on lists the pods the cluster schedules on a node (none to ask for
+# when the file names no node).
+pods_on(name) := [] if {
+	startswith(name, "unattributed:")
+} else := [sh.format("kubectl get pods -A -o wide --field-selector %s", [concat("", ["spec.nodeName=", name])])]

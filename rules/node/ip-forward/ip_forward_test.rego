@@ -67,9 +67,32 @@ test_info_when_forwarding_is_off_and_no_pods_are_known if {
 	f.severity == "info"
 	f.message == "On vm-3 net.ipv4.ip_forward = 0: seen, not judged: no pods known on this node. If pods run there, the kernel does not route their packets."
 	f.evidence[0] == {"file": "sysctl-a.txt", "line": 1, "note": "IP forwarding is off"}
+	f.confirm == [
+		"kubectl debug node/vm-3 -it --image=docker.io/library/busybox:1.36 --profile=sysadmin -- chroot /host sysctl net.ipv4.ip_forward",
+		"kubectl get pods -A -o wide --field-selector spec.nodeName=vm-3",
+	]
+}
+
+test_info_confirm_names_no_node_for_an_unattributed_file if {
+	f := only(rule.findings) with input as {"nodes": {"unattributed:x;y.txt": {"sysctl": sysctls({"net.ipv4.ip_forward": "0"})}}, "kubernetes": {}}
+	f.confirm == ["sysctl net.ipv4.ip_forward   # on the host that wrote x;y.txt (not attributed to a node)"]
 }
 
 test_info_when_the_dump_schedules_pods_on_other_nodes_only if {
 	f := only(rule.findings) with input as inp({"sysctl": sysctls({"net.ipv4.ip_forward": "0"})}, [pod_on("vm-2", false)])
 	f.severity == "info"
+}
+
+test_confirm_runs_on_the_node_through_a_debug_pod if {
+	f := only(rule.findings) with input as inp({"sysctl": sysctls({"net.ipv4.ip_forward": "0", "net.core.somaxconn": "4096"})}, [pod_on("vm-1", false)])
+	f.confirm[0] == "kubectl debug node/vm-1 -it --image=docker.io/library/busybox:1.36 --profile=sysadmin -- chroot /host sysctl net.ipv4.ip_forward"
+}
+
+test_confirm_names_the_file_when_no_node_is_known if {
+	n := {"sysctl": sysctls({"net.ipv4.ip_forward": "1", "net.bridge.bridge-nf-call-iptables": "0", "net.core.somaxconn": "4096"}), "interfaces": [cni0, veth("veth1", "cni0")]}
+	f := only(rule.findings) with input as {"nodes": {"unattributed:ticket/sysctl.txt": n}, "kubernetes": {"pods": [], "nodes": []}}
+	f.confirm == [
+		"lsmod | grep br_netfilter   # on the host that wrote ticket/sysctl.txt (not attributed to a node)",
+		"sysctl net.bridge.bridge-nf-call-iptables   # on the host that wrote ticket/sysctl.txt (not attributed to a node)",
+	]
 }
