@@ -157,8 +157,37 @@ var (
 	reNodeFile = regexp.MustCompile(`^(.+?)[-_.](?:ip[-_]?(?:a|addr|address|link|route|d[-_]?addr|d[-_]?link|s[-_]?d[-_]?link|o[-_]?addr|j[-_]?addr)|ipaddr|iproute|ifconfig|iptables(?:[-_](?:legacy|nft))?(?:[-_]save)?|ip6tables(?:[-_](?:legacy|nft))?(?:[-_]save)?|ipvsadm|netstat(?:[-_]s)?|nstat|snmp|proc[-_]net[-_](?:netstat|snmp)|sysctl(?:[-_]a)?|ss(?:[-_]lnt|[-_]ltn|[-_]tln|[-_]s)?|tcpdump|capture|pcap)(?:\.[a-z0-9]+)*$`)
 )
 
-// attribute decides which node an artifact describes.
-func attribute(nf NodeFacts, ix nodeIndex) Attribution {
+// HostHint is the host a file's container names: the prompt of the
+// transcript it was cut from, or the hostname file of its sosreport.
+type HostHint struct {
+	Host string
+	How  string // "prompt" or "sosreport"
+}
+
+func (h HostHint) detail() string {
+	if h.How == "sosreport" {
+		return "its sosreport's hostname file says " + h.Host
+	}
+	return "the shell prompt it was typed at names host " + h.Host
+}
+
+// SetFileHost records the host a file's container names (the loader's
+// Artifact.Host), for attributing the file's node facts.
+func (b *Builder) SetFileHost(file, host, how string) {
+	if host == "" {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.hosts == nil {
+		b.hosts = map[string]HostHint{}
+	}
+	b.hosts[file] = HostHint{Host: host, How: how}
+}
+
+// attribute decides which node an artifact describes. hint is the host
+// the file's container names, if any.
+func attribute(nf NodeFacts, ix nodeIndex, hint HostHint) Attribution {
 	segments := append(append([]string{}, nf.Containers...), strings.Split(nf.Inner, "/")...)
 	// A path segment or archive name that is a node's name settles it.
 	for _, s := range segments {
@@ -178,6 +207,14 @@ func attribute(nf NodeFacts, ix nodeIndex) Attribution {
 			}
 		}
 	}
+	if hint.Host != "" {
+		if n, ok := ix.byHost[strings.ToLower(hint.Host)]; ok {
+			return Attribution{Node: n, Method: hint.How, Detail: hint.detail()}
+		}
+		if n, ok := ix.byHost[shortHost(hint.Host)]; ok {
+			return Attribution{Node: n, Method: hint.How, Detail: hint.detail()}
+		}
+	}
 	for _, h := range nf.Hostnames {
 		if n, ok := ix.byHost[strings.ToLower(h)]; ok {
 			return Attribution{Node: n, Method: "hostname", Detail: "the file states host name " + h}
@@ -192,6 +229,11 @@ func attribute(nf NodeFacts, ix nodeIndex) Attribution {
 				return Attribution{Node: n, Method: "address", Detail: "the file holds " + ip.String() + ", the node's address"}
 			}
 		}
+	}
+	// The host a prompt or sosreport names is the machine's own word,
+	// stronger than a layout guess, even when no Node confirms it.
+	if hint.Host != "" && len(ix.names) == 0 {
+		return Attribution{Node: hint.Host, Method: hint.How, Detail: hint.detail() + " (node not in the cluster dump)"}
 	}
 	// No cluster dump to confirm: trust the bundle's layout.
 	if m := reNodeDir.FindStringSubmatch(nf.Inner + "/"); m != nil && m[1] != "" {
@@ -230,11 +272,11 @@ func stripExts(s string) string {
 const UnattributedPrefix = "unattributed:"
 
 // buildNodes attributes node artifacts and merges their sections.
-func (f *Facts) buildNodes(nfs []NodeFacts) {
+func (f *Facts) buildNodes(nfs []NodeFacts, hosts map[string]HostHint) {
 	ix := f.nodeIndex()
 	atts := make([]Attribution, len(nfs))
 	for i, nf := range nfs {
-		atts[i] = attribute(nf, ix)
+		atts[i] = attribute(nf, ix, hosts[nf.File])
 		atts[i].Netns = netnsOf(nf.Inner)
 	}
 	// A single-node cluster: files that name no node are that node's.

@@ -93,6 +93,16 @@ type Artifact struct {
 	Truncated bool
 	// Head holds the first HeadSize bytes (fewer for short files).
 	Head []byte
+	// Origin is set on a command's output cut out of a terminal
+	// transcript: where its lines are in the transcript (transcript.go).
+	Origin *Origin
+	// Command is the command line that printed the artifact, when a
+	// transcript's prompt shows it ("kubectl -n shop logs web-1").
+	Command string
+	// Host is the machine the artifact describes when the container says
+	// so (a transcript prompt's host, a sosreport's hostname file);
+	// HostFrom says which ("prompt", "sosreport").
+	Host, HostFrom string
 
 	file string // backing file: the user's own file or a spooled copy
 }
@@ -342,7 +352,7 @@ func (w *walker) addFile(p, display, inner string, containers []string, top bool
 			// Spool the first MaxFileSize bytes so parsers see a bounded file.
 			return w.spool(display, inner, containers, br)
 		}
-		w.b.Artifacts = append(w.b.Artifacts, &Artifact{
+		w.addArtifact(&Artifact{
 			Path: display, Inner: inner, Containers: containers,
 			Size: st.Size(), Head: bytes.Clone(head), file: p,
 		})
@@ -507,7 +517,7 @@ func (w *walker) spool(display, inner string, containers []string, r io.Reader) 
 	head := make([]byte, HeadSize)
 	n, _ := io.ReadFull(f, head)
 	a.Head = head[:n]
-	w.b.Artifacts = append(w.b.Artifacts, a)
+	w.addArtifact(a)
 	return nil
 }
 
