@@ -9,6 +9,7 @@ import (
 	"github.com/ktriage/ktriage/internal/parsers/ipaddr"
 	"github.com/ktriage/ktriage/internal/parsers/iptables"
 	"github.com/ktriage/ktriage/internal/parsers/kube"
+	"github.com/ktriage/ktriage/internal/parsers/kubetable"
 	"github.com/ktriage/ktriage/internal/parsers/netstat"
 	"github.com/ktriage/ktriage/internal/parsers/pcap"
 	"github.com/ktriage/ktriage/internal/parsers/ss"
@@ -20,6 +21,7 @@ var Registry = []parsers.Parser{
 	pcap.Capture{},
 	kube.Stream{},
 	kube.YAML{},
+	kubetable.Table{}, // kubectl get/top tables: a header line kubectl prints
 	ipaddr.Addr{},
 	ipaddr.Route{},
 	iptables.Save{},
