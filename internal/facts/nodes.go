@@ -39,7 +39,7 @@ type NodeFacts struct {
 // Attribution says which node a file was given to and how.
 type Attribution struct {
 	Node   string `json:"node"`
-	Method string `json:"method"` // path, hostname, address, only-node, none
+	Method string `json:"method"` // path, prompt, sosreport, hostname, address, only-node, none
 	Detail string `json:"detail,omitempty"`
 	// Netns names the pod or network namespace the file was taken in, when
 	// the layout says so (nodes/<node>/pods/<pod>/…, …/netns/<name>/…).
