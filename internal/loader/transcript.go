@@ -527,7 +527,13 @@ func scanTranscript(a *Artifact) ([]segment, error) {
 			segs[k].last = n
 			continue
 		}
-		segs = append(segs, segment{p: p, promptAt: n, first: n + 1, last: n, class: class})
+		// ss and netstat output keeps its prompt line: their readers take
+		// the command from it (`ss -lnt | grep :80` prints no header).
+		// Other outputs start clean: a prompt line makes iptables-save
+		// read as a pasted fragment and ip route not read at all. The
+		// host is carried on the artifact either way.
+		keep := class == "ss" || class == "nstat" || strings.HasPrefix(class, "netstat")
+		segs = append(segs, segment{p: p, promptAt: n, first: n + 1, last: n, class: class, withPrompt: keep})
 		if len(segs) > maxSegments {
 			return nil, fmt.Errorf("more than %d commands", maxSegments)
 		}

@@ -208,3 +208,18 @@ func TestParseKubectl(t *testing.T) {
 		t.Errorf("iptables-save parsed as kubectl")
 	}
 }
+
+// ss and netstat output keeps its prompt line (their readers take the
+// command from it); other outputs start clean.
+func TestTranscriptNodeCommandsKeepPrompt(t *testing.T) {
+	b := loadOne(t, "node.txt", "[root@m1 ~]# ip route\ndefault via 10.0.0.1 dev eth0\n[root@m1 ~]# ss -lnt\nState Recv-Q Send-Q Local Address:Port Peer Address:Port\n[root@m1 ~]# \n")
+	if len(b.Artifacts) != 2 {
+		t.Fatalf("%d artifacts", len(b.Artifacts))
+	}
+	if h := string(b.Artifacts[0].Head); h != "default via 10.0.0.1 dev eth0\n" {
+		t.Errorf("ip route starts %q", h)
+	}
+	if h := string(b.Artifacts[1].Head); !strings.HasPrefix(h, "[root@m1 ~]# ss -lnt\nState") || b.Artifacts[1].Origin.Offset != 2 {
+		t.Errorf("ss starts %q at offset %d", h, b.Artifacts[1].Origin.Offset)
+	}
+}

@@ -25,6 +25,16 @@ lines = []
 ps = "PS C:\\Users\\ops> "
 lines.append(ps + "kubectl cluster-info dump")
 lines += wrap(body("cluster-info-dump.txt"))
+# kubectl get pods -A -o wide, laid out as kubectl's tabwriter does
+# (minwidth 6, padding 3): the dump's two pods again, as a table
+# (kube-proxy has no container status in the dump: 0/1).
+rows = [["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
+        ["default", "web-7c9d8f6b5-x0q7", "1/1", "Running", "0", "3d", "10.244.8.10", "vm-8", "<none>", "<none>"],
+        ["kube-system", "kube-proxy-x7k2p", "0/1", "Running", "0", "3d", "10.0.0.8", "vm-8", "<none>", "<none>"]]
+widths = [max(6, max(len(r[i]) for r in rows) + 3) for i in range(len(rows[0]) - 1)]
+lines.append(ps + "kubectl get pods -A -o wide")
+for r in rows:
+    lines.append("".join(c.ljust(w) for c, w in zip(r, widths)) + r[-1])
 lines.append(ps + "kubectl -n kube-system get configmap kube-proxy -o yaml")
 lines += wrap(body("kube-proxy-configmap.yaml"))
 lines.append(ps + "ssh root@vm-8")
