@@ -33,10 +33,11 @@ func (w *walker) markSosreports() {
 		}
 	}
 	for root := range roots {
-		host := ""
+		host, from := "", ""
 		for _, f := range sosHostnameFiles {
 			if a := byPath[root+f]; a != nil {
 				if host = readHostname(a); host != "" {
+					from = a.Path
 					break
 				}
 			}
@@ -44,6 +45,8 @@ func (w *walker) markSosreports() {
 		if host == "" {
 			continue
 		}
+		// The inventory says why this small file matters.
+		w.skip(from, "sosreport host name "+quoteTrunc(host)+": every file of this sosreport is attributed to that node")
 		for _, a := range w.b.Artifacts {
 			if strings.HasPrefix(a.Path, root) && a.Host == "" {
 				a.Host, a.HostFrom = host, "sosreport"
