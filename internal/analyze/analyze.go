@@ -76,6 +76,7 @@ func Parse(ctx context.Context, opts Options) (*Parsed, error) {
 	prog.Files(len(b.Artifacts), total)
 	for _, a := range b.Artifacts {
 		p.Artifacts[a.Path] = a
+		fb.SetFileHost(a.Path, a.Host, a.HostFrom)
 	}
 	// Artifacts are parsed on every core: the builder is safe for
 	// concurrent use and everything it keeps is ordered at Build, so the

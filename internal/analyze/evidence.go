@@ -84,6 +84,11 @@ func (rs *resolver) fillText(r *report.Report) {
 			if e.Text == "" {
 				e.Text = strings.TrimSpace(texts[e.File][e.Line])
 			}
+			// A command's output cut out of a transcript is cited in
+			// the transcript the user has.
+			if a := rs.p.Artifacts[e.File]; a != nil && a.Origin != nil && e.Line > 0 {
+				e.File, e.Line = a.Cite(e.Line)
+			}
 		}
 	}
 }

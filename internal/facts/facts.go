@@ -122,6 +122,7 @@ type Builder struct {
 	listed    map[string]map[string]bool
 	logs      []Log
 	nodeFacts []NodeFacts
+	hosts     map[string]HostHint // by file: SetFileHost (nodes.go)
 	extra     map[string]any
 }
 
@@ -375,7 +376,7 @@ func (b *Builder) Build() *Facts {
 	}
 	nfs := append([]NodeFacts(nil), b.nodeFacts...)
 	sort.SliceStable(nfs, func(i, j int) bool { return nfs[i].File < nfs[j].File })
-	f.buildNodes(nfs)
+	f.buildNodes(nfs, b.hosts)
 	return f
 }
 

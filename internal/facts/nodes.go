@@ -39,7 +39,7 @@ type NodeFacts struct {
 // Attribution says which node a file was given to and how.
 type Attribution struct {
 	Node   string `json:"node"`
-	Method string `json:"method"` // path, hostname, address, only-node, none
+	Method string `json:"method"` // path, prompt, sosreport, hostname, address, only-node, none
 	Detail string `json:"detail,omitempty"`
 	// Netns names the pod or network namespace the file was taken in, when
 	// the layout says so (nodes/<node>/pods/<pod>/…, …/netns/<name>/…).
@@ -220,12 +220,41 @@ func fileNode(name string, known knownNode) (node, iface string, ok bool) {
 	return "", "", false
 }
 
+// HostHint is the host a file's container names: the prompt of the
+// transcript it was cut from, or the hostname file of its sosreport.
+type HostHint struct {
+	Host string
+	How  string // "prompt" or "sosreport"
+}
+
+func (h HostHint) detail() string {
+	if h.How == "sosreport" {
+		return "its sosreport's hostname file says " + h.Host
+	}
+	return "the shell prompt it was typed at names host " + h.Host
+}
+
+// SetFileHost records the host a file's container names (the loader's
+// Artifact.Host), for attributing the file's node facts.
+func (b *Builder) SetFileHost(file, host, how string) {
+	if host == "" {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.hosts == nil {
+		b.hosts = map[string]HostHint{}
+	}
+	b.hosts[file] = HostHint{Host: host, How: how}
+}
+
 // attribute decides which node an artifact describes from what names a
 // node for sure: the cluster dump's Nodes (by path, file name, host name or
-// address), the bundle's per-node folders, and host names the files state.
-// A file name alone never makes a node: its prefix counts only when it
-// names a node known some other way (see attributeByName).
-func attribute(nf NodeFacts, ix nodeIndex) Attribution {
+// address), the host a transcript's prompt or a sosreport names (hint),
+// the bundle's per-node folders, and host names the files state. A file
+// name alone never makes a node: its prefix counts only when it names a
+// node known some other way (see attributeByName).
+func attribute(nf NodeFacts, ix nodeIndex, hint HostHint) Attribution {
 	segments := append(append([]string{}, nf.Containers...), strings.Split(nf.Inner, "/")...)
 	// A path segment or archive name that is a node's name settles it.
 	for _, s := range segments {
@@ -238,6 +267,14 @@ func attribute(nf NodeFacts, ix nodeIndex) Attribution {
 		}
 		if n, iface, ok := fileNode(s, ix.known); ok {
 			return Attribution{Node: n, Iface: iface, Method: "path", Detail: "the file name starts with the node's name"}
+		}
+	}
+	if hint.Host != "" {
+		if n, ok := ix.byHost[strings.ToLower(hint.Host)]; ok {
+			return Attribution{Node: n, Method: hint.How, Detail: hint.detail()}
+		}
+		if n, ok := ix.byHost[shortHost(hint.Host)]; ok {
+			return Attribution{Node: n, Method: hint.How, Detail: hint.detail()}
 		}
 	}
 	for _, h := range nf.Hostnames {
@@ -255,7 +292,12 @@ func attribute(nf NodeFacts, ix nodeIndex) Attribution {
 			}
 		}
 	}
-	// No cluster dump to confirm: trust the bundle's per-node folders.
+	// The host a prompt or sosreport names is the machine's own word,
+	// stronger than a layout guess, even when no Node confirms it.
+	if hint.Host != "" && len(ix.names) == 0 {
+		return Attribution{Node: hint.Host, Method: hint.How, Detail: hint.detail() + " (node not in the cluster dump)"}
+	}
+	// No cluster dump to confirm: trust the bundle's layout.
 	if m := reNodeDir.FindStringSubmatch(nf.Inner + "/"); m != nil && m[1] != "" {
 		return Attribution{Node: stripExts(m[1]), Method: "path", Detail: "the file is under a per-node folder (node not in the cluster dump)"}
 	}
@@ -297,11 +339,11 @@ func stripExts(s string) string {
 const UnattributedPrefix = "unattributed:"
 
 // buildNodes attributes node artifacts and merges their sections.
-func (f *Facts) buildNodes(nfs []NodeFacts) {
+func (f *Facts) buildNodes(nfs []NodeFacts, hosts map[string]HostHint) {
 	ix := f.nodeIndex()
 	atts := make([]Attribution, len(nfs))
 	for i, nf := range nfs {
-		atts[i] = attribute(nf, ix)
+		atts[i] = attribute(nf, ix, hosts[nf.File])
 	}
 	// Nodes the dump or other files name make a file-name prefix count.
 	known := map[string]bool{}

@@ -100,14 +100,3 @@ func TestShellMetacharacters(t *testing.T) {
 		t.Logf("confirm commands:\n%s", strings.Join(fromJSON, "\n"))
 	}
 }
-
-func caseNamed(t *testing.T, name string) hostile.Case {
-	t.Helper()
-	for _, c := range hostile.Cases() {
-		if c.Name == name {
-			return c
-		}
-	}
-	t.Fatalf("no hostile case %s", name)
-	return hostile.Case{}
-}

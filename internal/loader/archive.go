@@ -25,6 +25,8 @@ func decompressor(kind containerKind, r io.Reader) (io.Reader, error) {
 		return zr, nil
 	case containerBzip2:
 		return bzip2.NewReader(r), nil
+	case containerXZ:
+		return newXZReader(r)
 	}
 	return nil, fmt.Errorf("not a compressed stream")
 }

@@ -94,6 +94,16 @@ type Artifact struct {
 	Truncated bool
 	// Head holds the first HeadSize bytes (fewer for short files).
 	Head []byte
+	// Origin is set on a command's output cut out of a terminal
+	// transcript: where its lines are in the transcript (transcript.go).
+	Origin *Origin
+	// Command is the command line that printed the artifact, when a
+	// transcript's prompt shows it ("kubectl -n shop logs web-1").
+	Command string
+	// Host is the machine the artifact describes when the container says
+	// so (a transcript prompt's host, a sosreport's hostname file);
+	// HostFrom says which ("prompt", "sosreport").
+	Host, HostFrom string
 
 	file string // backing file: the user's own file or a spooled copy
 }
@@ -210,6 +220,7 @@ func (w *walker) load(inputs []string) (*Bundle, error) {
 		}
 	}
 	w.b.Skipped = append(w.b.Skipped, w.renamed...)
+	w.markSosreports()
 	sort.SliceStable(w.b.Artifacts, func(i, j int) bool { return w.b.Artifacts[i].Path < w.b.Artifacts[j].Path })
 	return w.b, nil
 }
@@ -351,7 +362,7 @@ func (w *walker) addFile(p, display, inner string, containers []string, top bool
 			// Spool the first MaxFileSize bytes so parsers see a bounded file.
 			return w.spool(display, inner, containers, br)
 		}
-		w.b.Artifacts = append(w.b.Artifacts, &Artifact{
+		w.addArtifact(&Artifact{
 			Path: display, Inner: inner, Containers: containers,
 			Size: st.Size(), Head: bytes.Clone(head), file: p,
 		})
@@ -378,7 +389,7 @@ func (w *walker) readStream(r io.Reader, head []byte, display, inner string, con
 		return
 	}
 	switch kind {
-	case containerGzip, containerBzip2:
+	case containerGzip, containerBzip2, containerXZ:
 		dr, err := decompressor(kind, r)
 		if err != nil {
 			w.skip(display, "corrupt compressed stream: "+err.Error())
@@ -407,7 +418,7 @@ func (w *walker) readStream(r io.Reader, head []byte, display, inner string, con
 		defer f.Close()
 		w.readZipAt(f, a.Size, display, inner, containers, depth)
 	case containerUnsupported:
-		w.skip(display, "compressed with a format ktriage does not read (xz, zstd or lz4): decompress it first")
+		w.skip(display, "compressed with a format ktriage does not read (zstd or lz4): decompress it first")
 	default:
 		if err := w.spool(display, inner, containers, r); err != nil {
 			w.skip(display, "unreadable: "+err.Error())
@@ -500,7 +511,7 @@ func nestedNames(display, inner, member string, containers []string) (string, st
 	return d, base + "/" + member, cs
 }
 
-var archiveExts = []string{".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar", ".zip", ".gz", ".bz2"}
+var archiveExts = []string{".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar", ".zip", ".gz", ".bz2", ".xz"}
 
 func stripArchiveExt(p string) string {
 	lp := strings.ToLower(p)
@@ -519,6 +530,10 @@ func stripCompressionExt(p string) string {
 		return p[:len(p)-4] + ".tar"
 	case strings.HasSuffix(lp, ".tbz2"):
 		return p[:len(p)-5] + ".tar"
+	case strings.HasSuffix(lp, ".txz"):
+		return p[:len(p)-4] + ".tar"
+	case strings.HasSuffix(lp, ".xz"):
+		return p[:len(p)-3]
 	case strings.HasSuffix(lp, ".gz"):
 		return p[:len(p)-3]
 	case strings.HasSuffix(lp, ".bz2"):
@@ -543,7 +558,7 @@ func (w *walker) spool(display, inner string, containers []string, r io.Reader) 
 	head := make([]byte, HeadSize)
 	n, _ := io.ReadFull(f, head)
 	a.Head = head[:n]
-	w.b.Artifacts = append(w.b.Artifacts, a)
+	w.addArtifact(a)
 	return nil
 }
 
@@ -613,8 +628,9 @@ func sniffContainer(head []byte) containerKind {
 		return containerZip
 	case len(head) >= 262 && bytes.Equal(head[257:262], []byte("ustar")):
 		return containerTar
-	case len(head) >= 6 && bytes.Equal(head[:6], []byte{0xfd, '7', 'z', 'X', 'Z', 0}),
-		len(head) >= 4 && bytes.Equal(head[:4], []byte{0x28, 0xb5, 0x2f, 0xfd}),
+	case isXZ(head):
+		return containerXZ
+	case len(head) >= 4 && bytes.Equal(head[:4], []byte{0x28, 0xb5, 0x2f, 0xfd}),
 		len(head) >= 4 && bytes.Equal(head[:4], []byte{0x04, 0x22, 0x4d, 0x18}):
 		return containerUnsupported
 	}

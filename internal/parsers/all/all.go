@@ -10,6 +10,7 @@ import (
 	"github.com/ktriage/ktriage/internal/parsers/ipaddr"
 	"github.com/ktriage/ktriage/internal/parsers/iptables"
 	"github.com/ktriage/ktriage/internal/parsers/kube"
+	"github.com/ktriage/ktriage/internal/parsers/kubetable"
 	"github.com/ktriage/ktriage/internal/parsers/netstat"
 	"github.com/ktriage/ktriage/internal/parsers/pcap"
 	"github.com/ktriage/ktriage/internal/parsers/ss"
@@ -22,6 +23,7 @@ var Registry = []parsers.Parser{
 	kube.Stream{},
 	describe.Describe{}, // before kube.YAML: a ConfigMap's data may hold "apiVersion:" lines
 	kube.YAML{},
+	kubetable.Table{}, // kubectl get/top tables: a header line kubectl prints
 	ipaddr.Addr{},
 	ipaddr.Route{},
 	iptables.Save{},

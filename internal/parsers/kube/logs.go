@@ -53,10 +53,84 @@ type Log struct{}
 
 func (Log) Kind() string { return "pod-log" }
 
-// Detect accepts files whose path follows a known log layout.
+// Detect accepts files whose path follows a known log layout, the output
+// of a `kubectl logs` a transcript shows, and files whose first lines read
+// as log lines (klog, logfmt, CoreDNS, JSON lines): bare `kubectl logs`
+// output saved under any name. Other parsers are tried first.
 func (Log) Detect(a *loader.Artifact) bool {
-	_, ok := logPlace(a.Inner)
-	return ok
+	if _, ok := logPlace(a.Inner); ok {
+		return true
+	}
+	if _, ok := commandLog(a.Command); ok {
+		return true
+	}
+	return looksLog(a.Head)
+}
+
+// commandLog attributes the output of `kubectl [-n NS] logs POD [-c C]
+// [--previous]`: kubectl's default namespace is the context's, almost
+// always "default". A name with a resource prefix other than pod/
+// (deployment/web) picks one pod kubectl does not name: no pod then.
+func commandLog(cmd string) (logRef, bool) {
+	if cmd == "" {
+		return logRef{}, false
+	}
+	call, ok := loader.ParseKubectl(cmd)
+	if !ok || call.Verb != "logs" || len(call.Args) == 0 {
+		return logRef{}, false
+	}
+	ref := logRef{ns: call.Namespace, container: call.Container, previous: call.Previous}
+	if ref.ns == "" {
+		ref.ns = "default"
+	}
+	name := call.Args[0]
+	if k, n, ok := strings.Cut(name, "/"); ok {
+		if k != "pod" && k != "pods" && k != "po" {
+			return ref, true
+		}
+		name = n
+	}
+	ref.pod = name
+	if ref.container == "" && len(call.Args) > 1 {
+		ref.container = call.Args[1] // kubectl logs POD CONTAINER (old form)
+	}
+	return ref, true
+}
+
+var (
+	// Log line shapes: klog (I0312 09:14:51.512310), RFC 3339 or syslog
+	// timestamps, logfmt level=, CoreDNS's [INFO], JSON lines with a level
+	// or msg key.
+	reLogLine = regexp.MustCompile(`^(?:[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+|\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d:\d\d|\[(?:INFO|WARNING|ERROR|DEBUG|FATAL)\] |time="?\d{4}-|level=\w+ |\{"(?:level|ts|time|msg|severity|timestamp)":|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d )`)
+)
+
+// looksLog reports whether at least half of the first non-blank lines
+// (three or more) are log lines: CoreDNS prints its banner (".:53",
+// "CoreDNS-1.2.2") between timestamped lines. kube.Log is tried last, so
+// this only takes files no other parser claims.
+func looksLog(head []byte) bool {
+	if len(head) == 0 || strings.IndexByte(string(head), 0) >= 0 {
+		return false
+	}
+	lines := strings.Split(string(head), "\n")
+	if len(lines) > 1 {
+		lines = lines[:len(lines)-1] // the last may be cut mid-line
+	}
+	n, hits := 0, 0
+	for _, l := range lines {
+		l = strings.TrimRight(l, "\r")
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		n++
+		if reLogLine.MatchString(l) {
+			hits++
+		}
+		if n == 20 {
+			break
+		}
+	}
+	return n >= 3 && hits >= 2 && hits*2 >= n
 }
 
 type logRef struct {
@@ -73,6 +147,11 @@ var (
 	reMustGatherLog = regexp.MustCompile(`(?:^|/)namespaces/([^/]+)/pods/([^/]+)/([^/]+)/[^/]+/logs/(current|previous)\.log$`)
 	// anything else called *.log: a node-level log (kube-proxy.log, kubelet.log)
 	reAnyLog = regexp.MustCompile(`(?:^|/)([^/]+)\.log$`)
+	// A pod name as controllers generate it: a 5-character suffix from
+	// the alphabet k8s.io/apimachinery/pkg/util/rand uses
+	// ("bcdfghjklmnpqrstvwxz2456789"), after a ReplicaSet hash or not.
+	// Saved as <pod>.log, <pod>_<container>.log, <pod>-previous.log.
+	rePodLogName = regexp.MustCompile(`^([a-z0-9](?:[-a-z0-9]*[a-z0-9])?-[bcdfghjklmnpqrstvwxz2456789]{5})(?:_([a-z0-9](?:[-a-z0-9]*[a-z0-9])?))?([-_.]previous)?$`)
 )
 
 func logPlace(inner string) (logRef, bool) {
@@ -86,6 +165,9 @@ func logPlace(inner string) (logRef, bool) {
 		return logRef{ns: m[1], pod: m[2]}, true
 	}
 	if m := reAnyLog.FindStringSubmatch(inner); m != nil {
+		if p := rePodLogName.FindStringSubmatch(m[1]); p != nil {
+			return logRef{pod: p[1], container: p[2], previous: p[3] != ""}, true
+		}
 		return logRef{container: m[1]}, true
 	}
 	return logRef{}, false
@@ -93,7 +175,10 @@ func logPlace(inner string) (logRef, bool) {
 
 // Parse keeps the notable lines of the log.
 func (Log) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (parsers.Result, error) {
-	ref, _ := logPlace(a.Inner)
+	ref, ok := commandLog(a.Command)
+	if !ok {
+		ref, _ = logPlace(a.Inner)
+	}
 	f, err := a.Open()
 	if err != nil {
 		return parsers.Result{}, err
@@ -117,12 +202,15 @@ func (Log) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (par
 	b.AddLog(l)
 	who := ref.container
 	if ref.pod != "" {
-		who = fmt.Sprintf("pod %s/%s", ref.ns, ref.pod)
+		who = "pod " + ref.pod
+		if ref.ns != "" {
+			who = fmt.Sprintf("pod %s/%s", ref.ns, ref.pod)
+		}
 		if ref.container != "" {
 			who += " container " + ref.container
 		}
 	} else if who == "" {
-		who = path.Base(a.Inner)
+		who = path.Base(a.Inner) + " (not attributed to a pod)"
 	}
 	detail := fmt.Sprintf("log of %s, %d lines", strings.TrimSpace(who), lc.total)
 	if ref.previous {

@@ -861,3 +861,12 @@ notices contains "the bundle has no Endpoints or EndpointSlices: endpoint lists 
 	not input.available["kubernetes.endpointslices"]
 	count(input.kubernetes.services) > 0
 }
+
+# A Service read from a `kubectl get svc` table without -o wide: the table
+# has no SELECTOR column, so its selector is unknown, not absent. It is
+# not judged, and says so.
+notices contains sprintf("Service %s/%s comes from a `kubectl get svc` table without its SELECTOR column: not judged (collect kubectl get svc -o wide, or -o yaml)", [svc.metadata.namespace, svc.metadata.name]) if {
+	some svc in input.kubernetes.services
+	cols := svc.metadata.annotations["ktriage.io/columns"]
+	not "SELECTOR" in split(cols, ",")
+}

@@ -512,3 +512,25 @@ test_confirm_quotes_names_from_the_bundle if {
 	f.confirm[1] == `kubectl -n 'shop;touch${IFS}/tmp/PWNED;:' get endpointslices -l 'kubernetes.io/service-name=it'\''s'`
 	f.confirm[2] == `kubectl -n 'shop;touch${IFS}/tmp/PWNED;:' get pods -l 'app=$(id)' -o wide --show-labels`
 }
+
+# ------------------------------------------------- kubectl get tables
+
+# A Service from `kubectl get svc` without -o wide has no SELECTOR column:
+# no selector is known, so nothing is concluded, and the notice says why.
+test_not_judged_when_table_lacks_selector_column if {
+	s := {
+		"kind": "Service", "apiVersion": "v1",
+		"metadata": {"namespace": "shop", "name": "invoice", "annotations": {"ktriage.io/source": "kubectl-get", "ktriage.io/columns": "NAME,TYPE,CLUSTER-IP,EXTERNAL-IP,PORT(S),AGE"}},
+		"spec": {"type": "ClusterIP", "ports": [{"port": 80, "protocol": "TCP"}]},
+	}
+	inp := cluster([s], [pod("shop", "invoices-1", {"app": "invoices"}, true, http)], [], [endpoints("shop", "invoice", [])])
+	count(rule.findings) == 0 with input as inp
+	"Service shop/invoice comes from a `kubectl get svc` table without its SELECTOR column: not judged (collect kubectl get svc -o wide, or -o yaml)" in rule.notices with input as inp
+}
+
+test_judged_when_table_shows_selector_column if {
+	s := object.union(svc("shop", "invoice", {"app": "invoice"}, [{"port": 80, "protocol": "TCP"}]), {"metadata": {"annotations": {"ktriage.io/columns": "NAME,TYPE,CLUSTER-IP,EXTERNAL-IP,PORT(S),AGE,SELECTOR"}}})
+	inp := cluster([s], [pod("shop", "invoices-1", {"app": "invoices"}, true, http)], [], [endpoints("shop", "invoice", [])])
+	count(rule.findings) == 1 with input as inp
+	count({n | some n in rule.notices; contains(n, "SELECTOR")}) == 0 with input as inp
+}
