@@ -102,3 +102,66 @@ map(x, path) := v if {
 	v := object.get(x, path, {})
 	is_object(v)
 } else := {}
+
+# ------------------------------------------------------------ workloads
+
+# controllers maps "namespace/kind/name" of every ReplicaSet and Job to the
+# controller that owns it (a Deployment, a CronJob). A complete rule: OPA
+# builds it once per query, so resolving a pod's workload is two lookups
+# instead of a scan of every ReplicaSet.
+controllers := {sprintf("%s/%s/%s", [namespace(o), kind, o.metadata.name]): r |
+	some plural, kind in {"replicasets": "ReplicaSet", "jobs": "Job"}
+	some o in array(input.kubernetes, [plural])
+	some r in array(o, ["metadata", "ownerReferences"])
+	object.get(r, "controller", false) == true
+}
+
+# controller_ref is the reference to the object that manages a pod (the one
+# marked controller, else the first owner).
+controller_ref(obj) := r if {
+	some r in array(obj, ["metadata", "ownerReferences"])
+	object.get(r, "controller", false) == true
+} else := r if {
+	r := array(obj, ["metadata", "ownerReferences"])[0]
+}
+
+# workload is the object a person manages for a pod: the Deployment behind
+# its ReplicaSet, the CronJob behind its Job, its StatefulSet, DaemonSet or
+# Job; a pod nobody owns is its own workload. When the ReplicaSet is not in
+# the bundle, the Deployment is inferred from the name the deployment
+# controller gives it (<deployment>-<pod-template-hash>), marked "inferred".
+workload(pod) := w if {
+	r := controller_ref(pod)
+	up := controllers[sprintf("%s/%s/%s", [namespace(pod), r.kind, r.name])]
+	w := {"kind": up.kind, "namespace": namespace(pod), "name": up.name}
+} else := w if {
+	r := controller_ref(pod)
+	r.kind == "ReplicaSet"
+	hash := labels(pod)["pod-template-hash"]
+	endswith(r.name, concat("", ["-", hash]))
+	w := {"kind": "Deployment", "namespace": namespace(pod), "name": trim_suffix(r.name, concat("", ["-", hash])), "inferred": true}
+} else := w if {
+	r := controller_ref(pod)
+	w := {"kind": r.kind, "namespace": namespace(pod), "name": r.name}
+} else := {"kind": object.get(pod, "kind", "Pod"), "namespace": namespace(pod), "name": pod.metadata.name}
+
+# shell_quote makes a value from the bundle safe as one shell word in a
+# confirm command: left alone when it holds only characters no shell reads
+# specially, else single-quoted with each ' written as '\''.
+shell_quote(s) := s if {
+	regex.match(`^[A-Za-z0-9._:/=-]+$`, s)
+} else := concat("", ["'", replace(s, "'", `'\''`), "'"])
+
+# milli_text prints milli-units for people: cpu in cores ("3.42"), bytes in
+# Gi/Mi/Ki or plain bytes, counts as integers.
+milli_text(resource, m) := sprintf("%v", [round(m) / 1000]) if {
+	not byte_resource(resource)
+} else := sprintf("%.2fGi", [(m / 1000) / 1073741824]) if {
+	m >= 1073741824000
+} else := sprintf("%.0fMi", [(m / 1000) / 1048576]) if {
+	m >= 1048576000
+} else := sprintf("%v bytes", [round(m / 1000)])
+
+byte_resource(r) if r in {"memory", "ephemeral-storage"}
+
+byte_resource(r) if startswith(r, "hugepages-")
