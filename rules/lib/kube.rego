@@ -145,6 +145,17 @@ workload(pod) := w if {
 	w := {"kind": r.kind, "namespace": namespace(pod), "name": r.name}
 } else := {"kind": object.get(pod, "kind", "Pod"), "namespace": namespace(pod), "name": pod.metadata.name}
 
+# workload_key is a workload as one string, for grouping pods by it.
+workload_key(w) := sprintf("%s/%s/%s", [w.namespace, w.kind, w.name])
+
+# ready_pods lists the workload key of every Ready pod, once per query; a
+# rule counts a workload's ready replicas with a comprehension comparing
+# .key to a variable bound before it, which OPA indexes.
+ready_pods := [{"key": workload_key(workload(p))} |
+	some p in input.kubernetes.pods
+	ready(p)
+]
+
 # shell_quote makes a value from the bundle safe as one shell word in a
 # confirm command: left alone when it holds only characters no shell reads
 # specially, else single-quoted with each ' written as '\''.

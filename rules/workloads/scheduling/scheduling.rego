@@ -50,21 +50,13 @@ gated(p) if {
 	c.reason == "SchedulingGated"
 }
 
-wkey(w) := sprintf("%s/%s/%s", [w.namespace, w.kind, w.name])
-
 # pending lists each waiting pod once with its workload; a complete rule so
 # every later comprehension indexes it (by workload key) instead of
 # re-reading every pod.
-pending := [{"pod": p, "key": wkey(w), "w": w} |
+pending := [{"pod": p, "key": kube.workload_key(w), "w": w} |
 	some p in input.kubernetes.pods
 	waiting(p)
 	w := kube.workload(p)
-]
-
-# every pod's workload and readiness, for the "how many are ready" count.
-ready_by_key := [{"key": wkey(kube.workload(p)), "ready": true} |
-	some p in input.kubernetes.pods
-	kube.ready(p)
 ]
 
 # -------------------------------------------------------- the scheduler
@@ -303,8 +295,8 @@ findings contains f if {
 	ns := w.namespace
 	pvcs := [c | some c in object.get(input.kubernetes, "persistentvolumeclaims", []); c.metadata.namespace == ns]
 	events := [e | some e in input.kubernetes.events; e.involvedObject.name == pods[0]; e.reason == "FailedScheduling"; object.get(e, ["involvedObject", "namespace"], "") == ns]
-	total := count([1 | some x in pending; x.key == key]) + count([1 | some r in ready_by_key; r.key == key])
-	ready := count([1 | some r in ready_by_key; r.key == key])
+	total := count([1 | some x in pending; x.key == key]) + count([1 | some r in kube.ready_pods; r.key == key])
+	ready := count([1 | some r in kube.ready_pods; r.key == key])
 	verdicts := [verdict(spec, n) | some n in nodes]
 	sched := scheduler_message(p, events)
 	unbound := [c | some name in claims(spec); some c in pvcs; c.metadata.name == name; object.get(c, ["status", "phase"], "") == "Pending"]
