@@ -46,6 +46,22 @@ SCHED_SELECTOR = ("0/3 nodes are available: 1 node(s) had untolerated taint {nod
                   "3 Preemption is not helpful for scheduling.")
 
 
+def nest(d, stage, arcroot, inner_name, extra):
+    """Pack stage as a .tgz and put it, with extra files, inside
+    d/support.tar.gz: an archive nested in the customer's archive."""
+    inner = os.path.join(d, "_inner.tgz")
+    kf.tar_dir(stage, inner, arcroot)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
+        kf.add_file(t, inner_name, open(inner, "rb").read())
+        for name, data in extra.items():
+            kf.add_file(t, name, data)
+    with open(os.path.join(d, "support.tar.gz"), "wb") as f:
+        f.write(kf.gzip_bytes(buf.getvalue()))
+    shutil.rmtree(stage)
+    os.remove(inner)
+
+
 def nodes3():
     cp = kf.node("cp-1", kf.NODE_IPS["cp-1"])
     cp["metadata"]["labels"]["node-role.kubernetes.io/control-plane"] = ""
@@ -151,16 +167,8 @@ def build_scheduling_cpu_no_events():
     d = kf.fresh("scheduling-insufficient-cpu-no-events-nested")
     stage = os.path.join(d, "_stage")
     kf.stdout_dump(os.path.join(stage, "cluster-info-dump.txt"), nodes3(), cpu_incident(with_events=False))
-    inner = os.path.join(d, "_inner.tgz")
-    kf.tar_dir(stage, inner, "cluster-info")
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
-        kf.add_file(t, "case-01234/cluster-info.tgz", open(inner, "rb").read())
-        kf.add_file(t, "case-01234/README.txt", b"collected with kubectl cluster-info dump --all-namespaces\n")
-    with open(os.path.join(d, "support.tar.gz"), "wb") as f:
-        f.write(kf.gzip_bytes(buf.getvalue()))
-    shutil.rmtree(stage)
-    os.remove(inner)
+    nest(d, stage, "cluster-info", "case-01234/cluster-info.tgz",
+         {"case-01234/README.txt": b"collected with kubectl cluster-info dump --all-namespaces\n"})
     kf.expect(d, """
 description: >-
   The analytics/etl incident with every event removed (expired), as the
@@ -444,15 +452,7 @@ def build_crash_no_events():
     kf.stdout_dump(os.path.join(stage, "cluster-info-dump.txt"), nodes3(), [(ns, [o for o in objs if o["kind"] != "Job"])], logs=logs)
     with open(os.path.join(stage, "jobs.yaml"), "w") as f:
         f.write(kf.yaml_list([o for o in objs if o["kind"] == "Job"]))
-    inner = os.path.join(d, "_inner.tgz")
-    kf.tar_dir(stage, inner, "dump")
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
-        kf.add_file(t, "case-01235/cluster.tgz", open(inner, "rb").read())
-    with open(os.path.join(d, "support.tar.gz"), "wb") as f:
-        f.write(kf.gzip_bytes(buf.getvalue()))
-    shutil.rmtree(stage)
-    os.remove(inner)
+    nest(d, stage, "dump", "case-01235/cluster.tgz", {})
     kf.expect(d, """
 description: >-
   The shop incident with every event removed, as the stdout form of

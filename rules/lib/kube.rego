@@ -148,13 +148,17 @@ workload(pod) := w if {
 # workload_key is a workload as one string, for grouping pods by it.
 workload_key(w) := sprintf("%s/%s/%s", [w.namespace, w.kind, w.name])
 
-# ready_pods lists the workload key of every Ready pod, once per query; a
-# rule counts a workload's ready replicas with a comprehension comparing
-# .key to a variable bound before it, which OPA indexes.
-ready_pods := [{"key": workload_key(workload(p))} |
+# workload_pods lists every pod's workload key and readiness, once per
+# query; a rule counts a workload's pods and ready replicas with a
+# comprehension comparing .key to a variable bound before it, which OPA
+# indexes.
+workload_pods := [{"key": workload_key(workload(p)), "ready": is_ready(p)} |
 	some p in input.kubernetes.pods
-	ready(p)
 ]
+
+is_ready(p) := true if {
+	ready(p)
+} else := false
 
 # shell_quote makes a value from the bundle safe as one shell word in a
 # confirm command: left alone when it holds only characters no shell reads

@@ -153,8 +153,8 @@ findings contains f if {
 	p := x0.pod
 	ns := w.namespace
 	pn := p.metadata.name
-	ready := count([1 | some r in kube.ready_pods; r.key == key])
-	pods_of := count([1 | some x in failing; x.key == key])
+	ready := count([1 | some r in kube.workload_pods; r.key == key; r.ready])
+	total := count([1 | some r in kube.workload_pods; r.key == key])
 	now := [s | some x in group; some s in x.containers; state(s) == "failing"]
 	ss := x0.containers
 	logs := [l | some l in object.get(input.kubernetes, "logs", []); l.pod == pn; object.get(l, "namespace", ns) == ns]
@@ -164,7 +164,7 @@ findings contains f if {
 	severity := sev(count(now), ready)
 	f := {
 		"message": concat(" ", array.concat(
-			[sprintf("%d of %d pods of %s %s/%s %s (%s).", [count(names), count(names) + ready_not_failing(key, ready, group), w.kind, ns, w.name, verb_text(count(now)), named(names)])],
+			[sprintf("%d of %d pods of %s %s/%s %s (%s).", [count(names), total, w.kind, ns, w.name, verb_text(count(now)), named(names)])],
 			array.concat(lines, wl),
 		)),
 		"subjects": array.concat([{"kind": w.kind, "namespace": ns, "name": w.name} | w.kind != "Pod"], [kube.ref(p)]),
@@ -179,15 +179,11 @@ findings contains f if {
 		"fix": concat(" ", {fix(p, s) | some s in ss}),
 		"severity": severity,
 		"details": {
-			"workload": w, "pods": names, "failing": count(names), "ready": ready, "pods_counted": pods_of,
+			"workload": w, "pods": names, "failing": count(names), "ready": ready, "total": total,
 			"containers": [{"name": s.name, "init": s.init, "restarts": object.get(s, "restartCount", 0), "exit_code": object.get(termination(s), "exitCode", null), "reason": object.get(object.get(s.state, "waiting", termination(s)), "reason", "")} | some s in ss],
 		},
 	}
 }
-
-# Ready pods of the workload that are not in the failing list (a recovered
-# container's pod is both).
-ready_not_failing(key, ready, group) := ready - count([1 | some x in group; kube.ready(x.pod)])
 
 sev(0, _) := "medium"
 

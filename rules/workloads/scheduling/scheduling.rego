@@ -295,8 +295,8 @@ findings contains f if {
 	ns := w.namespace
 	pvcs := [c | some c in object.get(input.kubernetes, "persistentvolumeclaims", []); c.metadata.namespace == ns]
 	events := [e | some e in input.kubernetes.events; e.involvedObject.name == pods[0]; e.reason == "FailedScheduling"; object.get(e, ["involvedObject", "namespace"], "") == ns]
-	total := count([1 | some x in pending; x.key == key]) + count([1 | some r in kube.ready_pods; r.key == key])
-	ready := count([1 | some r in kube.ready_pods; r.key == key])
+	total := count([1 | some r in kube.workload_pods; r.key == key])
+	ready := count([1 | some r in kube.workload_pods; r.key == key; r.ready])
 	verdicts := [verdict(spec, n) | some n in nodes]
 	sched := scheduler_message(p, events)
 	unbound := [c | some name in claims(spec); some c in pvcs; c.metadata.name == name; object.get(c, ["status", "phase"], "") == "Pending"]
