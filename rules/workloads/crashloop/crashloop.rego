@@ -107,7 +107,9 @@ cause(p, s) := sprintf("%s: %s", [s.state.waiting.reason, object.get(s, ["state"
 } else := "OOMKilled (exit 137), no memory limit set: the node or pod cgroup ran out of memory" if {
 	termination(s).reason == "OOMKilled"
 	memory_limit(spec_container(p, s)) == ""
-} else := exit_cause(p, s, termination(s))
+} else := exit_cause(p, s, termination(s)) if {
+	termination(s)
+} else := "how it last ended is unknown: the object holds no lastState.terminated (a partial object, or the status was cut)"
 
 memory_limit(c) := kube.show(c.resources.limits.memory) if c.resources.limits.memory
 

@@ -146,3 +146,9 @@ test_joins_progress_deadline_of_the_deployment if {
 	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", backoff(9, 1, "Error"), false)], {"deployments": [dep]})
 	contains(f.message, `Deployment api: ProgressDeadlineExceeded (ReplicaSet "api-7d4b9c8f6" has timed out progressing.).`)
 }
+
+test_says_unknown_when_last_state_is_absent if {
+	st := {"restartCount": 12, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", st, false)], {})
+	contains(f.message, "container api (12 restarts, CrashLoopBackOff): how it last ended is unknown")
+}

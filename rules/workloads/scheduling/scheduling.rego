@@ -226,7 +226,9 @@ expr_matches(e, lbls) if {
 allocatable(n, r) := kube.quantity(n.status.allocatable[r])
 
 # shortfalls of a node for a pod: what it needs and what the node has free.
-shortfalls(spec, n) := array.concat(
+shortfalls(spec, n) := [] if {
+	not is_object(object.get(n, ["status", "allocatable"], null))
+} else := array.concat(
 	[s |
 		some r, need in pod_requests(spec)
 		alloc := allocatable_or_zero(n, r)
@@ -375,7 +377,7 @@ recomputed(spec, verdicts, unbound, names, pvcs) := array.concat(
 	),
 	array.concat(
 		array.concat(resource_lines(verdicts), claim_lines(unbound, names, pvcs)),
-		array.concat(closest_lines(verdicts), fits_lines(verdicts)),
+		array.concat(closest_lines(verdicts), array.concat(unknown_lines(verdicts), fits_lines(verdicts))),
 	),
 ) if count(verdicts) > 0
 
@@ -488,6 +490,11 @@ reasons(v) := array.concat(
 		[sprintf("short of %s by %s", [s.resource, kube.milli_text(s.resource, s.need - s.free)]) | some s in v.short],
 	),
 )
+
+unknown_lines(verdicts) := [sprintf("Allocatable of %s is not in the bundle's objects: its room is unknown.", [concat(", ", ns_)]) |
+	ns_ := sort([x.node | some x in verdicts; not x.allocatable_known])
+	count(ns_) > 0
+]
 
 fits_lines(verdicts) := [sprintf("By every predicate recomputed here %s could take the pod; the cause is one not recomputed (inter-pod affinity or anti-affinity, topology spread, host ports, volume topology) or the state changed since.", [concat(", ", ok)]) |
 	ok := sort([x.node | some x in verdicts; fits(x)])

@@ -197,3 +197,10 @@ test_confirm_quotes_unsafe_names if {
 	f := only(rule.findings) with input as cluster([worker("worker-1")], [p], [])
 	f.confirm[0] == `kubectl -n analytics describe pod 'x'\''; rm -rf /'`
 }
+
+test_says_unknown_when_allocatable_is_absent if {
+	n := json.patch(worker("worker-1"), [{"op": "remove", "path": "/status/allocatable"}])
+	f := only(rule.findings) with input as cluster([n], [pending("etl-5c8f7d6b9-a", etl_spec("6"), cpu_msg)], [])
+	contains(f.message, "Allocatable of worker-1 is not in the bundle's objects: its room is unknown.")
+	not contains(f.message, "Needs cpu")
+}
