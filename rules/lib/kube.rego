@@ -148,6 +148,14 @@ workload(pod) := w if {
 # workload_key is a workload as one string, for grouping pods by it.
 workload_key(w) := sprintf("%s/%s/%s", [w.namespace, w.kind, w.name])
 
+# workload_objects maps workload_key to the workload object (Deployment,
+# StatefulSet, DaemonSet, Job, CronJob), built once per query so a rule
+# finds a workload with one lookup instead of scanning every Deployment.
+workload_objects := {workload_key({"kind": kind, "namespace": namespace(o), "name": o.metadata.name}): o |
+	some plural, kind in {"deployments": "Deployment", "statefulsets": "StatefulSet", "daemonsets": "DaemonSet", "jobs": "Job", "cronjobs": "CronJob"}
+	some o in array(input.kubernetes, [plural])
+}
+
 # workload_pods lists every pod's workload key and readiness, once per
 # query; a rule counts a workload's pods and ready replicas with a
 # comprehension comparing .key to a variable bound before it, which OPA

@@ -44,8 +44,8 @@ import data.ktriage.lib.kube
 start_errors := {"CreateContainerConfigError", "CreateContainerError", "RunContainerError"}
 
 statuses(p) := array.concat(
-	[object.union(s, {"init": false, "single": single(p)}) | some s in kube.array(p, ["status", "containerStatuses"])],
-	[object.union(s, {"init": true, "single": false}) | some s in kube.array(p, ["status", "initContainerStatuses"])],
+	[object.union(s, {"init": false, "single": single(p)}) | some s in kube.array(p, ["status", "containerStatuses"]); state(s)],
+	[object.union(s, {"init": true, "single": false}) | some s in kube.array(p, ["status", "initContainerStatuses"]); state(s)],
 )
 
 single(p) := count(kube.array(p, ["status", "containerStatuses"])) + count(kube.array(p, ["status", "initContainerStatuses"])) == 1
@@ -81,13 +81,21 @@ termination(s) := s.lastState.terminated if {
 	s.state.terminated
 }
 
-failing := [{"pod": p, "key": kube.workload_key(w), "w": w, "containers": cs} |
+# failing is built once over every pod; a pod none of whose statuses is
+# failing or recovered is left after one cheap test per status (the
+# annotated copies are made only for the few that are).
+failing := [{"pod": p, "key": kube.workload_key(w), "w": w, "containers": statuses(p)} |
 	some p in input.kubernetes.pods
 	object.get(p, ["status", "phase"], "") != "Succeeded"
-	cs := [s | some s in statuses(p); state(s) in {"failing", "recovered"}]
-	count(cs) > 0
+	some_failing(p)
 	w := kube.workload(p)
 ]
+
+some_failing(p) if {
+	some field in ["containerStatuses", "initContainerStatuses"]
+	some s in kube.array(p, ["status", field])
+	state(s)
+}
 
 # ---------------------------------------------------------- classification
 
@@ -155,8 +163,10 @@ findings contains f if {
 	p := x0.pod
 	ns := w.namespace
 	pn := p.metadata.name
-	ready := count([1 | some r in kube.workload_pods; r.key == key; r.ready])
-	total := count([1 | some r in kube.workload_pods; r.key == key])
+	ns_pods := [q | some q in input.kubernetes.pods; q.metadata.namespace == ns]
+	mine := [q | some q in ns_pods; kube.workload_key(kube.workload(q)) == key]
+	total := count(mine)
+	ready := count([q | some q in mine; kube.ready(q)])
 	now := [s | some x in group; some s in x.containers; state(s) == "failing"]
 	ss := x0.containers
 	logs := [l | some l in object.get(input.kubernetes, "logs", []); l.pod == pn; object.get(l, "namespace", ns) == ns]
@@ -300,12 +310,7 @@ fix(p, s) := sprintf("Fix the missing object or key the message names (%s).", [s
 
 # -------------------------------------------------- workload conditions
 
-workload_object(w) := o if {
-	plural := {"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets", "Job": "jobs", "CronJob": "cronjobs"}[w.kind]
-	some o in object.get(input.kubernetes, plural, [])
-	o.metadata.name == w.name
-	kube.namespace(o) == w.namespace
-}
+workload_object(w) := kube.workload_objects[kube.workload_key(w)]
 
 stalled(o) := c if {
 	some c in kube.array(o, ["status", "conditions"])

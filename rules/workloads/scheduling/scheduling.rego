@@ -297,8 +297,10 @@ findings contains f if {
 	ns := w.namespace
 	pvcs := [c | some c in object.get(input.kubernetes, "persistentvolumeclaims", []); c.metadata.namespace == ns]
 	events := [e | some e in input.kubernetes.events; e.involvedObject.name == pods[0]; e.reason == "FailedScheduling"; object.get(e, ["involvedObject", "namespace"], "") == ns]
-	total := count([1 | some r in kube.workload_pods; r.key == key])
-	ready := count([1 | some r in kube.workload_pods; r.key == key; r.ready])
+	ns_pods := [q | some q in input.kubernetes.pods; q.metadata.namespace == ns]
+	mine := [q | some q in ns_pods; kube.workload_key(kube.workload(q)) == key]
+	total := count(mine)
+	ready := count([q | some q in mine; kube.ready(q)])
 	verdicts := [verdict(spec, n) | some n in nodes]
 	sched := scheduler_message(p, events)
 	unbound := [c | some name in claims(spec); some c in pvcs; c.metadata.name == name; object.get(c, ["status", "phase"], "") == "Pending"]
