@@ -152,21 +152,32 @@ workload_key(w) := sprintf("%s/%s/%s", [w.namespace, w.kind, w.name])
 # StatefulSet, DaemonSet, Job, CronJob), built once per query so a rule
 # finds a workload with one lookup instead of scanning every Deployment.
 workload_objects := {workload_key({"kind": kind, "namespace": namespace(o), "name": o.metadata.name}): o |
-	some plural, kind in {"deployments": "Deployment", "statefulsets": "StatefulSet", "daemonsets": "DaemonSet", "jobs": "Job", "cronjobs": "CronJob"}
+	some plural, kind in {"deployments": "Deployment", "statefulsets": "StatefulSet", "daemonsets": "DaemonSet", "jobs": "Job", "cronjobs": "CronJob", "replicasets": "ReplicaSet"}
 	some o in array(input.kubernetes, [plural])
 }
 
-# workload_pods lists every pod's workload key and readiness, once per
-# query; a rule counts a workload's pods and ready replicas with a
-# comprehension comparing .key to a variable bound before it, which OPA
-# indexes.
-workload_pods := [{"key": workload_key(workload(p)), "ready": is_ready(p)} |
-	some p in input.kubernetes.pods
-]
+# replica_counts is what a workload's controller reports: the pods it wants
+# and how many are ready (undefined for Jobs, bare pods and workloads the
+# bundle does not hold: count their pods instead).
+replica_counts(w) := {"total": object.get(o, ["spec", "replicas"], 1), "ready": object.get(o, ["status", "readyReplicas"], 0)} if {
+	w.kind in {"Deployment", "StatefulSet", "ReplicaSet"}
+	o := workload_objects[workload_key(w)]
+}
 
-is_ready(p) := true if {
-	ready(p)
-} else := false
+replica_counts(w) := {"total": object.get(o, ["status", "desiredNumberScheduled"], 0), "ready": object.get(o, ["status", "numberReady"], 0)} if {
+	w.kind == "DaemonSet"
+	o := workload_objects[workload_key(w)]
+}
+
+# pod_counts counts a workload's pods and ready pods: from its controller's
+# status when the bundle holds it (no pod scan), else from the pods given
+# (the namespace's, narrowed by the caller's indexed comprehension).
+pod_counts(w, ns_pods) := c if {
+	c := replica_counts(w)
+} else := {"total": count(mine), "ready": count([p | some p in mine; ready(p)])} if {
+	key := workload_key(w)
+	mine := [p | some p in ns_pods; workload_key(workload(p)) == key]
+}
 
 # shell_quote makes a value from the bundle safe as one shell word in a
 # confirm command: left alone when it holds only characters no shell reads

@@ -91,11 +91,24 @@ failing := [{"pod": p, "key": kube.workload_key(w), "w": w, "containers": status
 	w := kube.workload(p)
 ]
 
+# A running container that never restarted is the common case and is
+# dismissed by two field tests before state() runs its five checks
+# (20,000 healthy pods: 720 ms -> see docs/performance.md).
 some_failing(p) if {
-	some field in ["containerStatuses", "initContainerStatuses"]
-	some s in kube.array(p, ["status", field])
+	some s in p.status.containerStatuses
+	suspect(s)
 	state(s)
 }
+
+some_failing(p) if {
+	some s in p.status.initContainerStatuses
+	suspect(s)
+	state(s)
+}
+
+suspect(s) if not s.state.running
+
+suspect(s) if s.restartCount >= storm
 
 # ---------------------------------------------------------- classification
 
@@ -164,9 +177,11 @@ findings contains f if {
 	ns := w.namespace
 	pn := p.metadata.name
 	ns_pods := [q | some q in input.kubernetes.pods; q.metadata.namespace == ns]
-	mine := [q | some q in ns_pods; kube.workload_key(kube.workload(q)) == key]
-	total := count(mine)
-	ready := count([q | some q in mine; kube.ready(q)])
+	counts := kube.pod_counts(w, ns_pods)
+	ready := counts.ready
+
+	# a rollout can run more pods than the controller wants
+	total := max([counts.total, count(group)])
 	now := [s | some x in group; some s in x.containers; state(s) == "failing"]
 	ss := x0.containers
 	logs := [l | some l in object.get(input.kubernetes, "logs", []); l.pod == pn; object.get(l, "namespace", ns) == ns]

@@ -113,8 +113,11 @@ container_request(c, r) := kube.quantity(c.resources.requests[r]) if {
 
 # What the scheduler counts for a pod (noderesources computePodResourceRequest):
 # the sum over containers, or the largest init container if that is more,
-# plus the pod overhead.
-pod_request(spec, r) := max([
+# plus the pod overhead. Most pods have neither: the sum alone, cheaply.
+pod_request(spec, r) := sum([container_request(c, r) | some c in spec.containers]) if {
+	not spec.initContainers
+	not spec.overhead
+} else := max([
 	sum([container_request(c, r) | some c in kube.containers(spec)]),
 	max(array.concat([0], [container_request(c, r) | some c in kube.array(spec, ["initContainers"]); object.get(c, "restartPolicy", "") != "Always"])),
 ]) + overhead(spec, r)
@@ -226,23 +229,25 @@ expr_matches(e, lbls) if {
 allocatable(n, r) := kube.quantity(n.status.allocatable[r])
 
 # shortfalls of a node for a pod: what it needs and what the node has free.
-shortfalls(spec, n) := [] if {
+# shortfalls of a node for a pod: what it needs and what the node has free
+# (free computed once per node and pod by verdict).
+shortfalls(reqs, n, free) := [] if {
 	not is_object(object.get(n, ["status", "allocatable"], null))
 } else := array.concat(
 	[s |
-		some r, need in pod_requests(spec)
-		alloc := allocatable_or_zero(n, r)
-		free := alloc - object.get(usage, [n.metadata.name, "requests", r], 0)
-		need > free
-		s := {"resource": r, "need": need, "free": free, "allocatable": alloc}
+		some r, need in reqs
+		need > free[r]
+		s := {"resource": r, "need": need, "free": free[r], "allocatable": allocatable_or_zero(n, r)}
 	],
 	[s |
 		max_pods := allocatable(n, "pods")
 		used := object.get(usage, [n.metadata.name, "pods"], 0)
 		(used + 1) * 1000 > max_pods
-		s := {"resource": "pods", "need": 1000, "free": max_pods - used * 1000, "allocatable": max_pods}
+		s := {"resource": "pods", "need": 1000, "free": max_pods - (used * 1000), "allocatable": max_pods}
 	],
-)
+) if {
+	true
+}
 
 allocatable_or_zero(n, r) := v if {
 	v := allocatable(n, r)
@@ -257,15 +262,15 @@ is_cordoned(spec, n) := true if {
 } else := false
 
 # verdict of one node: the recomputed reasons it refuses the pod.
-verdict(spec, n) := v if {
-	free := {r: (allocatable_or_zero(n, r) - object.get(usage, [n.metadata.name, "requests", r], 0)) | some r, _ in pod_requests(spec)}
+verdict(spec, reqs, n) := v if {
+	free := {r: (allocatable_or_zero(n, r) - object.get(usage, [n.metadata.name, "requests", r], 0)) | some r, _ in reqs}
 	v := {
 		"node": n.metadata.name,
 		"selector": selector_misses(spec, n),
 		"affinity": affinity_fails(spec, n),
 		"taints": [taint_text(t) | some t in untolerated(spec, n)],
 		"cordoned": is_cordoned(spec, n),
-		"short": shortfalls(spec, n),
+		"short": shortfalls(reqs, n, free),
 		"free": free,
 		"allocatable_known": is_object(object.get(n, ["status", "allocatable"], null)),
 	}
@@ -298,10 +303,13 @@ findings contains f if {
 	pvcs := [c | some c in object.get(input.kubernetes, "persistentvolumeclaims", []); c.metadata.namespace == ns]
 	events := [e | some e in input.kubernetes.events; e.involvedObject.name == pods[0]; e.reason == "FailedScheduling"; object.get(e, ["involvedObject", "namespace"], "") == ns]
 	ns_pods := [q | some q in input.kubernetes.pods; q.metadata.namespace == ns]
-	mine := [q | some q in ns_pods; kube.workload_key(kube.workload(q)) == key]
-	total := count(mine)
-	ready := count([q | some q in mine; kube.ready(q)])
-	verdicts := [verdict(spec, n) | some n in nodes]
+	counts := kube.pod_counts(w, ns_pods)
+	ready := counts.ready
+
+	# a rollout can run more pods than the controller wants
+	total := max([counts.total, count(group)])
+	reqs := pod_requests(spec)
+	verdicts := [verdict(spec, reqs, n) | some n in nodes]
 	sched := scheduler_message(p, events)
 	unbound := [c | some name in claims(spec); some c in pvcs; c.metadata.name == name; object.get(c, ["status", "phase"], "") == "Pending"]
 	causes := recomputed(spec, verdicts, unbound, claims(spec), pvcs)
