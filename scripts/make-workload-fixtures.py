@@ -481,8 +481,63 @@ must_not: [crashloop, scheduling]
 """)
 
 
+
+def build_realworld():
+    """Real cluster-info dumps of shared/realworld (PROVENANCE.md), read in
+    place, one cluster per fixture (merged, their nodes and Deployments
+    would mix): what the workloads rules say on data nobody shaped for them."""
+    rw = "../../../../shared/realworld/cluster-info-dump/"
+    d = kf.fresh("realworld-workloads-aks")
+    kf.expect(d, f"""
+description: >-
+  Real AKS dump (--output-directory form): coredns-autoscaler and
+  kubernetes-dashboard crash-loop with exit 2, their logs say the API server
+  refused them; tunnelfront was killed by liveness probes and runs again.
+inputs: [{rw}aks-output-directory-epicapex-k8s-arena]
+exit: 1
+must:
+  - rule: crashloop
+    subjects: [Deployment/kube-system/coredns-autoscaler]
+    message_contains: ["container autoscaler (1569 restarts, CrashLoopBackOff): application error (exit 2, Error)", "Last log lines"]
+    severity: critical
+  - rule: crashloop
+    subjects: [Deployment/kube-system/tunnelfront]
+    message_contains: ["killed by SIGKILL (exit 137) without OOMKilled", "Liveness probe failed"]
+must_not: [scheduling]
+""")
+    d = kf.fresh("realworld-workloads-notready")
+    kf.expect(d, f"""
+description: >-
+  Real kubeadm 1.20 dump without a network plugin: every node keeps the
+  not-ready taint and coredns stays Pending behind it.
+inputs: [{rw}kubeadm-v1.20.5-notready-no-cni-3c97-cka.txt]
+exit: 1
+must:
+  - rule: scheduling
+    subjects: [Deployment/kube-system/coredns]
+    message_contains: ["2 of 2 pods of Deployment kube-system/coredns Pending", "node(s) had taint {{node.kubernetes.io/not-ready: }}, that the pod didn't tolerate", "the node is NotReady"]
+    severity: critical
+must_not: [crashloop]
+""")
+    d = kf.fresh("realworld-workloads-docker-desktop")
+    kf.expect(d, f"""
+description: >-
+  Real Docker Desktop 1.14 dump: every system pod restarted 10-12 times
+  (exit 255: the VM restarted) and runs again. No event dates the restarts,
+  so they are info only.
+inputs: [{rw}docker-desktop-v1.14.7-ciprian-multi-k8s.txt]
+exit: 0
+must:
+  - rule: crashloop
+    subjects: [Pod/kube-system/etcd-docker-desktop]
+    message_contains: ["restarted often and are Ready again", "exit 255"]
+    severity: info
+must_not: [scheduling]
+""")
+
+
 if __name__ == "__main__":
     for fn in [build_scheduling_cpu, build_scheduling_cpu_no_events, build_scheduling_fits, build_scheduling_selector,
-               build_crash_incident, build_crash_no_events, build_crash_healthy]:
+               build_crash_incident, build_crash_no_events, build_crash_healthy, build_realworld]:
         fn()
         print("wrote", fn.__name__.replace("build_", ""))

@@ -141,7 +141,9 @@ workload(pod) := w if {
 	endswith(r.name, concat("", ["-", hash]))
 	w := {"kind": "Deployment", "namespace": namespace(pod), "name": trim_suffix(r.name, concat("", ["-", hash])), "inferred": true}
 } else := w if {
+	# a static pod's mirror is "owned" by its Node: it is its own workload
 	r := controller_ref(pod)
+	r.kind != "Node"
 	w := {"kind": r.kind, "namespace": namespace(pod), "name": r.name}
 } else := {"kind": object.get(pod, "kind", "Pod"), "namespace": namespace(pod), "name": pod.metadata.name}
 

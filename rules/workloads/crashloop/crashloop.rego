@@ -188,7 +188,7 @@ findings contains f if {
 	events := [e | some e in input.kubernetes.events; e.involvedObject.name == pn; object.get(e, ["involvedObject", "namespace"], "") == ns]
 	lines := [container_line(p, s, logs, events) | some s in ss]
 	wl := workload_lines(w)
-	severity := sev(count(now), ready)
+	severity := sev(count(now), ready, recent_storm(group))
 	f := {
 		"message": concat(" ", array.concat(
 			[sprintf("%d of %d pods of %s %s/%s %s (%s).", [count(names), total, w.kind, ns, w.name, verb_text(count(now)), named(names)])],
@@ -212,14 +212,29 @@ findings contains f if {
 	}
 }
 
-sev(0, _) := "medium"
+sev(0, _, true) := "medium"
 
-sev(n, 0) := "critical" if n > 0
+sev(0, _, false) := "info"
 
-sev(n, r) := "high" if {
+sev(n, 0, _) := "critical" if n > 0
+
+sev(n, r, _) := "high" if {
 	n > 0
 	r > 0
 }
+
+# The bundle's own clock: the newest event. A recovered container that
+# last started within the hour before it restarted recently (a storm that
+# has just stopped: medium); one running for longer, or when the bundle has
+# no events to date it, is only info.
+reference_ns := max([time.parse_rfc3339_ns(e.lastTimestamp) | some e in input.kubernetes.events; is_string(e.lastTimestamp)])
+
+recent_storm(group) := true if {
+	some x in group
+	some s in x.containers
+	started := time.parse_rfc3339_ns(s.state.running.startedAt)
+	reference_ns - started < 3600000000000
+} else := false
 
 verb_text(0) := "restarted often and are Ready again"
 

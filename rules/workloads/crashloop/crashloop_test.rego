@@ -115,11 +115,21 @@ test_silent_when_restarted_a_few_times_and_ready if {
 	count(rule.findings) == 0 with input as cluster([pod("api-7d4b9c8f6-a", st, true)], {})
 }
 
-test_medium_when_a_restart_storm_has_stopped if {
-	st := {"restartCount": 40, "state": {"running": {}}, "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}
-	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", st, true)], {})
+recovered := {"restartCount": 40, "state": {"running": {"startedAt": "2024-03-11T09:20:00Z"}}, "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}
+
+ev_at(ts) := {"kind": "Event", "metadata": {"namespace": "shop", "name": "x"}, "involvedObject": {"kind": "Pod", "namespace": "shop", "name": "other"}, "reason": "Pulled", "message": "m", "lastTimestamp": ts}
+
+test_medium_when_a_restart_storm_has_just_stopped if {
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", recovered, true)], {"events": [ev_at("2024-03-11T09:31:40Z")]})
 	f.severity == "medium"
 	contains(f.message, "restarted often and are Ready again")
+}
+
+test_info_when_restarts_are_old_or_undated if {
+	old := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", recovered, true)], {"events": [ev_at("2024-03-13T09:31:40Z")]})
+	old.severity == "info"
+	undated := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", recovered, true)], {})
+	undated.severity == "info"
 }
 
 test_fires_on_failed_job_with_pod_exit_codes if {

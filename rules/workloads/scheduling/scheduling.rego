@@ -436,9 +436,17 @@ have_values(k) := sprintf("nodes have %s=%s", [k, concat("|", sort({node_labels(
 	count({node_labels(n)[k] | some n in nodes}) > 0
 } else := sprintf("no node has the label %s", [k])
 
-taint_lines(verdicts) := [sprintf("Untolerated taint %s on %s.", [t, concat(", ", sort([x.node | some x in verdicts; t in x.taints]))]) |
+taint_lines(verdicts) := [sprintf("Untolerated taint %s on %s%s.", [t, concat(", ", sort([x.node | some x in verdicts; t in x.taints])), taint_meaning(t)]) |
 	some t in {t | some x in verdicts; some t in x.taints}
 ]
+
+# The node lifecycle controller sets these taints itself: the cause is the
+# node's health, not a missing toleration.
+taint_meaning(t) := " (the node lifecycle controller's taint: the node is NotReady — see its Ready condition; without a network plugin nodes stay NotReady)" if {
+	startswith(t, "node.kubernetes.io/not-ready:")
+} else := " (the node lifecycle controller's taint: the node stopped reporting)" if {
+	startswith(t, "node.kubernetes.io/unreachable:")
+} else := ""
 
 cordon_lines(verdicts) := [sprintf("Cordoned (spec.unschedulable): %s.", [concat(", ", cs)]) |
 	cs := sort([x.node | some x in verdicts; x.cordoned])
