@@ -110,3 +110,95 @@ map(x, path) := v if {
 	v := object.get(x, path, {})
 	is_object(v)
 } else := {}
+
+# ------------------------------------------------------------ workloads
+
+# controllers maps "namespace/kind/name" of every ReplicaSet and Job to the
+# controller that owns it (a Deployment, a CronJob). A complete rule: OPA
+# builds it once per query, so resolving a pod's workload is two lookups
+# instead of a scan of every ReplicaSet.
+controllers := {sprintf("%s/%s/%s", [namespace(o), kind, o.metadata.name]): r |
+	some plural, kind in {"replicasets": "ReplicaSet", "jobs": "Job"}
+	some o in array(input.kubernetes, [plural])
+	some r in array(o, ["metadata", "ownerReferences"])
+	object.get(r, "controller", false) == true
+}
+
+# controller_ref is the reference to the object that manages a pod (the one
+# marked controller, else the first owner).
+controller_ref(obj) := r if {
+	some r in array(obj, ["metadata", "ownerReferences"])
+	object.get(r, "controller", false) == true
+} else := r if {
+	r := array(obj, ["metadata", "ownerReferences"])[0]
+}
+
+# workload is the object a person manages for a pod: the Deployment behind
+# its ReplicaSet, the CronJob behind its Job, its StatefulSet, DaemonSet or
+# Job; a pod nobody owns is its own workload. When the ReplicaSet is not in
+# the bundle, the Deployment is inferred from the name the deployment
+# controller gives it (<deployment>-<pod-template-hash>), marked "inferred".
+workload(pod) := w if {
+	r := controller_ref(pod)
+	up := controllers[sprintf("%s/%s/%s", [namespace(pod), r.kind, r.name])]
+	w := {"kind": up.kind, "namespace": namespace(pod), "name": up.name}
+} else := w if {
+	r := controller_ref(pod)
+	r.kind == "ReplicaSet"
+	hash := labels(pod)["pod-template-hash"]
+	endswith(r.name, concat("", ["-", hash]))
+	w := {"kind": "Deployment", "namespace": namespace(pod), "name": trim_suffix(r.name, concat("", ["-", hash])), "inferred": true}
+} else := w if {
+	# a static pod's mirror is "owned" by its Node: it is its own workload
+	r := controller_ref(pod)
+	r.kind != "Node"
+	w := {"kind": r.kind, "namespace": namespace(pod), "name": r.name}
+} else := {"kind": object.get(pod, "kind", "Pod"), "namespace": namespace(pod), "name": pod.metadata.name}
+
+# workload_key is a workload as one string, for grouping pods by it.
+workload_key(w) := sprintf("%s/%s/%s", [w.namespace, w.kind, w.name])
+
+# workload_objects maps workload_key to the workload object (Deployment,
+# StatefulSet, DaemonSet, Job, CronJob), built once per query so a rule
+# finds a workload with one lookup instead of scanning every Deployment.
+workload_objects := {workload_key({"kind": kind, "namespace": namespace(o), "name": o.metadata.name}): o |
+	some plural, kind in {"deployments": "Deployment", "statefulsets": "StatefulSet", "daemonsets": "DaemonSet", "jobs": "Job", "cronjobs": "CronJob", "replicasets": "ReplicaSet"}
+	some o in array(input.kubernetes, [plural])
+}
+
+# replica_counts is what a workload's controller reports: the pods it wants
+# and how many are ready (undefined for Jobs, bare pods and workloads the
+# bundle does not hold: count their pods instead).
+replica_counts(w) := {"total": object.get(o, ["spec", "replicas"], 1), "ready": object.get(o, ["status", "readyReplicas"], 0)} if {
+	w.kind in {"Deployment", "StatefulSet", "ReplicaSet"}
+	o := workload_objects[workload_key(w)]
+}
+
+replica_counts(w) := {"total": object.get(o, ["status", "desiredNumberScheduled"], 0), "ready": object.get(o, ["status", "numberReady"], 0)} if {
+	w.kind == "DaemonSet"
+	o := workload_objects[workload_key(w)]
+}
+
+# pod_counts counts a workload's pods and ready pods: from its controller's
+# status when the bundle holds it (no pod scan), else from the pods given
+# (the namespace's, narrowed by the caller's indexed comprehension).
+pod_counts(w, ns_pods) := c if {
+	c := replica_counts(w)
+} else := {"total": count(mine), "ready": count([p | some p in mine; ready(p)])} if {
+	key := workload_key(w)
+	mine := [p | some p in ns_pods; workload_key(workload(p)) == key]
+}
+
+# milli_text prints milli-units for people: cpu in cores ("3.42"), bytes in
+# Gi/Mi/Ki or plain bytes, counts as integers.
+milli_text(resource, m) := sprintf("%v", [round(m) / 1000]) if {
+	not byte_resource(resource)
+} else := sprintf("%.2fGi", [(m / 1000) / 1073741824]) if {
+	m >= 1073741824000
+} else := sprintf("%.0fMi", [(m / 1000) / 1048576]) if {
+	m >= 1048576000
+} else := sprintf("%v bytes", [round(m / 1000)])
+
+byte_resource(r) if r in {"memory", "ephemeral-storage"}
+
+byte_resource(r) if startswith(r, "hugepages-")

@@ -245,7 +245,7 @@ func TestStreamDetails(t *testing.T) {
 			t.Errorf("kept %v with %d sources", p.Body["metadata"], len(p.Sources))
 		}
 	})
-	t.Run("log lines kept: head and notable", func(t *testing.T) {
+	t.Run("log lines kept: head, notable and tail", func(t *testing.T) {
 		var sb strings.Builder
 		sb.WriteString("==== START logs for container kube-proxy of pod kube-system/kp ====\n")
 		for i := 0; i < 500; i++ {
@@ -255,8 +255,12 @@ func TestStreamDetails(t *testing.T) {
 		sb.WriteString("==== END logs for container kube-proxy of pod kube-system/kp ====\n")
 		f, _, _, _ := parse(t, "dump.txt", sb.String())
 		l := f.Logs[0]
-		if l.Lines != 501 || len(l.Kept) != keepHead+1 {
+		// head, then the last keepTail lines (the notable one among them)
+		if l.Lines != 501 || len(l.Kept) != keepHead+keepTail {
 			t.Fatalf("lines %d kept %d", l.Lines, len(l.Kept))
+		}
+		if l.Kept[keepHead].Line != 502-keepTail+1 {
+			t.Errorf("tail starts at %d", l.Kept[keepHead].Line)
 		}
 		last := l.Kept[len(l.Kept)-1]
 		if last.Line != 502 || !strings.Contains(last.Text, "iptables-restore") {

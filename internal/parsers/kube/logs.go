@@ -16,10 +16,13 @@ import (
 
 // Log bodies are not handed to rules whole (a bundle can hold gigabytes of
 // them): the first lines, which carry start-up banners such as "Using ipvs
-// Proxier", and the lines that look like warnings or errors are kept.
+// Proxier", the lines that look like warnings or errors, and the last lines,
+// which say why a container exited (an application's last words rarely
+// match an error pattern: "Traceback", a stack frame, "exiting") are kept.
 const (
 	keepHead    = 50
 	keepNotable = 1000
+	keepTail    = 50
 )
 
 var notable = regexp.MustCompile(`(?i)error|fail|fatal|panic|refused|denied|timeout|timed out|unable|cannot|can't|couldn't|invalid|exceeded|forbidden|KUBE-|iptables|nftables|ipvs|\bmtu\b|overflow|dropp?ed|unreachable|^[WEF]\d{4} |level=(warn|warning|error|fatal)|"level":"(warn|error|fatal)"`)
@@ -28,23 +31,57 @@ type logCollector struct {
 	total     int
 	kept      []facts.LogLine
 	truncated bool
+	// tail is a ring of the last keepTail lines not kept otherwise.
+	tail     []facts.LogLine
+	next     int
+	lastLine int
 }
 
 func newLogCollector() *logCollector { return &logCollector{} }
 
 func (c *logCollector) add(line int, text string) {
 	c.total++
+	c.lastLine = line
 	if c.total <= keepHead || notable.MatchString(text) {
 		if len(c.kept) < keepHead+keepNotable {
 			c.kept = append(c.kept, facts.LogLine{Line: line, Text: source.Clip(text)})
-		} else {
-			c.truncated = true
+			return
 		}
+		c.truncated = true
 	}
+	l := facts.LogLine{Line: line, Text: source.Clip(text)}
+	if len(c.tail) < keepTail {
+		c.tail = append(c.tail, l)
+		return
+	}
+	c.tail[c.next] = l
+	c.next = (c.next + 1) % keepTail
 }
 
+// log merges the tail into the kept lines, in line order, so the last
+// keepTail entries of Kept are always the log's last keepTail lines.
 func (c *logCollector) log() facts.Log {
-	return facts.Log{Lines: c.total, Kept: c.kept, Truncated: c.truncated}
+	tail := append(append([]facts.LogLine{}, c.tail[c.next:]...), c.tail[:c.next]...)
+	// The ring holds the last lines not kept otherwise, which can reach
+	// further back than the last keepTail lines of the log: drop those.
+	var last []facts.LogLine
+	for _, l := range tail {
+		if l.Line > c.lastLine-keepTail {
+			last = append(last, l)
+		}
+	}
+	kept := make([]facts.LogLine, 0, len(c.kept)+len(last))
+	i, j := 0, 0
+	for i < len(c.kept) || j < len(last) {
+		if j == len(last) || (i < len(c.kept) && c.kept[i].Line < last[j].Line) {
+			kept = append(kept, c.kept[i])
+			i++
+		} else {
+			kept = append(kept, last[j])
+			j++
+		}
+	}
+	return facts.Log{Lines: c.total, Kept: kept, Truncated: c.truncated}
 }
 
 // Log reads a container log stored as a plain file, attributed to its pod by

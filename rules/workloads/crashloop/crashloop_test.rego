@@ -1,0 +1,164 @@
+package ktriage.rules.workloads["crashloop_test"]
+
+import data.ktriage.rules.workloads["crashloop"] as rule
+
+# ------------------------------------------------------------ builders
+
+rs := {
+	"kind": "ReplicaSet", "apiVersion": "apps/v1",
+	"metadata": {"namespace": "shop", "name": "api-7d4b9c8f6", "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "api", "controller": true}]},
+}
+
+container := {"name": "api", "image": "api:1", "resources": {"limits": {"memory": "256Mi"}}}
+
+pod(name, status, ready) := {
+	"kind": "Pod", "apiVersion": "v1",
+	"metadata": {"namespace": "shop", "name": name, "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "api-7d4b9c8f6", "controller": true}]},
+	"spec": {"containers": [container]},
+	"status": {"phase": "Running", "containerStatuses": [object.union({"name": "api", "ready": ready}, status)], "conditions": [{"type": "Ready", "status": ready_text(ready)}]},
+}
+
+ready_text(true) := "True"
+
+ready_text(false) := "False"
+
+# kubelet (kuberuntime_manager.go doBackOff): "back-off %s restarting failed container=%s pod=%s"
+backoff(restarts, exit_code, reason) := {
+	"restartCount": restarts,
+	"state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container=api pod=api-7d4b9c8f6-a_shop(1)"}},
+	"lastState": {"terminated": {"exitCode": exit_code, "reason": reason}},
+}
+
+cluster(pods, extra) := object.union(
+	{
+		"available": {"kubernetes.pods": true},
+		"kubernetes": {"pods": pods, "replicasets": [rs], "events": [], "logs": [], "deployments": [], "jobs": []},
+		"quantities": {"256Mi": 268435456000},
+	},
+	{"kubernetes": extra},
+)
+
+only(set) := x if {
+	count(set) == 1
+	some x in set
+}
+
+# ------------------------------------------------------------ tests
+
+test_fires_when_oomkilled_naming_the_limit if {
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", backoff(9, 137, "OOMKilled"), false), pod("api-7d4b9c8f6-b", backoff(8, 137, "OOMKilled"), false)], {})
+	contains(f.message, "2 of 2 pods of Deployment shop/api failing (api-7d4b9c8f6-a, api-7d4b9c8f6-b).")
+	contains(f.message, "container api (9 restarts, CrashLoopBackOff): OOMKilled (exit 137): the kernel killed it at its memory limit 256Mi.")
+	f.severity == "critical"
+	f.confirm[2] == "kubectl -n shop logs api-7d4b9c8f6-a -c api --previous"
+	contains(f.fix, "Raise container api's memory limit above 256Mi")
+	f.evidence[0].path == ["status", "containerStatuses", 0]
+}
+
+test_is_high_when_some_replica_is_ready if {
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", backoff(9, 1, "Error"), false), pod("api-7d4b9c8f6-b", {"restartCount": 0, "state": {"running": {}}}, true)], {})
+	f.severity == "high"
+	contains(f.message, "1 of 2 pods of Deployment shop/api failing")
+	contains(f.message, "application error (exit 1, Error). Its log is not in the bundle.")
+}
+
+test_quotes_last_lines_of_the_previous_log if {
+	l := {"namespace": "shop", "pod": "api-7d4b9c8f6-a", "container": "api", "previous": true, "kept": [{"line": 1, "text": "start"}, {"line": 2, "text": "Traceback (most recent call last):"}, {"line": 3, "text": "  File \"/app/x.py\", line 4"}, {"line": 4, "text": "KeyError: 'DB_HOST'"}]}
+	other := object.union(l, {"previous": false, "kept": [{"line": 1, "text": "current run"}]})
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", backoff(3, 1, "Error"), false)], {"logs": [other, l]})
+	contains(f.message, `Last log lines (previous run): Traceback (most recent call last): |   File "/app/x.py", line 4 | KeyError: 'DB_HOST'.`)
+}
+
+test_kill_without_oom_points_at_probe_events if {
+	ev := {"kind": "Event", "metadata": {"namespace": "shop", "name": "e"}, "involvedObject": {"kind": "Pod", "namespace": "shop", "name": "api-7d4b9c8f6-a"}, "reason": "Killing", "message": "Container api failed liveness probe, will be restarted"}
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", backoff(5, 137, "Error"), false)], {"events": [ev]})
+	contains(f.message, "killed by SIGKILL (exit 137) without OOMKilled")
+	contains(f.message, "Killing: Container api failed liveness probe, will be restarted — a liveness probe kill: see the probe checks")
+}
+
+test_classifies_exit_codes if {
+	cases := {
+		139: "segmentation fault (exit 139, SIGSEGV)",
+		143: "terminated by SIGTERM (exit 143)",
+		126: "command not executable (exit 126): no command/args in the spec",
+		127: "command not found (exit 127)",
+		3: "exit 3, Error",
+	}
+	every code, text in cases {
+		f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", backoff(4, code, "Error"), false)], {})
+		contains(f.message, text)
+	}
+}
+
+test_fires_on_create_container_config_error_with_its_message if {
+	st := {"restartCount": 0, "state": {"waiting": {"reason": "CreateContainerConfigError", "message": "configmap \"api-config\" not found"}}}
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", st, false)], {})
+	contains(f.message, `CreateContainerConfigError: configmap "api-config" not found.`)
+	contains(f.fix, `configmap "api-config" not found`)
+}
+
+test_fires_on_failing_init_container if {
+	p := json.patch(pod("api-7d4b9c8f6-a", {"restartCount": 0, "state": {"waiting": {"reason": "PodInitializing"}}}, false), [{"op": "add", "path": "/status/initContainerStatuses", "value": [object.union({"name": "migrate", "ready": false}, backoff(6, 1, "Error"))]}])
+	f := only(rule.findings) with input as cluster([p], {})
+	contains(f.message, "init container migrate (6 restarts, CrashLoopBackOff): application error (exit 1, Error)")
+	f.evidence[0].path == ["status", "initContainerStatuses", 0]
+}
+
+test_silent_when_init_finished_and_job_completed if {
+	p := json.patch(pod("api-7d4b9c8f6-a", {"restartCount": 0, "state": {"running": {}}}, true), [{"op": "add", "path": "/status/initContainerStatuses", "value": [{"name": "init", "ready": true, "restartCount": 0, "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}]}])
+	done := json.patch(pod("job-x", {"restartCount": 0, "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}, false), [{"op": "replace", "path": "/status/phase", "value": "Succeeded"}])
+	count(rule.findings) == 0 with input as cluster([p, done], {})
+}
+
+test_silent_when_restarted_a_few_times_and_ready if {
+	st := {"restartCount": 2, "state": {"running": {}}, "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled"}}}
+	count(rule.findings) == 0 with input as cluster([pod("api-7d4b9c8f6-a", st, true)], {})
+}
+
+recovered := {"restartCount": 40, "state": {"running": {"startedAt": "2024-03-11T09:20:00Z"}}, "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}
+
+ev_at(ts) := {"kind": "Event", "metadata": {"namespace": "shop", "name": "x"}, "involvedObject": {"kind": "Pod", "namespace": "shop", "name": "other"}, "reason": "Pulled", "message": "m", "lastTimestamp": ts}
+
+test_medium_when_a_restart_storm_has_just_stopped if {
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", recovered, true)], {"events": [ev_at("2024-03-11T09:31:40Z")]})
+	f.severity == "medium"
+	contains(f.message, "restarted often and are Ready again")
+}
+
+test_info_when_restarts_are_old_or_undated if {
+	old := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", recovered, true)], {"events": [ev_at("2024-03-13T09:31:40Z")]})
+	old.severity == "info"
+	undated := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", recovered, true)], {})
+	undated.severity == "info"
+}
+
+test_fires_on_failed_job_with_pod_exit_codes if {
+	job := {"kind": "Job", "metadata": {"namespace": "shop", "name": "migrate"}, "status": {"failed": 3, "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}]}}
+	jp := {
+		"kind": "Pod", "metadata": {"namespace": "shop", "name": "migrate-x", "ownerReferences": [{"kind": "Job", "name": "migrate", "controller": true}]},
+		"spec": {"containers": [{"name": "m", "command": ["sh", "-c", "migrat"]}], "restartPolicy": "Never"},
+		"status": {"phase": "Failed", "containerStatuses": [{"name": "m", "ready": false, "restartCount": 0, "state": {"terminated": {"exitCode": 127, "reason": "Error"}}}]},
+	}
+	f := only(rule.findings) with input as cluster([jp], {"jobs": [job]})
+	contains(f.message, "1 of 1 pods of Job shop/migrate failing")
+	contains(f.message, `command not found (exit 127): command ["sh", "-c", "migrat"]`)
+	contains(f.message, "Job migrate: BackoffLimitExceeded (Job has reached the specified backoff limit).")
+}
+
+test_fires_on_failed_job_whose_pods_are_gone if {
+	job := {"kind": "Job", "metadata": {"namespace": "shop", "name": "migrate"}, "status": {"failed": 7, "conditions": [{"type": "Failed", "status": "True", "reason": "DeadlineExceeded", "message": "Job was active longer than specified deadline"}]}}
+	f := only(rule.findings) with input as cluster([], {"jobs": [job]})
+	contains(f.message, "Job shop/migrate failed: DeadlineExceeded (Job was active longer than specified deadline). 7 pods failed; none of its pods is in the bundle")
+}
+
+test_joins_progress_deadline_of_the_deployment if {
+	dep := {"kind": "Deployment", "metadata": {"namespace": "shop", "name": "api"}, "status": {"conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded", "message": "ReplicaSet \"api-7d4b9c8f6\" has timed out progressing."}]}}
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", backoff(9, 1, "Error"), false)], {"deployments": [dep]})
+	contains(f.message, `Deployment api: ProgressDeadlineExceeded (ReplicaSet "api-7d4b9c8f6" has timed out progressing.).`)
+}
+
+test_says_unknown_when_last_state_is_absent if {
+	st := {"restartCount": 12, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", st, false)], {})
+	contains(f.message, "container api (12 restarts, CrashLoopBackOff): how it last ended is unknown")
+}

@@ -1,0 +1,206 @@
+package ktriage.rules.workloads["scheduling_test"]
+
+import data.ktriage.rules.workloads["scheduling"] as rule
+
+# ------------------------------------------------------------ builders
+
+# Scheduler verdicts as kube-scheduler writes them (FitError.Error in
+# pkg/scheduler/framework/types.go; reasons from the tainttoleration,
+# noderesources and nodeaffinity plugins).
+cpu_msg := "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+
+# The pre-1.25 taint wording, from the real kubeadm v1.21 dump in
+# shared/realworld (a comma inside one reason).
+old_msg := "0/3 nodes are available: 3 node(s) had taint {node.kubernetes.io/not-ready: }, that the pod didn't tolerate."
+
+node(name, labels, taints, cpu) := {
+	"kind": "Node", "apiVersion": "v1",
+	"metadata": {"name": name, "labels": labels},
+	"spec": {"taints": taints},
+	"status": {"allocatable": {"cpu": cpu, "memory": "16Gi", "pods": "110"}},
+}
+
+cp := node("cp-1", {"node-role.kubernetes.io/control-plane": ""}, [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}], "4")
+
+worker(name) := node(name, {"disktype": "hdd"}, [], "4")
+
+rs_owner(name) := [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": name, "controller": true}]
+
+pending(name, spec, msg) := {
+	"kind": "Pod", "apiVersion": "v1",
+	"metadata": {"namespace": "analytics", "name": name, "labels": {"app": "etl", "pod-template-hash": "5c8f7d6b9"}, "ownerReferences": rs_owner("etl-5c8f7d6b9")},
+	"spec": spec,
+	"status": {"phase": "Pending", "conditions": [c | some c in [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": msg}]; msg != ""]},
+}
+
+running(name, node_name, cpu) := {
+	"kind": "Pod", "apiVersion": "v1",
+	"metadata": {"namespace": "shop", "name": name},
+	"spec": {"nodeName": node_name, "containers": [{"name": "c", "resources": {"requests": {"cpu": cpu}}}]},
+	"status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+}
+
+etl_spec(cpu) := {"containers": [{"name": "etl", "resources": {"requests": {"cpu": cpu, "memory": "4Gi"}}}]}
+
+rs := {
+	"kind": "ReplicaSet", "apiVersion": "apps/v1",
+	"metadata": {"namespace": "analytics", "name": "etl-5c8f7d6b9", "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "etl", "controller": true}]},
+}
+
+cluster(nodes, pods, events) := {
+	"available": {"kubernetes.pods": true},
+	"kubernetes": {"nodes": nodes, "pods": pods, "events": events, "replicasets": [rs], "persistentvolumeclaims": []},
+	"quantities": {"4": 4000, "6": 6000, "3": 3000, "580m": 580, "1500m": 1500, "4Gi": 4294967296000, "16Gi": 17179869184000, "110": 110000, "500m": 500},
+}
+
+only(set) := x if {
+	count(set) == 1
+	some x in set
+}
+
+load := [running("web-1", "worker-1", "580m"), running("cache-1", "worker-2", "1500m")]
+
+# ------------------------------------------------------------ tests
+
+test_fires_when_no_node_has_the_cpu if {
+	f := only(rule.findings) with input as cluster(
+		[cp, worker("worker-1"), worker("worker-2")],
+		array.concat(load, [pending("etl-5c8f7d6b9-a", etl_spec("6"), cpu_msg), pending("etl-5c8f7d6b9-b", etl_spec("6"), cpu_msg)]),
+		[],
+	)
+	contains(f.message, "2 of 2 pods of Deployment analytics/etl Pending, not bound to a node (etl-5c8f7d6b9-a, etl-5c8f7d6b9-b).")
+	contains(f.message, "Needs cpu 6; the most free otherwise eligible node (worker-1) has 3.42.")
+	contains(f.message, "Untolerated taint node-role.kubernetes.io/control-plane:NoSchedule on cp-1.")
+	contains(f.message, "Closest node: worker-1 (short of cpu by 2.58).")
+	f.severity == "critical"
+	f.subjects == [{"kind": "Deployment", "namespace": "analytics", "name": "etl"}, {"kind": "Pod", "namespace": "analytics", "name": "etl-5c8f7d6b9-a"}]
+	f.details.scheduler_reasons == [
+		{"count": 1, "reason": "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"},
+		{"count": 2, "reason": "Insufficient cpu"},
+	]
+	f.confirm[0] == "kubectl -n analytics describe pod etl-5c8f7d6b9-a"
+}
+
+test_fires_when_events_are_the_only_verdict if {
+	ev := {"kind": "Event", "metadata": {"namespace": "analytics", "name": "e1"}, "involvedObject": {"kind": "Pod", "namespace": "analytics", "name": "etl-5c8f7d6b9-a"}, "reason": "FailedScheduling", "message": cpu_msg, "lastTimestamp": "2024-03-11T09:31:40Z"}
+	f := only(rule.findings) with input as cluster([cp, worker("worker-1")], array.concat(load, [pending("etl-5c8f7d6b9-a", etl_spec("6"), "")]), [ev])
+	contains(f.message, "The scheduler says (FailedScheduling event)")
+	f.evidence[0].path == []
+}
+
+test_fires_from_objects_alone_without_any_verdict if {
+	f := only(rule.findings) with input as cluster([worker("worker-1")], [pending("etl-5c8f7d6b9-a", etl_spec("6"), "")], [])
+	contains(f.message, "No scheduler verdict is left")
+	contains(f.message, "Needs cpu 6; the most free node (worker-1) has 4.")
+}
+
+test_fires_when_node_selector_matches_no_node if {
+	spec := object.union(etl_spec("500m"), {"nodeSelector": {"disktype": "ssd"}})
+	f := only(rule.findings) with input as cluster([cp, worker("worker-1"), worker("worker-2")], [pending("etl-5c8f7d6b9-a", spec, "")], [])
+	contains(f.message, "Pod wants disktype=ssd; worker-1, worker-2 have disktype=hdd; cp-1 lacks disktype; no node has ssd.")
+	contains(f.fix, "kubectl label node NODE disktype=ssd")
+}
+
+test_fires_when_required_affinity_matches_no_node if {
+	aff := {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "disktype", "operator": "In", "values": ["ssd", "nvme"]}]}]}}}
+	spec := object.union(etl_spec("500m"), {"affinity": aff})
+	f := only(rule.findings) with input as cluster([worker("worker-1")], [pending("etl-5c8f7d6b9-a", spec, "")], [])
+	contains(f.message, `Required node affinity (disktype In ["ssd", "nvme"]) matches no node: nodes have disktype=hdd.`)
+}
+
+test_silent_when_affinity_operators_match if {
+	terms := [{"matchExpressions": [
+		{"key": "disktype", "operator": "NotIn", "values": ["ssd"]},
+		{"key": "disktype", "operator": "Exists"},
+		{"key": "gpu", "operator": "DoesNotExist"},
+		{"key": "cores", "operator": "Gt", "values": ["8"]},
+		{"key": "cores", "operator": "Lt", "values": ["64"]},
+	]}]
+	spec := object.union(etl_spec("500m"), {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}}})
+	n := node("big", {"disktype": "hdd", "cores": "32"}, [], "4")
+	fs := rule.findings with input as cluster([n], [pending("etl-5c8f7d6b9-a", spec, "")], [])
+	count(fs) == 0
+}
+
+test_fires_when_node_is_cordoned if {
+	n := json.patch(worker("worker-1"), [{"op": "add", "path": "/spec/unschedulable", "value": true}])
+	f := only(rule.findings) with input as cluster([n], [pending("etl-5c8f7d6b9-a", etl_spec("500m"), "")], [])
+	contains(f.message, "Cordoned (spec.unschedulable): worker-1.")
+	contains(f.fix, "kubectl uncordon")
+}
+
+test_silent_when_taint_is_tolerated_by_exists_with_empty_key if {
+	spec := object.union(etl_spec("500m"), {"tolerations": [{"operator": "Exists"}]})
+	fs := rule.findings with input as cluster([cp], [pending("etl-5c8f7d6b9-a", spec, "")], [])
+	count(fs) == 0
+}
+
+test_fires_when_toleration_effect_differs if {
+	spec := object.union(etl_spec("500m"), {"tolerations": [{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoExecute"}]})
+	f := only(rule.findings) with input as cluster([cp], [pending("etl-5c8f7d6b9-a", spec, "")], [])
+	contains(f.message, "Untolerated taint node-role.kubernetes.io/control-plane:NoSchedule on cp-1.")
+}
+
+test_silent_when_equal_toleration_matches_value if {
+	n := node("gpu-1", {}, [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}], "4")
+	spec := object.union(etl_spec("500m"), {"tolerations": [{"key": "dedicated", "operator": "Equal", "value": "gpu", "effect": "NoSchedule"}]})
+	fs := rule.findings with input as cluster([n], [pending("etl-5c8f7d6b9-a", spec, "")], [])
+	count(fs) == 0
+}
+
+test_fires_when_claim_is_unbound if {
+	spec := object.union(etl_spec("500m"), {"volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data-etl"}}]})
+	pvc := {"kind": "PersistentVolumeClaim", "metadata": {"namespace": "analytics", "name": "data-etl"}, "status": {"phase": "Pending"}}
+	inp := json.patch(cluster([worker("worker-1")], [pending("etl-5c8f7d6b9-a", spec, "")], []), [{"op": "replace", "path": "/kubernetes/persistentvolumeclaims", "value": [pvc]}])
+	f := only(rule.findings) with input as inp
+	contains(f.message, "PersistentVolumeClaim data-etl is Pending (not bound to a volume).")
+}
+
+test_says_what_is_not_recomputed_when_every_node_fits if {
+	f := only(rule.findings) with input as cluster([worker("worker-1")], [pending("etl-5c8f7d6b9-a", etl_spec("1"), "0/1 nodes are available: 1 node(s) didn't match pod anti-affinity rules.")], [])
+	contains(f.message, "By every predicate recomputed here worker-1 could take the pod; the cause is one not recomputed (inter-pod affinity")
+}
+
+test_is_high_when_some_replica_is_ready if {
+	ready := json.patch(running("etl-5c8f7d6b9-r", "worker-1", "500m"), [
+		{"op": "replace", "path": "/metadata", "value": {"namespace": "analytics", "name": "etl-5c8f7d6b9-r", "ownerReferences": rs_owner("etl-5c8f7d6b9")}},
+	])
+	f := only(rule.findings) with input as cluster([worker("worker-1")], [ready, pending("etl-5c8f7d6b9-a", etl_spec("6"), cpu_msg)], [])
+	f.severity == "high"
+	contains(f.message, "1 of 2 pods of Deployment analytics/etl Pending")
+}
+
+test_silent_when_pod_is_bound_or_gated if {
+	gated := json.patch(pending("etl-5c8f7d6b9-a", etl_spec("6"), ""), [{"op": "add", "path": "/status/conditions", "value": [{"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}]}])
+	bound := json.patch(pending("etl-5c8f7d6b9-b", etl_spec("1"), ""), [{"op": "add", "path": "/spec/nodeName", "value": "worker-1"}])
+	fs := rule.findings with input as cluster([worker("worker-1")], [gated, bound], [])
+	count(fs) == 0
+}
+
+test_silent_when_too_many_pods_is_not_reached if {
+	fs := rule.findings with input as cluster([worker("worker-1")], array.concat(load, [pending("etl-5c8f7d6b9-a", etl_spec("1"), "")]), [])
+	count(fs) == 0
+}
+
+test_parses_pre_1_25_taint_wording if {
+	rule.reason_counts(old_msg) == [{"count": 3, "reason": "node(s) had taint {node.kubernetes.io/not-ready: }, that the pod didn't tolerate"}]
+}
+
+test_workload_is_inferred_when_replicaset_is_missing if {
+	inp := json.patch(cluster([worker("worker-1")], [pending("etl-5c8f7d6b9-a", etl_spec("6"), cpu_msg)], []), [{"op": "replace", "path": "/kubernetes/replicasets", "value": []}])
+	f := only(rule.findings) with input as inp
+	f.details.workload == {"kind": "Deployment", "namespace": "analytics", "name": "etl", "inferred": true}
+}
+
+test_confirm_quotes_unsafe_names if {
+	p := json.patch(pending("etl-5c8f7d6b9-a", etl_spec("6"), cpu_msg), [{"op": "replace", "path": "/metadata/name", "value": "x'; rm -rf /"}])
+	f := only(rule.findings) with input as cluster([worker("worker-1")], [p], [])
+	f.confirm[0] == `kubectl -n analytics describe pod 'x'\''; rm -rf /'`
+}
+
+test_says_unknown_when_allocatable_is_absent if {
+	n := json.patch(worker("worker-1"), [{"op": "remove", "path": "/status/allocatable"}])
+	f := only(rule.findings) with input as cluster([n], [pending("etl-5c8f7d6b9-a", etl_spec("6"), cpu_msg)], [])
+	contains(f.message, "Allocatable of worker-1 is not in the bundle's objects: its room is unknown.")
+	not contains(f.message, "Needs cpu")
+}
