@@ -527,23 +527,29 @@ evidence(p, sched, unbound, verdicts) := array.concat(
 	),
 	array.concat(
 		array.concat(
-			[kube.at(p, ["spec", "nodeSelector"], "nodeSelector") | p.spec.nodeSelector],
+			[kube.at(p, ["spec", "nodeSelector", k], sprintf("nodeSelector %s=%s", [k, v])) | some k, v in kube.map(p.spec, ["nodeSelector"])],
 			[kube.at(p, ["spec", "affinity", "nodeAffinity"], "required node affinity") | has_required(p.spec)],
 		),
 		array.concat(
 			[kube.at(c, ["status", "phase"], "claim Pending") | some c in unbound],
-			[kube.at(n, node_path(x), node_note(x)) | some x in verdicts; blocked(x) + count(x.short) > 0; some n in nodes; n.metadata.name == x.node],
+			[kube.at(n, node_path(x, n), node_note(x)) | some x in verdicts; blocked(x) + count(x.short) > 0; some n in nodes; n.metadata.name == x.node],
 		),
 	),
 )
 
-node_path(x) := ["spec", "taints"] if {
+# node_path is the node field that shows why it refuses the pod: for a
+# label the pod selects, the label itself where the node has the key (its
+# other value is the proof), else the node's name.
+node_path(x, n) := ["spec", "taints"] if {
 	count(x.taints) > 0
 } else := ["spec", "unschedulable"] if {
 	x.cordoned
 } else := ["status", "allocatable"] if {
 	count(x.short) > 0
-} else := ["metadata", "labels"]
+} else := ["metadata", "labels", k] if {
+	some k in x.selector
+	kube.labels(n)[k]
+} else := ["metadata", "name"]
 
 node_note(x) := concat("; ", reasons(x))
 
