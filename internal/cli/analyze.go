@@ -125,7 +125,9 @@ and the limits.
 
 Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
 2 for usage errors, an unreadable bundle or rules that do not compile,
-130 when interrupted (the temp area is removed first).`,
+3 when nothing could be judged (no file understood, or no rule could run;
+the report says so on its first line), 130 when interrupted (the temp area
+is removed first).`,
 		Example: `  ktriage analyze bundle.tar.gz
   ktriage analyze --format json -o report.json ./dump-dir extra-objects.yaml
   ktriage analyze --rules ./our-rules --disable selector-mismatch bundle.tgz
@@ -199,9 +201,14 @@ func formatName(s string) string {
 	return s
 }
 
-// exitFor is the exit status of a finished analysis: ExitFindings when a
-// finding is at or above failOn, ExitOK otherwise ("none" never fails).
+// exitFor is the exit status of a finished analysis: ExitUnjudged when
+// nothing could be judged, ExitFindings when a finding is at or above
+// failOn, ExitOK otherwise ("none" never fails).
 func exitFor(r *report.Report, failOn string) int {
+	if r.Unjudged != "" {
+		// before --fail-on none: "judged nothing" is not "found nothing"
+		return ExitUnjudged
+	}
 	if failOn == "none" {
 		return ExitOK
 	}
