@@ -115,6 +115,14 @@ func Parse(ctx context.Context, opts Options) (*Parsed, error) {
 		p.Inputs = mergeSkip(p.Inputs, at, s)
 	}
 	p.Facts = fb.Build()
+	paths := make([]string, len(b.Artifacts))
+	for i, a := range b.Artifacts {
+		paths[i] = a.Path
+	}
+	if e := splitClusters(p.Facts, paths); e != nil {
+		b.Close()
+		return nil, e
+	}
 	p.info = facts.BundleInfo{Inputs: b.Inputs}
 	for i := range p.Inputs {
 		if a, ok := p.Facts.NodeAttribution[p.Inputs[i].File]; ok {

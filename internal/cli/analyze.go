@@ -124,8 +124,9 @@ run unless --redact-key-file gives one; docs/redaction.md has the details
 and the limits.
 
 Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
-2 for usage errors, an unreadable bundle or rules that do not compile,
-3 when nothing could be judged (no file understood, or no rule could run;
+2 for usage errors, an unreadable bundle, rules that do not compile or
+inputs holding more than one cluster (run once per cluster: the message
+says which inputs belong to which), 3 when nothing could be judged (no file understood, or no rule could run;
 the report says so on its first line), 130 when interrupted (the temp area
 is removed first).`,
 		Example: `  ktriage analyze bundle.tar.gz
@@ -242,7 +243,8 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 	t1 := time.Now()
 	parsed, err := analyze.Parse(ctx, opts)
 	if err != nil {
-		if errors.Is(err, loader.ErrUnreadable) {
+		var ce *analyze.ClustersError
+		if errors.Is(err, loader.ErrUnreadable) || errors.As(err, &ce) {
 			return usageErr("%v", err)
 		}
 		return err
