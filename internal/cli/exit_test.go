@@ -212,4 +212,9 @@ func TestNothingJudged(t *testing.T) {
 	if code, _, _ := run(t, "analyze", healthyBundle); code != ExitOK {
 		t.Errorf("healthy bundle: exit %d, want 0", code)
 	}
+	// the quoted kubectl error names the API server: --redact-ips hides it
+	_, out, _ := run(t, "analyze", "--redact-ips", "--format", "json", cases[1].bundle)
+	if strings.Contains(out, "10.0.0.1") || !strings.Contains(out, `"api_unreachable": "`) {
+		t.Errorf("--redact-ips: the API server's address is not hidden:\n%s", out)
+	}
 }
