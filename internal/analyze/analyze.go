@@ -115,6 +115,14 @@ func Parse(ctx context.Context, opts Options) (*Parsed, error) {
 		p.Inputs = mergeSkip(p.Inputs, at, s)
 	}
 	p.Facts = fb.Build()
+	paths := make([]string, len(b.Artifacts))
+	for i, a := range b.Artifacts {
+		paths[i] = a.Path
+	}
+	if e := splitClusters(p.Facts, paths); e != nil {
+		b.Close()
+		return nil, e
+	}
 	p.info = facts.BundleInfo{Inputs: b.Inputs}
 	for i := range p.Inputs {
 		if a, ok := p.Facts.NodeAttribution[p.Inputs[i].File]; ok {
@@ -267,8 +275,42 @@ func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*
 		}
 	}
 	res.fillText(r)
+	r.Unjudged, r.Unreachable = unjudged(r)
 	r.Sort()
 	return r, nil
+}
+
+// unjudged says why the report judged nothing, if it did not: no file
+// gave facts (a collector's own log only says how the collection went),
+// or no rule could run. It also picks the first collector log line saying
+// the API server could not be reached, which the report leads with.
+func unjudged(r *report.Report) (why, unreachable string) {
+	understood := 0
+	for _, in := range r.Inputs {
+		if s, _ := in.Summary["api_unreachable"].(string); s != "" && unreachable == "" {
+			unreachable = s
+		}
+		if in.Kind == "collect-log" {
+			continue
+		}
+		if in.Status == report.StatusParsed || in.Status == report.StatusPartial {
+			understood++
+		}
+	}
+	switch {
+	case understood == 0:
+		why = fmt.Sprintf("none of the %s read holds cluster or node data ktriage understands, so no rule had anything to look at; the absence of findings says nothing about the cluster (see Files not understood, and docs/bundle-layout.md for what ktriage reads).", plural(len(r.Inputs), "file", "files"))
+	case r.RulesRun == 0:
+		why = fmt.Sprintf("%s understood, but no rule could run on what they hold (see Checks not run); the absence of findings says nothing about the cluster.", plural(understood, "file", "files"))
+	}
+	return why, unreachable
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func reportRule(r engine.Rule, skipped bool) report.Rule {

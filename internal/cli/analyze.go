@@ -124,8 +124,11 @@ run unless --redact-key-file gives one; docs/redaction.md has the details
 and the limits.
 
 Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
-2 for usage errors, an unreadable bundle or rules that do not compile,
-130 when interrupted (the temp area is removed first).`,
+2 for usage errors, an unreadable bundle, rules that do not compile or
+inputs holding more than one cluster (run once per cluster: the message
+says which inputs belong to which), 3 when nothing could be judged (no file understood, or no rule could run;
+the report says so on its first line), 130 when interrupted (the temp area
+is removed first).`,
 		Example: `  ktriage analyze bundle.tar.gz
   ktriage analyze --format json -o report.json ./dump-dir extra-objects.yaml
   ktriage analyze --rules ./our-rules --disable selector-mismatch bundle.tgz
@@ -199,9 +202,14 @@ func formatName(s string) string {
 	return s
 }
 
-// exitFor is the exit status of a finished analysis: ExitFindings when a
-// finding is at or above failOn, ExitOK otherwise ("none" never fails).
+// exitFor is the exit status of a finished analysis: ExitUnjudged when
+// nothing could be judged, ExitFindings when a finding is at or above
+// failOn, ExitOK otherwise ("none" never fails).
 func exitFor(r *report.Report, failOn string) int {
+	if r.Unjudged != "" {
+		// before --fail-on none: "judged nothing" is not "found nothing"
+		return ExitUnjudged
+	}
 	if failOn == "none" {
 		return ExitOK
 	}
@@ -235,7 +243,8 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 	t1 := time.Now()
 	parsed, err := analyze.Parse(ctx, opts)
 	if err != nil {
-		if errors.Is(err, loader.ErrUnreadable) {
+		var ce *analyze.ClustersError
+		if errors.Is(err, loader.ErrUnreadable) || errors.As(err, &ce) {
 			return usageErr("%v", err)
 		}
 		return err

@@ -11,6 +11,10 @@ const (
 	ExitOK       = 0 // analysis ran; no finding at or above --fail-on
 	ExitFindings = 1 // analysis ran; a finding is at or above --fail-on
 	ExitUsage    = 2 // bad flags or arguments, unreadable bundle, broken user rules
+	// ExitUnjudged: the analysis ran but judged nothing (no file understood
+	// or no rule able to run). Not 0, so "no findings" cannot pass for
+	// healthy; not 1 or 2, so CI can tell it from a finding or a typo.
+	ExitUnjudged = 3
 	// ExitInterrupted follows the shell's 128+SIGINT: the run was stopped
 	// by a signal and left nothing behind.
 	ExitInterrupted = 130

@@ -188,3 +188,33 @@ func mustAbs(t *testing.T, p string) string {
 	}
 	return a
 }
+
+// A run that judged nothing exits 3 whatever --fail-on says, and its
+// report's first line after the title says why; a collector log saying the
+// API server was unreachable comes before even that.
+func TestNothingJudged(t *testing.T) {
+	cases := []struct{ bundle, first string }{
+		{"../../testdata/dumps/nothing-understood/bundle", "**Nothing could be judged:** none of the 3 files read"},
+		{"../../testdata/dumps/collector-api-unreachable/bundle", "**The API server was unreachable when the bundle was collected:** ktriage-bundle-prod-20261123T100000Z/ktriage-collect.log:6: The connection to the server 10.0.0.1:6443 was refused"},
+	}
+	for _, c := range cases {
+		for _, failOn := range []string{"high", "none"} {
+			code, out, errs := run(t, "analyze", "--fail-on", failOn, c.bundle)
+			if code != ExitUnjudged {
+				t.Errorf("%s --fail-on %s: exit %d, want %d (%s)", c.bundle, failOn, code, ExitUnjudged, errs)
+			}
+			lines := strings.SplitN(out, "\n", 4)
+			if len(lines) < 3 || !strings.HasPrefix(lines[2], c.first) {
+				t.Errorf("%s: first line %q, want it to start %q", c.bundle, lines, c.first)
+			}
+		}
+	}
+	if code, _, _ := run(t, "analyze", healthyBundle); code != ExitOK {
+		t.Errorf("healthy bundle: exit %d, want 0", code)
+	}
+	// the quoted kubectl error names the API server: --redact-ips hides it
+	_, out, _ := run(t, "analyze", "--redact-ips", "--format", "json", cases[1].bundle)
+	if strings.Contains(out, "10.0.0.1") || !strings.Contains(out, `"api_unreachable": "`) {
+		t.Errorf("--redact-ips: the API server's address is not hidden:\n%s", out)
+	}
+}

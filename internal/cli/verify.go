@@ -111,6 +111,10 @@ func verifyOne(c *cobra.Command, rp *ruleParams, dir, tmpDir, version string) ([
 	}
 	opts := analyze.Options{Inputs: inputs, Limits: p.limits, TempDir: tmpDir, EvalTimeout: p.timeout, Version: version}
 	parsed, err := analyze.Parse(c.Context(), opts)
+	var ce *analyze.ClustersError
+	if errors.As(err, &ce) && fx.Expect.Refused() {
+		return verify.CheckRefusal(fx.Expect, ExitUsage, err.Error()), nil
+	}
 	if err != nil {
 		if errors.Is(err, loader.ErrUnreadable) {
 			return []string{fmt.Sprintf("exit status %d: %v", ExitUsage, err)}, nil

@@ -124,6 +124,9 @@ type Builder struct {
 	nodeFacts []NodeFacts
 	hosts     map[string]HostHint // by file: SetFileHost (nodes.go)
 	extra     map[string]any
+	// by file: which cluster its objects say it is from (cluster.go)
+	idents   map[string]*Identity
+	fileKeys map[string][]ObjectKey
 }
 
 // NewBuilder returns an empty Builder.
@@ -177,6 +180,7 @@ func (b *Builder) AddObject(body map[string]any, src Source) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.noteIdentity(body, key, src.File)
 	b.collected["kubernetes."+Plural(key.Kind)] = true
 	if key.Namespace != "" {
 		p := Plural(key.Kind)
@@ -321,6 +325,8 @@ type Facts struct {
 	// NodeAttribution says, per node artifact file, which node it went to.
 	NodeAttribution map[string]Attribution
 	index           map[ObjectKey]*Object
+	idents          map[string]*Identity
+	fileKeys        map[string][]ObjectKey
 }
 
 // Build freezes the builder's content into Facts with a stable order.
@@ -377,6 +383,7 @@ func (b *Builder) Build() *Facts {
 	nfs := append([]NodeFacts(nil), b.nodeFacts...)
 	sort.SliceStable(nfs, func(i, j int) bool { return nfs[i].File < nfs[j].File })
 	f.buildNodes(nfs, b.hosts)
+	f.idents, f.fileKeys = b.idents, b.fileKeys
 	return f
 }
 

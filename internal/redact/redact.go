@@ -142,6 +142,8 @@ func (r *run) start() {
 // vocabularies (kinds, statuses, severities) are ktriage's own text.
 func visitReport(r *report.Report, f func(string) string, v func(any) any) {
 	b := &r.Bundle
+	// the collector's quoted kubectl error names the API server's address
+	r.Unreachable, r.Unjudged = f(r.Unreachable), f(r.Unjudged)
 	strs(b.Paths, f)
 	strs(b.Nodes, f)
 	strs(b.Unattributed, f)

@@ -32,6 +32,7 @@ func WriteMarkdown(out io.Writer, r *Report) error {
 		m.causes = append(m.causes, m.cause(g))
 	}
 	m.p("# ktriage incident report\n\n")
+	m.unjudged()
 	m.headlines()
 	m.limits()
 	m.summary()
@@ -114,7 +115,22 @@ func (m *mdWriter) specificFix(f Finding) string {
 }
 
 // headlines names the most severe causes before anything else.
+// unjudged comes before the headlines: a report that judged nothing, or
+// whose collector never reached the API server, must not first read as
+// "no findings".
+func (m *mdWriter) unjudged() {
+	if m.r.Unreachable != "" {
+		m.p("**The API server was unreachable when the bundle was collected:** %s\n\n", mdText(m.r.Unreachable))
+	}
+	if m.r.Unjudged != "" {
+		m.p("**Nothing could be judged:** %s\n\n", mdText(m.r.Unjudged))
+	}
+}
+
 func (m *mdWriter) headlines() {
+	if m.r.Unjudged != "" && len(m.causes) == 0 {
+		return
+	}
 	if len(m.causes) == 0 {
 		m.p("**No findings:** none of the %d rules that ran found a problem.\n\n", m.r.RulesRun)
 		return

@@ -33,6 +33,15 @@ type Report struct {
 	// Redaction says what --redact hid ("secrets", "secrets and IP
 	// addresses (…)"); absent when nothing was.
 	Redaction string `json:"redaction,omitempty"`
+	// Unjudged says why nothing in the bundle could be judged (no file
+	// understood, or no rule able to run); absent when something was. A
+	// report with it exits 3 (docs/exit-codes.md) and says it first.
+	Unjudged string `json:"unjudged,omitempty"`
+	// Unreachable quotes a collector log saying the API server could not
+	// be reached while the bundle was collected ("file:line: text"): the
+	// Kubernetes half of the bundle is missing for that reason, and the
+	// report says so before anything else.
+	Unreachable string `json:"api_unreachable,omitempty"`
 
 	// RuleTimes is how long each rule took. It is never written (a report
 	// must be the same bytes every run); --stats prints it.

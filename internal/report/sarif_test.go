@@ -108,9 +108,10 @@ func analyseFixtures() ([]string, map[string]*report.Report, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if len(fx.Expect.Args) > 0 || fx.MissingShared() != "" {
+		if len(fx.Expect.Args) > 0 || fx.MissingShared() != "" || fx.Expect.Refused() {
 			// flags such as --enable change the rule set (the CLI tests
-			// cover them); shared/ may be absent beside the checkout
+			// cover them); shared/ may be absent beside the checkout; a
+			// refused input has no report
 			continue
 		}
 		var inputs []string

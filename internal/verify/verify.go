@@ -33,6 +33,9 @@ type Expectation struct {
 	MustNot         []string          `json:"must_not"`
 	InputsStatus    map[string]string `json:"inputs_status"`
 	SkippedContains []string          `json:"skipped_contains"`
+	// ErrorContains, for a fixture analyze must refuse (exit 2, no
+	// report), lists substrings of the error it must print.
+	ErrorContains []string `json:"error_contains"`
 }
 
 // Must describes findings a rule must produce. Every listed part must hold
@@ -111,6 +114,25 @@ func Find(root string) ([]string, error) {
 	})
 	sort.Strings(dirs)
 	return dirs, err
+}
+
+// Refused reports whether the fixture expects analyze to refuse the input
+// (exit 2 and an error instead of a report).
+func (e Expectation) Refused() bool { return e.Exit != nil && *e.Exit == 2 }
+
+// CheckRefusal returns every way a refusal (exit status and error text)
+// misses the expectation.
+func CheckRefusal(e Expectation, exit int, msg string) []string {
+	var problems []string
+	if e.Exit != nil && exit != *e.Exit {
+		problems = append(problems, fmt.Sprintf("exit status %d, want %d (%s)", exit, *e.Exit, strings.TrimSpace(msg)))
+	}
+	for _, s := range e.ErrorContains {
+		if !strings.Contains(msg, s) {
+			problems = append(problems, fmt.Sprintf("error does not say %q: %s", s, strings.TrimSpace(msg)))
+		}
+	}
+	return problems
 }
 
 // Check returns every way the report and exit status miss the expectation;

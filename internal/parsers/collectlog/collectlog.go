@@ -37,7 +37,13 @@ var (
 	// "local side of node vm-4, ktriage-collect 1" (all a failed node has)
 	reNode = regexp.MustCompile(`(?:node side on|local side of node) (\S+?)[ ,]`)
 	// What the script writes when a step did not give what it should.
-	reProblem = regexp.MustCompile(`FAILED|\bfailed\b|: exit [1-9][0-9]*|stopped at the time limit|\bcannot\b|not a complete tar|no data came back|not found on the node|\brefused\b|may fail`)
+	// What kubectl prints when it cannot reach the API server, through
+	// StandardErrorMessage in k8s.io/kubectl/pkg/cmd/util/helpers.go
+	// ("The connection to the server %s was refused - did you specify the
+	// right host or port?", "Unable to connect to the server: %v"); the
+	// script quotes a step's stderr indented under the step.
+	reUnreachable = regexp.MustCompile(`The connection to the server \S+ was refused|Unable to connect to the server: `)
+	reProblem     = regexp.MustCompile(`FAILED|\bfailed\b|: exit [1-9][0-9]*|stopped at the time limit|\bcannot\b|not a complete tar|no data came back|not found on the node|\brefused\b|may fail`)
 )
 
 // maxQuoted bounds the problems quoted in the inventory line; the count
@@ -54,6 +60,7 @@ func (Log) Parse(ctx context.Context, a *loader.Artifact, _ *facts.Builder) (par
 	defer f.Close()
 	var node string
 	var problems []string
+	unreachable := ""
 	lines := 0
 	err = source.EachLine(ctx, f, 4<<10, func(_, n int, text string, _ bool) {
 		lines++
@@ -61,6 +68,9 @@ func (Log) Parse(ctx context.Context, a *loader.Artifact, _ *facts.Builder) (par
 			if m := reNode.FindStringSubmatch(text); m != nil {
 				node = m[1]
 			}
+		}
+		if unreachable == "" && reUnreachable.MatchString(text) {
+			unreachable = fmt.Sprintf("%s:%d: %s", a.Path, n, source.Quote(strings.TrimPrefix(strings.TrimSpace(stripTime(text)), "stderr: ")))
 		}
 		// Indented lines quote a command's stderr under the step they
 		// belong to: the step's own line already counts.
@@ -87,7 +97,12 @@ func (Log) Parse(ctx context.Context, a *loader.Artifact, _ *facts.Builder) (par
 			detail += fmt.Sprintf("; and %d more", n-maxQuoted)
 		}
 	}
-	return parsers.Result{Detail: detail, Node: node, Summary: map[string]any{"problems": len(problems)}}, nil
+	sum := map[string]any{"problems": len(problems)}
+	if unreachable != "" {
+		// The report leads with it (report.Report.Unreachable).
+		sum["api_unreachable"] = unreachable
+	}
+	return parsers.Result{Detail: detail, Node: node, Summary: sum}, nil
 }
 
 // stripTime drops the leading UTC timestamp the script puts on each line.

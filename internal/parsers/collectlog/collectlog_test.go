@@ -107,3 +107,28 @@ func FuzzLog(f *testing.F) {
 		}
 	})
 }
+
+// The collector quotes kubectl's stderr under the failed step; kubectl's
+// words for an unreachable API server are StandardErrorMessage's in
+// k8s.io/kubectl/pkg/cmd/util/helpers.go.
+func TestAPIUnreachable(t *testing.T) {
+	for _, c := range []struct{ name, line, want string }{
+		{"refused", "    stderr: The connection to the server 10.0.0.1:6443 was refused - did you specify the right host or port?",
+			"ktriage-collect.log:3: The connection to the server 10.0.0.1:6443 was refused - did you specify the right host or port?"},
+		{"timeout", "    stderr: Unable to connect to the server: dial tcp 10.0.0.1:6443: i/o timeout",
+			"ktriage-collect.log:3: Unable to connect to the server: dial tcp 10.0.0.1:6443: i/o timeout"},
+		{"reachable", "    stderr: Error from server (Forbidden): nodes is forbidden", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			log := "2026-11-23T10:00:00Z ktriage-collect 1: b\n2026-11-23T10:00:30Z cluster-info: kubectl cluster-info dump failed\n" + c.line + "\n"
+			res, err := (Log{}).Parse(context.Background(), artifact(t, "ktriage-collect.log", log), facts.NewBuilder())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := res.Summary["api_unreachable"].(string)
+			if got != c.want {
+				t.Errorf("api_unreachable = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
