@@ -40,13 +40,12 @@
 #     - https://kubernetes.io/docs/tasks/administer-cluster/nodelocaldns/
 package ktriage.rules.cluster["dns"]
 
+import data.ktriage.lib.dns
 import data.ktriage.lib.kube
 import data.ktriage.lib.sh
 import data.ktriage.lib.text
 
 # ------------------------------------------------------------ the objects
-
-dns_apps := {"kube-dns", "coredns"}
 
 # The kube-dns Service (its name in every distribution, CoreDNS included).
 service := svcs[0] if {
@@ -63,19 +62,13 @@ cluster_ip := service.spec.clusterIP if {
 	service.spec.clusterIP != "None"
 }
 
-# DNS server pods: k8s-app=kube-dns (kubeadm, kops, EKS, AKS, GKE label
-# CoreDNS so) or k8s-app=coredns (some Helm charts), in kube-system.
-dns_pods := [p |
-	some p in input.kubernetes.pods
-	kube.namespace(p) == "kube-system"
-	kube.labels(p)["k8s-app"] in dns_apps
-]
+dns_pods := dns.pods
 
 dns_workloads := [w |
 	some plural in ["deployments", "replicasets"]
 	some w in input.kubernetes[plural]
 	kube.namespace(w) == "kube-system"
-	kube.labels(w)["k8s-app"] in dns_apps
+	kube.labels(w)["k8s-app"] in dns.apps
 	object.get(w, ["spec", "replicas"], 1) > 0
 	not kube.owner(w, "Deployment")
 ]
@@ -107,7 +100,7 @@ pods_text(ps) := concat("; ", [sprintf("%s (%s)", [p.metadata.name, state(p)]) |
 
 # ------------------------------------------------------------------- logs
 
-dns_pod_names := {p.metadata.name | some p in dns_pods}
+dns_pod_names := dns.pod_names
 
 # Logs of the DNS pods; a log without a pod is CoreDNS's when its lines
 # say so (rules that match by content search every entry, docs/facts.md).
@@ -195,26 +188,10 @@ kubelet_resolv := [{"cm": cm, "resolv": object.get(conf, "resolvConf", "/etc/res
 
 # ---------------------------------------------------------- consequences
 
-# Resolution failures as applications print them: glibc's gai_strerror
-# (EAI_AGAIN "Temporary failure in name resolution"), Node's `getaddrinfo
-# EAI_AGAIN`, Go's resolver ("no such host", "server misbehaving", "dial
-# udp …:53: i/o timeout").
-resolution_failure(s) if regex.match(`EAI_AGAIN|Temporary failure in name resolution|server misbehaving|lookup \S+ on \S+:53: no such host|:53: (i/o timeout|read: connection refused)`, s)
+suffering := {key: x.text | some key, x in dns.failures}
 
-suffering := {[ns, pod]: k.text |
-	some l in input.kubernetes.logs
-	l.pod != ""
-	not l.pod in dns_pod_names
-	ns := l.namespace
-	pod := l.pod
-	k := [x | some x in l.kept; resolution_failure(x.text)][0]
-}
-
-suffering_evidence := [{"file": l.file, "line": k.line, "text": k.text, "note": sprintf("%s/%s cannot resolve names", [l.namespace, l.pod])} |
-	some l in input.kubernetes.logs
-	l.pod != ""
-	not l.pod in dns_pod_names
-	k := [x | some x in l.kept; resolution_failure(x.text)][0]
+suffering_evidence := [{"file": x.file, "line": x.line, "text": x.text, "note": sprintf("%s/%s cannot resolve names", key)} |
+	some key, x in dns.failures
 ]
 
 pod_consequences := [{"kind": "Pod", "namespace": ns, "name": pod, "note": sprintf("logs a name resolution failure: %s", [line])} |
