@@ -80,7 +80,16 @@ shown(p) if count(kube.array(p, ["status", "containerStatuses"])) > 0
 
 ready_pods := [p | some p in dns_pods; kube.ready(p)]
 
-unready_pods := [p | some p in dns_pods; shown(p); not kube.ready(p)]
+# A CoreDNS pod the scheduler cannot place (every node NotReady, no CNI
+# yet) is a symptom of the nodes, not a DNS cause: selector-mismatch and
+# the node rules name that cause, so it is left out here.
+unready_pods := [p | some p in dns_pods; shown(p); not kube.ready(p); not unscheduled(p)]
+
+unscheduled(p) if {
+	some c in kube.array(p, ["status", "conditions"])
+	c.type == "PodScheduled"
+	c.status == "False"
+}
 
 unknown_pods := [p | some p in dns_pods; not shown(p)]
 

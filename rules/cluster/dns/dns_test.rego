@@ -158,3 +158,10 @@ test_nodelocal_not_ready if {
 	fs := rule.findings with input as cluster(array.concat(healthy, [nl]), [], [])
 	reasons(fs) == {"nodelocal-not-ready"}
 }
+
+# CoreDNS Pending because no node is Ready: the nodes are the cause, which
+# selector-mismatch and the node rules report; no DNS finding.
+test_unschedulable_coredns_is_not_a_dns_cause if {
+	pending := [json.patch(coredns(n, false, ""), [{"op": "replace", "path": "/status", "value": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable"}]}}]) | some n in ["coredns-a", "coredns-b"]]
+	count(rule.findings) == 0 with input as cluster(pending, [], [])
+}
