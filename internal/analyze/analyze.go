@@ -392,6 +392,11 @@ func (rs *resolver) finding(rule engine.Rule, f engine.RawFinding) report.Findin
 		Rule: rule.ID, Category: rule.Category, Severity: sev, Title: rule.Title,
 		Message: f.Message, Confirm: f.Confirm, References: rule.References, Details: f.Details,
 	}
+	for _, c := range f.Consequences {
+		out.Consequences = append(out.Consequences, report.Consequence{
+			Kind: c.Kind, Namespace: c.Namespace, Name: c.Name, Note: c.Note, Rule: c.Rule,
+		})
+	}
 	switch {
 	case f.Fix != "" && rule.Remediation != "":
 		out.Remediation = f.Fix + "\n\n" + rule.Remediation

@@ -371,6 +371,73 @@ type RawFinding struct {
 	Confirm  []string       `json:"confirm"`
 	Fix      string         `json:"fix"`
 	Details  map[string]any `json:"details"`
+	// Consequences are read from details.consequences (evalRule): what
+	// this finding's cause makes other objects suffer.
+	Consequences []Consequence `json:"-"`
+}
+
+// Consequence is one object a finding's cause makes suffer, as a rule
+// states it in details.consequences: {"kind", "namespace"?, "name",
+// "note", "rule"?}. Rule, when given, names the rule whose finding has
+// this object as its subject (docs/report-json.md, Chains).
+type Consequence struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	Note      string `json:"note"`
+	Rule      string `json:"rule,omitempty"`
+}
+
+// maxConsequences bounds one finding's list: a DNS outage in a cluster of
+// 20,000 pods must not give a report of 20,000 bullets per finding.
+const maxConsequences = 200
+
+// consequences takes details.consequences out of a finding's details and
+// checks its shape, so a rule's mistake is an error, not a silent gap.
+func consequences(f *RawFinding) error {
+	v, ok := f.Details["consequences"]
+	if !ok {
+		return nil
+	}
+	delete(f.Details, "consequences")
+	l, ok := v.([]any)
+	if !ok {
+		return fmt.Errorf("details.consequences is not a list")
+	}
+	for i, x := range l {
+		o, ok := x.(map[string]any)
+		if !ok {
+			return fmt.Errorf("details.consequences[%d] is not an object", i)
+		}
+		var c Consequence
+		for key, dst := range map[string]*string{"kind": &c.Kind, "namespace": &c.Namespace, "name": &c.Name, "note": &c.Note, "rule": &c.Rule} {
+			if raw, ok := o[key]; ok {
+				s, ok := raw.(string)
+				if !ok {
+					return fmt.Errorf("details.consequences[%d].%s is not a string", i, key)
+				}
+				*dst = s
+			}
+		}
+		if c.Kind == "" || c.Name == "" {
+			return fmt.Errorf("details.consequences[%d] has no kind or name", i)
+		}
+		f.Consequences = append(f.Consequences, c)
+	}
+	sort.SliceStable(f.Consequences, func(i, j int) bool {
+		a, b := f.Consequences[i], f.Consequences[j]
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		return a.Name < b.Name
+	})
+	if len(f.Consequences) > maxConsequences {
+		f.Consequences = f.Consequences[:maxConsequences]
+	}
+	return nil
 }
 
 // Result is the outcome of one rule.
@@ -463,7 +530,11 @@ func (e *Engine) evalRule(ctx context.Context, r Rule, input ast.Value) ([]RawFi
 	if err := json.Unmarshal(raw, &fs); err != nil {
 		return nil, nil, fmt.Errorf("findings do not have the expected shape: %v", err)
 	}
-	for i, f := range fs {
+	for i := range fs {
+		f := &fs[i]
+		if err := consequences(f); err != nil {
+			return nil, nil, fmt.Errorf("finding %d: %v", i, err)
+		}
 		if strings.TrimSpace(f.Message) == "" {
 			return nil, nil, fmt.Errorf("finding %d has no message", i)
 		}

@@ -183,3 +183,34 @@ func TestFindingShapeIsChecked(t *testing.T) {
 		t.Fatalf("%+v", res[0])
 	}
 }
+
+// details.consequences is read into the finding (sorted, out of details);
+// a malformed one makes the rule fail instead of dropping the chain.
+func TestConsequencesAreReadAndChecked(t *testing.T) {
+	run := func(cons string) Result {
+		src := strings.Replace(okRule, `{"message": sprintf("pod %s", [p.metadata.name])}`,
+			`{"message": "m", "details": {"reason": "r", "consequences": `+cons+`}}`, 1)
+		e, err := New(context.Background(), Options{Builtin: builtin(map[string]string{"test/named/named.rego": src})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Eval(context.Background(), input(t, `{"kubernetes": {"pods": [{"metadata": {"name": "a"}}]}}`), map[string]bool{"kubernetes.pods": true}, 0)[0]
+	}
+	res := run(`[{"kind": "Pod", "namespace": "b", "name": "x", "note": "n2"}, {"kind": "Service", "namespace": "a", "name": "y", "note": "n1", "rule": "selector-mismatch"}]`)
+	if res.Skipped || len(res.Findings) != 1 {
+		t.Fatalf("%+v", res)
+	}
+	f := res.Findings[0]
+	want := []Consequence{{Kind: "Service", Namespace: "a", Name: "y", Note: "n1", Rule: "selector-mismatch"}, {Kind: "Pod", Namespace: "b", Name: "x", Note: "n2"}}
+	if len(f.Consequences) != 2 || f.Consequences[0] != want[0] || f.Consequences[1] != want[1] {
+		t.Errorf("consequences = %+v", f.Consequences)
+	}
+	if _, ok := f.Details["consequences"]; ok || f.Details["reason"] != "r" {
+		t.Errorf("details = %v", f.Details)
+	}
+	for _, bad := range []string{`"x"`, `[1]`, `[{"kind": "Pod", "note": "no name"}]`, `[{"kind": "Pod", "name": "x", "note": 3}]`} {
+		if res := run(bad); !res.Skipped || !strings.Contains(res.Reason, "consequences") {
+			t.Errorf("%s: %+v", bad, res)
+		}
+	}
+}

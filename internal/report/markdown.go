@@ -51,6 +51,8 @@ type mdWriter struct {
 	r      *Report
 	rules  map[string]Rule
 	causes []cause
+	// causeAt maps a finding's group to its cause's section number.
+	causeAt map[string]int
 }
 
 func (m *mdWriter) p(format string, args ...any) { fmt.Fprintf(m.w, format, args...) }
@@ -241,6 +243,7 @@ func (m *mdWriter) writeCause(n int, c cause) {
 		}
 		m.p("\n")
 	}
+	m.consequences(c)
 	m.p("- **Rule:** %s (category %s)\n", mdCodeInline(c.Rule), mdCodeInline(c.Category))
 	if subs := c.subjects(); len(subs) > 0 {
 		shown := subs
@@ -303,6 +306,50 @@ func (m *mdWriter) writeCause(n int, c cause) {
 	if strings.TrimSpace(m.rules[c.Rule].Remediation) != "" {
 		m.p("In general: see *%s* in the appendix.\n\n", mdText(fixHeading(c.Rule)))
 	}
+}
+
+// consequences lists, under a cause's message, the objects it makes
+// suffer; one that is another finding's subject points at that finding's
+// section instead of repeating it.
+func (m *mdWriter) consequences(c cause) {
+	var list []Consequence
+	seen := map[Consequence]bool{}
+	for _, f := range c.members {
+		for _, q := range f.Consequences {
+			if !seen[q] {
+				seen[q] = true
+				list = append(list, q)
+			}
+		}
+	}
+	if len(list) == 0 {
+		return
+	}
+	m.p("Consequences:\n\n")
+	for _, q := range list {
+		line := mdCodeInline(q.subject().String())
+		if q.Note != "" {
+			line += " — " + mdText(q.Note)
+		}
+		if n := m.causeNumber(q.Group); n > 0 {
+			line += fmt.Sprintf(" (→ see finding %d)", n)
+		}
+		m.p("- %s\n", line)
+	}
+	m.p("\n")
+}
+
+// causeNumber is the section number of the cause whose group is g, or 0.
+func (m *mdWriter) causeNumber(g string) int {
+	if m.causeAt == nil {
+		m.causeAt = map[string]int{}
+		for i, c := range m.causes {
+			for _, f := range c.members {
+				m.causeAt[f.Group] = i + 1
+			}
+		}
+	}
+	return m.causeAt[g]
 }
 
 func fixHeading(rule string) string { return "How to fix: " + rule }

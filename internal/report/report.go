@@ -105,9 +105,29 @@ type Finding struct {
 	Remediation string         `json:"remediation"`
 	References  []string       `json:"references"`
 	Details     map[string]any `json:"details,omitempty"`
+	// Consequences are the objects this finding's cause makes suffer
+	// (docs/report-json.md, Chains); absent when it names none.
+	Consequences []Consequence `json:"consequences,omitempty"`
 	// Group is the same for findings with one cause (see Groups); the
 	// Markdown report shows each group once.
 	Group string `json:"group"`
+}
+
+// Consequence is one object a cause makes suffer. Group, filled by Sort,
+// is the group of the report's finding whose subject this object is (of
+// Rule, when the rule named one), so a reader follows the chain instead
+// of reading the symptom twice.
+type Consequence struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	Note      string `json:"note"`
+	Rule      string `json:"rule,omitempty"`
+	Group     string `json:"group,omitempty"`
+}
+
+func (c Consequence) subject() Subject {
+	return Subject{Kind: c.Kind, Namespace: c.Namespace, Name: c.Name}
 }
 
 // Subject is what a finding is about: a Kubernetes object or a node.
@@ -197,12 +217,45 @@ func (r *Report) Sort() {
 			r.Findings[i].Group = g.ID
 		}
 	}
+	r.linkConsequences()
 	r.Summary = map[string]int{}
 	for _, s := range Severities {
 		r.Summary[s] = 0
 	}
 	for _, f := range r.Findings {
 		r.Summary[f.Severity]++
+	}
+}
+
+// linkConsequences points each consequence at the finding, in another
+// group, whose subject it is (of the named rule, when one is named).
+func (r *Report) linkConsequences() {
+	type key struct {
+		s    Subject
+		rule string
+	}
+	groups := map[key][]string{} // in report order, so the most severe first
+	for _, f := range r.Findings {
+		for _, s := range f.Subjects {
+			for _, k := range []key{{s, ""}, {s, f.Rule}} {
+				if !contains(groups[k], f.Group) {
+					groups[k] = append(groups[k], f.Group)
+				}
+			}
+		}
+	}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		for j := range f.Consequences {
+			c := &f.Consequences[j]
+			c.Group = ""
+			for _, g := range groups[key{c.subject(), c.Rule}] {
+				if g != f.Group {
+					c.Group = g
+					break
+				}
+			}
+		}
 	}
 }
 

@@ -47,6 +47,9 @@ type Must struct {
 	EvidenceFiles   []string `json:"evidence_files"`   // suffixes of cited files
 	Severity        string   `json:"severity"`         // the finding's severity, when given
 	Count           int      `json:"count"`            // exact number of findings of the rule, when > 0
+	// Consequences are objects (Kind/namespace/name) the finding must list
+	// as consequences of its cause (docs/report-json.md, Chains).
+	Consequences []string `json:"consequences"`
 }
 
 // Fixture is a directory with an expect.yaml.
@@ -235,6 +238,19 @@ func mismatch(m Must, f report.Finding) []string {
 	for _, c := range m.MessageContains {
 		if !strings.Contains(f.Message, c) {
 			miss = append(miss, fmt.Sprintf("message lacks %q", c))
+		}
+	}
+	cons := map[string]bool{}
+	for _, c := range f.Consequences {
+		if c.Namespace != "" {
+			cons[c.Kind+"/"+c.Namespace+"/"+c.Name] = true
+		} else {
+			cons[c.Kind+"/"+c.Name] = true
+		}
+	}
+	for _, c := range m.Consequences {
+		if !cons[c] {
+			miss = append(miss, "consequence "+c+" missing")
 		}
 	}
 	for _, want := range m.EvidenceFiles {

@@ -545,3 +545,24 @@ func TestRealWorldInternalFormDump(t *testing.T) {
 		t.Errorf("livenessProbe keys %v, want httpGet", probe)
 	}
 }
+
+// Resolution failures as Go's resolver and getaddrinfo print them carry no
+// "error" word; the dns and network-policy rules list the pods that log
+// them, so they must survive past the head of a long log.
+func TestResolutionFailuresAreKept(t *testing.T) {
+	lc := newLogCollector()
+	for i := 0; i < keepHead; i++ {
+		lc.add(i+1, "GET /healthz 200")
+	}
+	for _, l := range []string{
+		"dial tcp: lookup payments.orders.svc.cluster.local on 10.96.0.10:53: server misbehaving",
+		"dial tcp: lookup payments on 10.96.0.10:53: no such host",
+		"getaddrinfo EAI_AGAIN payments",
+		"curl: (6) Could not resolve host: payments; Temporary failure in name resolution",
+	} {
+		lc.add(lc.total+1, l)
+	}
+	if got := len(lc.log().Kept); got != keepHead+4 {
+		t.Errorf("kept %d lines, want %d: %+v", got, keepHead+4, lc.log().Kept[keepHead:])
+	}
+}

@@ -25,7 +25,11 @@ const (
 	keepTail    = 50
 )
 
-var notable = regexp.MustCompile(`(?i)error|fail|fatal|panic|refused|denied|timeout|timed out|unable|cannot|can't|couldn't|invalid|exceeded|forbidden|KUBE-|iptables|nftables|ipvs|\bmtu\b|overflow|dropp?ed|unreachable|^[WEF]\d{4} |level=(warn|warning|error|fatal)|"level":"(warn|error|fatal)"`)
+// Name resolution failures (EAI_AGAIN, "no such host", "server
+// misbehaving", "Temporary failure in name resolution") are kept for the
+// dns and network-policy rules: Go's resolver prints them without an
+// "error" word.
+var notable = regexp.MustCompile(`(?i)error|EAI_AGAIN|no such host|server misbehaving|name resolution|fail|fatal|panic|refused|denied|timeout|timed out|unable|cannot|can't|couldn't|invalid|exceeded|forbidden|KUBE-|iptables|nftables|ipvs|\bmtu\b|overflow|dropp?ed|unreachable|^[WEF]\d{4} |level=(warn|warning|error|fatal)|"level":"(warn|error|fatal)"`)
 
 type logCollector struct {
 	total     int

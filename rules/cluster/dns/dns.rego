@@ -1,0 +1,397 @@
+# METADATA
+# title: Cluster DNS is down or misconfigured
+# description: >-
+#   Finds what keeps cluster DNS from answering, from objects and logs
+#   together, and lists the pods whose logs show name resolution failing as
+#   its consequences. Critical: no CoreDNS/kube-dns pod is Ready (missing,
+#   not Ready or crash-looping), with the cause the bundle shows: CoreDNS's
+#   loop plugin halting it (`[FATAL] plugin/loop: Loop (… -> :53) detected
+#   for zone "."`, a Corefile `forward . /etc/resolv.conf` on nodes whose
+#   resolv.conf names a local stub such as 127.0.0.53); or the kubelet's
+#   clusterDNS (kubeadm's kubelet-config ConfigMap) is not the kube-dns
+#   Service's ClusterIP. High: only some CoreDNS pods are Ready, a
+#   NodeLocal DNSCache pod is not Ready, or CoreDNS logs that its upstream
+#   fails (`[ERROR] plugin/errors: 2 NAME TYPE: … i/o timeout` or `no
+#   healthy proxies`), named with the Corefile's forward target. Pods whose
+#   logs carry `EAI_AGAIN`, `no such host`, `server misbehaving`,
+#   `Temporary failure in name resolution` or an i/o timeout to port 53 are
+#   listed as consequences, and so is the kube-dns Service when it has no
+#   ready endpoint.
+# custom:
+#   id: dns
+#   category: dns
+#   severity: critical
+#   needs: ["kubernetes.pods|kubernetes.services"]
+#   remediation: >-
+#     Make CoreDNS Ready first: its logs say why it exits. A forwarding loop
+#     means the Corefile forwards to /etc/resolv.conf and the node's
+#     resolv.conf names a local stub resolver (systemd-resolved's
+#     127.0.0.53): point the kubelet at the real one (`resolvConf:
+#     /run/systemd/resolve/resolv.conf` in the kubelet configuration, then
+#     restart the kubelet and delete the CoreDNS pods), or forward to an
+#     explicit upstream address. Upstream timeouts mean the forward target
+#     is unreachable from the pod network: check it from a node and fix the
+#     Corefile's `forward` line. The kubelet's clusterDNS must be the
+#     kube-dns Service's ClusterIP.
+#   references:
+#     - https://kubernetes.io/docs/tasks/administer-cluster/dns-debugging-resolution/
+#     - https://coredns.io/plugins/loop/#troubleshooting
+#     - https://coredns.io/plugins/forward/
+#     - https://kubernetes.io/docs/tasks/administer-cluster/nodelocaldns/
+package ktriage.rules.cluster["dns"]
+
+import data.ktriage.lib.dns
+import data.ktriage.lib.kube
+import data.ktriage.lib.sh
+import data.ktriage.lib.text
+
+# ------------------------------------------------------------ the objects
+
+# The kube-dns Service (its name in every distribution, CoreDNS included).
+service := svcs[0] if {
+	svcs := [s |
+		some s in input.kubernetes.services
+		kube.namespace(s) == "kube-system"
+		s.metadata.name == "kube-dns"
+	]
+	count(svcs) > 0
+}
+
+cluster_ip := service.spec.clusterIP if {
+	is_string(service.spec.clusterIP)
+	service.spec.clusterIP != "None"
+}
+
+dns_pods := dns.pods
+
+dns_workloads := [w |
+	some plural in ["deployments", "replicasets"]
+	some w in input.kubernetes[plural]
+	kube.namespace(w) == "kube-system"
+	kube.labels(w)["k8s-app"] in dns.apps
+	object.get(w, ["spec", "replicas"], 1) > 0
+	not kube.owner(w, "Deployment")
+]
+
+# A pod's state is known when the bundle shows its conditions or status.
+shown(p) if count(kube.array(p, ["status", "conditions"])) > 0
+
+shown(p) if count(kube.array(p, ["status", "containerStatuses"])) > 0
+
+ready_pods := [p | some p in dns_pods; kube.ready(p)]
+
+# A CoreDNS pod the scheduler cannot place (every node NotReady, no CNI
+# yet) is a symptom of the nodes, not a DNS cause: selector-mismatch and
+# the node rules name that cause, so it is left out here.
+unready_pods := [p | some p in dns_pods; shown(p); not kube.ready(p); not unscheduled(p)]
+
+unscheduled(p) if {
+	some c in kube.array(p, ["status", "conditions"])
+	c.type == "PodScheduled"
+	c.status == "False"
+}
+
+unknown_pods := [p | some p in dns_pods; not shown(p)]
+
+pods_listed if input.kubernetes.listed.pods["kube-system"]
+
+# state says what is wrong with a pod, in kubectl's words.
+state(p) := sprintf("%s, %s", [cs.state.waiting.reason, text.times(cs.restartCount)]) if {
+	some cs in kube.array(p, ["status", "containerStatuses"])
+	is_string(cs.state.waiting.reason)
+	cs.restartCount > 0
+} else := cs.state.waiting.reason if {
+	some cs in kube.array(p, ["status", "containerStatuses"])
+	is_string(cs.state.waiting.reason)
+} else := sprintf("%s, not Ready", [object.get(p, ["status", "phase"], "Unknown")])
+
+pods_text(ps) := concat("; ", [sprintf("%s (%s)", [p.metadata.name, state(p)]) | some p in array.slice(ps, 0, 5)])
+
+# ------------------------------------------------------------------- logs
+
+dns_pod_names := dns.pod_names
+
+# Logs of the DNS pods; a log without a pod is CoreDNS's when its lines
+# say so (rules that match by content search every entry, docs/facts.md).
+dns_logs := [l |
+	some l in input.kubernetes.logs
+	l.pod in dns_pod_names
+]
+
+# The loop plugin's fatal line. CoreDNS ≥ 1.2.2 (plugin/loop/loop.go):
+#   [FATAL] plugin/loop: Loop (127.0.0.1:59298 -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO 4547991504243258144.3688648895315093531."
+# 1.2.1 wrote `Seen "HINFO IN …" more than twice, loop detected`.
+loop_lines := [{"file": l.file, "line": k.line, "text": k.text, "pod": l.pod} |
+	some l in input.kubernetes.logs
+	some k in l.kept
+	regex.match(`plugin/loop: (Loop \(.*\) detected for zone|Seen .* loop detected)`, k.text)
+]
+
+loop_zone := z if {
+	z := regex.find_all_string_submatch_n(`detected for zone "([^"]*)"`, loop_lines[0].text, 1)[0][1]
+} else := "."
+
+# The errors plugin's line when forward fails (plugin/errors/errors.go
+# logs "%d %s %s: %v" with the rcode, 2 being SERVFAIL):
+#   [ERROR] plugin/errors: 2 example.com. A: read udp 10.244.0.3:52714->10.0.0.2:53: i/o timeout
+#   [ERROR] plugin/errors: 2 example.com. A: no healthy proxies   (forward.ErrNoHealthy)
+upstream_lines := [{"file": l.file, "line": k.line, "text": k.text, "pod": l.pod} |
+	some l in dns_logs
+	some k in l.kept
+	regex.match(`plugin/errors: 2 \S+ \S+: .*(i/o timeout|no healthy proxies|connection refused|network is unreachable)`, k.text)
+]
+
+# ------------------------------------------------------------ the Corefile
+
+corefile := cm.data.Corefile if {
+	some cm in input.kubernetes.configmaps
+	kube.namespace(cm) == "kube-system"
+	cm.metadata.name == "coredns"
+	is_string(cm.data.Corefile)
+}
+
+# The targets of the root zone's forward line ("forward . /etc/resolv.conf").
+forward_targets := trim_space(m[0][1]) if {
+	m := regex.find_all_string_submatch_n(`(?m)^\s*forward\s+\.\s+([^{\n#]+)`, corefile, 1)
+	count(m) > 0
+}
+
+corefile_evidence := [{"object": kube.ref(cm), "path": ["data", "Corefile"], "note": sprintf("the Corefile forwards to %s", [forward_targets])} |
+	some cm in input.kubernetes.configmaps
+	kube.namespace(cm) == "kube-system"
+	cm.metadata.name == "coredns"
+	forward_targets
+]
+
+# --------------------------------------------------------------- kubelet
+
+# kubeadm keeps the kubelet configuration in kube-system ConfigMap
+# kubelet-config (kubelet-config-1.NN before 1.24), key "kubelet".
+kubelet_configs := [{"cm": cm, "dns": dns} |
+	some cm in input.kubernetes.configmaps
+	kube.namespace(cm) == "kube-system"
+	regex.match(`^kubelet-config(-1\.[0-9]+)?$`, cm.metadata.name)
+	is_string(cm.data.kubelet)
+	conf := yaml.unmarshal(cm.data.kubelet)
+	is_object(conf)
+	dns := kube.array(conf, "clusterDNS")
+	count(dns) > 0
+]
+
+# The kubelet gives pods (CoreDNS too) the node's /etc/resolv.conf unless
+# resolvConf points elsewhere; on systemd-resolved hosts that file names
+# the 127.0.0.53 stub, which inside CoreDNS's pod is CoreDNS itself.
+stub_resolv_evidence := [kube.at(kc.cm, ["data", "kubelet"], "the kubelet hands pods the node's /etc/resolv.conf (resolvConf), which on systemd-resolved hosts names 127.0.0.53") |
+	some kc in kubelet_resolv
+	kc.resolv == "/etc/resolv.conf"
+]
+
+kubelet_resolv := [{"cm": cm, "resolv": object.get(conf, "resolvConf", "/etc/resolv.conf")} |
+	some cm in input.kubernetes.configmaps
+	kube.namespace(cm) == "kube-system"
+	regex.match(`^kubelet-config(-1\.[0-9]+)?$`, cm.metadata.name)
+	is_string(cm.data.kubelet)
+	conf := yaml.unmarshal(cm.data.kubelet)
+	is_object(conf)
+]
+
+# ---------------------------------------------------------- consequences
+
+suffering := {key: x.text | some key, x in dns.failures}
+
+suffering_evidence := [{"file": x.file, "line": x.line, "text": x.text, "note": sprintf("%s/%s cannot resolve names", key)} |
+	some key, x in dns.failures
+]
+
+pod_consequences := [{"kind": "Pod", "namespace": ns, "name": pod, "note": sprintf("logs a name resolution failure: %s", [line])} |
+	some key, line in suffering
+	[ns, pod] := key
+]
+
+endpoints_empty if {
+	some e in input.kubernetes.endpoints
+	kube.namespace(e) == "kube-system"
+	e.metadata.name == "kube-dns"
+	count([a | some s in kube.array(e, "subsets"); some a in kube.array(s, "addresses")]) == 0
+}
+
+service_consequence := [{"kind": "Service", "namespace": "kube-system", "name": "kube-dns", "note": "has no ready endpoint: every lookup from a pod times out", "rule": "selector-mismatch"} |
+	service
+	count(ready_pods) == 0
+]
+
+consequences := array.concat(service_consequence, pod_consequences)
+
+consequence_text := "" if count(suffering) == 0 else := sprintf(" %d pod(s) log name resolution failures.", [count(suffering)])
+
+# ------------------------------------------------------------- findings
+
+confirm_dns := [
+	"kubectl -n kube-system get pods -l k8s-app=kube-dns -o wide",
+	"kubectl -n kube-system logs -l k8s-app=kube-dns --tail=50",
+	"kubectl -n kube-system get endpoints kube-dns",
+]
+
+down_severity := "critical" if count(ready_pods) == 0 else := "high"
+
+pod_evidence(p) := kube.at(p, ["status", "containerStatuses"], sprintf("%s: %s", [p.metadata.name, state(p)])) if {
+	count(kube.array(p, ["status", "containerStatuses"])) > 0
+} else := kube.at(p, ["status"], sprintf("%s: %s", [p.metadata.name, state(p)]))
+
+# CoreDNS halts on a forwarding loop.
+findings contains f if {
+	count(loop_lines) > 0
+	f := {
+		"message": sprintf("CoreDNS detects a forwarding loop for zone %q and exits: %s of %d CoreDNS pod(s) Ready%s. The Corefile forwards to %s and the node's resolv.conf names a local stub resolver (such as systemd-resolved's 127.0.0.53), so CoreDNS sends queries to itself.%s", [
+			loop_zone, text_count(ready_pods), count(dns_pods), unready_suffix, forward_or_resolv, consequence_text,
+		]),
+		"severity": down_severity,
+		"subjects": array.concat([kube.ref(p) | some p in array.slice(unready_pods, 0, 5)], [kube.ref(service) | service]),
+		"evidence": array.concat(
+			array.concat([{"file": x.file, "line": x.line, "text": x.text, "note": "CoreDNS's loop plugin halts the server"} | some x in array.slice(loop_lines, 0, 3)], array.concat(corefile_evidence, stub_resolv_evidence)),
+			array.concat([pod_evidence(p) | some p in array.slice(unready_pods, 0, 3)], array.slice(suffering_evidence, 0, 5)),
+		),
+		"confirm": array.concat(confirm_dns, ["kubectl -n kube-system get configmap coredns -o yaml"]),
+		"fix": "Point the kubelet at the node's real resolver list: set `resolvConf: /run/systemd/resolve/resolv.conf` in the kubelet configuration (kubeadm: ConfigMap kube-system/kubelet-config and /var/lib/kubelet/config.yaml on each node), restart the kubelet and delete the CoreDNS pods; or change the Corefile's `forward . /etc/resolv.conf` to explicit upstream addresses.",
+		"details": {
+			"reason": "loop",
+			"zone": loop_zone,
+			"ready_pods": count(ready_pods),
+			"dns_pods": count(dns_pods),
+			"forward": forward_or_null,
+			"consequences": consequences,
+		},
+	}
+}
+
+text_count(ps) := sprintf("%d", [count(ps)])
+
+unready_suffix := "" if count(unready_pods) == 0 else := sprintf(" (%s)", [pods_text(unready_pods)])
+
+forward_or_resolv := forward_targets if forward_targets else := "/etc/resolv.conf (the Corefile is not in the bundle; it is the default)"
+
+forward_or_null := forward_targets if forward_targets else := null
+
+# No CoreDNS pod is Ready, without a loop to explain it.
+findings contains f if {
+	count(loop_lines) == 0
+	count(dns_pods) > 0
+	count(unready_pods) > 0
+	count(unknown_pods) == 0
+	f := {
+		"message": sprintf("%d of %d CoreDNS pod(s) are Ready: %s.%s%s", [
+			count(ready_pods), count(dns_pods), pods_text(unready_pods), down_words, consequence_text,
+		]),
+		"severity": down_severity,
+		"subjects": array.concat([kube.ref(p) | some p in array.slice(unready_pods, 0, 5)], [kube.ref(service) | service; count(ready_pods) == 0]),
+		"evidence": array.concat([pod_evidence(p) | some p in array.slice(unready_pods, 0, 5)], array.slice(suffering_evidence, 0, 5)),
+		"confirm": array.concat(confirm_dns, [sh.format("kubectl -n kube-system describe pod %s", [p.metadata.name]) | some p in array.slice(unready_pods, 0, 2)]),
+		"fix": "Read the CoreDNS pods' logs and events (kubectl describe) for why they are not Ready, and fix that first: every workload's name lookups depend on them.",
+		"details": {
+			"reason": "not-ready",
+			"ready_pods": count(ready_pods),
+			"dns_pods": count(dns_pods),
+			"consequences": consequences,
+		},
+	}
+}
+
+down_words := " Cluster DNS is down: the kube-dns Service has no ready endpoint." if count(ready_pods) == 0 else := " Cluster DNS runs on fewer replicas."
+
+# The kube-dns Service exists, the kube-system pods were collected, and no
+# DNS pod is among them while a CoreDNS workload wants replicas.
+findings contains f if {
+	service
+	pods_listed
+	count(dns_pods) == 0
+	count(dns_workloads) > 0
+	w := dns_workloads[0]
+	f := {
+		"message": sprintf("The kube-dns Service exists but no CoreDNS pod does: %s %s wants %v replica(s) and kube-system has none.%s", [
+			w.kind, w.metadata.name, object.get(w, ["spec", "replicas"], 1), consequence_text,
+		]),
+		"severity": "critical",
+		"subjects": [kube.ref(w), kube.ref(service)],
+		"evidence": array.concat([kube.at(w, kube.availability_path(w), "no pod of it is in kube-system")], array.slice(suffering_evidence, 0, 5)),
+		"confirm": array.concat(confirm_dns, [sh.format("kubectl -n kube-system describe %s %s", [lower(w.kind), w.metadata.name])]),
+		"fix": sprintf("Find out why %s creates no pod (its ReplicaSet's events: quota, admission, image, scheduling) and fix that.", [w.metadata.name]),
+		"details": {"reason": "no-pods", "consequences": consequences},
+	}
+}
+
+# CoreDNS runs but its upstream does not answer.
+findings contains f if {
+	count(loop_lines) == 0
+	count(upstream_lines) > 0
+	pods := {x.pod | some x in upstream_lines}
+	f := {
+		"message": sprintf("CoreDNS cannot reach its upstream resolver (%s): %d SERVFAIL line(s) in the logs of %s, e.g. %q. Names outside the cluster fail to resolve.%s", [
+			forward_or_resolv, count(upstream_lines), concat(", ", sort(pods)), upstream_lines[0].text, consequence_text,
+		]),
+		"severity": "high",
+		"subjects": [kube.ref(p) | some p in dns_pods; p.metadata.name in pods],
+		"evidence": array.concat(
+			array.concat([{"file": x.file, "line": x.line, "text": x.text, "note": "CoreDNS's forward fails"} | some x in array.slice(upstream_lines, 0, 5)], corefile_evidence),
+			array.slice(suffering_evidence, 0, 5),
+		),
+		"confirm": array.concat(["kubectl -n kube-system get configmap coredns -o yaml"], confirm_dns),
+		"fix": sprintf("Make the forward target (%s) reachable from the pod network, or change the Corefile's `forward` line to a resolver that is; a node's /etc/resolv.conf is what `forward . /etc/resolv.conf` uses.", [forward_or_resolv]),
+		"details": {
+			"reason": "upstream",
+			"forward": forward_or_null,
+			"servfail_lines": count(upstream_lines),
+			"consequences": pod_consequences,
+		},
+	}
+}
+
+# The kubelet hands pods a nameserver that is not the kube-dns Service.
+findings contains f if {
+	cluster_ip
+	some kc in kubelet_configs
+	not cluster_ip in kc.dns
+	f := {
+		"message": sprintf("The kubelet configuration %s gives pods clusterDNS %s, but the kube-dns Service's ClusterIP is %s: every pod with dnsPolicy ClusterFirst asks an address no DNS server answers on.%s", [
+			kc.cm.metadata.name, concat(", ", kc.dns), cluster_ip, consequence_text,
+		]),
+		"severity": "critical",
+		"subjects": [kube.ref(kc.cm), kube.ref(service)],
+		"evidence": array.concat([
+			kube.at(kc.cm, ["data", "kubelet"], sprintf("clusterDNS: %s", [concat(", ", kc.dns)])),
+			kube.at(service, ["spec", "clusterIP"], sprintf("kube-dns ClusterIP %s", [cluster_ip])),
+		], array.slice(suffering_evidence, 0, 5)),
+		"confirm": [
+			"kubectl -n kube-system get service kube-dns -o wide",
+			sh.format("kubectl -n kube-system get configmap %s -o yaml", [kc.cm.metadata.name]),
+		],
+		"fix": sprintf("Set clusterDNS to [%s] in the kubelet configuration (%s and /var/lib/kubelet/config.yaml on each node), restart the kubelets and recreate the pods.", [cluster_ip, kc.cm.metadata.name]),
+		"details": {"reason": "cluster-dns", "cluster_dns": kc.dns, "cluster_ip": cluster_ip, "consequences": pod_consequences},
+	}
+}
+
+# NodeLocal DNSCache: a node whose cache pod is not Ready answers nobody
+# on that node (pods ask 169.254.20.10 there).
+findings contains f if {
+	nl := [p |
+		some p in input.kubernetes.pods
+		kube.namespace(p) == "kube-system"
+		kube.labels(p)["k8s-app"] == "node-local-dns"
+		shown(p)
+		not kube.ready(p)
+	]
+	count(nl) > 0
+	f := {
+		"message": sprintf("%d NodeLocal DNSCache pod(s) are not Ready: %s. Pods on %s resolve through a cache that does not answer.", [
+			count(nl), pods_text(nl), concat(", ", sort({object.get(p, ["spec", "nodeName"], "?") | some p in nl})),
+		]),
+		"severity": "high",
+		"subjects": [kube.ref(p) | some p in array.slice(nl, 0, 5)],
+		"evidence": [pod_evidence(p) | some p in array.slice(nl, 0, 5)],
+		"confirm": [
+			"kubectl -n kube-system get pods -l k8s-app=node-local-dns -o wide",
+			"kubectl -n kube-system logs -l k8s-app=node-local-dns --tail=50",
+		],
+		"fix": "Read the node-local-dns pods' logs and events and fix what keeps them from becoming Ready (a port 53 already bound on the node, a missing dummy interface).",
+		"details": {"reason": "nodelocal-not-ready"},
+	}
+}
