@@ -110,9 +110,9 @@ func LoadModules(builtin fs.FS, userDirs []string, tests bool) ([]Module, error)
 			if !keep(dir) {
 				return nil, fmt.Errorf("rules: %s is neither a directory nor a .rego file", dir)
 			}
-			b, err := os.ReadFile(dir)
+			b, err := readRuleFile(dir, true)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("rules: %w", err)
 			}
 			mods = append(mods, Module{Name: dir, Source: b})
 			continue
@@ -121,7 +121,7 @@ func LoadModules(builtin fs.FS, userDirs []string, tests bool) ([]Module, error)
 			if err != nil || d.IsDir() || !keep(p) {
 				return err
 			}
-			b, err := os.ReadFile(p)
+			b, err := readRuleFile(p, false)
 			if err != nil {
 				return err
 			}
