@@ -133,7 +133,7 @@ func (b *Bundle) Close() error {
 	if b.tmp == "" {
 		return nil
 	}
-	return os.RemoveAll(b.tmp)
+	return closeArea(b.tmp)
 }
 
 // TempDir is the private directory spooled copies live in (for tests that
@@ -155,7 +155,7 @@ func Load(inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
 // removed and ctx's error returned.
 func LoadContext(ctx context.Context, inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
 	lim = lim.withDefaults()
-	tmp, err := os.MkdirTemp(tmpParent, "ktriage-")
+	tmp, err := newArea(tmpParent)
 	if err != nil {
 		return nil, fmt.Errorf("create temp area: %w", err)
 	}
