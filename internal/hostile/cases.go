@@ -67,6 +67,7 @@ func Cases() []Case {
 		{Name: "markdown-injection", About: "object names, namespaces and node directory names carrying newlines, headings, `<script>`, `<img onerror>`, HTML comments, backticks, code fences, pipes and links", build: markdownInjection},
 		{Name: "shell-metacharacters", About: "namespaces, names, label values and a node directory that are shell injections (;, $(), backticks, quotes, a newline, pipes, redirections): every confirm command must carry them as one quoted argument", build: shellMetacharacters},
 		{Name: "tar-short-body", About: "a tar member declaring 1 GiB with 100 bytes behind it, plain and gzipped, and a corrupt tar header", build: tarShortBody},
+		{Name: "concatenated-zip", About: "two zips concatenated (cat a.zip b.zip): archive/zip reads the last central directory only, so the first archive's entries would vanish without a word", build: concatenatedZip},
 		{Name: "long-names", About: "a tgz of 20 members whose PAX names are 1 MiB each, differing only at the end, and a symlink with a 1 MiB name and target", build: longNames},
 	}
 }
@@ -887,4 +888,26 @@ func markdownInjection(g *gen) error {
 	raw := "nodes/kt\n# Injected node\n```\n<b onmouseover=alert(4)>x/sysctl-a.txt"
 	g.record(Entry{Path: `nodes/kt\n# Injected node\n` + "```" + `\n<b onmouseover=alert(4)>x/sysctl-a.txt`})
 	return g.put(filepath.Join(g.bundleDir(), filepath.FromSlash(raw)), sysctl)
+}
+
+// concatenatedZip is `cat a.zip b.zip`: a reader that takes the last
+// end-of-central-directory record sees only b. The first archive's entries
+// are lost, but the archive's line must say so.
+func concatenatedZip(g *gen) error {
+	a, err := g.zipOf("cat.zip", []item{
+		{name: "first/secret-config.yaml", body: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n"), lost: true},
+		{name: "first/notes.txt", body: []byte("from the first archive\n"), lost: true},
+	})
+	if err != nil {
+		return err
+	}
+	b, err := g.zipOf("cat.zip", []item{healthy("quota.yaml")})
+	if err != nil {
+		return err
+	}
+	if err := g.archive("cat.zip", append(a, b...), false); err != nil {
+		return err
+	}
+	g.healthyAt("cat.zip!/quota.yaml")
+	return nil
 }
