@@ -68,6 +68,8 @@ func Cases() []Case {
 		{Name: "shell-metacharacters", About: "namespaces, names, label values and a node directory that are shell injections (;, $(), backticks, quotes, a newline, pipes, redirections): every confirm command must carry them as one quoted argument", build: shellMetacharacters},
 		{Name: "tar-short-body", About: "a tar member declaring 1 GiB with 100 bytes behind it, plain and gzipped, and a corrupt tar header", build: tarShortBody},
 		{Name: "concatenated-zip", About: "two zips concatenated (cat a.zip b.zip): archive/zip reads the last central directory only, so the first archive's entries would vanish without a word", build: concatenatedZip},
+		{Name: "sparse-dir", About: "a directory input holding four sparse files of 1 GiB apparent size each (a few KB on disk): cut at the per-file cap, their spooled copies must count against the total cap", Caps: Caps{MaxTotalSize: 64 << 20, MaxFileSize: 32 << 20},
+			Limits: []string{"per-file cap", "total size cap"}, build: sparseDir},
 		{Name: "long-names", About: "a tgz of 20 members whose PAX names are 1 MiB each, differing only at the end, and a symlink with a 1 MiB name and target", build: longNames},
 	}
 }
@@ -909,5 +911,27 @@ func concatenatedZip(g *gen) error {
 		return err
 	}
 	g.healthyAt("cat.zip!/quota.yaml")
+	return nil
+}
+
+// sparseDir writes sparse files into a directory input: a file over the
+// per-file cap is spooled (cut) into the temp area, and those copies were
+// not charged to the total cap, so four 100 GB sparse files put 4 GiB in
+// the temp area under a 1 GiB cap.
+func sparseDir(g *gen) error {
+	if err := g.file("quota.yaml", []byte(HealthyYAML)); err != nil {
+		return err
+	}
+	for i := 0; i < 4; i++ {
+		rel := fmt.Sprintf("nodes/node-%d/dmesg", i)
+		if err := g.file(rel, []byte("[    0.000000] Linux version 6.1.0\n")); err != nil {
+			return err
+		}
+		g.b.Entries[len(g.b.Entries)-1].MayBeLost = true
+		if err := os.Truncate(filepath.Join(g.bundleDir(), filepath.FromSlash(rel)), 1<<30); err != nil {
+			return err
+		}
+	}
+	g.healthyAt("quota.yaml")
 	return nil
 }

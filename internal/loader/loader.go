@@ -359,8 +359,12 @@ func (w *walker) addFile(p, display, inner string, containers []string, top bool
 	head, _ := br.Peek(HeadSize)
 	if sniffContainer(head) == containerNone {
 		if st.Size() > w.lim.MaxFileSize {
-			// Spool the first MaxFileSize bytes so parsers see a bounded file.
-			return w.spool(display, inner, containers, br)
+			// Spool the first MaxFileSize bytes so parsers see a bounded
+			// file. The copy takes temp space like a decompressed one, so
+			// it counts against the total cap: four sparse 100 GB files
+			// (a few KB on disk) put 4 GiB in the temp area under a 1 GiB
+			// cap.
+			return w.spool(display, inner, containers, &budgetReader{r: br, w: w})
 		}
 		w.addArtifact(&Artifact{
 			Path: display, Inner: inner, Containers: containers,
@@ -376,7 +380,13 @@ func (w *walker) addFile(p, display, inner string, containers []string, top bool
 		w.readZipAt(f, st.Size(), display, inner, containers, 1)
 		return nil
 	}
-	w.readStream(br, head, display, inner, containers, 1)
+	var src io.Reader = br
+	if sniffContainer(head) == containerTar {
+		// An uncompressed tar's members are spooled as they are: no
+		// decompressor below counts them, so the tar itself is counted.
+		src = &budgetReader{r: br, w: w}
+	}
+	w.readStream(src, head, display, inner, containers, 1)
 	return nil
 }
 
