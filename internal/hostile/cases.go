@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
@@ -54,6 +55,7 @@ func Cases() []Case {
 		{Name: "truncated-gzip", About: "a tgz input cut in the middle of a member", build: truncatedGzip},
 		{Name: "truncated-pcap", About: "pcap and pcapng files cut inside a record, a pcap cut inside its header", build: truncatedPcap},
 		{Name: "corrupt-pcap", About: "a pcap record claiming 2 GiB, a pcap with a 4 GiB snaplen, pcapng blocks with impossible lengths", build: corruptPcap},
+		{Name: "oversized-pcap-record", About: "a .pcap.gz (0.05 MB) with a 0xffffffff snaplen and one 48 MiB record of zeros between real frames: the reader used to buffer a record whole, 4× its size (a 1 GiB record took 4.2 GB)", build: oversizedPcapRecord},
 		{Name: "invalid-utf8", About: "invalid UTF-8 in YAML, JSON and text, and in entry names next to newlines, pipes and terminal escapes", build: invalidUTF8},
 		{Name: "long-line", About: "a 20 MB file with no newline at all, and 4 MB single lines of JSON, YAML, a pod log, iptables-save and sysctl", build: longLine},
 		{Name: "duplicate-names", About: "the same member name twice with different content, and display paths that collide across archive boundaries", build: duplicateNames},
@@ -934,4 +936,24 @@ func sparseDir(g *gen) error {
 	}
 	g.healthyAt("quota.yaml")
 	return nil
+}
+
+// oversizedPcapRecord is a capture whose second record is 48 MiB long (a
+// 4 GiB snaplen allows it), gzipped to almost nothing; the frames around
+// it are real.
+func oversizedPcapRecord(g *gen) error {
+	if err := withHealthy(g); err != nil {
+		return err
+	}
+	const big = 48 << 20
+	p, recs := pcapFile(0xffffffff)
+	le := binary.LittleEndian
+	rec := le.AppendUint32(nil, 1710148440)
+	rec = le.AppendUint32(rec, 0)
+	rec = le.AppendUint32(rec, big)
+	rec = le.AppendUint32(rec, big)
+	body := gz(append(bytes.Clone(p[:recs[1]]), rec...))
+	body = gzZeros(body, big)
+	body = append(body, gz(p[recs[1]:])...)
+	return g.file("captures/oversized-record.pcap.gz", body)
 }
