@@ -15,14 +15,14 @@ var version = "dev"
 
 // main turns the first SIGINT or SIGTERM into a cancelled context, so an
 // interrupted analysis stops within a read and removes its temp area (up
-// to --max-total-size of spooled data); a second signal kills at once.
+// to --max-total-size of spooled data). A run that has not stopped
+// cli.Grace later, or a second signal, removes the temp area and any
+// partial report and exits 130 at once (cli.Interrupts).
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := cli.Interrupts(context.Background(), sigs, cli.Grace, os.Stderr, os.Exit)
 	code := cli.Execute(ctx, os.Args[1:], os.Stdout, os.Stderr, version)
-	stop()
+	cancel()
 	os.Exit(code)
 }

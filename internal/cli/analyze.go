@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -267,7 +269,7 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 	if p.stats {
 		printStats(c.ErrOrStderr(), parsed, r, t1.Sub(t0), t2.Sub(t1), time.Since(t2))
 	}
-	if err := writeOutput(c, p.output, func(f *os.File) error { return analyze.WriteReport(f, r, p.format) }); err != nil {
+	if err := writeOutput(c, p.output, func(f io.Writer) error { return analyze.WriteReport(f, r, p.format) }); err != nil {
 		return err
 	}
 	if code := exitFor(r, p.failOn); code != ExitOK {
@@ -277,19 +279,34 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 }
 
 // writeOutput writes to -o FILE atomically (a half-written report is worse
-// than none) or to stdout.
-func writeOutput(c *cobra.Command, path string, write func(*os.File) error) error {
+// than none) or to stdout. A signal while writing stops it (D16: the first
+// SIGTERM was ignored and a second left the hidden partial file, customer
+// data, in the output directory): the partial file is removed, nothing is
+// renamed into place and the context's error makes the exit 130.
+func writeOutput(c *cobra.Command, path string, write func(io.Writer) error) error {
+	ctx := c.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if path == "" || path == "-" {
 		if f, ok := c.OutOrStdout().(*os.File); ok {
-			return write(f)
+			return write(ctxWriter{w: f, ctx: ctx})
 		}
 		tmp, err := os.CreateTemp("", "ktriage-out-")
 		if err != nil {
 			return err
 		}
+		partial.Store(tmp.Name(), true)
+		defer partial.Delete(tmp.Name())
 		defer os.Remove(tmp.Name())
 		defer tmp.Close()
-		if err := write(tmp); err != nil {
+		if err := write(ctxWriter{w: tmp, ctx: ctx}); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if _, err := tmp.Seek(0, 0); err != nil {
@@ -312,14 +329,26 @@ func writeOutput(c *cobra.Command, path string, write func(*os.File) error) erro
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if err := write(tmp); err != nil {
+	// Registered before the first byte: Abort (a second signal, or the
+	// grace period running out) removes it too.
+	partial.Store(tmp.Name(), true)
+	defer partial.Delete(tmp.Name())
+	fail := func(err error) error {
 		tmp.Close()
 		os.Remove(tmp.Name())
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		return fmt.Errorf("write report: %w", err)
 	}
+	if err := write(ctxWriter{w: tmp, ctx: ctx}); err != nil {
+		return fail(err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
 	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write report: %w", err)
+		return fail(err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		os.Remove(tmp.Name())

@@ -3,7 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"errors"
-	"os"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -63,7 +63,7 @@ it before it leaves.`,
 			if err := redact.Document(doc, ro); err != nil {
 				return err
 			}
-			return writeOutput(c, output, func(f *os.File) error {
+			return writeOutput(c, output, func(f io.Writer) error {
 				enc := json.NewEncoder(f)
 				enc.SetEscapeHTML(false)
 				enc.SetIndent("", "  ")

@@ -110,9 +110,9 @@ func LoadModules(builtin fs.FS, userDirs []string, tests bool) ([]Module, error)
 			if !keep(dir) {
 				return nil, fmt.Errorf("rules: %s is neither a directory nor a .rego file", dir)
 			}
-			b, err := os.ReadFile(dir)
+			b, err := readRuleFile(dir, true)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("rules: %w", err)
 			}
 			mods = append(mods, Module{Name: dir, Source: b})
 			continue
@@ -121,7 +121,7 @@ func LoadModules(builtin fs.FS, userDirs []string, tests bool) ([]Module, error)
 			if err != nil || d.IsDir() || !keep(p) {
 				return err
 			}
-			b, err := os.ReadFile(p)
+			b, err := readRuleFile(p, false)
 			if err != nil {
 				return err
 			}
@@ -156,6 +156,40 @@ func Parse(mods []Module) (map[string]*ast.Module, error) {
 	return out, nil
 }
 
+// checkNamespaces refuses user modules whose package is a built-in
+// module's package, lies inside one, or lies above one: rules in the same
+// package merge, so a user module declaring
+// ktriage.rules.kubernetes["quota-limitrange"] added findings the report
+// attributed to the built-in rule, and from a package above one a ref head
+// (`kubernetes["quota-limitrange"].findings contains …`) does the same.
+func checkNamespaces(mods []Module, parsed map[string]*ast.Module) error {
+	var builtin []ast.Ref
+	for _, m := range mods {
+		if pm := parsed[m.Name]; m.Builtin && pm != nil {
+			builtin = append(builtin, pm.Package.Path)
+		}
+	}
+	var errs []string
+	for _, m := range mods {
+		pm := parsed[m.Name]
+		if m.Builtin || pm == nil {
+			continue
+		}
+		user := pm.Package.Path
+		for _, b := range builtin {
+			if b.HasPrefix(user) || user.HasPrefix(b) {
+				errs = append(errs, fmt.Sprintf("%s: package %s is in the built-in rules' namespace (%s): give your rule a package of its own, e.g. ktriage.rules.<family>[\"<your-rule-id>\"]",
+					m.Name, strings.TrimPrefix(user.String(), "data."), strings.TrimPrefix(b.String(), "data.")))
+				break
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("user rules:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return nil
+}
+
 // NewCompiler returns a compiler restricted to the sandbox's builtins. With
 // KTRIAGE_OPA_DEBUG set, OPA's compiler says on stderr which comprehension
 // indexes it built and why it refused others: the first thing to read when
@@ -180,6 +214,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	parsed, err := Parse(mods)
 	if err != nil {
 		return nil, fmt.Errorf("parse rules: %w", err)
+	}
+	if err := checkNamespaces(mods, parsed); err != nil {
+		return nil, err
 	}
 	c := NewCompiler()
 	c.Compile(parsed)

@@ -23,6 +23,12 @@ var denied = map[string]string{
 	"io.jwt.decode_verify":   "it reads the clock and may fetch keys",
 	"providers.aws.sign_req": "it signs requests for the network",
 	"crypto.x509.parse_and_verify_certificates_with_options": "it reads the clock",
+	// The same bundle must give the same report: ES256/ES384/ES512 and
+	// PS* signatures take a fresh random nonce on every call, and the
+	// certificate check compares against the current time.
+	"io.jwt.encode_sign":                        "it signs with a random nonce",
+	"io.jwt.encode_sign_raw":                    "it signs with a random nonce",
+	"crypto.x509.parse_and_verify_certificates": "it reads the clock",
 	// A schema's "$ref" is resolved by OPA's JSON Schema loader, which
 	// opens file:// paths and fetches http(s) URLs: {"$ref":
 	// "file:///etc/passwd"} read the host's file and put text from it
@@ -61,14 +67,20 @@ func explainCompileErrors(errs ast.Errors) string {
 	lines := make([]string, 0, len(errs))
 	for _, e := range errs {
 		msg := e.Error()
-		for name, why := range denied {
-			if strings.Contains(e.Message, "undefined function "+name) || strings.Contains(e.Message, "undefined ref: "+name) {
-				loc := ""
-				if e.Location != nil {
-					loc = fmt.Sprintf("%s:%d: ", e.Location.File, e.Location.Row)
-				}
-				msg = fmt.Sprintf("%sbuiltin %s is not available to ktriage rules: %s (rules run offline and must be deterministic)", loc, name, why)
+		// The longest name that matches wins: one denied name is a prefix
+		// of another (…parse_and_verify_certificates[_with_options]).
+		best := ""
+		for name := range denied {
+			if len(name) > len(best) && (strings.Contains(e.Message, "undefined function "+name) || strings.Contains(e.Message, "undefined ref: "+name)) {
+				best = name
 			}
+		}
+		if best != "" {
+			loc := ""
+			if e.Location != nil {
+				loc = fmt.Sprintf("%s:%d: ", e.Location.File, e.Location.Row)
+			}
+			msg = fmt.Sprintf("%sbuiltin %s is not available to ktriage rules: %s (rules run offline and must be deterministic)", loc, best, denied[best])
 		}
 		lines = append(lines, "  "+msg)
 	}

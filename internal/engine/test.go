@@ -22,6 +22,9 @@ func RunTests(ctx context.Context, builtin fs.FS, dirs []string, filter string) 
 	if err != nil {
 		return nil, err
 	}
+	if err := checkNamespaces(mods, parsed); err != nil {
+		return nil, err
+	}
 	store := inmem.NewWithOpts(inmem.OptRoundTripOnWrite(false))
 	r := tester.NewRunner().
 		SetCompiler(NewCompiler()).

@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
@@ -54,6 +55,7 @@ func Cases() []Case {
 		{Name: "truncated-gzip", About: "a tgz input cut in the middle of a member", build: truncatedGzip},
 		{Name: "truncated-pcap", About: "pcap and pcapng files cut inside a record, a pcap cut inside its header", build: truncatedPcap},
 		{Name: "corrupt-pcap", About: "a pcap record claiming 2 GiB, a pcap with a 4 GiB snaplen, pcapng blocks with impossible lengths", build: corruptPcap},
+		{Name: "oversized-pcap-record", About: "a .pcap.gz (0.05 MB) with a 0xffffffff snaplen and one 48 MiB record of zeros between real frames: the reader used to buffer a record whole, 4× its size (a 1 GiB record took 4.2 GB)", build: oversizedPcapRecord},
 		{Name: "invalid-utf8", About: "invalid UTF-8 in YAML, JSON and text, and in entry names next to newlines, pipes and terminal escapes", build: invalidUTF8},
 		{Name: "long-line", About: "a 20 MB file with no newline at all, and 4 MB single lines of JSON, YAML, a pod log, iptables-save and sysctl", build: longLine},
 		{Name: "duplicate-names", About: "the same member name twice with different content, and display paths that collide across archive boundaries", build: duplicateNames},
@@ -67,6 +69,9 @@ func Cases() []Case {
 		{Name: "markdown-injection", About: "object names, namespaces and node directory names carrying newlines, headings, `<script>`, `<img onerror>`, HTML comments, backticks, code fences, pipes and links", build: markdownInjection},
 		{Name: "shell-metacharacters", About: "namespaces, names, label values and a node directory that are shell injections (;, $(), backticks, quotes, a newline, pipes, redirections): every confirm command must carry them as one quoted argument", build: shellMetacharacters},
 		{Name: "tar-short-body", About: "a tar member declaring 1 GiB with 100 bytes behind it, plain and gzipped, and a corrupt tar header", build: tarShortBody},
+		{Name: "concatenated-zip", About: "two zips concatenated (cat a.zip b.zip): archive/zip reads the last central directory only, so the first archive's entries would vanish without a word", build: concatenatedZip},
+		{Name: "sparse-dir", About: "a directory input holding four sparse files of 1 GiB apparent size each (a few KB on disk): cut at the per-file cap, their spooled copies must count against the total cap", Caps: Caps{MaxTotalSize: 64 << 20, MaxFileSize: 32 << 20},
+			Limits: []string{"per-file cap", "total size cap"}, build: sparseDir},
 		{Name: "long-names", About: "a tgz of 20 members whose PAX names are 1 MiB each, differing only at the end, and a symlink with a 1 MiB name and target", build: longNames},
 	}
 }
@@ -887,4 +892,68 @@ func markdownInjection(g *gen) error {
 	raw := "nodes/kt\n# Injected node\n```\n<b onmouseover=alert(4)>x/sysctl-a.txt"
 	g.record(Entry{Path: `nodes/kt\n# Injected node\n` + "```" + `\n<b onmouseover=alert(4)>x/sysctl-a.txt`})
 	return g.put(filepath.Join(g.bundleDir(), filepath.FromSlash(raw)), sysctl)
+}
+
+// concatenatedZip is `cat a.zip b.zip`: a reader that takes the last
+// end-of-central-directory record sees only b. The first archive's entries
+// are lost, but the archive's line must say so.
+func concatenatedZip(g *gen) error {
+	a, err := g.zipOf("cat.zip", []item{
+		{name: "first/secret-config.yaml", body: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n"), lost: true},
+		{name: "first/notes.txt", body: []byte("from the first archive\n"), lost: true},
+	})
+	if err != nil {
+		return err
+	}
+	b, err := g.zipOf("cat.zip", []item{healthy("quota.yaml")})
+	if err != nil {
+		return err
+	}
+	if err := g.archive("cat.zip", append(a, b...), false); err != nil {
+		return err
+	}
+	g.healthyAt("cat.zip!/quota.yaml")
+	return nil
+}
+
+// sparseDir writes sparse files into a directory input: a file over the
+// per-file cap is spooled (cut) into the temp area, and those copies were
+// not charged to the total cap, so four 100 GB sparse files put 4 GiB in
+// the temp area under a 1 GiB cap.
+func sparseDir(g *gen) error {
+	if err := g.file("quota.yaml", []byte(HealthyYAML)); err != nil {
+		return err
+	}
+	for i := 0; i < 4; i++ {
+		rel := fmt.Sprintf("nodes/node-%d/dmesg", i)
+		if err := g.file(rel, []byte("[    0.000000] Linux version 6.1.0\n")); err != nil {
+			return err
+		}
+		g.b.Entries[len(g.b.Entries)-1].MayBeLost = true
+		if err := os.Truncate(filepath.Join(g.bundleDir(), filepath.FromSlash(rel)), 1<<30); err != nil {
+			return err
+		}
+	}
+	g.healthyAt("quota.yaml")
+	return nil
+}
+
+// oversizedPcapRecord is a capture whose second record is 48 MiB long (a
+// 4 GiB snaplen allows it), gzipped to almost nothing; the frames around
+// it are real.
+func oversizedPcapRecord(g *gen) error {
+	if err := withHealthy(g); err != nil {
+		return err
+	}
+	const big = 48 << 20
+	p, recs := pcapFile(0xffffffff)
+	le := binary.LittleEndian
+	rec := le.AppendUint32(nil, 1710148440)
+	rec = le.AppendUint32(rec, 0)
+	rec = le.AppendUint32(rec, big)
+	rec = le.AppendUint32(rec, big)
+	body := gz(append(bytes.Clone(p[:recs[1]]), rec...))
+	body = gzZeros(body, big)
+	body = append(body, gz(p[recs[1]:])...)
+	return g.file("captures/oversized-record.pcap.gz", body)
 }

@@ -529,11 +529,53 @@ func TestInterruptedBinaryLeavesNothing(t *testing.T) {
 	}
 }
 
+// TestKilledRunIsSweptByTheNext: SIGKILL cannot be caught, so a run
+// killed while unpacking leaves its temp area (customer data). The next run
+// with the same --tmp-dir removes it: the area's lock, held by the dead
+// run, was released by the kernel (issue 10, D9).
+func TestKilledRunIsSweptByTheNext(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no flock on windows")
+	}
+	bin := binary(t)
+	p := newPlace(t)
+	b := build(t, caseNamed(t, "gzip-bomb"), p, 64<<30)
+	cmd := exec.Command(bin, append([]string{"analyze", "--tmp-dir", p.tmp}, b.Inputs...)...)
+	cmd.Dir = p.cwd
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for spooled(p.tmp) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if spooled(p.tmp) == 0 {
+		t.Fatal("nothing was spooled before the kill")
+	}
+	healthy := filepath.Join(p.work, "healthy.yaml")
+	if err := os.WriteFile(healthy, []byte("apiVersion: v1\nkind: List\nitems: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	next := exec.Command(bin, "analyze", "--tmp-dir", p.tmp, healthy)
+	next.Dir = p.cwd
+	if out, err := next.CombinedOutput(); err != nil {
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 0 && ee.ExitCode() != 1 {
+			t.Fatalf("next run: %v\n%s", err, out)
+		}
+	}
+	if left, _ := os.ReadDir(p.tmp); len(left) != 0 {
+		t.Errorf("the killed run's temp area is still there after the next run: %v", left)
+	}
+}
+
 // spooled counts the files in the private temp areas under dir.
 func spooled(dir string) int {
 	n := 0
 	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
+		// The area's lock file is there from the start; spooled data is not.
+		if err == nil && d.Type().IsRegular() && !strings.HasPrefix(d.Name(), loader.LockName) {
 			n++
 		}
 		return nil

@@ -120,6 +120,9 @@ func (w *walker) readZipAt(f *os.File, size int64, display, inner string, contai
 		w.skip(display, "zip archive damaged: "+err.Error())
 		return
 	}
+	if prefix, n, ok := zipBefore(f, size, zr); ok {
+		w.skip(display, zipBeforeNote(prefix, n, len(zr.File)))
+	}
 	files := 0
 	br := bufio.NewReaderSize(nil, 64<<10) // reused, as in readTar
 	for _, zf := range zr.File {

@@ -133,7 +133,7 @@ func (b *Bundle) Close() error {
 	if b.tmp == "" {
 		return nil
 	}
-	return os.RemoveAll(b.tmp)
+	return closeArea(b.tmp)
 }
 
 // TempDir is the private directory spooled copies live in (for tests that
@@ -155,7 +155,7 @@ func Load(inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
 // removed and ctx's error returned.
 func LoadContext(ctx context.Context, inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
 	lim = lim.withDefaults()
-	tmp, err := os.MkdirTemp(tmpParent, "ktriage-")
+	tmp, err := newArea(tmpParent)
 	if err != nil {
 		return nil, fmt.Errorf("create temp area: %w", err)
 	}
@@ -359,8 +359,12 @@ func (w *walker) addFile(p, display, inner string, containers []string, top bool
 	head, _ := br.Peek(HeadSize)
 	if sniffContainer(head) == containerNone {
 		if st.Size() > w.lim.MaxFileSize {
-			// Spool the first MaxFileSize bytes so parsers see a bounded file.
-			return w.spool(display, inner, containers, br)
+			// Spool the first MaxFileSize bytes so parsers see a bounded
+			// file. The copy takes temp space like a decompressed one, so
+			// it counts against the total cap: four sparse 100 GB files
+			// (a few KB on disk) put 4 GiB in the temp area under a 1 GiB
+			// cap.
+			return w.spool(display, inner, containers, &budgetReader{r: br, w: w})
 		}
 		w.addArtifact(&Artifact{
 			Path: display, Inner: inner, Containers: containers,
@@ -376,7 +380,13 @@ func (w *walker) addFile(p, display, inner string, containers []string, top bool
 		w.readZipAt(f, st.Size(), display, inner, containers, 1)
 		return nil
 	}
-	w.readStream(br, head, display, inner, containers, 1)
+	var src io.Reader = br
+	if sniffContainer(head) == containerTar {
+		// An uncompressed tar's members are spooled as they are: no
+		// decompressor below counts them, so the tar itself is counted.
+		src = &budgetReader{r: br, w: w}
+	}
+	w.readStream(src, head, display, inner, containers, 1)
 	return nil
 }
 

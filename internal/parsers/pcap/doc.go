@@ -9,8 +9,11 @@
 // # Reading
 //
 // Detection is by magic number only (pcap micro/nanosecond in either byte
-// order, pcapng). Frames are read with gopacket's pcapgo readers through
-// ZeroCopyReadPacketData and decoded by one preallocated
+// order, pcapng). pcapng frames are read with gopacket's pcapgo reader
+// through ZeroCopyReadPacketData; classic pcap records by source.nextRecord,
+// which keeps at most MaxFrameBytes (256 KiB) of a record and skips the
+// rest as it streams by (pcapgo buffered a 1 GiB record whole, 4.2 GB).
+// Frames are decoded by one preallocated
 // gopacket.DecodingLayerParser per link type (Ethernet with 802.1Q/QinQ,
 // Linux cooked SLL and SLL2, raw IP 101/12/14/228/229, null/loopback); a
 // pcapng file's interfaces each keep their link type. Tunnels are opened by

@@ -2,9 +2,11 @@ package pcap
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -66,7 +68,21 @@ type source struct {
 	link   layers.LinkType // pcap: the file's link type
 	count  *countingReader
 	buf    *bufio.Reader
+	// Classic pcap records are read here, not by pcapgo, which buffers a
+	// record whole (4× its size while its buffer grows).
+	order   binary.ByteOrder
+	nanos   bool
+	maxCap  int
+	recHdr  [16]byte
+	recData []byte
 }
+
+// MaxFrameBytes is how much of one record the decoders get: the link,
+// IP and transport headers and a payload. It is libpcap's own
+// MAXIMUM_SNAPLEN, above any real frame (a 64 KiB TSO segment included);
+// past it the record is skipped as it streams by, so a record claiming
+// 1 GiB costs 256 KiB, where it used to cost 4.2 GB.
+const MaxFrameBytes = 262144
 
 type countingReader struct {
 	r io.Reader
@@ -87,9 +103,20 @@ func openSource(r io.Reader, format string, size int64) (*source, error) {
 	var err error
 	switch format {
 	case formatPcap:
+		if magic, perr := s.buf.Peek(4); perr == nil {
+			switch string(magic) {
+			case "\xd4\xc3\xb2\xa1", "\x4d\x3c\xb2\xa1":
+				s.order = binary.LittleEndian
+			default:
+				s.order = binary.BigEndian
+			}
+			s.nanos = magic[0] == 0x4d || magic[3] == 0x4d
+		}
 		s.pcap, err = pcapgo.NewReader(s.buf)
 		if err == nil {
 			s.link = s.pcap.LinkType()
+			// pcapgo's own bound: the snaplen, but at least libpcap's.
+			s.maxCap = max(int(s.pcap.Snaplen()), MaxFrameBytes)
 		}
 	case formatPcapng:
 		// Mixed link types: every interface keeps its own, and no frame is
@@ -107,7 +134,7 @@ func openSource(r io.Reader, format string, size int64) (*source, error) {
 // next returns the next frame; data is valid until the following call.
 func (s *source) next() (data []byte, ci gopacket.CaptureInfo, lt layers.LinkType, err error) {
 	if s.pcap != nil {
-		data, ci, err = s.pcap.ZeroCopyReadPacketData()
+		data, ci, err = s.nextRecord()
 		return data, ci, s.link, err
 	}
 	data, ci, err = s.ng.ZeroCopyReadPacketData()
@@ -115,6 +142,51 @@ func (s *source) next() (data []byte, ci gopacket.CaptureInfo, lt layers.LinkTyp
 		lt, _ = ci.AncillaryData[0].(layers.LinkType)
 	}
 	return data, ci, lt, err
+}
+
+// nextRecord reads one classic pcap record with pcapgo's checks and
+// messages, keeping at most MaxFrameBytes of it (ci.CaptureLength says how
+// much was kept; ci.Length stays the wire length).
+func (s *source) nextRecord() ([]byte, gopacket.CaptureInfo, error) {
+	var ci gopacket.CaptureInfo
+	if _, err := io.ReadFull(s.buf, s.recHdr[:]); err != nil {
+		return nil, ci, err
+	}
+	h, o := s.recHdr[:], s.order
+	frac := int64(o.Uint32(h[4:8]))
+	if !s.nanos {
+		frac *= 1000
+	}
+	ci.Timestamp = time.Unix(int64(o.Uint32(h[0:4])), frac).UTC()
+	capLen, wire := int64(o.Uint32(h[8:12])), int64(o.Uint32(h[12:16]))
+	ci.Length = int(wire)
+	if capLen > int64(s.maxCap) {
+		return nil, ci, fmt.Errorf("capture length exceeds snap length: %d > %d", capLen, s.pcap.Snaplen())
+	}
+	if capLen > wire {
+		return nil, ci, fmt.Errorf("capture length exceeds original packet length: %d > %d", capLen, wire)
+	}
+	keep := min(capLen, MaxFrameBytes)
+	if cap(s.recData) < int(keep) {
+		s.recData = make([]byte, max(int(keep), 2048))
+	}
+	data := s.recData[:keep]
+	if _, err := io.ReadFull(s.buf, data); err != nil {
+		return nil, ci, err
+	}
+	// The rest streams by in steps an int holds on every platform.
+	for rest := capLen - keep; rest > 0; {
+		n, err := s.buf.Discard(int(min(rest, 1<<30)))
+		rest -= int64(n)
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, ci, err
+		}
+	}
+	ci.CaptureLength = int(keep)
+	return data, ci, nil
 }
 
 // offset is how many bytes of the file the reader has consumed.
