@@ -136,6 +136,7 @@ func looksLog(head []byte) bool {
 type logRef struct {
 	ns, pod, container string
 	previous           bool
+	node               string // a node's own log (not a pod's)
 }
 
 var (
@@ -145,6 +146,9 @@ var (
 	reTroubleshootLog = regexp.MustCompile(`(?:^|/)pods/logs/([^/]+)/([^/]+)/([^/]+?)(-previous)?\.log$`)
 	// must-gather: namespaces/<ns>/pods/<pod>/<container>/<container>/logs/{current,previous}.log
 	reMustGatherLog = regexp.MustCompile(`(?:^|/)namespaces/([^/]+)/pods/([^/]+)/([^/]+)/[^/]+/logs/(current|previous)\.log$`)
+	// OpenShift Insights archive: config/node/logs/<node>.log, the node's
+	// kubelet journal lines the insights-operator gathers
+	reInsightsNodeLog = regexp.MustCompile(`(?:^|/)config/node/logs/([^/]+)\.log$`)
 	// anything else called *.log: a node-level log (kube-proxy.log, kubelet.log)
 	reAnyLog = regexp.MustCompile(`(?:^|/)([^/]+)\.log$`)
 	// A pod name as controllers generate it: a 5-character suffix from
@@ -156,10 +160,13 @@ var (
 
 func logPlace(inner string) (logRef, bool) {
 	if m := reTroubleshootLog.FindStringSubmatch(inner); m != nil {
-		return logRef{m[1], m[2], m[3], m[4] != ""}, true
+		return logRef{ns: m[1], pod: m[2], container: m[3], previous: m[4] != ""}, true
 	}
 	if m := reMustGatherLog.FindStringSubmatch(inner); m != nil {
-		return logRef{m[1], m[2], m[3], m[4] == "previous"}, true
+		return logRef{ns: m[1], pod: m[2], container: m[3], previous: m[4] == "previous"}, true
+	}
+	if m := reInsightsNodeLog.FindStringSubmatch(inner); m != nil {
+		return logRef{node: m[1]}, true
 	}
 	if m := reDumpLog.FindStringSubmatch(inner); m != nil {
 		return logRef{ns: m[1], pod: m[2]}, true
@@ -209,6 +216,8 @@ func (Log) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (par
 		if ref.container != "" {
 			who += " container " + ref.container
 		}
+	} else if ref.node != "" {
+		who = "node " + ref.node
 	} else if who == "" {
 		who = path.Base(a.Inner) + " (not attributed to a pod)"
 	}
@@ -216,5 +225,5 @@ func (Log) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (par
 	if ref.previous {
 		detail += " (previous container)"
 	}
-	return parsers.Result{Detail: detail}, nil
+	return parsers.Result{Detail: detail, Node: ref.node}, nil
 }
