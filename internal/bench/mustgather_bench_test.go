@@ -1,8 +1,12 @@
 package bench
 
 import (
+	"context"
+
 	"encoding/json"
 	"fmt"
+	"github.com/ktriage/ktriage/internal/analyze"
+	"github.com/ktriage/ktriage/internal/facts"
 	"io"
 	"io/fs"
 	"os"
@@ -85,4 +89,27 @@ func BenchmarkMustGather(b *testing.B) {
 		fmt.Printf("  %-28s %8s %8s %10.1f %6d MB\n", "ktriage analyze", kt.wall.Round(time.Millisecond), kt.cpu.Round(time.Millisecond), mbs/kt.wall.Seconds(), kt.maxRSS>>20)
 		fmt.Printf("  ratio ktriage/read: %.1f× wall, %.1f× CPU\n", kt.wall.Seconds()/rd.wall.Seconds(), kt.cpu.Seconds()/rd.cpu.Seconds())
 	}
+}
+
+// TestProfileIntake parses a bundle in-process (load, parse, facts, the
+// rules' input) for `go test -cpuprofile`:
+//
+//	KTRIAGE_PROFILE_INTAKE=$PWD/testdata/bench/must-gather-95MB \
+//	go test -run TestProfileIntake -cpuprofile cpu.out ./internal/bench/
+func TestProfileIntake(t *testing.T) {
+	dir := os.Getenv("KTRIAGE_PROFILE_INTAKE")
+	if dir == "" {
+		t.Skip("KTRIAGE_PROFILE_INTAKE not set")
+	}
+	start := time.Now()
+	p, err := analyze.Parse(context.Background(), analyze.Options{Inputs: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	parsed := time.Since(start)
+	if _, err := p.Facts.Value(facts.BundleInfo{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("load+parse %s, to OPA value %s", parsed.Round(time.Millisecond), (time.Since(start) - parsed).Round(time.Millisecond))
 }
