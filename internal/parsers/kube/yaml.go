@@ -36,6 +36,11 @@ func (YAML) Detect(a *loader.Artifact) bool {
 	if len(h) == 0 || h[0] == '{' || h[0] == '[' {
 		return false
 	}
+	// Every file not taken before is tried here (logs by the thousand in
+	// a must-gather): a plain search rules most out before the regexp.
+	if !bytes.Contains(a.Head, []byte("apiVersion:")) && !bytes.Contains(a.Head, []byte("kind:")) {
+		return false
+	}
 	return reYAMLKey.Match(a.Head)
 }
 
