@@ -128,9 +128,10 @@ func (p *streamParser) result() parsers.Result {
 		detail = "empty lists"
 	}
 	r := parsers.Result{Detail: detail, Warnings: p.warnings}
-	if len(p.objects) == 1 && len(p.nodes) == 1 && p.objects["Node"] == 1 {
-		// One Node alone (config/node/<node>.json, core/nodes/<node>.yaml):
-		// the file is that node's.
+	if p.lists == 0 && len(p.objects) == 1 && len(p.nodes) == 1 && p.objects["Node"] == 1 {
+		// One Node alone, not in a List (config/node/<node>.json,
+		// core/nodes/<node>.json): the file is that node's. A NodeList
+		// of one is the cluster's list, whatever its length.
 		r.Node = p.nodes[0]
 	}
 	if len(p.objects) == 0 && p.lists == 0 && p.logs > 0 {

@@ -122,9 +122,9 @@ func (p *yamlParser) result() (parsers.Result, error) {
 		parts = append(parts, countOf(p.counts[k], k))
 	}
 	res := parsers.Result{Detail: strings.Join(parts, ", "), Warnings: p.warnings}
-	if len(p.counts) == 1 && p.counts["Node"] == 1 {
-		// One Node alone (must-gather's core/nodes/<node>.yaml): the
-		// file is that node's.
+	if p.lists == 0 && len(p.counts) == 1 && p.counts["Node"] == 1 {
+		// One Node alone, not in a List (must-gather's
+		// core/nodes/<node>.yaml): the file is that node's.
 		res.Node = p.node
 	}
 	if len(parts) == 0 {
