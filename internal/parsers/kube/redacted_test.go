@@ -37,3 +37,39 @@ func TestRedactedYAML(t *testing.T) {
 		t.Errorf("lines %d, want %d", got, strings.Count(doc, "\n"))
 	}
 }
+
+// Quoting never changes the line count, leaves text without the mark
+// alone, and decoding after it never panics.
+func FuzzQuoteRedacted(f *testing.F) {
+	f.Add("a: ***HIDDEN***\nb:\n- ***HIDDEN***:x@tcp(***HIDDEN***:1)/y\n")
+	f.Add("k: 'it''s ***HIDDEN***'\n")
+	f.Add("k: |\n  ***HIDDEN***\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		q := quoteRedacted([]byte(s))
+		if strings.Count(string(q), "\n") != strings.Count(s, "\n") {
+			t.Fatalf("lines changed: %q → %q", s, q)
+		}
+		if !strings.Contains(s, "***HIDDEN***") && string(q) != s {
+			t.Fatalf("changed without a mark: %q → %q", s, q)
+		}
+		decodeYAML([]byte(s)) // must not panic
+	})
+}
+
+// The word search and the regexp it replaced agree on ASCII lines.
+func FuzzNotable(f *testing.F) {
+	for _, s := range []string{"E0311 x", "mtu", "a_mtu b", "level=WARN", "Dropped", "kube-proxy"} {
+		f.Add(s)
+	}
+	c := newLogCollector()
+	f.Fuzz(func(t *testing.T, s string) {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				return
+			}
+		}
+		if got, want := c.notable(s), notableRegexp.MatchString(s); got != want {
+			t.Fatalf("%q: notable %v, regexp %v", s, got, want)
+		}
+	})
+}

@@ -112,3 +112,24 @@ func TestConnectivityRealInsights(t *testing.T) {
 		t.Errorf("detail %q summary %v", res.Detail, res.Summary)
 	}
 }
+
+func FuzzVerdicts(f *testing.F) {
+	f.Add(k3sAnalysis)
+	f.Add(`{"DNSError": {"x: y": "2021-07-12T23:20:25+02:00"}}`)
+	f.Add(`[{"insight": null}]`)
+	f.Fuzz(func(t *testing.T, s string) {
+		dir := t.TempDir()
+		for _, name := range []string{"analysis.json", "podnetworkconnectivitychecks.json"} {
+			p := filepath.Join(dir, name)
+			if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			a, err := loader.FromFile(p, name, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			Analysis{}.Parse(context.Background(), a, facts.NewBuilder())
+			Connectivity{}.Parse(context.Background(), a, facts.NewBuilder())
+		}
+	})
+}
