@@ -70,7 +70,7 @@ func (w *walker) readTar(r io.Reader, display, inner string, containers []string
 		switch h.Typeflag {
 		case tar.TypeSymlink:
 			w.countEntry(d)
-			w.skip(d, "symbolic link to "+quoteTrunc(h.Linkname)+", not followed")
+			w.skip(d, linkNote(h.Linkname))
 			continue
 		case tar.TypeLink:
 			w.countEntry(d)
@@ -207,4 +207,18 @@ func quoteTrunc(s string) string {
 		s = s[:120] + "…"
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// maxLinkShown bounds a symlink target kept in its note. It is longer than
+// quoteTrunc's cut: the report matches the whole target against the files
+// read to leave out links whose target was read (troubleshoot's all-logs/
+// links are ~130 bytes), and PATH_MAX is 4096.
+const maxLinkShown = 4096
+
+// linkNote is the skip reason of a symbolic link, naming its target.
+func linkNote(target string) string {
+	if len(target) > maxLinkShown {
+		return "symbolic link to " + quoteTrunc(target) + ", not followed"
+	}
+	return fmt.Sprintf("symbolic link to %q, not followed", target)
 }

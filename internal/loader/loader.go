@@ -316,7 +316,14 @@ func (w *walker) walkDir(root, prefix string) error {
 		}
 		display = w.unique(display)
 		if d.Type()&fs.ModeSymlink != 0 {
-			w.skip(display, "symbolic link, not followed")
+			// Name the target, as for a tar member: a link into the
+			// input whose target was read is left out of the report
+			// (troubleshoot's all-logs/ once extracted).
+			if target, err := os.Readlink(p); err == nil {
+				w.skip(display, linkNote(target))
+			} else {
+				w.skip(display, "symbolic link, not followed")
+			}
 			return nil
 		}
 		if !d.Type().IsRegular() {

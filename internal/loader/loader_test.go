@@ -700,3 +700,30 @@ func TestLongNamesAreCutApart(t *testing.T) {
 		t.Errorf("notes %v", len(r))
 	}
 }
+
+// troubleshoot.sh writes all-logs/<pod>/<container>.log as links to
+// cluster-resources/pods/logs/<ns>/<pod>/<container>.log. The note names
+// the whole target, in an archive and in an extracted directory, so the
+// report can leave out the links whose target was read (the k3s bundle's
+// longest target is 131 bytes, longer than quoteTrunc keeps).
+func TestSymlinkNotesNameTheWholeTarget(t *testing.T) {
+	target := "../../cluster-resources/pods/logs/kube-system/local-path-provisioner-7b7dc8d6f5-45btl/local-path-provisioner-previous.log"
+	want := `symbolic link to "` + target + `", not followed`
+	dir := t.TempDir()
+	in := writeFile(t, dir, "sb.tar", tarBytes(t, []entry{
+		{name: "sb/all-logs/p/c.log", typeflag: tar.TypeSymlink, link: target},
+	}))
+	if r := skipReasons(load(t, Limits{}, in)); r["sb.tar!/sb/all-logs/p/c.log"] != want {
+		t.Errorf("tar: %q, want %q", r["sb.tar!/sb/all-logs/p/c.log"], want)
+	}
+	tree := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(tree, "all-logs", "p"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(tree, "all-logs", "p", "c.log")); err != nil {
+		t.Skip("symlinks not supported:", err)
+	}
+	if r := skipReasons(load(t, Limits{}, tree)); r["all-logs/p/c.log"] != want {
+		t.Errorf("directory: %q, want %q", r["all-logs/p/c.log"], want)
+	}
+}

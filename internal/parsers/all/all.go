@@ -15,11 +15,14 @@ import (
 	"github.com/ktriage/ktriage/internal/parsers/pcap"
 	"github.com/ktriage/ktriage/internal/parsers/ss"
 	"github.com/ktriage/ktriage/internal/parsers/sysctl"
+	"github.com/ktriage/ktriage/internal/parsers/verdicts"
 )
 
 // Registry is the detection order.
 var Registry = []parsers.Parser{
 	pcap.Capture{},
+	verdicts.Analysis{},     // before kube.Stream: JSON, read by its name
+	verdicts.Connectivity{}, // likewise
 	kube.Stream{},
 	describe.Describe{}, // before kube.YAML: a ConfigMap's data may hold "apiVersion:" lines
 	kube.YAML{},

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"path"
@@ -25,11 +26,28 @@ const (
 	keepTail    = 50
 )
 
-// Name resolution failures (EAI_AGAIN, "no such host", "server
-// misbehaving", "Temporary failure in name resolution") are kept for the
-// dns and network-policy rules: Go's resolver prints them without an
-// "error" word.
-var notable = regexp.MustCompile(`(?i)error|EAI_AGAIN|no such host|server misbehaving|name resolution|fail|fatal|panic|refused|denied|timeout|timed out|unable|cannot|can't|couldn't|invalid|exceeded|forbidden|KUBE-|iptables|nftables|ipvs|\bmtu\b|overflow|dropp?ed|unreachable|^[WEF]\d{4} |level=(warn|warning|error|fatal)|"level":"(warn|error|fatal)"`)
+// notableWords are the lower-case words that make a log line notable,
+// name resolution failures among them (EAI_AGAIN, "no such host", "server
+// misbehaving", "Temporary failure in name resolution": Go's resolver
+// prints them without an "error" word, and the dns and network-policy
+// rules read them),
+// wherever they appear, in any case. A line is also notable when it
+// starts like a klog warning, error or fatal line ("W0311 ", "E0311 "),
+// says level=warn… in logfmt or "level":"warn… in JSON (error and fatal
+// levels hold a word above), or has the word mtu.
+//
+// This was one case-insensitive regexp; Go's regexp backtracks through its
+// 25 alternatives with Unicode case folding at every byte of every line,
+// which made logs most of a must-gather's intake time (docs/performance.md).
+// A lower-cased copy searched for each word is ~20× cheaper, with the same
+// answers on ASCII (TestNotableMatchesTheRegexp).
+var notableWords = []string{
+	"error", "fail", "fatal", "panic", "refused", "denied", "timeout", "timed out",
+	"unable", "cannot", "can't", "couldn't", "invalid", "exceeded", "forbidden",
+	"kube-", "iptables", "nftables", "ipvs", "overflow", "droped", "dropped",
+	"unreachable", "level=warn", `"level":"warn`,
+	"eai_again", "no such host", "server misbehaving", "name resolution",
+}
 
 type logCollector struct {
 	total     int
@@ -39,6 +57,52 @@ type logCollector struct {
 	tail     []facts.LogLine
 	next     int
 	lastLine int
+	lower    []byte // reused lower-case copy of the line being tested
+}
+
+// notable reports whether a line is worth keeping beyond the first ones.
+func (c *logCollector) notable(text string) bool {
+	if len(text) >= 6 && strings.IndexByte("WEFwef", text[0]) >= 0 && isDigits(text[1:5]) && text[5] == ' ' {
+		return true
+	}
+	c.lower = c.lower[:0]
+	for i := 0; i < len(text); i++ {
+		b := text[i]
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		c.lower = append(c.lower, b)
+	}
+	for _, w := range notableWords {
+		if bytes.Contains(c.lower, []byte(w)) {
+			return true
+		}
+	}
+	// mtu as a word (regexp's \b: between an ASCII word character and not).
+	for rest, off := c.lower, 0; ; {
+		i := bytes.Index(rest, []byte("mtu"))
+		if i < 0 {
+			return false
+		}
+		at := off + i
+		if (at == 0 || !isWordByte(c.lower[at-1])) && (at+3 == len(c.lower) || !isWordByte(c.lower[at+3])) {
+			return true
+		}
+		rest, off = rest[i+1:], at+1
+	}
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
 }
 
 func newLogCollector() *logCollector { return &logCollector{} }
@@ -46,7 +110,7 @@ func newLogCollector() *logCollector { return &logCollector{} }
 func (c *logCollector) add(line int, text string) {
 	c.total++
 	c.lastLine = line
-	if c.total <= keepHead || notable.MatchString(text) {
+	if c.total <= keepHead || c.notable(text) {
 		if len(c.kept) < keepHead+keepNotable {
 			c.kept = append(c.kept, facts.LogLine{Line: line, Text: source.Clip(text)})
 			return
@@ -177,6 +241,7 @@ func looksLog(head []byte) bool {
 type logRef struct {
 	ns, pod, container string
 	previous           bool
+	node               string // a node's own log (not a pod's)
 }
 
 var (
@@ -186,6 +251,9 @@ var (
 	reTroubleshootLog = regexp.MustCompile(`(?:^|/)pods/logs/([^/]+)/([^/]+)/([^/]+?)(-previous)?\.log$`)
 	// must-gather: namespaces/<ns>/pods/<pod>/<container>/<container>/logs/{current,previous}.log
 	reMustGatherLog = regexp.MustCompile(`(?:^|/)namespaces/([^/]+)/pods/([^/]+)/([^/]+)/[^/]+/logs/(current|previous)\.log$`)
+	// OpenShift Insights archive: config/node/logs/<node>.log, the node's
+	// kubelet journal lines the insights-operator gathers
+	reInsightsNodeLog = regexp.MustCompile(`(?:^|/)config/node/logs/([^/]+)\.log$`)
 	// anything else called *.log: a node-level log (kube-proxy.log, kubelet.log)
 	reAnyLog = regexp.MustCompile(`(?:^|/)([^/]+)\.log$`)
 	// A pod name as controllers generate it: a 5-character suffix from
@@ -197,10 +265,13 @@ var (
 
 func logPlace(inner string) (logRef, bool) {
 	if m := reTroubleshootLog.FindStringSubmatch(inner); m != nil {
-		return logRef{m[1], m[2], m[3], m[4] != ""}, true
+		return logRef{ns: m[1], pod: m[2], container: m[3], previous: m[4] != ""}, true
 	}
 	if m := reMustGatherLog.FindStringSubmatch(inner); m != nil {
-		return logRef{m[1], m[2], m[3], m[4] == "previous"}, true
+		return logRef{ns: m[1], pod: m[2], container: m[3], previous: m[4] == "previous"}, true
+	}
+	if m := reInsightsNodeLog.FindStringSubmatch(inner); m != nil {
+		return logRef{node: m[1]}, true
 	}
 	if m := reDumpLog.FindStringSubmatch(inner); m != nil {
 		return logRef{ns: m[1], pod: m[2]}, true
@@ -250,6 +321,8 @@ func (Log) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (par
 		if ref.container != "" {
 			who += " container " + ref.container
 		}
+	} else if ref.node != "" {
+		who = "node " + ref.node
 	} else if who == "" {
 		who = path.Base(a.Inner) + " (not attributed to a pod)"
 	}
@@ -257,5 +330,5 @@ func (Log) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (par
 	if ref.previous {
 		detail += " (previous container)"
 	}
-	return parsers.Result{Detail: detail}, nil
+	return parsers.Result{Detail: detail, Node: ref.node}, nil
 }

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"path"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -200,4 +201,65 @@ func namespaceFromLayout(inner string) string {
 		return base
 	}
 	return ""
+}
+
+// Single objects whose file's place names their kind. The OpenShift
+// Insights archive writes some objects without kind or apiVersion
+// (config/node/<node>.json, config/network.json: insights-operator's
+// gatherers marshal the typed object, whose TypeMeta is empty). must-gather
+// and `oc adm inspect` write one object per file under
+// cluster-scoped-resources/<group>/<plural>/<name>.yaml and
+// namespaces/<ns>/<group>/<plural>/<name>.yaml ("core" is the core group),
+// and a pod as namespaces/<ns>/pods/<pod>/<pod>.yaml; they keep the kind,
+// but a hand-made or re-serialised copy may not. The place is only used
+// when the object does not say its kind.
+var (
+	reInsightsNode    = regexp.MustCompile(`(?:^|/)config/node/[^/]+\.json$`)
+	reInsightsNetwork = regexp.MustCompile(`(?:^|/)config/network\.json$`)
+	reGatherObject    = regexp.MustCompile(`(?:^|/)(?:cluster-scoped-resources|namespaces/[^/]+)/([^/]+)/([^/]+)/[^/]+\.(?:ya?ml|json)$`)
+	reInspectPod      = regexp.MustCompile(`(?:^|/)namespaces/[^/]+/pods/([^/]+)/([^/]+)\.ya?ml$`)
+)
+
+// groupKinds maps <group>/<plural> of the must-gather layout to the kind
+// and apiVersion of what it holds, for the resources rules read. A plural
+// not listed gives no kind: a kind guessed from a plural would be wrong
+// as often as right (ingresses, endpoints, networkpolicies).
+var groupKinds = map[string][2]string{
+	"core/nodes": {"Node", "v1"}, "core/pods": {"Pod", "v1"}, "core/services": {"Service", "v1"},
+	"core/endpoints": {"Endpoints", "v1"}, "core/events": {"Event", "v1"},
+	"core/configmaps": {"ConfigMap", "v1"}, "core/namespaces": {"Namespace", "v1"},
+	"core/resourcequotas": {"ResourceQuota", "v1"}, "core/limitranges": {"LimitRange", "v1"},
+	"core/persistentvolumes": {"PersistentVolume", "v1"}, "core/persistentvolumeclaims": {"PersistentVolumeClaim", "v1"},
+	"core/replicationcontrollers": {"ReplicationController", "v1"},
+	"apps/deployments":            {"Deployment", "apps/v1"}, "apps/replicasets": {"ReplicaSet", "apps/v1"},
+	"apps/daemonsets": {"DaemonSet", "apps/v1"}, "apps/statefulsets": {"StatefulSet", "apps/v1"},
+	"batch/jobs": {"Job", "batch/v1"}, "batch/cronjobs": {"CronJob", "batch/v1"},
+	"discovery.k8s.io/endpointslices":             {"EndpointSlice", "discovery.k8s.io/v1"},
+	"networking.k8s.io/networkpolicies":           {"NetworkPolicy", "networking.k8s.io/v1"},
+	"config.openshift.io/networks":                {"Network", "config.openshift.io/v1"},
+	"operator.openshift.io/networks":              {"Network", "operator.openshift.io/v1"},
+	"config.openshift.io/clusteroperators":        {"ClusterOperator", "config.openshift.io/v1"},
+	"crd.projectcalico.org/ippools":               {"IPPool", "crd.projectcalico.org/v1"},
+	"nmstate.io/nodenetworkstates":                {"NodeNetworkState", ""},
+	"nmstate.io/nodenetworkconfigurationpolicies": {"NodeNetworkConfigurationPolicy", ""},
+}
+
+// objectFromLayout returns the kind and apiVersion a single object must
+// have from its file's place, or "" when the place does not say.
+func objectFromLayout(inner string) (kind, apiVersion string) {
+	switch {
+	case reInsightsNode.MatchString(inner):
+		return "Node", "v1"
+	case reInsightsNetwork.MatchString(inner):
+		return "Network", "config.openshift.io/v1"
+	}
+	if m := reInspectPod.FindStringSubmatch(inner); m != nil && m[1] == m[2] {
+		return "Pod", "v1"
+	}
+	if m := reGatherObject.FindStringSubmatch(inner); m != nil {
+		if k, ok := groupKinds[m[1]+"/"+m[2]]; ok {
+			return k[0], k[1]
+		}
+	}
+	return "", ""
 }

@@ -46,6 +46,10 @@ func (Stream) Detect(a *loader.Artifact) bool {
 			return true
 		}
 	}
+	// A kind-less object whose place says what it is (objectFromLayout).
+	if k, _ := objectFromLayout(a.Inner); k != "" && h[0] == '{' && bytes.Contains(a.Head, []byte(`"metadata"`)) {
+		return true
+	}
 	return false
 }
 
@@ -56,6 +60,12 @@ type streamParser struct {
 	lines *source.Lines
 	b     *facts.Builder
 	hint  string // kind implied by the file's place in a known layout
+	// objKind and objAPI are the kind and apiVersion a single kind-less
+	// object has by its file's place (objectFromLayout).
+	objKind, objAPI string
+	// nodes names the Node objects read: a file holding one Node is that
+	// node's file.
+	nodes []string
 
 	lastItemKind string
 	lastNS       string // namespace of the last List with items, for empty Lists
@@ -83,6 +93,7 @@ func (Stream) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (
 	}
 	p := &streamParser{a: a, f: f, size: st.Size(), lines: source.NewLines(f, st.Size()), b: b,
 		hint: kindFromLayout(a.Inner), objects: map[string]int{}}
+	p.objKind, p.objAPI = objectFromLayout(a.Inner)
 	if err := p.run(ctx); err != nil {
 		return p.result(), err
 	}
@@ -117,6 +128,12 @@ func (p *streamParser) result() parsers.Result {
 		detail = "empty lists"
 	}
 	r := parsers.Result{Detail: detail, Warnings: p.warnings}
+	if p.lists == 0 && len(p.objects) == 1 && len(p.nodes) == 1 && p.objects["Node"] == 1 {
+		// One Node alone, not in a List (config/node/<node>.json,
+		// core/nodes/<node>.json): the file is that node's. A NodeList
+		// of one is the cluster's list, whatever its length.
+		r.Node = p.nodes[0]
+	}
 	if len(p.objects) == 0 && p.lists == 0 && p.logs > 0 {
 		r.Kind = "pod-log"
 	}
@@ -389,7 +406,7 @@ func (p *streamParser) decodeValue(pos int64) (int64, error) {
 		}
 		return end, nil
 	}
-	p.emit(top, pos, end, "", "")
+	p.emit(top, pos, end, p.objKind, p.objAPI)
 	return end, nil
 }
 
@@ -473,6 +490,9 @@ func (p *streamParser) emit(body map[string]any, start, end int64, kind, apiVers
 		p.lastNS = ns
 	}
 	p.objects[obj["kind"].(string)]++
+	if obj["kind"] == "Node" && len(p.nodes) < 2 {
+		p.nodes = append(p.nodes, facts.KeyOf(obj).Name)
+	}
 	p.b.AddObject(obj, facts.Source{File: p.a.Path, Line: p.lines.At(start), Start: start, End: end, Format: facts.FormatJSON})
 }
 

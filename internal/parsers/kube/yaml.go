@@ -36,6 +36,11 @@ func (YAML) Detect(a *loader.Artifact) bool {
 	if len(h) == 0 || h[0] == '{' || h[0] == '[' {
 		return false
 	}
+	// Every file not taken before is tried here (logs by the thousand in
+	// a must-gather): a plain search rules most out before the regexp.
+	if !bytes.Contains(a.Head, []byte("apiVersion:")) && !bytes.Contains(a.Head, []byte("kind:")) {
+		return false
+	}
 	return reYAMLKey.Match(a.Head)
 }
 
@@ -60,6 +65,7 @@ type yamlParser struct {
 	counts   map[string]int
 	warnings []string
 	lists    int
+	node     string // the first Node's name
 	// whole turns the streaming of Lists off (tests compare both);
 	// streamed counts the Lists read one item at a time.
 	whole    bool
@@ -116,6 +122,11 @@ func (p *yamlParser) result() (parsers.Result, error) {
 		parts = append(parts, countOf(p.counts[k], k))
 	}
 	res := parsers.Result{Detail: strings.Join(parts, ", "), Warnings: p.warnings}
+	if p.lists == 0 && len(p.counts) == 1 && p.counts["Node"] == 1 {
+		// One Node alone, not in a List (must-gather's
+		// core/nodes/<node>.yaml): the file is that node's.
+		res.Node = p.node
+	}
 	if len(parts) == 0 {
 		if p.lists > 0 {
 			res.Detail = "empty lists"
@@ -134,7 +145,7 @@ func (p *yamlParser) result() (parsers.Result, error) {
 // YAML: sigs.k8s.io/yaml's conversion (YAML 1.1 scalars, as kubectl
 // reads them), numbers kept as written.
 func decodeYAML(raw []byte) (any, error) {
-	js, err := yaml.YAMLToJSON(raw)
+	js, err := yaml.YAMLToJSON(quoteRedacted(raw))
 	if err != nil {
 		return nil, err
 	}
@@ -232,6 +243,9 @@ func (p *yamlParser) add(m map[string]any, itemKind, apiVersion string, src fact
 		return
 	}
 	p.counts[obj["kind"].(string)]++
+	if obj["kind"] == "Node" && p.node == "" {
+		p.node = facts.KeyOf(obj).Name
+	}
 	p.b.AddObject(obj, src)
 }
 

@@ -37,7 +37,8 @@ import data.ktriage.lib.sh
 # The pod network. Nodes carry a podCIDR only where the controller manager
 # allocates them; Calico IPAM, the AWS and Azure VPC CNIs do not, so the
 # cluster-wide ranges count too: kube-proxy's clusterCIDR (its ConfigMap or
-# --cluster-cidr), the controller manager's --cluster-cidr, Calico IPPools.
+# --cluster-cidr), the controller manager's --cluster-cidr, Calico IPPools,
+# OpenShift's Network config.
 pod_cidrs := {c |
 	some c in node_cidrs | cluster_cidrs
 	c != ""
@@ -72,7 +73,19 @@ cluster_cidrs contains p.spec.cidr if {
 	not p.spec.disabled
 }
 
-notices contains "no pod network range is known (no Node podCIDR, kube-proxy clusterCIDR, --cluster-cidr or Calico IPPool in the bundle): unreachables towards pod addresses were not looked for" if {
+# OpenShift: the cluster Network config (config.openshift.io, must-gather's
+# cluster-scoped-resources/config.openshift.io/networks.yaml, the Insights
+# archive's config/network.json) and the network operator's own Network
+# (operator.openshift.io) list the pod network as clusterNetwork[].cidr.
+cluster_cidrs contains c.cidr if {
+	some n in kube.array(input.kubernetes, "networks")
+	some group in ["config.openshift.io/", "operator.openshift.io/"]
+	startswith(object.get(n, "apiVersion", ""), group)
+	some part in ["spec", "status"]
+	some c in kube.array(object.get(n, part, {}), "clusterNetwork")
+}
+
+notices contains "no pod network range is known (no Node podCIDR, kube-proxy clusterCIDR, --cluster-cidr, Calico IPPool or OpenShift Network config in the bundle): unreachables towards pod addresses were not looked for" if {
 	count(pod_cidrs) == 0
 	some [_, c] in captures
 	count(kube.array(c, "icmp_unreachable")) + count(kube.array(c, "syn_rst")) > 0

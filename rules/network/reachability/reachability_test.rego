@@ -81,12 +81,21 @@ kcm := {"kind": "Pod", "metadata": {"namespace": "kube-system", "name": "kube-co
 test_pod_network_from_cluster_wide_ranges if {
 	base := without_podcidr(cluster([capture([unreach("10.244.9.11", 8080, 40)], [])], [client], [deployment(false, false)]))
 	count(rule.findings) == 0 with input as base
-	rule.notices == {"no pod network range is known (no Node podCIDR, kube-proxy clusterCIDR, --cluster-cidr or Calico IPPool in the bundle): unreachables towards pod addresses were not looked for"} with input as base
+	rule.notices == {"no pod network range is known (no Node podCIDR, kube-proxy clusterCIDR, --cluster-cidr, Calico IPPool or OpenShift Network config in the bundle): unreachables towards pod addresses were not looked for"} with input as base
 	count(rule.findings) == 1 with input as object.union(base, {"kubernetes": {"configmaps": [kube_proxy_cm]}})
 	count(rule.findings) == 1 with input as object.union(base, {"kubernetes": {"ippools": [ippool]}})
 	count(rule.findings) == 1 with input as object.union(base, {"kubernetes": {"pods": [client, kcm]}})
 	count(rule.notices) == 0 with input as object.union(base, {"kubernetes": {"ippools": [ippool]}})
+	count(rule.findings) == 1 with input as object.union(base, {"kubernetes": {"networks": [ocp_network]}})
+	count(rule.findings) == 0 with input as object.union(base, {"kubernetes": {"networks": [other_network]}})
 }
+
+# As the Insights archive's config/network.json holds it, kind and
+# apiVersion filled from its place.
+ocp_network := {"kind": "Network", "apiVersion": "config.openshift.io/v1", "metadata": {"name": "cluster"}, "spec": {"clusterNetwork": [{"cidr": "10.244.0.0/16", "hostPrefix": 23}], "serviceNetwork": ["172.30.0.0/16"]}}
+
+# Another group's Network (a CRD of the same name) says nothing of the pod network.
+other_network := json.patch(ocp_network, [{"op": "replace", "path": "/apiVersion", "value": "example.com/v1"}])
 
 test_two_vantage_points_are_not_added_up if {
 	pod_side := {"file": "nodes/vm-9/pods/client/capture-eth0.pcap", "icmp_unreachable": [unreach("10.244.9.11", 8080, 4), unreach("10.244.9.11", 8080, 6)], "syn_rst": []}
