@@ -276,19 +276,17 @@ node_of(p) := n if {
 	n.metadata.name == p.spec.nodeName
 }
 
-# the runtime's own words, shortened: the longest message, cut.
-quote_text(it) := "" if count(texts(it)) == 0
+# the runtime's own words, shortened: the longest message that is not the
+# kubelet's back-off or its bare "Error: ErrImagePull".
+quote_text(it) := sprintf(" The runtime says: %s", [cut(best[0])]) if {
+	cands := [t | some t in texts(it); not startswith(t, "Back-off pulling image"); not startswith(t, "Error: ")]
+	longest := max([count(t) | some t in cands])
+	best := [t | some t in cands; count(t) == longest]
+} else := ""
 
-quote_text(it) := sprintf(" The runtime says: %q.", [cut(texts(it)[count(texts(it)) - 1])]) if {
-	count(texts(it)) > 0
-	it.message == ""
-}
+cut(s) := concat("", [s, "."]) if count(s) <= 600
 
-quote_text(it) := sprintf(" The runtime says: %q.", [cut(it.message)]) if it.message != ""
-
-cut(s) := s if count(s) <= 300
-
-else := concat("", [substring(s, 0, 300), "…"])
+else := concat("", [substring(s, 0, 600), "…"])
 
 # ------------------------------------------------------------ pull secrets
 
@@ -397,9 +395,15 @@ evidence(cls, it, p) := array.concat(array.concat(
 	[it.cite],
 	[kube.at(p, it.image_path, sprintf("image %s", [it.image])) | count(it.image_path) > 0],
 ), array.concat(
-	[kube.at(e, ["message"], sprintf("%s event (x%v)", [e.reason, object.get(e, "count", 1)])) | some e in array.slice(it.events, 0, 2)],
+	[kube.at(e, ["message"], sprintf("%s event (x%v)", [e.reason, object.get(e, "count", 1)])) | some e in array.slice(telling(it.events), 0, 2)],
 	secret_evidence(cls, p),
 ))
+
+# telling events first: those carrying the runtime's error.
+telling(evs) := array.concat(
+	[e | some e in evs; startswith(e.message, "Failed to pull image")],
+	[e | some e in evs; not startswith(e.message, "Failed to pull image")],
+)
 
 secret_evidence("unauthorized", p) := array.concat(
 	[kube.at(p, ["spec", "imagePullSecrets"], sprintf("imagePullSecrets %s", [concat(", ", pod_secrets(p))])) | count(pod_secrets(p)) > 0],
