@@ -214,7 +214,151 @@ must_not: [image-pull, volume-mount, probe, crashloop]
 """)
 
 
+# ------------------------------------------------------------- volume-mount
+#
+# kubelet, pkg/volume/configmap/configmap.go (SetUpAt) returns the API's
+# NotFound error, `configmaps "reporter-config" not found`, which
+# pkg/kubelet/volumemanager/reconciler wraps as
+#   MountVolume.SetUp failed for volume "config" : configmap "reporter-config" not found
+# (operationexecutor: fmt.Sprintf("MountVolume.SetUp failed for volume %q : %v", ...);
+# the configmap plugin's getConfigMap error text is `configmap %q not found`),
+# reason FailedMount; and after two minutes volume_manager.go WaitForAttachAndMount:
+#   Unable to attach or mount volumes: unmounted volumes=[config], unattached volumes=[config kube-api-access-7x2lq]: timed out waiting for the condition
+CM_MISSING = 'MountVolume.SetUp failed for volume "config" : configmap "reporter-config" not found'
+MOUNT_TIMEOUT = ("Unable to attach or mount volumes: unmounted volumes=[config], unattached volumes=[config kube-api-access-7x2lq]: "
+                 "timed out waiting for the condition")
+
+
+def reporter(cm_name, available):
+    c = kf.container("reporter", "ghcr.io/acme/reporter:2.1.0")
+    c["volumeMounts"] = [{"name": "config", "mountPath": "/etc/reporter", "readOnly": True}]
+    dep = kf.deployment("reports", "reporter", {"app": "reporter"}, [c], replicas=2, available=available)
+    dep["spec"]["template"]["spec"]["volumes"] = [{"name": "config", "configMap": {"name": cm_name, "defaultMode": 420}}]
+    rs = kf.replicaset(dep, "7c9d8f6b4", available=available)
+    return dep, rs
+
+
+def with_volumes(p, rs):
+    # the pod gets the template's volumes and the projected service-account
+    # token volume the ServiceAccount admission plugin adds
+    p["spec"]["volumes"] = copy.deepcopy(rs["spec"]["template"]["spec"].get("volumes", [])) + [{
+        "name": "kube-api-access-7x2lq", "projected": {"defaultMode": 420, "sources": [
+            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+            {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+            {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}]}}]
+    return p
+
+
+def creating_pod(rs, suffix, node):
+    # A pod whose volumes do not mount stays Pending with its container
+    # waiting "ContainerCreating" and no message (kubelet_pods.go
+    # convertToAPIContainerStatuses: the default waiting reason).
+    p = waiting_pod(rs, suffix, node, "ContainerCreating", "")
+    for s in p["status"]["containerStatuses"]:
+        del s["state"]["waiting"]["message"]
+    p["status"].pop("podIP", None)
+    p["status"].pop("podIPs", None)
+    return with_volumes(p, rs)
+
+
+def configmap(ns, name, data):
+    return {"kind": "ConfigMap", "apiVersion": "v1", "metadata": kf.meta("ConfigMap", ns, name), "data": data}
+
+
+def reporter_configmaps():
+    # kubectl get configmaps -n reports -o yaml: the ConfigMap is there
+    # under a shorter name, beside the root CA every namespace gets.
+    return [configmap("reports", "kube-root-ca.crt", {"ca.crt": "-----BEGIN CERTIFICATE-----\nMIIC/jCCAeagAwIBAgIBADANBgkqhkiG9w0BAQsFADAVMRMwEQYDVQQDEwprdWJl\n-----END CERTIFICATE-----\n"}),
+            configmap("reports", "reporter-conf", {"reporter.yaml": "interval: 5m\noutput: s3://acme-reports/\n"})]
+
+
+def volume_incident(with_events=True):
+    ns = "reports"
+    dep, rs = reporter("reporter-config", 0)
+    pods = [creating_pod(rs, "q7w2x", "worker-1"), creating_pod(rs, "z4n8c", "worker-2")]
+    evs = []
+    if with_events:
+        for p in pods:
+            evs += [kubelet_event(ns, p, "FailedMount", CM_MISSING, count=17),
+                    kubelet_event(ns, p, "FailedMount", MOUNT_TIMEOUT, count=3)]
+    return [(ns, [dep, rs, *pods] + evs)]
+
+
+def build_volume_incident():
+    d = kf.fresh("volume-configmap-missing")
+    root = os.path.join(d, "bundle")
+    kf.dir_dump(os.path.join(root, "cluster-info"), kf.base_nodes(), volume_incident())
+    write_yaml(os.path.join(root, "configmaps.yaml"), reporter_configmaps())
+    kf.expect(d, """
+description: >-
+  Deployment reports/reporter mounts ConfigMap reporter-config; the namespace
+  holds reporter-conf. Both pods stay ContainerCreating; the kubelet's
+  FailedMount events say configmap "reporter-config" not found. The
+  --output-directory form of cluster-info dump with the namespace's
+  ConfigMaps beside it.
+inputs: [bundle]
+exit: 1
+must:
+  - rule: volume-mount
+    severity: critical
+    subjects: [Deployment/reports/reporter, Pod/reports/reporter-7c9d8f6b4-q7w2x]
+    message_contains:
+      - "2 of 2 pods of Deployment reports/reporter cannot start"
+      - "ConfigMap reporter-config, read by volume config, is not in namespace reports; the closest name it holds is reporter-conf"
+    evidence_files: [cluster-info/reports/pods.json, configmaps.yaml]
+    count: 1
+must_not: [selector-mismatch, image-pull, probe, crashloop]
+""")
+
+
+def build_volume_no_events():
+    d = kf.fresh("volume-configmap-missing-no-events-nested")
+    stage = os.path.join(d, "_stage")
+    kf.stdout_dump(os.path.join(stage, "cluster-info-dump.txt"), kf.base_nodes(), volume_incident(with_events=False))
+    write_yaml(os.path.join(stage, "configmaps.yaml"), reporter_configmaps())
+    nest(d, stage, "must-gather", "case-05120/must-gather.tar.gz",
+         {"case-05120/notes.txt": b"pods of reporter stuck in ContainerCreating since the upgrade\n"})
+    kf.expect(d, """
+description: >-
+  The reports/reporter incident with every event expired: the stdout form of
+  cluster-info dump and the namespace's ConfigMaps, in a .tar.gz nested in
+  the support archive. The pod template and the ConfigMap list alone show
+  the near miss.
+inputs: [support.tar.gz]
+exit: 1
+must:
+  - rule: volume-mount
+    subjects: [Deployment/reports/reporter]
+    message_contains:
+      - "2 of 2 pods of Deployment reports/reporter cannot start"
+      - "the closest name it holds is reporter-conf"
+    count: 1
+must_not: [selector-mismatch, image-pull, probe, crashloop]
+""")
+
+
+def build_volume_healthy():
+    d = kf.fresh("volume-configmap-present")
+    ns = "reports"
+    dep, rs = reporter("reporter-conf", 2)
+    pods = [with_volumes(kf.pod(rs, "q7w2x", "worker-1", "10.244.1.41"), rs), with_volumes(kf.pod(rs, "z4n8c", "worker-2", "10.244.2.41"), rs)]
+    root = os.path.join(d, "bundle")
+    kf.dir_dump(os.path.join(root, "cluster-info"), kf.base_nodes(), [(ns, [dep, rs, *pods])])
+    write_yaml(os.path.join(root, "configmaps.yaml"), reporter_configmaps())
+    kf.expect(d, """
+description: >-
+  Near-miss twin of volume-configmap-missing: the template names
+  reporter-conf, which exists; both pods Running and Ready.
+inputs: [bundle]
+exit: 0
+must_not: [volume-mount, image-pull, probe, crashloop]
+""")
+
+
 if __name__ == "__main__":
     build_image_pull_incident()
     build_image_pull_no_events()
     build_image_pull_healthy()
+    build_volume_incident()
+    build_volume_no_events()
+    build_volume_healthy()

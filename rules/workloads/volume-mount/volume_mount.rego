@@ -133,7 +133,14 @@ missing_configmaps(p) := [c |
 	c := {
 		"reason": "configmap-missing",
 		"text": sprintf("ConfigMap %s, read by %s, is not in namespace %s%s", [name, r.how, ns, near_text(near)]),
-		"evidence": array.concat([kube.at(p, r.path, sprintf("%s reads ConfigMap %s", [r.how, name]))], [kube.cite(configmap(ns, near), sprintf("ConfigMap %s exists", [near])) | near != ""]),
+		"evidence": array.concat(
+			array.concat([kube.at(p, r.path, sprintf("%s reads ConfigMap %s", [r.how, name]))], [kube.cite(configmap(ns, near), sprintf("ConfigMap %s exists", [near])) | near != ""]),
+			# the kubelet's FailedMount events, when left, as extra proof
+			[kube.at(e, ["message"], sprintf("%s event (x%v)", [e.reason, object.get(e, "count", 1)])) |
+				some e in pod_events(p)
+				contains(e.message, sprintf("configmap %q not found", [name]))
+			],
+		),
 		"fix": fix_missing("ConfigMap", name, near, ns),
 		"name": name,
 	}
@@ -344,7 +351,7 @@ pod_events(p) := workload.events_of(kube.namespace(p), "Pod", p.metadata.name)
 
 message_cause(p, m) := {
 	"reason": sprintf("%s-missing", [lower(kind)]),
-	"text": sprintf("the kubelet says %s %s is not found (%q)", [kind, name, m]),
+	"text": sprintf("the kubelet says %s %s is not found (%s)", [kind, name, m]),
 	"evidence": message_evidence(p, m),
 	"fix": sprintf("Create %s %s in namespace %s, or correct the name the pod template uses.", [kind, name, kube.namespace(p)]),
 	"name": name,
@@ -357,7 +364,7 @@ message_cause(p, m) := {
 
 message_cause(p, m) := {
 	"reason": "key-missing",
-	"text": sprintf("the kubelet says %q", [m]),
+	"text": sprintf("the kubelet says: %s", [m]),
 	"evidence": message_evidence(p, m),
 	"fix": sprintf("Add key %s to %s %s, or read a key it has.", [parts[0][1], parts[0][2], parts[0][3]]),
 	"name": trim_prefix(parts[0][3], concat("", [kube.namespace(p), "/"])),
