@@ -355,6 +355,139 @@ must_not: [volume-mount, image-pull, probe, crashloop]
 """)
 
 
+# -------------------------------------------------------------------- probe
+#
+# kubelet, pkg/kubelet/prober/prober.go (runProbeWithRetries / recordContainerEvent):
+#   reason "Unhealthy", fmt.Sprintf("%s probe failed: %s", probeType, output) with probeType
+#   capitalised; the HTTP prober's output for a closed port is Go's net/http error,
+#   `Get "http://10.244.1.52:8081/healthz": dial tcp 10.244.1.52:8081: connect: connection refused`.
+# pkg/kubelet/kuberuntime/kuberuntime_manager.go (computePodActions):
+#   reason "Killing", fmt.Sprintf("Container %s failed %s probe, will be restarted", container.Name, probeType)
+# The runtime ends the killed container with SIGKILL after the grace period: exit 137, reason Error.
+PROBE_REFUSED = 'Get "http://{ip}:8081/{path}": dial tcp {ip}:8081: connect: connection refused'
+
+
+def api(probe_port, available):
+    c = kf.container("api", "ghcr.io/acme/shop-api:3.8.0", [{"name": "http", "containerPort": 8080}])
+    for k, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/ready")):
+        c[k] = {"httpGet": {"path": path, "port": probe_port, "scheme": "HTTP"}, "initialDelaySeconds": 5,
+                "timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
+    dep = kf.deployment("shop", "api", {"app": "api"}, [c], replicas=2, available=available)
+    rs = kf.replicaset(dep, "5d7f9c8b6", available=available)
+    return dep, rs
+
+
+def killed_pod(rs, suffix, node, ip):
+    """Running again after the liveness probe killed it: not Ready, six
+    restarts, the last run ended by SIGKILL 35 s after it started
+    (initialDelaySeconds 5 + periodSeconds 10 x failureThreshold 3)."""
+    p = kf.pod(rs, suffix, node, ip, ready=False)
+    for s in p["status"]["containerStatuses"]:
+        s["restartCount"] = 6
+        s["started"] = True
+        s["state"] = {"running": {"startedAt": "2024-03-11T09:30:06Z"}}
+        s["lastState"] = {"terminated": {"exitCode": 137, "reason": "Error", "startedAt": "2024-03-11T09:29:31Z",
+                                         "finishedAt": "2024-03-11T09:30:06Z", "containerID": s["containerID"]}}
+    return p
+
+
+def api_service(pods, ready):
+    svc = kf.service("shop", "api", {"app": "api"}, [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}], "10.96.44.17")
+    return svc, kf.endpoints(svc, pods, port_name="http", port=8080)
+
+
+def probe_incident(with_events=True):
+    ns = "shop"
+    dep, rs = api(8081, 0)
+    pods = [killed_pod(rs, "h6t9r", "worker-1", "10.244.1.52"), killed_pod(rs, "m3v8d", "worker-2", "10.244.2.52")]
+    svc, ep = api_service(pods, False)
+    evs = []
+    if with_events:
+        for p in pods:
+            ip = p["status"]["podIP"]
+            evs += [
+                kubelet_event(ns, p, "Unhealthy", "Liveness probe failed: " + PROBE_REFUSED.format(ip=ip, path="healthz"), count=18, container="api"),
+                kubelet_event(ns, p, "Unhealthy", "Readiness probe failed: " + PROBE_REFUSED.format(ip=ip, path="ready"), count=19, container="api"),
+                kubelet_event(ns, p, "Killing", "Container api failed liveness probe, will be restarted", count=6, type_="Normal", container="api"),
+            ]
+    return [(ns, [dep, rs, *pods, svc] + evs)], ep
+
+
+def build_probe_incident():
+    d = kf.fresh("probe-port-mismatch")
+    root = os.path.join(d, "bundle")
+    nss, ep = probe_incident()
+    kf.dir_dump(os.path.join(root, "cluster-info"), kf.base_nodes(), nss)
+    kf.write_json(os.path.join(root, "endpoints.json"), kf.klist("Endpoints", [ep]))
+    kf.expect(d, """
+description: >-
+  Deployment shop/api's liveness and readiness probes ask port 8081; the
+  container declares and serves 8080 (http). The readiness probe keeps both
+  pods out of Service shop/api and the liveness probe kills them every 35 s.
+  --output-directory form with the kubelet's Unhealthy and Killing events.
+inputs: [bundle]
+exit: 1
+must:
+  - rule: probe
+    severity: critical
+    subjects: [Deployment/shop/api, Pod/shop/api-5d7f9c8b6-h6t9r]
+    message_contains:
+      - "2 of 2 pods of Deployment shop/api fail their probes"
+      - "its liveness probe uses port 8081, but the container declares 8080 (http)"
+      - "Liveness failed 18 times, Readiness failed 19 times"
+      - "Service api has no ready endpoint (see selector-mismatch)"
+    evidence_files: [cluster-info/shop/pods.json, cluster-info/shop/events.json]
+    count: 1
+must_not: [image-pull, volume-mount]
+""")
+
+
+def build_probe_no_events():
+    d = kf.fresh("probe-port-mismatch-no-events-nested")
+    stage = os.path.join(d, "_stage")
+    nss, ep = probe_incident(with_events=False)
+    kf.stdout_dump(os.path.join(stage, "cluster-info-dump.txt"), kf.base_nodes(), nss)
+    nest(d, stage, "cluster-info", "case-06021/cluster-info.tgz",
+         {"case-06021/README.txt": b"collected with kubectl cluster-info dump --all-namespaces\n"})
+    kf.expect(d, """
+description: >-
+  The shop/api probe incident with every event expired: stdout form of
+  cluster-info dump in a .tgz nested in the support archive. The probe's
+  port against the declared containerPort, and the last exit 137 after
+  35 s, still say why.
+inputs: [support.tar.gz]
+exit: 1
+must:
+  - rule: probe
+    subjects: [Deployment/shop/api]
+    message_contains:
+      - "2 of 2 pods of Deployment shop/api fail their probes"
+      - "its liveness probe uses port 8081, but the container declares 8080 (http)"
+      - "no Killing event is left"
+    count: 1
+must_not: [image-pull, volume-mount]
+""")
+
+
+def build_probe_healthy():
+    d = kf.fresh("probe-port-matches")
+    ns = "shop"
+    dep, rs = api("http", 2)
+    pods = [kf.pod(rs, "h6t9r", "worker-1", "10.244.1.52"), kf.pod(rs, "m3v8d", "worker-2", "10.244.2.52")]
+    svc, ep = api_service(pods, True)
+    root = os.path.join(d, "bundle")
+    kf.dir_dump(os.path.join(root, "cluster-info"), kf.base_nodes(), [(ns, [dep, rs, *pods, svc])])
+    kf.write_json(os.path.join(root, "endpoints.json"), kf.klist("Endpoints", [ep]))
+    kf.expect(d, """
+description: >-
+  Near-miss twin of probe-port-mismatch: the probes name port http (8080);
+  both pods Ready, the Service has both endpoints.
+inputs: [bundle]
+exit: 0
+must_not: [probe, image-pull, volume-mount, selector-mismatch]
+""")
+
+
 if __name__ == "__main__":
     build_image_pull_incident()
     build_image_pull_no_events()
@@ -362,3 +495,6 @@ if __name__ == "__main__":
     build_volume_incident()
     build_volume_no_events()
     build_volume_healthy()
+    build_probe_incident()
+    build_probe_no_events()
+    build_probe_healthy()

@@ -171,7 +171,7 @@ run_text(s) := sprintf(" after running %ds", [round(run_seconds(s))]) if run_sec
 
 else := ""
 
-kill_text(p, c) := sprintf("the liveness probe killed it %s (last exit 137%s, %d restarts%s); it has no startupProbe and the liveness probe gives it %s to start", [
+kill_text(p, c) := sprintf("the liveness probe killed it (%s; last exit 137%s, %d restarts%s); it has no startupProbe and the liveness probe gives it %s to start", [
 	proof, run_text(s), object.get(s, "restartCount", 0), killing_count(p, c), budget_text(c.livenessProbe),
 ]) if {
 	liveness_kill(p, c)
@@ -180,11 +180,11 @@ kill_text(p, c) := sprintf("the liveness probe killed it %s (last exit 137%s, %d
 	proof := kill_proof(p, c)
 }
 
-kill_proof(p, c) := "(Killing events say so)" if count(killings(p, c.name)) > 0
+kill_proof(p, c) := "Killing events say so" if count(killings(p, c.name)) > 0
 
-else := "(no Killing event is left; exit 137 without OOMKilled, with a liveness probe and no startupProbe, is how a liveness kill looks)"
+else := "no Killing event is left; exit 137 without OOMKilled, with a liveness probe and no startupProbe, is how a liveness kill looks"
 
-killing_count(p, c) := sprintf("; Killing %s", [text_times(sum([object.get(e, "count", 1) | some e in killings(p, c.name)]))]) if count(killings(p, c.name)) > 0
+killing_count(p, c) := sprintf("; killed %s", [trim_prefix(text_times(sum([object.get(e, "count", 1) | some e in killings(p, c.name)])), "failed ")]) if count(killings(p, c.name)) > 0
 
 else := ""
 

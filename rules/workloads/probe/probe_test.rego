@@ -84,7 +84,7 @@ test_liveness_kills_slow_starter_with_events if {
 	]
 	f := only(rule.findings) with input as cluster([pod("api-5d7f9c8b6-a", container("http", false), true, 137, {})], evs)
 	f.details.reason == "liveness-kills-slow-start"
-	contains(f.message, "the liveness probe killed it (Killing events say so) (last exit 137 after running 35s, 6 restarts; Killing failed 6 times)")
+	contains(f.message, "the liveness probe killed it (Killing events say so; last exit 137 after running 35s, 6 restarts; killed 6 times)")
 	contains(f.message, "initialDelaySeconds 5 + periodSeconds 10 × failureThreshold 3 = 35s")
 	contains(f.message, "Liveness failed 18 times")
 	f.severity == "high"
