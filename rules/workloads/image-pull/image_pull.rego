@@ -366,8 +366,8 @@ findings contains f if {
 	cls := class(it)
 	ns := kube.namespace(p)
 	f := {
-		"message": sprintf("%s cannot pull their image (%s, container %s of %s): %s.%s%s", [
-			workload.summary(w, count(entries)), it.reason, container_name(it), workload.named(sorted),
+		"message": sprintf("%s cannot pull %s image (%s, container %s of %s): %s.%s%s", [
+			workload.summary(w, count(entries)), their(w), it.reason, container_name(it), workload.named(sorted),
 			class_text(cls, it), auth_extra(cls, p), quote_text(it),
 		]),
 		"severity": workload.severity(w),
@@ -382,6 +382,10 @@ findings contains f if {
 pick(known, _) := known[0] if count(known) > 0
 
 pick(known, items) := items[0] if count(known) == 0
+
+their(w) := "its" if w.kind == "Pod"
+
+else := "their"
 
 container_name(it) := it.container if it.container != ""
 

@@ -46,21 +46,17 @@ status_of(p, name) := s if {
 	s.name == name
 } else := {}
 
-# failing: the container shows a probe failure in its state: not ready
-# while running, or restarted after a SIGKILL (exit 137) that was no OOM
-# kill, or Unhealthy events about it.
+# failing: the container has probes and is not Ready now (running and
+# failing its readiness probe, or waiting to restart after a kill). A
+# container that is Ready again is not reported for probe failures in
+# its past (a slow first start leaves Unhealthy events behind).
 failing(p, c) if {
 	s := status_of(p, c.name)
-	s.state.running
 	s.ready == false
+	not s.state.terminated
 	some k, _ in kinds
-	k != "livenessProbe"
 	c[k]
 }
-
-failing(p, c) if liveness_kill(p, c)
-
-failing(p, c) if count(unhealthy(p, c.name)) > 0
 
 liveness_kill(p, c) if {
 	c.livenessProbe
@@ -204,7 +200,12 @@ problems(p) := [x |
 	x := container_problem(p, c)
 ]
 
-container_problem(p, c) := {
+container_problem(p, c) := x if {
+	x := container_facts(p, c)
+	count(parts(x)) > 0
+}
+
+container_facts(p, c) := {
 	"container": c.name,
 	"ports": [port_problem(p, c, k) | some k, _ in kinds; c[k]; port_problem(p, c, k)],
 	"kill": [kill_text(p, c) | kill_text(p, c)],
@@ -221,12 +222,11 @@ failing_pods := [{"pod": p, "key": workload.key(w), "w": w, "problems": ps} |
 	w := workload.of(p)
 ]
 
-describe(x) := sprintf("container %s: %s", [x.container, concat("; ", parts)]) if {
-	parts := array.concat(array.concat([pp.text | some pp in x.ports], x.kill), [concat(", ", x.counts) | count(x.counts) > 0])
-	count(parts) > 0
-}
+# parts of what the bundle proves about one container; a container whose
+# only sign is Ready=False is left out (nothing here says it is the probe).
+parts(x) := array.concat(array.concat([pp.text | some pp in x.ports], x.kill), [concat(", ", x.counts) | count(x.counts) > 0])
 
-else := sprintf("container %s: its probes fail and the bundle does not show why (no Unhealthy event is left, the probe ports match)", [x.container])
+describe(x) := sprintf("container %s: %s", [x.container, concat("; ", parts(x))])
 
 reason(xs) := "probe-port" if {
 	some x in xs
@@ -251,8 +251,8 @@ findings contains f if {
 	ns := kube.namespace(p)
 	svcs := services_without_ready(p)
 	f := {
-		"message": sprintf("%s fail their probes (%s): %s.%s", [
-			workload.summary(w, count(entries)), workload.named(sorted),
+		"message": sprintf("%s %s (%s): %s.%s", [
+			workload.summary(w, count(entries)), verb(w), workload.named(sorted),
 			concat(" ", [describe(x) | some x in first.problems]), service_text(w, svcs),
 		]),
 		"severity": workload.severity(w),
@@ -266,6 +266,10 @@ findings contains f if {
 		"details": {"reason": reason(first.problems), "pods": count(entries), "services": svcs},
 	}
 }
+
+verb(w) := "fails its probes" if w.kind == "Pod"
+
+else := "fail their probes"
 
 service_text(w, svcs) := sprintf(" With no Ready pod, Service %s has no ready endpoint (see selector-mismatch).", [concat(", ", svcs)]) if {
 	count(svcs) > 0

@@ -82,7 +82,7 @@ test_liveness_kills_slow_starter_with_events if {
 		ev("Unhealthy", `Liveness probe failed: Get "http://10.244.1.52:8080/healthz": dial tcp 10.244.1.52:8080: connect: connection refused`, 18),
 		ev("Killing", "Container api failed liveness probe, will be restarted", 6),
 	]
-	f := only(rule.findings) with input as cluster([pod("api-5d7f9c8b6-a", container("http", false), true, 137, {})], evs)
+	f := only(rule.findings) with input as cluster([pod("api-5d7f9c8b6-a", container("http", false), false, 137, {}), pod("api-5d7f9c8b6-z", container("http", false), true, 0, {})], evs)
 	f.details.reason == "liveness-kills-slow-start"
 	contains(f.message, "the liveness probe killed it (Killing events say so; last exit 137 after running 35s, 6 restarts; killed 6 times)")
 	contains(f.message, "initialDelaySeconds 5 + periodSeconds 10 × failureThreshold 3 = 35s")
@@ -105,4 +105,13 @@ test_silent_when_oom_killed if {
 	p := pod("api-5d7f9c8b6-a", container("http", false), true, 137, {})
 	q := json.patch(p, [{"op": "replace", "path": "/status/containerStatuses/0/lastState/terminated/reason", "value": "OOMKilled"}])
 	count(rule.findings) == 0 with input as cluster([q], [])
+}
+
+test_silent_when_ready_again_after_startup_failures if {
+	evs := [ev("Unhealthy", `Readiness probe failed: Get "http://10.244.1.52:8080/ready": dial tcp 10.244.1.52:8080: connect: connection refused`, 11)]
+	count(rule.findings) == 0 with input as cluster([pod("api-5d7f9c8b6-a", container("http", true), true, 0, {})], evs)
+}
+
+test_silent_when_not_ready_without_proof if {
+	count(rule.findings) == 0 with input as cluster([pod("api-5d7f9c8b6-a", container("http", true), false, 0, {})], [])
 }
