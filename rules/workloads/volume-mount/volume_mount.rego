@@ -1,0 +1,459 @@
+# METADATA
+# title: Pods wait for a volume, ConfigMap or Secret
+# description: >-
+#   Finds pods stuck Pending or ContainerCreating (or in
+#   CreateContainerConfigError) on their storage or configuration, one
+#   finding per workload. From the objects, which outlive the events: a
+#   ConfigMap that a volume, a projected volume, envFrom or an env valueFrom
+#   names and that the namespace does not hold (judged only where the
+#   namespace's ConfigMaps were collected, and not for optional references),
+#   with the existing name closest to it (`reporter-config` vs
+#   `reporter-conf`); a key the pod reads that the ConfigMap lacks; a
+#   PersistentVolumeClaim that is missing or Pending because its
+#   StorageClass does not exist, because it names no class and no
+#   StorageClass is marked default
+#   (storageclass.kubernetes.io/is-default-class), or because no
+#   PersistentVolume matches it. From the kubelet's messages (the waiting
+#   message, FailedMount / FailedAttachVolume events): a missing Secret or
+#   ConfigMap (`configmap "x" not found`, `secret "x" not found`), a missing
+#   key (`couldn't find key k in ConfigMap ns/x`), a ReadWriteOnce volume
+#   still attached to another node (`Multi-Attach error`), and attach or
+#   mount timeouts. Bundles never hold Secrets, so a missing Secret is
+#   reported only when the kubelet said so. Critical when the workload has
+#   no Ready pod, high when some are Ready.
+# custom:
+#   id: volume-mount
+#   category: volume-mount
+#   severity: critical
+#   needs: [kubernetes.pods]
+#   remediation: >-
+#     Create the missing ConfigMap, Secret or key (or correct the name the
+#     pod template uses); give the claim a StorageClass that exists, mark one
+#     default, or create a PersistentVolume that matches; for a Multi-Attach
+#     error, let the old pod on the other node terminate (or use a
+#     ReadWriteMany volume, or a StatefulSet / Recreate strategy for
+#     ReadWriteOnce data).
+#   references:
+#     - https://kubernetes.io/docs/concepts/configuration/configmap/#using-configmaps-as-files-from-a-pod
+#     - https://kubernetes.io/docs/concepts/storage/persistent-volumes/#binding
+#     - https://kubernetes.io/docs/concepts/storage/storage-classes/#default-storageclass
+package ktriage.rules.workloads["volume-mount"]
+
+import data.ktriage.lib.kube
+import data.ktriage.lib.sh
+import data.ktriage.lib.workload
+
+# ------------------------------------------------------------ stuck pods
+
+# Waiting reasons of a container that never started because of its volumes
+# or configuration (kubelet: "ContainerCreating" while volumes mount,
+# kuberuntime ErrCreateContainerConfig "CreateContainerConfigError").
+stuck_reasons := {"ContainerCreating", "CreateContainerConfigError"}
+
+stuck(p) if {
+	object.get(p, ["status", "phase"], "") == "Pending"
+	not kube.ready(p)
+	not unscheduled_only(p)
+}
+
+stuck(p) if {
+	some s in kube.array(p, ["status", "containerStatuses"])
+	s.state.waiting.reason in stuck_reasons
+}
+
+# A pod the scheduler has not placed waits for the scheduler (the
+# scheduling rule's subject) unless its claims are what holds it.
+unscheduled_only(p) if {
+	not p.spec.nodeName
+	count(claims(p)) == 0
+}
+
+stuck_pods := [{"pod": p, "key": workload.key(w), "w": w, "causes": cs} |
+	some p in input.kubernetes.pods
+	stuck(p)
+	cs := causes(p)
+	count(cs) > 0
+	w := workload.of(p)
+]
+
+# --------------------------------------------------------- references
+
+# config_refs lists every ConfigMap a pod reads, with the path citing it.
+config_refs(p) := array.concat(array.concat(
+	[{"name": v.configMap.name, "path": ["spec", "volumes", i, "configMap", "name"], "how": sprintf("volume %s", [v.name]), "optional": object.get(v.configMap, "optional", false), "key": ""} |
+		some i, v in kube.array(p, ["spec", "volumes"])
+		v.configMap.name
+	],
+	[{"name": src.configMap.name, "path": ["spec", "volumes", i, "projected", "sources", j, "configMap", "name"], "how": sprintf("projected volume %s", [v.name]), "optional": object.get(src.configMap, "optional", false), "key": ""} |
+		some i, v in kube.array(p, ["spec", "volumes"])
+		some j, src in kube.array(v, ["projected", "sources"])
+		src.configMap.name
+	],
+), array.concat(
+	[{"name": e.configMapRef.name, "path": [list, ci, "envFrom", j, "configMapRef", "name"], "how": sprintf("envFrom of container %s", [c.name]), "optional": object.get(e.configMapRef, "optional", false), "key": ""} |
+		some list in ["containers", "initContainers"]
+		some ci, c in kube.array(p, ["spec", list])
+		some j, e in kube.array(c, ["envFrom"])
+		e.configMapRef.name
+	],
+	[{"name": e.valueFrom.configMapKeyRef.name, "path": [list, ci, "env", j, "valueFrom", "configMapKeyRef", "name"], "how": sprintf("env %s of container %s", [e.name, c.name]), "optional": object.get(e.valueFrom.configMapKeyRef, "optional", false), "key": object.get(e.valueFrom.configMapKeyRef, "key", "")} |
+		some list in ["containers", "initContainers"]
+		some ci, c in kube.array(p, ["spec", list])
+		some j, e in kube.array(c, ["env"])
+		e.valueFrom.configMapKeyRef.name
+	],
+))
+
+claims(p) := [{"name": v.persistentVolumeClaim.claimName, "path": ["spec", "volumes", i, "persistentVolumeClaim", "claimName"], "volume": v.name} |
+	some i, v in kube.array(p, ["spec", "volumes"])
+	v.persistentVolumeClaim.claimName
+]
+
+configmaps_listed(ns) if input.kubernetes.listed.configmaps[ns]
+
+configmap(ns, name) := cm if {
+	some cm in input.kubernetes.configmaps
+	cm.metadata.name == name
+	kube.namespace(cm) == ns
+}
+
+# ---------------------------------------------------------------- causes
+
+# causes of one pod, each {reason, text, evidence, fix}; the first is the
+# one a finding leads with.
+causes(p) := array.concat(array.concat(missing_configmaps(p), missing_keys(p)), array.concat(array.concat(claim_causes(p), kubelet_causes(p)), attach_causes(p)))
+
+missing_configmaps(p) := [c |
+	ns := kube.namespace(p)
+	configmaps_listed(ns)
+	names := {r.name | some r in config_refs(p); not r.optional; not configmap(ns, r.name)}
+	some name in sort(names)
+	r := [x | some x in config_refs(p); x.name == name][0]
+	near := nearest(ns, name)
+	c := {
+		"reason": "configmap-missing",
+		"text": sprintf("ConfigMap %s, read by %s, is not in namespace %s%s", [name, r.how, ns, near_text(near)]),
+		"evidence": array.concat(
+			array.concat([kube.at(p, r.path, sprintf("%s reads ConfigMap %s", [r.how, name]))], [kube.cite(configmap(ns, near), sprintf("ConfigMap %s exists", [near])) | near != ""]),
+			# the kubelet's FailedMount events, when left, as extra proof
+			[kube.at(e, ["message"], sprintf("%s event (x%v)", [e.reason, object.get(e, "count", 1)])) |
+				some e in pod_events(p)
+				contains(e.message, sprintf("configmap %q not found", [name]))
+			],
+		),
+		"fix": fix_missing("ConfigMap", name, near, ns),
+		"name": name,
+	}
+]
+
+near_text("") := "; it holds no ConfigMap with a similar name"
+
+near_text(n) := sprintf("; the closest name it holds is %s", [n]) if n != ""
+
+fix_missing(kind, name, "", ns) := sprintf("Create %s %s in namespace %s (kubectl -n %s create configmap %s --from-file=…) or correct the name the pod template uses.", [kind, name, ns, ns, name])
+
+fix_missing(kind, name, near, ns) := sprintf("Use the existing name: change %s in the pod template to %s (or create %s %s in %s).", [name, near, kind, name, ns]) if near != ""
+
+# nearest is the ConfigMap of the namespace most like name: the most
+# characters shared at the start and the end (a typo or a cut suffix, as
+# reporter-config vs reporter-conf), at least half of the name; "" when
+# none comes that close.
+nearest(ns, name) := best if {
+	scored := [[score(name, cm.metadata.name), cm.metadata.name] |
+		some cm in input.kubernetes.configmaps
+		kube.namespace(cm) == ns
+		cm.metadata.name != name
+	]
+	count(scored) > 0
+	top := max([s[0] | some s in scored])
+	top * 2 >= count(name)
+	best := min([s[1] | some s in scored; s[0] == top])
+} else := ""
+
+score(a, b) := min([prefix(a, b) + suffix(a, b), count(a), count(b)])
+
+prefix(a, b) := count([i | some i in numbers.range(0, min([count(a), count(b)]) - 1); same_upto(a, b, i)])
+
+same_upto(a, b, i) if substring(a, 0, i + 1) == substring(b, 0, i + 1)
+
+suffix(a, b) := prefix(reverse(a), reverse(b))
+
+reverse(s) := concat("", [substring(s, count(s) - 1 - i, 1) | some i in numbers.range(0, count(s) - 1)]) if count(s) > 0
+
+else := ""
+
+missing_keys(p) := [c |
+	ns := kube.namespace(p)
+	some r in config_refs(p)
+	r.key != ""
+	not r.optional
+	cm := configmap(ns, r.name)
+	not cm.data[r.key]
+	not cm.binaryData[r.key]
+	c := {
+		"reason": "key-missing",
+		"text": sprintf("%s reads key %s of ConfigMap %s, which has only %s", [r.how, r.key, r.name, keys_text(cm)]),
+		"evidence": [kube.at(p, array.concat(array.slice(r.path, 0, count(r.path) - 1), ["key"]), sprintf("key %s", [r.key])), kube.at(cm, ["data"], sprintf("ConfigMap %s data", [r.name]))],
+		"fix": sprintf("Add key %s to ConfigMap %s/%s, or read one of the keys it has.", [r.key, ns, r.name]),
+		"name": r.name,
+	}
+]
+
+keys_text(cm) := concat(", ", sort(object.keys(kube.map(cm, ["data"])))) if count(kube.map(cm, ["data"])) > 0
+
+else := "no keys"
+
+# ----------------------------------------------------------------- claims
+
+pvcs_listed(ns) if input.kubernetes.listed.persistentvolumeclaims[ns]
+
+pvc(ns, name) := c if {
+	some c in object.get(input.kubernetes, "persistentvolumeclaims", [])
+	c.metadata.name == name
+	kube.namespace(c) == ns
+}
+
+storage_classes := object.get(input.kubernetes, "storageclasses", [])
+
+classes_known if input.available["kubernetes.storageclasses"]
+
+default_classes := [sc.metadata.name | some sc in storage_classes; sc.metadata.annotations["storageclass.kubernetes.io/is-default-class"] == "true"]
+
+claim_causes(p) := [c |
+	ns := kube.namespace(p)
+	some cl in claims(p)
+	c := claim_cause(p, ns, cl)
+]
+
+claim_cause(p, ns, cl) := {
+	"reason": "claim-missing",
+	"text": sprintf("volume %s uses PersistentVolumeClaim %s, which is not in namespace %s", [cl.volume, cl.name, ns]),
+	"evidence": [kube.at(p, cl.path, sprintf("claim %s", [cl.name]))],
+	"fix": sprintf("Create PersistentVolumeClaim %s in %s, or point volume %s at a claim that exists.", [cl.name, ns, cl.volume]),
+	"name": cl.name,
+} if {
+	pvcs_listed(ns)
+	not pvc(ns, cl.name)
+}
+
+claim_cause(p, ns, cl) := {
+	"reason": "storageclass-missing",
+	"text": sprintf("PersistentVolumeClaim %s is Pending: it asks for StorageClass %s, which does not exist (the cluster has %s)", [cl.name, cls, classes_text]),
+	"evidence": [kube.at(p, cl.path, sprintf("claim %s", [cl.name])), kube.at(claim, ["spec", "storageClassName"], sprintf("storageClassName %s", [cls])), kube.at(claim, ["status", "phase"], "phase Pending")],
+	"fix": sprintf("Set the claim's storageClassName to a class that exists (%s), or create StorageClass %s; a claim's class cannot be changed, so delete and re-create the claim.", [classes_text, cls]),
+	"name": cl.name,
+} if {
+	claim := pvc(ns, cl.name)
+	claim.status.phase == "Pending"
+	cls := claim.spec.storageClassName
+	cls != ""
+	classes_known
+	not cls in {sc.metadata.name | some sc in storage_classes}
+}
+
+claim_cause(p, ns, cl) := {
+	"reason": "no-default-storageclass",
+	"text": sprintf("PersistentVolumeClaim %s is Pending: it names no StorageClass and none is marked default (storageclass.kubernetes.io/is-default-class); the cluster has %s", [cl.name, classes_text]),
+	"evidence": [kube.at(p, cl.path, sprintf("claim %s", [cl.name])), kube.at(claim, ["spec"], "no storageClassName"), kube.at(claim, ["status", "phase"], "phase Pending")],
+	"fix": sprintf("Mark a StorageClass default (kubectl annotate storageclass NAME storageclass.kubernetes.io/is-default-class=true) or set storageClassName on claim %s/%s (re-create it).", [ns, cl.name]),
+	"name": cl.name,
+} if {
+	claim := pvc(ns, cl.name)
+	claim.status.phase == "Pending"
+	not "storageClassName" in object.keys(claim.spec)
+	classes_known
+	count(default_classes) == 0
+}
+
+claim_cause(p, ns, cl) := {
+	"reason": "no-matching-pv",
+	"text": sprintf("PersistentVolumeClaim %s is Pending: it needs a pre-created PersistentVolume (class %s, %s, %s) and no Available one matches (%s)", [cl.name, class_or_none(claim), size(claim), concat(",", kube.array(claim, ["spec", "accessModes"])), pv_text(claim)]),
+	"evidence": [kube.at(p, cl.path, sprintf("claim %s", [cl.name])), kube.at(claim, ["spec", "resources", "requests", "storage"], sprintf("storage %s", [size(claim)])), kube.at(claim, ["status", "phase"], "phase Pending")],
+	"fix": sprintf("Create a PersistentVolume of class %s with at least %s and access modes %s (or give the claim a class that provisions).", [class_or_none(claim), size(claim), concat(",", kube.array(claim, ["spec", "accessModes"]))]),
+	"name": cl.name,
+} if {
+	claim := pvc(ns, cl.name)
+	claim.status.phase == "Pending"
+	static_class(claim)
+	input.available["kubernetes.persistentvolumes"]
+	count(matching_pvs(claim)) == 0
+}
+
+class_or_none(claim) := claim.spec.storageClassName if claim.spec.storageClassName != ""
+
+else := "\"\" (none)"
+
+size(claim) := kube.show(claim.spec.resources.requests.storage) if claim.spec.resources.requests.storage
+
+else := "any size"
+
+# static_class: the claim binds only to pre-created volumes (class "" or a
+# class whose provisioner is kubernetes.io/no-provisioner).
+static_class(claim) if claim.spec.storageClassName == ""
+
+static_class(claim) if {
+	some sc in storage_classes
+	sc.metadata.name == claim.spec.storageClassName
+	sc.provisioner == "kubernetes.io/no-provisioner"
+}
+
+matching_pvs(claim) := [pv |
+	some pv in object.get(input.kubernetes, "persistentvolumes", [])
+	object.get(pv, ["status", "phase"], "") == "Available"
+	object.get(pv, ["spec", "storageClassName"], "") == claim.spec.storageClassName
+	every m in kube.array(claim, ["spec", "accessModes"]) {
+		m in kube.array(pv, ["spec", "accessModes"])
+	}
+	kube.quantity(pv.spec.capacity.storage) >= kube.quantity(claim.spec.resources.requests.storage)
+]
+
+pv_text(claim) := sprintf("Available PersistentVolumes: %s", [concat(", ", sort([pv.metadata.name | some pv in input.kubernetes.persistentvolumes; object.get(pv, ["status", "phase"], "") == "Available"]))]) if {
+	count([1 | some pv in input.kubernetes.persistentvolumes; object.get(pv, ["status", "phase"], "") == "Available"]) > 0
+} else := "no PersistentVolume is Available"
+
+classes_text := concat(", ", sort([sc.metadata.name | some sc in storage_classes])) if count(storage_classes) > 0
+
+else := "none"
+
+# ----------------------------------------------------- kubelet's messages
+
+# kubelet_causes come from the kubelet's words about the pod: the waiting
+# message of CreateContainerConfigError (pkg/kubelet/kubelet_pods.go:
+# `configmap "%s" not found` from the API error, fmt.Errorf("couldn't find
+# key %v in ConfigMap %v/%v", ...), the same for Secret) and FailedMount
+# events (pkg/kubelet/volumemanager: `MountVolume.SetUp failed for volume
+# "config" : configmap "x" not found`). A ConfigMap already judged from
+# the objects is not repeated.
+kubelet_causes(p) := [c |
+	some m in sort({m | some m in kubelet_texts(p)})
+	c := message_cause(p, m)
+	not judged(p, c)
+]
+
+judged(p, c) if {
+	c.reason == "configmap-missing"
+	some x in missing_configmaps(p)
+	x.name == c.name
+}
+
+judged(p, c) if {
+	c.reason == "key-missing"
+	some x in missing_keys(p)
+	x.name == c.name
+}
+
+kubelet_texts(p) := array.concat(
+	[s.state.waiting.message | some s in kube.array(p, ["status", "containerStatuses"]); s.state.waiting.message],
+	[e.message | some e in pod_events(p); e.reason in {"FailedMount", "Failed"}],
+)
+
+pod_events(p) := workload.events_of(kube.namespace(p), "Pod", p.metadata.name)
+
+message_cause(p, m) := {
+	"reason": sprintf("%s-missing", [lower(kind)]),
+	"text": sprintf("the kubelet says %s %s is not found (%s)", [kind, name, m]),
+	"evidence": message_evidence(p, m),
+	"fix": sprintf("Create %s %s in namespace %s, or correct the name the pod template uses.", [kind, name, kube.namespace(p)]),
+	"name": name,
+} if {
+	parts := regex.find_all_string_submatch_n(`(configmap|secret) "([^"]+)" not found`, m, 1)
+	count(parts) > 0
+	kind := {"configmap": "ConfigMap", "secret": "Secret"}[parts[0][1]]
+	name := parts[0][2]
+}
+
+message_cause(p, m) := {
+	"reason": "key-missing",
+	"text": sprintf("the kubelet says: %s", [m]),
+	"evidence": message_evidence(p, m),
+	"fix": sprintf("Add key %s to %s %s, or read a key it has.", [parts[0][1], parts[0][2], parts[0][3]]),
+	"name": trim_prefix(parts[0][3], concat("", [kube.namespace(p), "/"])),
+} if {
+	parts := regex.find_all_string_submatch_n(`couldn't find key (\S+) in (ConfigMap|Secret) (\S+)`, m, 1)
+	count(parts) > 0
+}
+
+message_evidence(p, m) := [kube.at(p, ["status", "containerStatuses", i, "state", "waiting", "message"], "waiting message") |
+	some i, s in kube.array(p, ["status", "containerStatuses"])
+	s.state.waiting.message == m
+] if {
+	some s in kube.array(p, ["status", "containerStatuses"])
+	s.state.waiting.message == m
+} else := [kube.at(e, ["message"], sprintf("%s event (x%v)", [e.reason, object.get(e, "count", 1)])) |
+	some e in pod_events(p)
+	e.message == m
+]
+
+# attach_causes come from the attach/detach controller's and the kubelet's
+# events only: FailedAttachVolume "Multi-Attach error for volume %q Volume
+# is already exclusively attached to one node and can't be attached to
+# another" (pkg/controller/volume/attachdetach/reconciler), and FailedMount
+# "Unable to attach or mount volumes: unmounted volumes=[...], unattached
+# volumes=[...]: timed out waiting for the condition"
+# (pkg/kubelet/volumemanager/volume_manager.go).
+attach_causes(p) := array.concat(
+	[{
+		"reason": "multi-attach",
+		"text": sprintf("a ReadWriteOnce volume is still attached to another node (%s)", [e.message]),
+		"evidence": [kube.at(e, ["message"], sprintf("FailedAttachVolume event (x%v)", [object.get(e, "count", 1)]))],
+		"fix": "The volume is attached to the node of an older pod: let that pod terminate (a Deployment's RollingUpdate starts the new pod first; use strategy Recreate for ReadWriteOnce data, or a StatefulSet) or, if that node is gone, delete its VolumeAttachment once the volume is detached on the provider side.",
+		"name": "",
+	} |
+		some e in first_event(p, "Multi-Attach error")
+	],
+	[{
+		"reason": "mount-timeout",
+		"text": sprintf("the kubelet timed out attaching or mounting its volumes (%s)", [e.message]),
+		"evidence": [kube.at(e, ["message"], sprintf("%s event (x%v)", [e.reason, object.get(e, "count", 1)]))],
+		"fix": "Find the volume that does not attach or mount in the pod's other FailedMount/FailedAttachVolume events and the CSI driver's logs on the node; the timeout itself only says the kubelet gave up waiting.",
+		"name": "",
+	} |
+		count(first_event(p, "Multi-Attach error")) == 0
+		count(kubelet_causes(p)) == 0
+		count(missing_configmaps(p)) == 0
+		count(claim_causes(p)) == 0
+		some e in first_event(p, "timed out waiting for the condition")
+	],
+)
+
+first_event(p, text) := [es[0]] if {
+	es := [e | some e in pod_events(p); e.reason in {"FailedMount", "FailedAttachVolume"}; contains(e.message, text)]
+	count(es) > 0
+} else := []
+
+# ---------------------------------------------------------------- findings
+
+keys := {e.key | some e in stuck_pods}
+
+findings contains f if {
+	some k in keys
+	entries := [e | some e in stuck_pods; e.key == k]
+	sorted := sort([e.pod.metadata.name | some e in entries])
+	first := [e | some e in entries; e.pod.metadata.name == sorted[0]][0]
+	p := first.pod
+	w := first.w
+	ns := kube.namespace(p)
+	cs := first.causes
+	f := {
+		"message": sprintf("%s cannot start (%s): %s.", [workload.summary(w, count(entries)), workload.named(sorted), concat("; ", [c.text | some c in cs])]),
+		"severity": workload.severity(w),
+		"subjects": array.concat([workload.subject(w)], [{"kind": "Pod", "namespace": ns, "name": n} | some n in array.slice(sorted, 0, 2)]),
+		"evidence": [x | some c in cs; some x in c.evidence],
+		"confirm": array.concat([
+			sh.format("kubectl -n %s describe pod %s", [ns, p.metadata.name]),
+			sh.format("kubectl -n %s get events --field-selector %s", [ns, concat("", ["involvedObject.name=", p.metadata.name])]),
+		], extra_confirm(cs[0], ns)),
+		"fix": concat(" ", [c.fix | some c in cs]),
+		"details": {"reason": cs[0].reason, "causes": [c.reason | some c in cs], "pods": count(entries)},
+	}
+}
+
+extra_confirm(c, ns) := [sh.format("kubectl -n %s get configmaps", [ns])] if c.reason in {"configmap-missing", "key-missing"}
+
+else := [sh.format("kubectl -n %s get pvc %s", [ns, c.name]), "kubectl get storageclass", "kubectl get pv"] if c.reason in {"storageclass-missing", "no-default-storageclass", "no-matching-pv", "claim-missing"}
+
+else := [sh.format("kubectl -n %s get secrets", [ns])] if c.reason == "secret-missing"
+
+else := ["kubectl get volumeattachments"] if c.reason == "multi-attach"
+
+else := []
