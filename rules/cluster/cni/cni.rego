@@ -436,7 +436,7 @@ podcidr_unknown(n) if n.metadata.annotations["ktriage.io/source"] in {"kubectl-g
 
 cidr_log_text(logs) := "the node has no range for its pods" if {
 	count(logs) == 0
-} else := sprintf("flannel says %q", [trim_space(logs[0][1].text)])
+} else := sprintf("flannel logs: %s", [trim_space(logs[0][1].text)])
 
 # ------------------------------------------------------------ addresses
 

@@ -154,7 +154,7 @@ test_fires_when_flannel_node_has_no_pod_cidr if {
 	), {"kubernetes": {"logs": [flannel_log]}})
 	f.details.reason == "no-pod-cidr"
 	f.details.node == "w2"
-	contains(f.message, `flannel says "E0304 04:04:44.958281       1 main.go:292] Error registering network: failed to acquire lease: node \"w2\" pod cidr not assigned"`)
+	contains(f.message, `flannel logs: E0304 04:04:44.958281       1 main.go:292] Error registering network: failed to acquire lease: node "w2" pod cidr not assigned.`)
 }
 
 test_near_miss_every_flannel_node_has_pod_cidr if {
