@@ -246,9 +246,18 @@ any_ready(ps) if {
 	kube.ready(p)
 }
 
+# The DaemonSet's own count decides whether it misses nodes: when every pod
+# it wants is Ready, a node without one is a node it does not target (a
+# taint, an affinity) and a node the network does not reach shows NotReady
+# instead.
+short(ds) if object.get(ds, ["status", "numberReady"], 0) < object.get(ds, ["status", "desiredNumberScheduled"], 0)
+
+short(ds) if not ds.status.desiredNumberScheduled
+
 findings contains f if {
 	some ds in agents
 	count(agent_pods(ds)) > 0
+	short(ds)
 	gaps := agent_gaps(ds)
 	count(gaps) > 0
 	gap_nodes := [g.node | some g in gaps]
@@ -489,8 +498,8 @@ findings contains f if {
 	]
 	count(outside) > 0
 	f := {
-		"message": sprintf("On %s %s have addresses outside the node's podCIDR %s (%s): the CNI's routes send their replies to the wrong node.", [
-			name, pods_text(count(outside)), concat(", ", sort(cidrs)),
+		"message": sprintf("On %s %s addresses outside the node's podCIDR %s (%s): the CNI's routes send their replies to the wrong node.", [
+			name, have_text(count(outside)), concat(", ", sort(cidrs)),
 			names_text(sort([sprintf("%s/%s %s", [kube.namespace(p), p.metadata.name, p.status.podIP]) | some p in outside])),
 		]),
 		"severity": "high",
@@ -501,6 +510,10 @@ findings contains f if {
 		"details": {"reason": "pod-ip-outside-podcidr", "node": name, "consequences": [consequence(p, sprintf("address %s outside %s", [p.status.podIP, concat(", ", sort(cidrs))])) | some p in outside]},
 	}
 }
+
+have_text(1) := "1 pod has"
+
+have_text(k) := sprintf("%d pods have", [k]) if k != 1
 
 in_any(cidrs, ip) if {
 	some c in cidrs

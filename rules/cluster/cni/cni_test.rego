@@ -251,3 +251,12 @@ test_agent_gap_explains_subnet_env_sandbox_failures if {
 	)
 	f.details.reason == "agent-not-ready"
 }
+
+test_silent_when_daemonset_has_every_pod_it_wants if {
+	count(rule.findings) == 0 with input as cluster(
+		[good_node("w1", "10.244.1.0/24"), good_node("w2", "10.244.2.0/24")],
+		[agent_pod("f1", "w1", true)],
+		[flannel_ds(1, 1)],
+		[],
+	)
+}
