@@ -28,7 +28,7 @@
 #   id: cni
 #   category: cni
 #   severity: critical
-#   needs: [kubernetes.nodes]
+#   needs: ["kubernetes.nodes|node.interfaces"]
 #   remediation: >-
 #     Install the CNI (one manifest, matching the cluster's pod CIDR) or
 #     bring its agent back on the nodes named: its pod's events and logs
