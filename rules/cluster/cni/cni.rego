@@ -183,7 +183,7 @@ findings contains f if {
 		"evidence": [kube.at(n, ["status", "conditions", ready_index(n), "message"], sprintf("Ready=%s since %s: network plugin not ready", [ready_condition(n).status, object.get(ready_condition(n), "lastTransitionTime", "?")])) | some n in array.slice(objs, 0, 3)],
 		"confirm": array.concat(describe_nodes(down_nodes), [
 			"kubectl get daemonsets -A",
-			sh.on_node(down_nodes[0], "ls -l /etc/cni/net.d /opt/cni/bin", ""),
+			sh.on_node(down_nodes[0], "grep -r type /etc/cni/net.d", ""),
 		]),
 		"fix": fix_not_ready,
 		"details": {"reason": "network-plugin-not-ready", "nodes": down_nodes, "consequences": cons},
