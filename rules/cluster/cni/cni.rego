@@ -315,15 +315,15 @@ class_of(msg) := cls if {
 	cls := matched[0]
 }
 
-pod_of_event(e) := p if {
-	ns := object.get(e, ["involvedObject", "namespace"], "")
+# Pods' nodes by namespace/name, built once and only when a sandbox event
+# needs it (a lookup per event would scan every pod per event).
+pod_nodes := {sprintf("%s/%s", [kube.namespace(p), p.metadata.name]): p.spec.nodeName |
 	some p in input.kubernetes.pods
-	p.metadata.namespace == ns
-	p.metadata.name == e.involvedObject.name
+	is_string(p.spec.nodeName)
 }
 
-node_of_event(e) := pod_of_event(e).spec.nodeName if {
-	pod_of_event(e).spec.nodeName
+node_of_event(e) := n if {
+	n := pod_nodes[sprintf("%s/%s", [object.get(e, ["involvedObject", "namespace"], ""), e.involvedObject.name])]
 } else := e.source.host if {
 	e.source.host
 } else := "an unnamed node"
