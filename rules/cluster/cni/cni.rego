@@ -1,0 +1,583 @@
+# METADATA
+# title: A node's pod network is down
+# description: >-
+#   Every pod that is not on the host network gets its interface and address
+#   from the CNI plugin, which the CNI agent (a DaemonSet: calico-node,
+#   canal, kube-flannel-ds, cilium, weave-net, aws-node, antrea-agent,
+#   kube-router, kindnet) sets up on each node. Where it is missing, a node
+#   cannot start pods: the kubelet reports the node Ready=False with
+#   NetworkPluginNotReady ("cni config uninitialized", "cni plugin not
+#   initialized"), or the container runtime fails every sandbox
+#   (FailedCreatePodSandBox) and the pods stay ContainerCreating. The rule
+#   reads the Nodes, the agent DaemonSet and its pods, the events, the
+#   agents' logs and the nodes' interfaces, and names the cause with the
+#   pods it strands (details.consequences). Critical: nodes whose Ready
+#   condition says the pod network is not ready; the agent absent or not
+#   Ready on nodes; sandbox failures classified by their CNI message
+#   (flannel's missing /run/flannel/subnet.env, Calico's expired token
+#   "connection is unauthorized", an exhausted host-local range "no IP
+#   addresses available in range set", Cilium's agent unreachable); a Node
+#   without spec.podCIDR where the CNI allocates from it (flannel, canal,
+#   kindnet), with flannel's "pod cidr not assigned". High: two running
+#   pods with the same IP; pod IPs outside their node's podCIDR (flannel,
+#   kindnet only: Calico, Cilium and the AWS VPC CNI use their own IPAM);
+#   a pod CIDR that overlaps a node's address or the Service range.
+#   Medium: an overlay interface (flannel.1, cni0, vxlan.calico,
+#   cilium_host) present on some nodes and missing on others.
+# custom:
+#   id: cni
+#   category: cni
+#   severity: critical
+#   needs: ["kubernetes.nodes|node.interfaces"]
+#   remediation: >-
+#     Install the CNI (one manifest, matching the cluster's pod CIDR) or
+#     bring its agent back on the nodes named: its pod's events and logs
+#     say why it is not Ready. Give every node a podCIDR where the CNI needs
+#     one (kube-controller-manager --allocate-node-cidrs with
+#     --cluster-cidr, i.e. kubeadm init --pod-network-cidr). Restart the
+#     agent pod on a node whose CNI token expired; free leaked leases
+#     under /var/lib/cni/networks on a node whose range is exhausted.
+#   references:
+#     - https://kubernetes.io/docs/concepts/extend-kubernetes/compute-storage-net/network-plugins/
+#     - https://kubernetes.io/docs/tasks/administer-cluster/migrating-from-dockershim/troubleshooting-cni-plugin-related-errors/
+#     - https://github.com/flannel-io/flannel/blob/master/Documentation/troubleshooting.md
+package ktriage.rules.cluster.cni
+
+import data.ktriage.lib.kube
+import data.ktriage.lib.node
+import data.ktriage.lib.sh
+
+# ------------------------------------------------------------ the agent
+
+# The CNI agents' DaemonSet names as their manifests ship them
+# (kube-flannel-ds-amd64 from flannel < 0.11; cilium-envoy is not the agent).
+agent_name_re := `^(calico-node|canal|kube-flannel-ds(-[a-z0-9]+)?|kube-flannel|cilium|weave-net|aws-node|antrea-agent|kube-router|kindnet)$`
+
+agents := [ds |
+	some ds in input.kubernetes.daemonsets
+	regex.match(agent_name_re, ds.metadata.name)
+]
+
+# CNIs that take each node's addresses from spec.podCIDR (host-local IPAM
+# over the node's range): flannel (kube subnet manager), canal (its
+# flannel half), kindnet.
+podcidr_cni if {
+	some ds in agents
+	regex.match(`^(canal|kube-flannel.*|kindnet)$`, ds.metadata.name)
+}
+
+cni_label := concat(", ", sort({sprintf("%s/%s", [kube.namespace(ds), ds.metadata.name]) | some ds in agents}))
+
+# ------------------------------------------------------------ nodes and pods
+
+node_names := {n.metadata.name | some n in input.kubernetes.nodes}
+
+# pods_by_node indexes the pods once: the comprehension compares
+# spec.nodeName with a variable bound outside it (docs/writing-rules.md).
+pods_by_node := {name: ps |
+	some name in node_names
+	ps := [p | some p in input.kubernetes.pods; p.spec.nodeName == name]
+}
+
+ready_condition(n) := c if {
+	some c in kube.array(n, ["status", "conditions"])
+	c.type == "Ready"
+}
+
+ready_index(n) := i if {
+	some i, c in kube.array(n, ["status", "conditions"])
+	c.type == "Ready"
+}
+
+# The kubelet's Ready condition when the runtime reports its network down:
+# "runtime network not ready: NetworkReady=false
+# reason:NetworkPluginNotReady message:docker: network plugin is not ready:
+# cni config uninitialized" (dockershim, kubelet <= 1.23) or "container
+# runtime network not ready: NetworkReady=false
+# reason:NetworkPluginNotReady message:Network plugin returns error: cni
+# plugin not initialized" (containerd's CRI plugin).
+network_not_ready_re := `NetworkPluginNotReady|network plugin is not ready|cni config uninitialized|cni plugin not initialized`
+
+network_down(n) if {
+	c := ready_condition(n)
+	c.status != "True"
+	regex.match(network_not_ready_re, object.get(c, "message", ""))
+}
+
+host_network(p) if p.spec.hostNetwork == true
+
+# A pod whose address is its node's is on the host network, whatever its
+# spec shows (old internal-form dumps do not carry hostNetwork).
+host_network(p) if {
+	is_string(p.status.podIP)
+	p.status.podIP == object.get(p, ["status", "hostIP"], "")
+}
+
+terminated(p) if object.get(p, ["status", "phase"], "") in {"Succeeded", "Failed"}
+
+running(p) if object.get(p, ["status", "phase"], "") == "Running"
+
+# stuck pods wait on the node for a sandbox: scheduled there, not on the
+# host network, not Running.
+stuck(p) if {
+	not host_network(p)
+	not terminated(p)
+	not running(p)
+}
+
+waiting_reason(p) := r if {
+	some c in kube.array(p, ["status", "containerStatuses"])
+	r := c.state.waiting.reason
+} else := object.get(p, ["metadata", "annotations", "ktriage.io/status"], object.get(p, ["status", "phase"], "unknown"))
+
+consequence(p, note) := {"kind": "Pod", "namespace": kube.namespace(p), "name": p.metadata.name, "note": note}
+
+stuck_consequences(names) := [consequence(p, sprintf("%s on %s: no pod network", [waiting_reason(p), p.spec.nodeName])) |
+	some name in names
+	some p in pods_by_node[name]
+	stuck(p)
+]
+
+# Pods the scheduler cannot place because nodes carry the not-ready taint.
+pending_for_taint := [consequence(p, sprintf("Pending: %s", [c.message])) |
+	some p in input.kubernetes.pods
+	not p.spec.nodeName
+	some c in kube.array(p, ["status", "conditions"])
+	c.type == "PodScheduled"
+	c.status == "False"
+	contains(object.get(c, "message", ""), "node.kubernetes.io/not-ready")
+]
+
+names_text(ns) := concat(", ", ns) if count(ns) <= 5 else := sprintf("%s and %d more", [concat(", ", array.slice(ns, 0, 5)), count(ns) - 5])
+
+pods_text(k) := "1 pod" if k == 1 else := sprintf("%d pods", [k])
+
+describe_nodes(names) := [sh.format("kubectl describe node %s", [n]) | some n in array.slice(names, 0, 3)]
+
+# ------------------------------------------------------------ NetworkPluginNotReady
+
+down_nodes := sort([n.metadata.name | some n in input.kubernetes.nodes; network_down(n)])
+
+down_messages := {ready_condition(n).message | some n in input.kubernetes.nodes; network_down(n)}
+
+agent_state_text := sprintf("the bundle holds no CNI agent DaemonSet (none of calico-node, canal, kube-flannel-ds, cilium, weave-net, aws-node, antrea-agent, kube-router, kindnet): no pod network is installed", []) if {
+	count(agents) == 0
+	count(input.kubernetes.daemonsets) > 0
+} else := "the bundle holds no DaemonSets, so whether a CNI agent is installed is not shown" if {
+	count(agents) == 0
+} else := sprintf("CNI agent: %s", [cni_label])
+
+findings contains f if {
+	count(down_nodes) > 0
+	total := count(node_names)
+	objs := [n | some n in input.kubernetes.nodes; network_down(n)]
+	cons := array.concat(stuck_consequences(down_nodes), pending_for_taint)
+	f := {
+		"message": sprintf("%s NotReady because the pod network is not ready (%s); %s. %s", [
+			nodes_prefix(count(down_nodes), total, down_nodes),
+			concat("; ", sort(down_messages)),
+			agent_state_text,
+			consequences_text(cons),
+		]),
+		"subjects": [{"kind": "Node", "name": n} | some n in down_nodes],
+		"evidence": [kube.at(n, ["status", "conditions", ready_index(n), "message"], sprintf("Ready=%s since %s: network plugin not ready", [ready_condition(n).status, object.get(ready_condition(n), "lastTransitionTime", "?")])) | some n in array.slice(objs, 0, 3)],
+		"confirm": array.concat(describe_nodes(down_nodes), [
+			"kubectl get daemonsets -A",
+			sh.on_node(down_nodes[0], "grep -r type /etc/cni/net.d", ""),
+		]),
+		"fix": fix_not_ready,
+		"details": {"reason": "network-plugin-not-ready", "nodes": down_nodes, "consequences": cons},
+	}
+}
+
+fix_not_ready := "Install a CNI plugin whose pod CIDR matches the cluster's (kubeadm's --pod-network-cidr), e.g. the flannel or Calico manifest; the nodes turn Ready once its agent writes /etc/cni/net.d." if {
+	count(agents) == 0
+} else := sprintf("Make the CNI agent (%s) Ready on these nodes: its pod's events and logs there say why it has not written /etc/cni/net.d.", [cni_label])
+
+nodes_prefix(k, total, names) := sprintf("The only node %s is", [names[0]]) if {
+	total == 1
+} else := sprintf("Every node (%d: %s) is", [k, names_text(names)]) if {
+	k == total
+} else := sprintf("%d of %d nodes (%s) are", [k, total, names_text(names)]) if {
+	k > 1
+} else := sprintf("Node %s is", [names[0]])
+
+consequences_text(cons) := "No pod is known to wait on it yet; no new pod can start there." if {
+	count(cons) == 0
+} else := sprintf("%s cannot start until it is: %s.", [pods_text(count(cons)), names_text(sort([sprintf("%s/%s", [c.namespace, c.name]) | some c in cons]))])
+
+# ------------------------------------------------------------ agent not on every node
+
+# The nodes an agent DaemonSet targets: those its nodeSelector admits.
+targets(ds) := [n.metadata.name |
+	some n in input.kubernetes.nodes
+	object.subset(kube.labels(n), kube.map(ds, ["spec", "template", "spec", "nodeSelector"]))
+]
+
+agent_pods(ds) := [p |
+	ns := kube.namespace(ds)
+	some p in input.kubernetes.pods
+	p.metadata.namespace == ns
+	some r in kube.array(p, ["metadata", "ownerReferences"])
+	r.kind == "DaemonSet"
+	r.name == ds.metadata.name
+]
+
+agent_on(pods, name) := [p | some p in pods; p.spec.nodeName == name]
+
+agent_gaps(ds) := [gap |
+	pods := agent_pods(ds)
+	some name in sort(targets(ds))
+	not name in down_nodes
+	not name in cidr_missing
+	mine := agent_on(pods, name)
+	gap := agent_gap(name, mine)
+]
+
+agent_gap(name, mine) := {"node": name, "state": "no agent pod"} if {
+	count(mine) == 0
+} else := {"node": name, "state": sprintf("%s %s", [p.metadata.name, waiting_reason(p)]), "pod": p} if {
+	not any_ready(mine)
+	p := mine[0]
+}
+
+any_ready(ps) if {
+	some p in ps
+	kube.ready(p)
+}
+
+# The DaemonSet's own count decides whether it misses nodes: when every pod
+# it wants is Ready, a node without one is a node it does not target (a
+# taint, an affinity) and a node the network does not reach shows NotReady
+# instead.
+short(ds) if object.get(ds, ["status", "numberReady"], 0) < object.get(ds, ["status", "desiredNumberScheduled"], 0)
+
+short(ds) if not ds.status.desiredNumberScheduled
+
+findings contains f if {
+	some ds in agents
+	count(agent_pods(ds)) > 0
+	short(ds)
+	gaps := agent_gaps(ds)
+	count(gaps) > 0
+	gap_nodes := [g.node | some g in gaps]
+	cons := stuck_consequences(gap_nodes)
+	f := {
+		"message": sprintf("CNI agent DaemonSet %s/%s is not Ready on %d of %d nodes (%s; status: %v of %v desired Ready): pods there get no network. %s.", [
+			kube.namespace(ds), ds.metadata.name, count(gaps), count(targets(ds)),
+			concat("; ", [sprintf("%s: %s", [g.node, g.state]) | some g in gaps]),
+			object.get(ds, ["status", "numberReady"], 0), object.get(ds, ["status", "desiredNumberScheduled"], "?"),
+			consequences_stuck_text(cons),
+		]),
+		"subjects": array.concat([kube.ref(ds)], [{"kind": "Node", "name": n} | some n in gap_nodes]),
+		"evidence": array.concat(
+			[kube.at(ds, ["status", "numberReady"], sprintf("numberReady %v", [object.get(ds, ["status", "numberReady"], 0)]))],
+			[kube.at(g.pod, ["status"], g.state) | some g in gaps; g.pod],
+		),
+		"confirm": array.concat(
+			[sh.format("kubectl -n %s get pods -o wide -l %s", [kube.namespace(ds), kube.format_labels(kube.map(ds, ["spec", "selector", "matchLabels"]))])],
+			[sh.format("kubectl -n %s describe pod %s", [kube.namespace(g.pod), g.pod.metadata.name]) | some g in array.slice(gaps, 0, 3); g.pod],
+		),
+		"fix": sprintf("Bring %s back on %s: the agent pod's events and logs say why it is missing or not Ready (a taint it does not tolerate, a crash, an image pull).", [ds.metadata.name, names_text(gap_nodes)]),
+		"details": {"reason": "agent-not-ready", "daemonset": ds.metadata.name, "nodes": gap_nodes, "consequences": cons},
+	}
+}
+
+consequences_stuck_text(cons) := "No pod is known to wait on these nodes yet" if {
+	count(cons) == 0
+} else := sprintf("%s wait there without a sandbox (%s)", [pods_text(count(cons)), names_text(sort([sprintf("%s/%s", [c.namespace, c.name]) | some c in cons]))])
+
+# ------------------------------------------------------------ FailedCreatePodSandBox
+
+# The CNI plugins' own error texts, as the kubelet's FailedCreatePodSandBox
+# event quotes them ("Failed to create pod sandbox: rpc error: … failed to
+# setup network for sandbox …: plugin type=… failed (add): <error>"):
+# flannel's CNI plugin, loadFlannelSubnetEnv; Calico's, when its token in
+# /etc/cni/net.d/calico-kubeconfig expired; host-local IPAM's allocator;
+# cilium-cni's client ("unable to connect to Cilium daemon: … Is the agent
+# running?").
+sandbox_classes := [
+	{"class": "flannel-subnet-env", "re": `open /run/flannel/subnet\.env: no such file or directory`, "what": "flannel has not written /run/flannel/subnet.env (flanneld is not running or has no lease on this node)"},
+	{"class": "calico-unauthorized", "re": `connection is unauthorized: Unauthorized|error getting ClusterInformation`, "what": "Calico's CNI plugin is refused by the API server (its token in /etc/cni/net.d/calico-kubeconfig expired or was revoked)"},
+	{"class": "ipam-exhausted", "re": `no IP addresses available in range set`, "what": "the node's IP range is exhausted (host-local IPAM: no IP addresses available in range set)"},
+	{"class": "cilium-unreachable", "re": `(?i)unable to connect to Cilium daemon`, "what": "cilium-cni cannot reach the Cilium agent on this node"},
+	{"class": "cni-uninitialized", "re": network_not_ready_re, "what": "the runtime has no CNI configuration (network plugin not initialized)"},
+]
+
+sandbox_events := [[e, cls, node_of_event(e)] |
+	some e in input.kubernetes.events
+	e.reason == "FailedCreatePodSandBox"
+	cls := class_of(e.message)
+]
+
+class_of(msg) := cls if {
+	matched := [c | some c in sandbox_classes; regex.match(c.re, msg)]
+	cls := matched[0]
+}
+
+# Pods' nodes by namespace/name, built once and only when a sandbox event
+# needs it (a lookup per event would scan every pod per event).
+pod_nodes := {sprintf("%s/%s", [kube.namespace(p), p.metadata.name]): p.spec.nodeName |
+	some p in input.kubernetes.pods
+	is_string(p.spec.nodeName)
+}
+
+node_of_event(e) := n if {
+	n := pod_nodes[sprintf("%s/%s", [object.get(e, ["involvedObject", "namespace"], ""), e.involvedObject.name])]
+} else := e.source.host if {
+	e.source.host
+} else := "an unnamed node"
+
+# Sandbox failures that only say the agent is not running where the rule
+# already names the agent (or the podCIDR it waits for) as the cause.
+agent_caused := {"flannel-subnet-env", "cilium-unreachable", "cni-uninitialized"}
+
+explained(name, _) if name in down_nodes
+
+explained(name, _) if name in cidr_missing
+
+explained(name, class) if {
+	class in agent_caused
+	some ds in agents
+	some g in agent_gaps(ds)
+	g.node == name
+}
+
+findings contains f if {
+	some key in {[n, cls.class] | some [_, cls, n] in sandbox_events}
+	[name, class] := key
+	not explained(name, class)
+	evs := [[e, cls] | some [e, cls, n] in sandbox_events; n == name; cls.class == class]
+	cls := evs[0][1]
+	affected := {[kube.namespace(e), e.involvedObject.name] | some [e, _] in evs}
+	cons := [consequence_named(ns, pn, name, class) | some [ns, pn] in sort(affected)]
+	f := {
+		"message": sprintf("On %s pod sandboxes fail: %s. %s: %s.", [
+			name, cls.what,
+			pods_text(count(cons)), names_text([sprintf("%s/%s", [c.namespace, c.name]) | some c in cons]),
+		]),
+		"subjects": [{"kind": "Node", "name": name} | name in node_names],
+		"evidence": [kube.at(e, ["message"], sprintf("FailedCreatePodSandBox: %s", [class])) | some [e, _] in array.slice(evs, 0, 3)],
+		"confirm": sandbox_confirm(name, evs[0][0]),
+		"fix": sandbox_fix(class),
+		"details": {"reason": "sandbox-failed", "class": class, "node": name, "group": sprintf("sandbox-%s", [class]), "consequences": cons},
+	}
+}
+
+consequence_named(ns, pn, name, class) := {"kind": "Pod", "namespace": ns, "name": pn, "note": sprintf("stuck ContainerCreating on %s: FailedCreatePodSandBox (%s)", [name, class])}
+
+sandbox_confirm(name, e) := array.concat(
+	[sh.format("kubectl -n %s describe pod %s", [kube.namespace(e), e.involvedObject.name])],
+	[sh.format("kubectl get pods -A -o wide --field-selector %s", [concat("", ["spec.nodeName=", name])]) | name in node_names],
+)
+
+sandbox_fix("flannel-subnet-env") := "Make the kube-flannel pod on this node Running (its log says why it holds no lease: often a Node without spec.podCIDR); it writes /run/flannel/subnet.env and the sandboxes then succeed."
+
+sandbox_fix("calico-unauthorized") := "Restart the calico-node (or canal) pod on this node so install-cni writes a fresh token into /etc/cni/net.d/calico-kubeconfig."
+
+sandbox_fix("ipam-exhausted") := "Free the leaked leases of deleted pods under /var/lib/cni/networks/<network>/ on this node (or give nodes a larger podCIDR); find what leaks them (a runtime that skips CNI DEL)."
+
+sandbox_fix("cilium-unreachable") := "Make the cilium agent pod on this node Running: cilium-cni talks to it over /var/run/cilium/cilium.sock."
+
+sandbox_fix("cni-uninitialized") := "Install the CNI or make its agent Ready on this node so /etc/cni/net.d holds its configuration."
+
+# ------------------------------------------------------------ podCIDR missing
+
+pod_cidrs(n) := {c | some c in kube.array(n, ["spec", "podCIDRs"])} | {c | c := n.spec.podCIDR; is_string(c); c != ""}
+
+# Flannel's kube subnet manager: `node %q pod cidr not assigned`, logged
+# as "Error registering network: failed to acquire lease: node \"x\" pod
+# cidr not assigned" (pkg/subnet/kube/kube.go).
+cidr_log_lines := [[l, k] |
+	some l in input.kubernetes.logs
+	some k in kube.array(l, "kept")
+	contains(k.text, "pod cidr not assigned")
+]
+
+cidr_missing := {n.metadata.name |
+	podcidr_cni
+	some n in input.kubernetes.nodes
+	count(pod_cidrs(n)) == 0
+	not podcidr_unknown(n)
+}
+
+# The agent's pods on a node, for saying what state they are in.
+agent_state_on(name) := concat(", ", sort([sprintf("%s is %s", [p.metadata.name, waiting_reason(p)]) |
+	some ds in agents
+	some p in agent_on(agent_pods(ds), name)
+	not kube.ready(p)
+]))
+
+agent_state_sentence(name) := "" if {
+	agent_state_on(name) == ""
+} else := sprintf(" Its CNI agent pod %s.", [agent_state_on(name)])
+
+findings contains f if {
+	some n in input.kubernetes.nodes
+	name := n.metadata.name
+	name in cidr_missing
+	not name in down_nodes
+	logs := [[l, k] | some [l, k] in cidr_log_lines; contains(k.text, sprintf("%q", [name]))]
+	cons := [consequence(p, sprintf("%s on %s: the CNI has no range to give it an address from", [waiting_reason(p), name])) | some p in pods_by_node[name]; stuck(p)]
+	f := {
+		"message": sprintf("Node %s has no spec.podCIDR, but the CNI (%s) allocates pod addresses from it: %s.%s %s.", [
+			name, cni_label, cidr_log_text(logs), agent_state_sentence(name), consequences_stuck_text(cons),
+		]),
+		"subjects": [{"kind": "Node", "name": name}],
+		"evidence": array.concat(
+			[kube.at(n, ["spec"], "no podCIDR")],
+			[{"file": l.file, "line": k.line, "note": "flannel: pod cidr not assigned"} | some [l, k] in array.slice(logs, 0, 2)],
+		),
+		"confirm": [
+			sh.format("kubectl get node %s -o yaml", [name]),
+			"kubectl -n kube-system get pod -l component=kube-controller-manager -o yaml",
+		],
+		"fix": "Run kube-controller-manager with --allocate-node-cidrs=true and --cluster-cidr=<the CNI's network> (kubeadm init --pod-network-cidr), then recreate the node's agent pod; a Node's podCIDR cannot be changed once set.",
+		"details": {"reason": "no-pod-cidr", "node": name, "consequences": cons},
+	}
+}
+
+# A node read from a kubectl get table or describe text may simply not show
+# its podCIDR.
+podcidr_unknown(n) if "spec.podCIDR" in kube.not_shown(n)
+
+podcidr_unknown(n) if n.metadata.annotations["ktriage.io/source"] in {"kubectl-get", "kubectl-top"}
+
+cidr_log_text(logs) := "the node has no range for its pods" if {
+	count(logs) == 0
+} else := sprintf("flannel logs: %s", [trim_space(logs[0][1].text)])
+
+# ------------------------------------------------------------ addresses
+
+# Running pods that own their address (not host-network ones, which share
+# the node's).
+addressed := [p |
+	some p in input.kubernetes.pods
+	running(p)
+	not host_network(p)
+	is_string(p.status.podIP)
+	p.status.podIP != ""
+]
+
+# Duplicates found by sorting, not by comparing every pair.
+duplicate_ips := {ips[i] |
+	ips := sort([p.status.podIP | some p in addressed])
+	count(ips) > 1
+	some i in numbers.range(1, count(ips) - 1)
+	ips[i] == ips[i - 1]
+}
+
+findings contains f if {
+	some ip in duplicate_ips
+	same := [p | some p in addressed; p.status.podIP == ip]
+	named := sort([sprintf("%s/%s on %s", [kube.namespace(p), p.metadata.name, object.get(p, ["spec", "nodeName"], "?")]) | some p in same])
+	f := {
+		"message": sprintf("%d running pods have the same IP %s (%s): traffic for one reaches the other, or neither.", [count(same), ip, concat(", ", named)]),
+		"severity": "high",
+		"subjects": [kube.ref(p) | some p in same],
+		"evidence": [kube.at(p, ["status", "podIP"], sprintf("podIP %s", [ip])) | some p in same],
+		"confirm": ["kubectl get pods -A -o wide"],
+		"fix": "Find the IPAM that handed the address out twice (two nodes with overlapping podCIDRs, a host-local store wiped by a reboot while a pod kept its address) and delete the newer pod.",
+		"details": {"reason": "duplicate-pod-ip", "ip": ip, "consequences": [consequence(p, sprintf("shares %s", [ip])) | some p in same]},
+	}
+}
+
+findings contains f if {
+	podcidr_cni
+	some name in node_names
+	n := [x | some x in input.kubernetes.nodes; x.metadata.name == name][0]
+	cidrs := pod_cidrs(n)
+	count(cidrs) > 0
+	outside := [p |
+		some p in pods_by_node[name]
+		running(p)
+		not host_network(p)
+		is_string(p.status.podIP)
+		p.status.podIP != ""
+		not in_any(cidrs, p.status.podIP)
+	]
+	count(outside) > 0
+	f := {
+		"message": sprintf("On %s %s addresses outside the node's podCIDR %s (%s): the CNI's routes send their replies to the wrong node.", [
+			name, have_text(count(outside)), concat(", ", sort(cidrs)),
+			names_text(sort([sprintf("%s/%s %s", [kube.namespace(p), p.metadata.name, p.status.podIP]) | some p in outside])),
+		]),
+		"severity": "high",
+		"subjects": array.concat([{"kind": "Node", "name": name}], [kube.ref(p) | some p in array.slice(outside, 0, 5)]),
+		"evidence": array.concat([kube.at(n, ["spec", "podCIDR"], "podCIDR")], [kube.at(p, ["status", "podIP"], sprintf("podIP %s", [p.status.podIP])) | some p in array.slice(outside, 0, 3)]),
+		"confirm": [sh.format("kubectl get pods -A -o wide --field-selector %s", [concat("", ["spec.nodeName=", name])])],
+		"fix": "The node's CNI state predates its current podCIDR (a node re-registered, a cluster CIDR changed): drain the node, clear /var/lib/cni and the cni0 bridge, and let the agent recreate them.",
+		"details": {"reason": "pod-ip-outside-podcidr", "node": name, "consequences": [consequence(p, sprintf("address %s outside %s", [p.status.podIP, concat(", ", sort(cidrs))])) | some p in outside]},
+	}
+}
+
+have_text(1) := "1 pod has"
+
+have_text(k) := sprintf("%d pods have", [k]) if k != 1
+
+in_any(cidrs, ip) if {
+	some c in cidrs
+	net.cidr_contains(c, ip)
+}
+
+# The Service range from kube-apiserver's --service-cluster-ip-range.
+service_ranges := {r |
+	some p in input.kubernetes.pods
+	p.metadata.namespace == "kube-system"
+	startswith(p.metadata.name, "kube-apiserver")
+	some c in kube.array(p, ["spec", "containers"])
+	some a in array.concat(kube.array(c, "command"), kube.array(c, "args"))
+	startswith(a, "--service-cluster-ip-range=")
+	some r in split(trim_prefix(a, "--service-cluster-ip-range="), ",")
+}
+
+findings contains f if {
+	some n in input.kubernetes.nodes
+	some cidr in pod_cidrs(n)
+	clashes := array.concat(
+		[sprintf("the Service range %s", [r]) | some r in service_ranges; net.cidr_intersects(cidr, r)],
+		[sprintf("node %s's address %s", [m.metadata.name, a.address]) |
+			some m in input.kubernetes.nodes
+			some a in kube.array(m, ["status", "addresses"])
+			a.type == "InternalIP"
+			net.cidr_contains(cidr, a.address)
+		],
+	)
+	count(clashes) > 0
+	f := {
+		"message": sprintf("Node %s's pod CIDR %s overlaps %s: packets for those addresses are routed to pods, or pods' to the hosts.", [n.metadata.name, cidr, concat(" and ", clashes)]),
+		"severity": "high",
+		"subjects": [{"kind": "Node", "name": n.metadata.name}],
+		"evidence": [kube.at(n, ["spec", "podCIDR"], sprintf("podCIDR %s", [cidr]))],
+		"confirm": [sh.format("kubectl get node %s -o yaml", [n.metadata.name])],
+		"fix": "Choose a cluster CIDR disjoint from the node network and the Service range (kubeadm --pod-network-cidr and --service-cidr); it cannot be changed in place: rebuild the nodes' pod network.",
+		"details": {"reason": "pod-cidr-overlap", "node": n.metadata.name, "group": "pod-cidr-overlap", "consequences": []},
+	}
+}
+
+# ------------------------------------------------------------ interfaces
+
+overlay_ifaces := ["flannel.1", "cni0", "vxlan.calico", "cilium_host"]
+
+# Only nodes whose interfaces were collected, outside pod namespaces.
+nodes_with_ifaces := [name | some name, n in input.nodes; count(node.interfaces(n)) > 0; not startswith(name, "unattributed:")]
+
+findings contains f if {
+	count(nodes_with_ifaces) > 1
+	some ifname in overlay_ifaces
+	have := sort([name | some name in nodes_with_ifaces; node.iface(input.nodes[name], ifname)])
+	lack := sort([name | some name in nodes_with_ifaces; not node.iface(input.nodes[name], ifname)])
+	count(have) > 0
+	count(lack) > 0
+	x := have[0]
+	i := node.iface(input.nodes[x], ifname)
+	f := {
+		"message": sprintf("%s exists on %s but not on %s: the CNI did not set up its network there, so pods on those nodes cannot reach the others.", [ifname, names_text(have), names_text(lack)]),
+		"severity": "medium",
+		"subjects": [node.subject(n) | some n in lack],
+		"evidence": [node.cite(i, sprintf("%s on %s", [ifname, x]))],
+		"confirm": [sh.on_node(n, sh.format("ip -d link show %s", [ifname]), "") | some n in array.slice(lack, 0, 3)],
+		"fix": sprintf("Check the CNI agent pod on %s: it creates %s when it starts.", [names_text(lack), ifname]),
+		"details": {"reason": "overlay-interface-missing", "interface": ifname, "nodes": lack, "consequences": []},
+	}
+}

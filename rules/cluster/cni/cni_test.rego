@@ -1,0 +1,262 @@
+package ktriage.rules.cluster["cni_test"]
+
+import data.ktriage.rules.cluster.cni as rule
+
+# Kubelet/containerd text, verbatim (containerd CRI plugin's NetworkReady
+# reason as the kubelet's Ready condition quotes it).
+not_ready_msg := "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"
+
+node(name, cidr, ready, msg) := {
+	"kind": "Node",
+	"metadata": {"name": name, "labels": {"kubernetes.io/os": "linux"}},
+	"spec": node_spec(cidr),
+	"status": {
+		"addresses": [{"type": "InternalIP", "address": sprintf("192.168.56.%d", [count(name)])}],
+		"conditions": [{"type": "Ready", "status": ready, "reason": "KubeletNotReady", "message": msg, "lastTransitionTime": "2024-05-02T10:00:00Z"}],
+	},
+}
+
+node_spec("") := {}
+
+node_spec(cidr) := {"podCIDR": cidr} if cidr != ""
+
+good_node(name, cidr) := node(name, cidr, "True", "kubelet is posting ready status")
+
+pod(ns, name, on, phase, ip) := {
+	"kind": "Pod",
+	"metadata": {"namespace": ns, "name": name},
+	"spec": {"nodeName": on},
+	"status": {"phase": phase, "podIP": ip, "hostIP": "192.168.56.9", "conditions": [{"type": "Ready", "status": ready_of(phase)}]},
+}
+
+ready_of("Running") := "True"
+
+ready_of(p) := "False" if p != "Running"
+
+creating(ns, name, on) := object.union(pod(ns, name, on, "Pending", ""), {"status": {"containerStatuses": [{"name": "app", "state": {"waiting": {"reason": "ContainerCreating"}}}]}})
+
+agent_pod(name, on, ready) := object.union(pod("kube-flannel", name, on, phase, ""), {"metadata": {"ownerReferences": [{"kind": "DaemonSet", "name": "kube-flannel-ds"}]}, "spec": {"hostNetwork": true}}) if {
+	phase := {true: "Running", false: "Pending"}[ready]
+}
+
+flannel_ds(ready, desired) := {
+	"kind": "DaemonSet",
+	"metadata": {"namespace": "kube-flannel", "name": "kube-flannel-ds"},
+	"spec": {"selector": {"matchLabels": {"app": "flannel"}}, "template": {"spec": {"nodeSelector": {"kubernetes.io/os": "linux"}}}},
+	"status": {"numberReady": ready, "desiredNumberScheduled": desired},
+}
+
+calico_ds := object.union(flannel_ds(2, 2), {"metadata": {"namespace": "kube-system", "name": "calico-node"}})
+
+cluster(nodes, pods, dss, events) := {"kubernetes": {
+	"nodes": nodes, "pods": pods, "daemonsets": dss, "events": events, "logs": [],
+}}
+
+only(s) := x if {
+	count(s) == 1
+	some x in s
+}
+
+reasons(fs) := {f.details.reason | some f in fs}
+
+test_fires_when_network_plugin_not_ready_without_agent if {
+	f := only(rule.findings) with input as cluster(
+		[node("w1", "10.244.1.0/24", "False", not_ready_msg), good_node("w2", "10.244.2.0/24")],
+		[creating("shop", "web-1", "w1"), pod("shop", "web-2", "w2", "Running", "10.244.2.5")],
+		[{"kind": "DaemonSet", "metadata": {"namespace": "kube-system", "name": "kube-proxy"}}],
+		[],
+	)
+	f.details.reason == "network-plugin-not-ready"
+	f.details.nodes == ["w1"]
+	contains(f.message, "Node w1 is NotReady because the pod network is not ready")
+	contains(f.message, "cni plugin not initialized")
+	contains(f.message, "no pod network is installed")
+	f.details.consequences == [{"kind": "Pod", "namespace": "shop", "name": "web-1", "note": "ContainerCreating on w1: no pod network"}]
+}
+
+test_silent_when_nodes_ready if {
+	count(rule.findings) == 0 with input as cluster(
+		[good_node("w1", "10.244.1.0/24"), good_node("w2", "10.244.2.0/24")],
+		[pod("shop", "web-1", "w1", "Running", "10.244.1.5"), agent_pod("f1", "w1", true), agent_pod("f2", "w2", true)],
+		[flannel_ds(2, 2)],
+		[],
+	)
+}
+
+test_not_ready_for_another_reason_is_not_cni if {
+	count(rule.findings) == 0 with input as cluster(
+		[node("w1", "10.244.1.0/24", "Unknown", "Kubelet stopped posting node status.")],
+		[],
+		[],
+		[],
+	)
+}
+
+test_fires_when_agent_missing_and_not_ready_on_nodes if {
+	f := only(rule.findings) with input as cluster(
+		[good_node("w1", "10.244.1.0/24"), good_node("w2", "10.244.2.0/24"), good_node("w3", "10.244.3.0/24")],
+		[agent_pod("f1", "w1", true), agent_pod("f2", "w2", false), creating("shop", "web-1", "w2")],
+		[flannel_ds(1, 3)],
+		[],
+	)
+	f.details.reason == "agent-not-ready"
+	f.details.nodes == ["w2", "w3"]
+	contains(f.message, "not Ready on 2 of 3 nodes (w2: f2 Pending; w3: no agent pod; status: 1 of 3 desired Ready)")
+	count(f.details.consequences) == 1
+}
+
+sandbox_event(ns, podname, msg) := {
+	"kind": "Event", "metadata": {"namespace": ns, "name": concat(".", [podname, "1"])},
+	"reason": "FailedCreatePodSandBox", "message": msg,
+	"involvedObject": {"kind": "Pod", "namespace": ns, "name": podname},
+	"source": {"component": "kubelet", "host": "w2"},
+}
+
+test_classifies_sandbox_failures if {
+	fs := rule.findings with input as cluster(
+		[good_node("w1", "10.244.1.0/24"), good_node("w2", "10.244.2.0/24")],
+		[creating("shop", "web-1", "w2"), creating("shop", "web-2", "w2"), creating("shop", "db-0", "w1")],
+		[],
+		[
+			sandbox_event("shop", "web-1", `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "4d99": plugin type="flannel" failed (add): loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory`),
+			sandbox_event("shop", "web-2", `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "5e01": plugin type="flannel" failed (add): loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory`),
+			sandbox_event("shop", "db-0", `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "b47b": plugin type="calico" failed (add): error getting ClusterInformation: connection is unauthorized: Unauthorized`),
+		],
+	)
+	count(fs) == 2
+	some f in fs
+	f.details.class == "flannel-subnet-env"
+	f.details.node == "w2"
+	contains(f.message, "On w2 pod sandboxes fail: flannel has not written /run/flannel/subnet.env")
+	count(f.details.consequences) == 2
+	some g in fs
+	g.details.class == "calico-unauthorized"
+	g.details.node == "w1"
+}
+
+test_unclassified_sandbox_failure_is_silent if {
+	count(rule.findings) == 0 with input as cluster(
+		[good_node("w1", "10.244.1.0/24")],
+		[creating("shop", "web-1", "w1")],
+		[],
+		[sandbox_event("shop", "web-1", `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to pull image "registry.k8s.io/pause:3.9"`)],
+	)
+}
+
+flannel_log := {"namespace": "kube-flannel", "pod": "kube-flannel-ds-x", "file": "dump.txt", "line": 100, "kept": [{"line": 140, "text": `E0304 04:04:44.958281       1 main.go:292] Error registering network: failed to acquire lease: node "w2" pod cidr not assigned`}]}
+
+test_fires_when_flannel_node_has_no_pod_cidr if {
+	f := only(rule.findings) with input as object.union(cluster(
+		[good_node("w1", "10.244.1.0/24"), good_node("w2", "")],
+		[agent_pod("f1", "w1", true), agent_pod("f2", "w2", true)],
+		[flannel_ds(2, 2)],
+		[],
+	), {"kubernetes": {"logs": [flannel_log]}})
+	f.details.reason == "no-pod-cidr"
+	f.details.node == "w2"
+	contains(f.message, `flannel logs: E0304 04:04:44.958281       1 main.go:292] Error registering network: failed to acquire lease: node "w2" pod cidr not assigned.`)
+}
+
+test_near_miss_every_flannel_node_has_pod_cidr if {
+	count(rule.findings) == 0 with input as cluster(
+		[good_node("w1", "10.244.1.0/24"), good_node("w2", "10.244.2.0/24")],
+		[agent_pod("f1", "w1", true), agent_pod("f2", "w2", true)],
+		[flannel_ds(2, 2)],
+		[],
+	)
+}
+
+test_calico_needs_no_pod_cidr if {
+	count(rule.findings) == 0 with input as cluster(
+		[good_node("w1", ""), good_node("w2", "")],
+		[pod("shop", "web-1", "w1", "Running", "172.16.9.3")],
+		[calico_ds],
+		[],
+	)
+}
+
+test_fires_on_duplicate_pod_ip if {
+	fs := rule.findings with input as cluster(
+		[good_node("w1", ""), good_node("w2", "")],
+		[pod("shop", "a", "w1", "Running", "10.1.0.7"), pod("shop", "b", "w2", "Running", "10.1.0.7"), pod("shop", "c", "w2", "Running", "10.1.0.8")],
+		[calico_ds],
+		[],
+	)
+	reasons(fs) == {"duplicate-pod-ip"}
+	f := only(fs)
+	contains(f.message, "2 running pods have the same IP 10.1.0.7 (shop/a on w1, shop/b on w2)")
+}
+
+test_fires_on_pod_ip_outside_flannel_pod_cidr if {
+	fs := rule.findings with input as cluster(
+		[good_node("w1", "10.244.1.0/24")],
+		[agent_pod("f1", "w1", true), pod("shop", "a", "w1", "Running", "10.244.7.3")],
+		[flannel_ds(1, 1)],
+		[],
+	)
+	f := only(fs)
+	f.details.reason == "pod-ip-outside-podcidr"
+	contains(f.message, "shop/a 10.244.7.3")
+}
+
+test_fires_on_pod_cidr_overlapping_node_address if {
+	fs := rule.findings with input as cluster(
+		[good_node("w1", "192.168.56.0/24")],
+		[],
+		[calico_ds],
+		[],
+	)
+	f := only(fs)
+	f.details.reason == "pod-cidr-overlap"
+	contains(f.message, "node w1's address 192.168.56.2")
+}
+
+iface(name, file) := {"name": name, "kind": "vxlan", "mtu": 1450, "file": file, "line": 3}
+
+test_fires_when_overlay_interface_missing_on_a_node if {
+	f := only(rule.findings) with input as object.union(cluster([], [], [], []), {"nodes": {
+		"w1": {"name": "w1", "interfaces": [iface("eth0", "w1.txt"), iface("flannel.1", "w1.txt")]},
+		"w2": {"name": "w2", "interfaces": [iface("eth0", "w2.txt")]},
+	}})
+	f.details.reason == "overlay-interface-missing"
+	f.details.nodes == ["w2"]
+	contains(f.message, "flannel.1 exists on w1 but not on w2")
+}
+
+test_silent_when_overlay_interface_everywhere if {
+	count(rule.findings) == 0 with input as object.union(cluster([], [], [], []), {"nodes": {
+		"w1": {"name": "w1", "interfaces": [iface("eth0", "w1.txt"), iface("flannel.1", "w1.txt")]},
+		"w2": {"name": "w2", "interfaces": [iface("eth0", "w2.txt"), iface("flannel.1", "w2.txt")]},
+	}})
+}
+
+test_missing_pod_cidr_explains_agent_crash_and_sandbox_failures if {
+	f := only(rule.findings) with input as object.union(cluster(
+		[good_node("w1", "10.244.1.0/24"), good_node("w2", "")],
+		[agent_pod("f1", "w1", true), agent_pod("f2", "w2", false), creating("shop", "web-1", "w2")],
+		[flannel_ds(1, 2)],
+		[sandbox_event("shop", "web-1", `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "4d99": plugin type="flannel" failed (add): loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory`)],
+	), {"kubernetes": {"logs": [flannel_log]}})
+	f.details.reason == "no-pod-cidr"
+	contains(f.message, "Its CNI agent pod f2 is Pending.")
+	f.details.consequences == [{"kind": "Pod", "namespace": "shop", "name": "web-1", "note": "ContainerCreating on w2: the CNI has no range to give it an address from"}]
+}
+
+test_agent_gap_explains_subnet_env_sandbox_failures if {
+	f := only(rule.findings) with input as cluster(
+		[good_node("w1", "10.244.1.0/24"), good_node("w2", "10.244.2.0/24")],
+		[agent_pod("f1", "w1", true), agent_pod("f2", "w2", false), creating("shop", "web-1", "w2")],
+		[flannel_ds(1, 2)],
+		[sandbox_event("shop", "web-1", `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "4d99": plugin type="flannel" failed (add): loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory`)],
+	)
+	f.details.reason == "agent-not-ready"
+}
+
+test_silent_when_daemonset_has_every_pod_it_wants if {
+	count(rule.findings) == 0 with input as cluster(
+		[good_node("w1", "10.244.1.0/24"), good_node("w2", "10.244.2.0/24")],
+		[agent_pod("f1", "w1", true)],
+		[flannel_ds(1, 1)],
+		[],
+	)
+}
