@@ -544,6 +544,9 @@ node_path(x, n) := ["spec", "taints"] if {
 	count(x.taints) > 0
 } else := ["spec", "unschedulable"] if {
 	x.cordoned
+} else := ["status", "allocatable", r] if {
+	r := x.short[0].resource
+	kube.map(n, ["status", "allocatable"])[r]
 } else := ["status", "allocatable"] if {
 	count(x.short) > 0
 } else := ["metadata", "labels", k] if {
