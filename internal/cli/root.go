@@ -33,9 +33,10 @@ func newRoot(stdout, stderr io.Writer, version string) *cobra.Command {
 		Use:   "ktriage",
 		Short: "Offline triage of Kubernetes support bundles",
 		Long: `ktriage reads a support bundle offline (kubectl cluster-info dump, extra
-kubectl get output, pasted kubectl describe text, per-node network
-artifacts), turns every file into
-normalized facts, evaluates Rego rules against them and writes an incident
+kubectl get output, pasted kubectl describe text and kubectl get tables,
+saved terminal sessions, sosreports, must-gathers, per-node network
+artifacts), turns every file into normalized facts, evaluates Rego rules
+against them and writes an incident
 report (Markdown, JSON, SARIF or JUnit): what is broken, the file:line
 evidence, how to confirm it on the live cluster and how to fix it.
 
