@@ -112,6 +112,10 @@ type Log struct {
 	Lines     int       `json:"lines"`
 	Kept      []LogLine `json:"kept"`
 	Truncated bool      `json:"truncated"`
+	// NotCollected holds kubectl's own message when the body is not the
+	// container's log but kubectl's failure to fetch it (cluster-info dump
+	// writes "Request log error: …" in its place); Kept is then empty.
+	NotCollected string `json:"not_collected,omitempty"`
 }
 
 // Builder collects facts from parsers. It is safe for concurrent use.

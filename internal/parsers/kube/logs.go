@@ -149,8 +149,17 @@ func (c *logCollector) log() facts.Log {
 			j++
 		}
 	}
+	if c.total == 1 && len(kept) == 1 && strings.HasPrefix(kept[0].Text, requestLogError) {
+		return facts.Log{Lines: c.total, NotCollected: kept[0].Text}
+	}
 	return facts.Log{Lines: c.total, Kept: kept, Truncated: c.truncated}
 }
+
+// requestLogError starts what `kubectl cluster-info dump` writes instead of
+// a container's log when the API server would not give it
+// (k8s.io/kubectl/pkg/cmd/clusterinfo/clusterinfo_dump.go: "Request log
+// error: %s\n"): no line of it comes from the container.
+const requestLogError = "Request log error: "
 
 // Log reads a container log stored as a plain file, attributed to its pod by
 // the layouts support tools write.

@@ -77,3 +77,21 @@ func BenchmarkNotable(b *testing.B) {
 		}
 	})
 }
+
+// kubectl cluster-info dump writes its own error where a log could not be
+// fetched (the real AKS dump in shared/realworld holds such logs.txt
+// files): no line of it may be quoted as the container's last words.
+func TestRequestLogErrorIsNotALog(t *testing.T) {
+	c := newLogCollector()
+	c.add(1, `Request log error: an error on the server ("unknown") has prevented the request from succeeding (get pods web-1)`)
+	l := c.log()
+	if l.NotCollected == "" || len(l.Kept) != 0 {
+		t.Errorf("log %+v: want NotCollected and nothing kept", l)
+	}
+	c = newLogCollector()
+	c.add(1, "Request log error: x")
+	c.add(2, "a real line")
+	if l := c.log(); l.NotCollected != "" || len(l.Kept) != 2 {
+		t.Errorf("a real log was taken for kubectl's error: %+v", l)
+	}
+}

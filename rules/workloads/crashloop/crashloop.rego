@@ -288,6 +288,10 @@ log_text(s, logs) := sprintf(". Last log lines (%s): %s", [which, concat(" | ", 
 	kept := kube.array(l, ["kept"])
 	count(kept) > 0
 	tail := [x.text | some x in array.slice(kept, max([0, count(kept) - 3]), count(kept))]
+} else := sprintf(". Its log was not collected (kubectl: %s)", [l.not_collected]) if {
+	exit_code(s) in {1, 2, 126, 127, 139}
+	l := pick_log(s, logs)
+	l.not_collected
 } else := ". Its log is not in the bundle" if {
 	exit_code(s) in {1, 2}
 } else := ""
