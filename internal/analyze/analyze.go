@@ -34,6 +34,10 @@ type Options struct {
 	Version     string
 	// Progress, when set, hears how far the analysis is.
 	Progress Progress
+	// OneCluster makes Parse refuse inputs holding several clusters
+	// (ClustersError) instead of splitting them: for callers that need one
+	// set of facts (`ktriage facts`).
+	OneCluster bool
 }
 
 func (o Options) progress() Progress {
@@ -50,6 +54,12 @@ type Parsed struct {
 	Inputs    []report.Input
 	Artifacts map[string]*loader.Artifact
 	info      facts.BundleInfo
+	// Clusters, when the inputs hold files of several clusters, are each
+	// cluster's own facts; the rules then run on each alone, and Facts
+	// holds everything only for the inventory. Nil for one cluster.
+	Clusters []*ClusterPart
+	// Differ says, in words, what tells the clusters apart.
+	Differ []string
 }
 
 // Document is the rules' input as plain values (for `ktriage facts`). Call
@@ -119,18 +129,29 @@ func Parse(ctx context.Context, opts Options) (*Parsed, error) {
 	for i, a := range b.Artifacts {
 		paths[i] = a.Path
 	}
+	p.finish()
 	if e := splitClusters(p.Facts, paths); e != nil {
-		b.Close()
-		return nil, e
+		if opts.OneCluster {
+			b.Close()
+			return nil, e
+		}
+		if err := p.split(ctx, e, dumpRoots(paths)); err != nil {
+			b.Close()
+			return nil, err
+		}
 	}
-	p.info = facts.BundleInfo{Inputs: b.Inputs}
+	return p, nil
+}
+
+// finish fills what the inventory says of each input once facts are built.
+func (p *Parsed) finish() {
+	p.info = facts.BundleInfo{Inputs: p.Bundle.Inputs}
 	for i := range p.Inputs {
 		if a, ok := p.Facts.NodeAttribution[p.Inputs[i].File]; ok {
 			p.Inputs[i].Node, p.Inputs[i].AttributedBy = a.Node, a.Method
 		}
 	}
 	p.info.FilesByKind = filesByKind(p.Inputs)
-	return p, nil
 }
 
 // parseOne runs the artifact's parser, turning a panic into a failed input:
@@ -230,6 +251,9 @@ func filesByKind(inputs []report.Input) map[string]int {
 
 // Evaluate runs the rules over parsed facts and builds the report.
 func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*report.Report, error) {
+	if len(p.Clusters) > 0 {
+		return evaluateClusters(ctx, p, func(c *Parsed) (*report.Report, error) { return Evaluate(ctx, c, e, opts) }, opts)
+	}
 	opts.progress().Phase("rules")
 	input, err := p.Facts.Value(p.info)
 	if err != nil {

@@ -11,7 +11,10 @@ import (
 // One analysis is about one cluster. Files of two clusters in one run (a
 // folder of cases, two paths given) merged into one set of facts make
 // findings vanish and false ones appear, so Parse tells the clusters apart
-// and refuses to go on when there is more than one (ClustersError).
+// and, when there is more than one, reads each cluster's files into facts
+// of their own (Parsed.Clusters) that the rules see one at a time; where
+// one set of facts is required (`ktriage facts`, Options.OneCluster) it
+// refuses instead (ClustersError).
 //
 // Files are grouped first by the dump they came from (a cluster-info dump
 // directory, a collector or troubleshoot bundle root, a must-gather root):
@@ -35,13 +38,17 @@ type ClustersError struct {
 type ClusterGroup struct {
 	Identity facts.Identity
 	Inputs   []string // dumps ("dir/ (12 files)") and files
-	files    int
 	keys     map[facts.ObjectKey]bool
+	// files are the artifacts that told which cluster this is; roots the
+	// dump roots joined whole, whose other files (a collector log, a
+	// capture no node claims) go with the cluster too.
+	files []string
+	roots []string
 }
 
 func (e *ClustersError) Error() string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "the inputs hold files of %d different Kubernetes clusters; ktriage analyses one cluster at a time and never merges them: run it once per cluster.\n", len(e.Clusters))
+	fmt.Fprintf(&sb, "the inputs hold files of %d different Kubernetes clusters; a facts document is one cluster's and ktriage never merges them: run it once per cluster (analyze reads them in one run, each on its own).\n", len(e.Clusters))
 	for i, c := range e.Clusters {
 		fmt.Fprintf(&sb, "  cluster %d (%s): %s\n", i+1, describeIdentity(c.Identity), strings.Join(c.Inputs, ", "))
 	}
@@ -313,6 +320,10 @@ func (g *ClusterGroup) join(u *unit, f *facts.Facts) {
 		name = fmt.Sprintf("%s (%s)", name, plural(len(u.files), "file", "files"))
 	}
 	g.Inputs = append(g.Inputs, name)
+	g.files = append(g.files, u.files...)
+	if strings.HasSuffix(u.name, "/") {
+		g.roots = append(g.roots, u.name)
+	}
 	for _, file := range u.files {
 		for _, k := range f.FileObjects(file) {
 			g.keys[k] = true

@@ -49,9 +49,11 @@ it before it leaves.`,
 			if err := checkOutput(output, args); err != nil {
 				return err
 			}
-			parsed, err := analyze.Parse(c.Context(), analyze.Options{Inputs: args, TempDir: tmpDir})
+			// one facts document is one cluster's: several are refused
+			parsed, err := analyze.Parse(c.Context(), analyze.Options{Inputs: args, TempDir: tmpDir, OneCluster: true})
 			if err != nil {
-				if errors.Is(err, loader.ErrUnreadable) {
+				var ce *analyze.ClustersError
+				if errors.Is(err, loader.ErrUnreadable) || errors.As(err, &ce) {
 					return usageErr("%v", err)
 				}
 				return err

@@ -184,6 +184,24 @@ func visitReport(r *report.Report, f func(string) string, v func(any) any) {
 		r.Skipped[i].Reason = f(r.Skipped[i].Reason)
 	}
 	strs(r.Limits, f)
+	// a several-cluster run names each cluster by uids, addresses and nodes
+	strs(r.ClustersDiffer, f)
+	strs(r.Unclustered, f)
+	for i := range r.Clusters {
+		c := &r.Clusters[i]
+		c.Identity, c.Unjudged, c.Unreachable = f(c.Identity), f(c.Unjudged), f(c.Unreachable)
+		strs(c.Bundle.Paths, f)
+		strs(c.Bundle.Nodes, f)
+		strs(c.Bundle.Unattributed, f)
+		strs(c.Bundle.Namespaces, f)
+		if c.Bundle.NodeFiles != nil {
+			nf := make(map[string]report.NodeFiles, len(c.Bundle.NodeFiles))
+			for k, x := range c.Bundle.NodeFiles {
+				nf[f(k)] = x
+			}
+			c.Bundle.NodeFiles = nf
+		}
+	}
 }
 
 func strs(ss []string, f func(string) string) {

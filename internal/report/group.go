@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -29,7 +30,8 @@ func groupKey(f Finding, names []string) string {
 	} else {
 		cause = "message:" + abstract(f.Message, names).key()
 	}
-	return strings.Join([]string{f.Rule, f.Severity, f.Title, cause}, "\x00")
+	// one cause is never grouped across clusters
+	return strings.Join([]string{f.Rule, f.Severity, f.Title, cause, strconv.Itoa(f.Cluster)}, "\x00")
 }
 
 // Groups returns the report's causes in the order of their first finding,

@@ -23,6 +23,9 @@ import (
 // inventory of inputs. Every value from the bundle is escaped for where it
 // lands (escape.go).
 func WriteMarkdown(out io.Writer, r *Report) error {
+	if len(r.Clusters) > 0 {
+		return writeClusters(out, r)
+	}
 	bw := bufio.NewWriter(out)
 	m := &mdWriter{w: safeText{bw}, r: r, rules: map[string]Rule{}}
 	for _, rule := range r.Rules {

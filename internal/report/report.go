@@ -42,6 +42,16 @@ type Report struct {
 	// Kubernetes half of the bundle is missing for that reason, and the
 	// report says so before anything else.
 	Unreachable string `json:"api_unreachable,omitempty"`
+	// Clusters, when the inputs held files of several Kubernetes clusters,
+	// says what each one is; each was analysed alone, and every finding,
+	// input and check not run carries the `cluster` it belongs to.
+	// Absent for one cluster.
+	Clusters []Cluster `json:"clusters,omitempty"`
+	// ClustersDiffer says, in words, what told the clusters apart.
+	ClustersDiffer []string `json:"clusters_told_apart_by,omitempty"`
+	// Unclustered lists the files of a several-cluster run that name no
+	// cluster (or several): read, but judged with none.
+	Unclustered []string `json:"unclustered_files,omitempty"`
 
 	// RuleTimes is how long each rule took. It is never written (a report
 	// must be the same bytes every run); --stats prints it.
@@ -111,6 +121,24 @@ type Finding struct {
 	// Group is the same for findings with one cause (see Groups); the
 	// Markdown report shows each group once.
 	Group string `json:"group"`
+	// Cluster is the ID of the cluster (Report.Clusters) the finding is
+	// of; 0, and absent, when the run held one cluster.
+	Cluster int `json:"cluster,omitempty"`
+}
+
+// Cluster is one of several clusters a run held, analysed alone.
+type Cluster struct {
+	ID int `json:"id"`
+	// Identity is what identifies it, in words: kube-system namespace
+	// uid, Service default/kubernetes, node names.
+	Identity string `json:"identity"`
+	// Bundle is what was analysed for it; Bundle.Paths are its dumps
+	// ("dir/ (12 files)") and files.
+	Bundle      Bundle         `json:"bundle"`
+	Summary     map[string]int `json:"summary"`
+	RulesRun    int            `json:"rules_run"`
+	Unjudged    string         `json:"unjudged,omitempty"`
+	Unreachable string         `json:"api_unreachable,omitempty"`
 }
 
 // Consequence is one object a cause makes suffer. Group, filled by Sort,
@@ -171,6 +199,10 @@ type Input struct {
 	// Summary carries a few documented numbers about the file (captures:
 	// packets, bytes, flows, retransmissions, …).
 	Summary map[string]any `json:"summary,omitempty"`
+	// Cluster is the ID of the cluster the file was analysed with, when
+	// the run held several (Report.Clusters); 0 otherwise, or when the
+	// file named no cluster.
+	Cluster int `json:"cluster,omitempty"`
 }
 
 // Input statuses.
@@ -186,6 +218,8 @@ const (
 type Skipped struct {
 	Rule   string `json:"rule"`
 	Reason string `json:"reason"`
+	// Cluster: as Finding.Cluster.
+	Cluster int `json:"cluster,omitempty"`
 }
 
 // Sort puts findings, inputs and skipped checks in a stable order, so the
@@ -199,6 +233,9 @@ func (r *Report) Sort() {
 		if a.Rule != b.Rule {
 			return a.Rule < b.Rule
 		}
+		if a.Cluster != b.Cluster {
+			return a.Cluster < b.Cluster
+		}
 		if sa, sb := firstSubject(a), firstSubject(b); sa != sb {
 			return sa < sb
 		}
@@ -207,6 +244,9 @@ func (r *Report) Sort() {
 	sort.SliceStable(r.Inputs, func(i, j int) bool { return r.Inputs[i].File < r.Inputs[j].File })
 	sort.SliceStable(r.Rules, func(i, j int) bool { return r.Rules[i].ID < r.Rules[j].ID })
 	sort.SliceStable(r.Skipped, func(i, j int) bool {
+		if r.Skipped[i].Cluster != r.Skipped[j].Cluster {
+			return r.Skipped[i].Cluster < r.Skipped[j].Cluster
+		}
 		if r.Skipped[i].Rule != r.Skipped[j].Rule {
 			return r.Skipped[i].Rule < r.Skipped[j].Rule
 		}
@@ -231,13 +271,14 @@ func (r *Report) Sort() {
 // group, whose subject it is (of the named rule, when one is named).
 func (r *Report) linkConsequences() {
 	type key struct {
-		s    Subject
-		rule string
+		s       Subject
+		rule    string
+		cluster int // a cause never explains another cluster's objects
 	}
 	groups := map[key][]string{} // in report order, so the most severe first
 	for _, f := range r.Findings {
 		for _, s := range f.Subjects {
-			for _, k := range []key{{s, ""}, {s, f.Rule}} {
+			for _, k := range []key{{s, "", f.Cluster}, {s, f.Rule, f.Cluster}} {
 				if !contains(groups[k], f.Group) {
 					groups[k] = append(groups[k], f.Group)
 				}
@@ -249,7 +290,7 @@ func (r *Report) linkConsequences() {
 		for j := range f.Consequences {
 			c := &f.Consequences[j]
 			c.Group = ""
-			for _, g := range groups[key{c.subject(), c.Rule}] {
+			for _, g := range groups[key{c.subject(), c.Rule, f.Cluster}] {
 				if g != f.Group {
 					c.Group = g
 					break

@@ -364,6 +364,9 @@ func findingResult(f Finding, ruleIndex int) sarifResult {
 	if len(f.Details) > 0 {
 		props["details"] = f.Details
 	}
+	if f.Cluster > 0 {
+		props["cluster"] = f.Cluster // which of several clusters (JSON clusters[])
+	}
 	res.Properties = props
 	return res
 }

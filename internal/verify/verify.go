@@ -36,6 +36,12 @@ type Expectation struct {
 	// ErrorContains, for a fixture analyze must refuse (exit 2, no
 	// report), lists substrings of the error it must print.
 	ErrorContains []string `json:"error_contains"`
+	// Clusters, when given, is how many clusters the run must tell apart
+	// (0: one, no clusters[] in the report).
+	Clusters *int `json:"clusters"`
+	// MustNotInCluster lists, by cluster ID, rules that must not fire for
+	// that cluster of a several-cluster run.
+	MustNotInCluster map[int][]string `json:"must_not_in_cluster"`
 }
 
 // Must describes findings a rule must produce. Every listed part must hold
@@ -50,6 +56,9 @@ type Must struct {
 	// Consequences are objects (Kind/namespace/name) the finding must list
 	// as consequences of its cause (docs/report-json.md, Chains).
 	Consequences []string `json:"consequences"`
+	// Cluster, in a several-cluster run, is the ID of the cluster the
+	// finding must be of; Count then counts that cluster's findings.
+	Cluster int `json:"cluster"`
 }
 
 // Fixture is a directory with an expect.yaml.
@@ -146,9 +155,20 @@ func Check(e Expectation, r *report.Report, exit int) []string {
 	if e.Exit != nil && exit != *e.Exit {
 		add("exit status %d, want %d", exit, *e.Exit)
 	}
+	if e.Clusters != nil {
+		n := len(r.Clusters)
+		if n != *e.Clusters && !(n == 0 && *e.Clusters == 1) {
+			add("%d clusters told apart, want %d", n, *e.Clusters)
+		}
+	}
 	byRule := map[string]int{}
+	byCluster := map[int]map[string]int{}
 	for _, f := range r.Findings {
 		byRule[f.Rule]++
+		if byCluster[f.Cluster] == nil {
+			byCluster[f.Cluster] = map[string]int{}
+		}
+		byCluster[f.Cluster][f.Rule]++
 		for _, ev := range f.Evidence {
 			if ev.File != "" && ev.Frame <= 0 && (ev.Line <= 0 || ev.Text == "") {
 				add("%s: evidence %s cites no line and quotes nothing", f.Rule, ev.File)
@@ -160,7 +180,10 @@ func Check(e Expectation, r *report.Report, exit int) []string {
 			add("no finding of rule %s (findings: %s)", m.Rule, summary(r))
 			continue
 		}
-		if m.Count > 0 && byRule[m.Rule] != m.Count {
+		switch {
+		case m.Cluster > 0 && m.Count > 0 && byCluster[m.Cluster][m.Rule] != m.Count:
+			add("rule %s: %d findings in cluster %d, want %d", m.Rule, byCluster[m.Cluster][m.Rule], m.Cluster, m.Count)
+		case m.Cluster == 0 && m.Count > 0 && byRule[m.Rule] != m.Count:
 			add("rule %s: %d findings, want %d", m.Rule, byRule[m.Rule], m.Count)
 		}
 		var why []string
@@ -183,6 +206,13 @@ func Check(e Expectation, r *report.Report, exit int) []string {
 	for _, rule := range e.MustNot {
 		if byRule[rule] > 0 {
 			add("rule %s must not fire (findings: %s)", rule, summary(r))
+		}
+	}
+	for _, id := range sortedInts(e.MustNotInCluster) {
+		for _, rule := range e.MustNotInCluster[id] {
+			if byCluster[id][rule] > 0 {
+				add("rule %s must not fire in cluster %d (findings: %s)", rule, id, summary(r))
+			}
 		}
 	}
 	suffixes := make([]string, 0, len(e.InputsStatus))
@@ -217,8 +247,20 @@ func Check(e Expectation, r *report.Report, exit int) []string {
 	return problems
 }
 
+func sortedInts[V any](m map[int]V) []int {
+	out := make([]int, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Ints(out)
+	return out
+}
+
 func mismatch(m Must, f report.Finding) []string {
 	var miss []string
+	if m.Cluster > 0 && f.Cluster != m.Cluster {
+		miss = append(miss, fmt.Sprintf("of cluster %d, want %d", f.Cluster, m.Cluster))
+	}
 	subs := map[string]bool{}
 	for _, s := range f.Subjects {
 		if s.Namespace != "" {
