@@ -125,10 +125,14 @@ address, such as ip-10-1-0-11, follow the address). The key is random per
 run unless --redact-key-file gives one; docs/redaction.md has the details
 and the limits.
 
+Inputs holding files of several Kubernetes clusters (a folder of cases)
+are analysed one cluster at a time, never merged: the report lists the
+clusters and what tells them apart, then gives one section per cluster;
+in JSON every finding carries its cluster.
+
 Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
-2 for usage errors, an unreadable bundle, rules that do not compile or
-inputs holding more than one cluster (run once per cluster: the message
-says which inputs belong to which), 3 when nothing could be judged (no file understood, or no rule could run;
+2 for usage errors, an unreadable bundle or rules that do not compile,
+3 when nothing could be judged (no file understood, or no rule could run;
 the report says so on its first line), 130 when interrupted (the temp area
 is removed first).`,
 		Example: `  ktriage analyze bundle.tar.gz

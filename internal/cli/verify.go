@@ -111,8 +111,7 @@ func verifyOne(c *cobra.Command, rp *ruleParams, dir, tmpDir, version string) ([
 	}
 	opts := analyze.Options{Inputs: inputs, Limits: p.limits, TempDir: tmpDir, EvalTimeout: p.timeout, Version: version}
 	parsed, err := analyze.Parse(c.Context(), opts)
-	var ce *analyze.ClustersError
-	if errors.As(err, &ce) && fx.Expect.Refused() {
+	if err != nil && errors.Is(err, loader.ErrUnreadable) && fx.Expect.Refused() {
 		return verify.CheckRefusal(fx.Expect, ExitUsage, err.Error()), nil
 	}
 	if err != nil {
