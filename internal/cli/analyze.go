@@ -108,8 +108,8 @@ func newAnalyze(version string) *cobra.Command {
 		Short: "Analyse a bundle and write the incident report",
 		Long: `Analyse one or more bundles and write an incident report.
 
-PATH is a directory, a .tar, .tar.gz/.tgz, .tar.bz2, .tar.xz/.txz, .zip, .gz,
-.bz2 or .xz file, or any nesting of those (a tarball holding per-node
+PATH is a directory, a .tar, .tar.gz/.tgz, .tar.bz2, .tar.xz/.txz,
+.tar.zst/.tzst, .zip, .gz, .bz2, .xz or .zst file, or any nesting of those (a tarball holding per-node
 tarballs is normal). A saved terminal session is split into one file per
 command. Files are recognised by content, not by name. Archives are read as streams into a
 private temp area that is removed afterwards; links and device entries are

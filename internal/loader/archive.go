@@ -27,6 +27,8 @@ func decompressor(kind containerKind, r io.Reader) (io.Reader, error) {
 		return bzip2.NewReader(r), nil
 	case containerXZ:
 		return newXZReader(r)
+	case containerZstd:
+		return newZstdReader(r)
 	}
 	return nil, fmt.Errorf("not a compressed stream")
 }

@@ -406,11 +406,14 @@ func (w *walker) readStream(r io.Reader, head []byte, display, inner string, con
 		return
 	}
 	switch kind {
-	case containerGzip, containerBzip2, containerXZ:
+	case containerGzip, containerBzip2, containerXZ, containerZstd:
 		dr, err := decompressor(kind, r)
 		if err != nil {
 			w.skip(display, "corrupt compressed stream: "+err.Error())
 			return
+		}
+		if c, ok := dr.(io.Closer); ok {
+			defer c.Close()
 		}
 		br := bufio.NewReaderSize(&budgetReader{r: dr, w: w}, 64<<10)
 		h, err := br.Peek(HeadSize)
@@ -435,7 +438,7 @@ func (w *walker) readStream(r io.Reader, head []byte, display, inner string, con
 		defer f.Close()
 		w.readZipAt(f, a.Size, display, inner, containers, depth)
 	case containerUnsupported:
-		w.skip(display, "compressed with a format ktriage does not read (zstd or lz4): decompress it first")
+		w.skip(display, "compressed with lz4, a format ktriage does not read: decompress it first (lz4 -d)")
 	default:
 		if err := w.spool(display, inner, containers, r); err != nil {
 			w.skip(display, "unreadable: "+err.Error())
@@ -528,7 +531,7 @@ func nestedNames(display, inner, member string, containers []string) (string, st
 	return d, base + "/" + member, cs
 }
 
-var archiveExts = []string{".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar", ".zip", ".gz", ".bz2", ".xz"}
+var archiveExts = []string{".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".tzst", ".tar", ".zip", ".gz", ".bz2", ".xz", ".zst"}
 
 func stripArchiveExt(p string) string {
 	lp := strings.ToLower(p)
@@ -551,6 +554,10 @@ func stripCompressionExt(p string) string {
 		return p[:len(p)-4] + ".tar"
 	case strings.HasSuffix(lp, ".xz"):
 		return p[:len(p)-3]
+	case strings.HasSuffix(lp, ".tzst"):
+		return p[:len(p)-5] + ".tar"
+	case strings.HasSuffix(lp, ".zst"):
+		return p[:len(p)-4]
 	case strings.HasSuffix(lp, ".gz"):
 		return p[:len(p)-3]
 	case strings.HasSuffix(lp, ".bz2"):
@@ -647,8 +654,9 @@ func sniffContainer(head []byte) containerKind {
 		return containerTar
 	case isXZ(head):
 		return containerXZ
-	case len(head) >= 4 && bytes.Equal(head[:4], []byte{0x28, 0xb5, 0x2f, 0xfd}),
-		len(head) >= 4 && bytes.Equal(head[:4], []byte{0x04, 0x22, 0x4d, 0x18}):
+	case isZstd(head):
+		return containerZstd
+	case len(head) >= 4 && bytes.Equal(head[:4], []byte{0x04, 0x22, 0x4d, 0x18}):
 		return containerUnsupported
 	}
 	return containerNone
