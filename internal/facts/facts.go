@@ -338,6 +338,7 @@ func (b *Builder) Build() *Facts {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	f := &Facts{Collected: map[string]bool{}, Listed: map[string]map[string]bool{}, Extra: map[string]any{}, index: map[ObjectKey]*Object{}}
+	dropDuplicateEvents(b.objects)
 	for k, o := range b.objects {
 		// the winner stays first; the other places in a stable order
 		rest := o.Sources[1:]

@@ -2,6 +2,8 @@ package facts
 
 import (
 	"encoding/json"
+	"sort"
+	"strings"
 	"testing"
 )
 
@@ -213,5 +215,44 @@ func TestWholeObjectWinsOverPartial(t *testing.T) {
 		if o.Body["v"] != "whole" || len(o.Sources) != 2 {
 			t.Fatalf("kept %v with %d sources", o.Body["v"], len(o.Sources))
 		}
+	}
+}
+
+// One event pasted as a describe's Events row and as a `get events` row is
+// one event; a whole Event is kept over text copies; two rows of one table
+// stay two events; a different message is another event.
+func TestDuplicateTextEventsDropped(t *testing.T) {
+	ev := func(name, ns, source, msg string, count int64) map[string]any {
+		md := map[string]any{"name": name}
+		if ns != "" {
+			md["namespace"] = ns
+		}
+		if source != "" {
+			md["annotations"] = map[string]any{"ktriage.io/source": source}
+		}
+		return map[string]any{"kind": "Event", "metadata": md, "type": "Warning", "reason": "FailedCreate", "message": msg, "count": count,
+			"involvedObject": map[string]any{"kind": "ReplicaSet", "name": "web-1", "namespace": "shop"}}
+	}
+	b := NewBuilder()
+	b.AddObject(ev("d1", "shop", "kubectl-describe", "exceeded  quota", 15), Source{File: "describe.txt", Line: 30})
+	b.AddObject(ev("t1", "", "kubectl-get", "exceeded quota", 15), Source{File: "events.txt", Line: 4})
+	b.AddObject(ev("t2", "", "kubectl-get", "exceeded quota", 15), Source{File: "events.txt", Line: 5})
+	b.AddObject(ev("t3", "", "kubectl-get", "another message", 1), Source{File: "events.txt", Line: 6})
+	f := b.Build()
+	var names []string
+	for _, o := range f.Objects {
+		names = append(names, o.Key.Name)
+	}
+	sort.Strings(names)
+	if got := strings.Join(names, ","); got != "d1,t2,t3" {
+		t.Errorf("events kept: %s", got)
+	}
+
+	b = NewBuilder()
+	b.AddObject(ev("whole", "shop", "", "exceeded quota", 3), Source{File: "events.json", Line: 1})
+	b.AddObject(ev("d1", "shop", "kubectl-describe", "exceeded quota", 17), Source{File: "describe.txt", Line: 30})
+	f = b.Build()
+	if len(f.Objects) != 1 || f.Objects[0].Key.Name != "whole" || len(f.Objects[0].Sources) != 2 {
+		t.Errorf("whole event not preferred: %+v", f.Objects)
 	}
 }
