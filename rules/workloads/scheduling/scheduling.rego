@@ -13,7 +13,9 @@
 #   resources, pod count), and PersistentVolumeClaims that are not bound.
 #   Inter-pod affinity, topology spread constraints, host ports and volume
 #   topology are not recomputed: when nothing recomputed explains the
-#   verdict the finding says so.
+#   verdict the finding says so. Pods held back only by the not-ready
+#   taint of nodes whose pod network is not ready are the cni finding's
+#   consequences: they are reported here as info, pointing at it.
 # custom:
 #   id: scheduling
 #   category: scheduling
@@ -32,6 +34,7 @@
 package ktriage.rules.workloads["scheduling"]
 
 import data.ktriage.lib.kube
+import data.ktriage.lib.node
 import data.ktriage.lib.sh
 
 # ------------------------------------------------------------ pending pods
@@ -322,7 +325,7 @@ findings contains f if {
 	f := {
 		"message": concat(" ", array.concat(
 			[sprintf("%d of %d pods of %s %s/%s Pending, not bound to a node (%s).", [count(pods), total, w.kind, ns, w.name, named(pods)])],
-			array.concat(scheduler_line(sched), causes),
+			array.concat(scheduler_line(sched), array.concat(causes, network_line(verdicts))),
 		)),
 		"subjects": array.concat([{"kind": w.kind, "namespace": ns, "name": w.name} | not w.kind == "Pod"], [kube.ref(p)]),
 		"evidence": evidence(p, sched, unbound, verdicts),
@@ -332,12 +335,12 @@ findings contains f if {
 			"kubectl describe nodes",
 		],
 		"fix": fix(spec, verdicts, unbound),
-		"severity": severity(ready),
-		"details": {
+		"severity": severity(ready, verdicts),
+		"details": object.union(network_details(verdicts), {
 			"workload": w, "pending": count(pods), "total": total, "ready": ready, "pods": pods,
 			"scheduler_message": sched.message, "scheduler_reasons": reason_counts(sched.message),
 			"nodes": verdicts, "unbound_claims": [c.metadata.name | some c in unbound],
-		},
+		}),
 	}
 }
 
@@ -350,9 +353,39 @@ held_back(_, verdicts, _) if {
 
 held_back(_, _, unbound) if count(unbound) > 0
 
-severity(0) := "critical"
+severity(ready, verdicts) := "info" if {
+	network_wait(verdicts)
+} else := "critical" if {
+	ready == 0
+} else := "high"
 
-severity(n) := "high" if n > 0
+# network_wait: what holds the pod back is the nodes' pod network, not the
+# pod. Every node refuses it only for the node lifecycle controller's
+# not-ready taint, and every node is NotReady because its network plugin is
+# not ready. The cni rule reports that cause and lists these pods as its
+# consequences, so this finding is only the pointer to it.
+network_wait(verdicts) if {
+	count(verdicts) > 0
+	every v in verdicts {
+		count(v.taints) > 0
+		every t in v.taints {
+			startswith(t, "node.kubernetes.io/not-ready:")
+		}
+		blocked(v) == count(v.taints)
+		count(v.short) == 0
+		node.network_down(node_named[v.node])
+	}
+}
+
+node_named := {n.metadata.name: n | some n in nodes}
+
+network_line(verdicts) := ["Every node is NotReady because its pod network is not ready (the kubelet's Ready condition: network plugin not ready): that is the cause, reported by the cni finding, which lists these pods among its consequences."] if {
+	network_wait(verdicts)
+} else := []
+
+network_details(verdicts) := {"reason": "node-network-not-ready", "see": "cni"} if {
+	network_wait(verdicts)
+} else := {}
 
 named(pods) := concat(", ", array.slice(pods, 0, 2)) if {
 	count(pods) <= 2
@@ -556,6 +589,16 @@ node_path(x, n) := ["spec", "taints"] if {
 
 node_note(x) := concat("; ", reasons(x))
 
+# The node lifecycle controller's taints go when the node is healthy again;
+# tolerating them would place the pod on a node that cannot run it.
+lifecycle_taint(t) if startswith(t, "node.kubernetes.io/not-ready:")
+
+lifecycle_taint(t) if startswith(t, "node.kubernetes.io/unreachable:")
+
+health_fix(verdicts) := "Install the pod network (see the cni finding): once the nodes are Ready the node lifecycle controller removes the not-ready taint and the scheduler places these pods." if {
+	network_wait(verdicts)
+} else := "Make the tainted nodes Ready again (their Ready condition says what is missing); the node lifecycle controller then removes its not-ready/unreachable taint."
+
 # resource_fixes names, per short resource, the numbers: the request that
 # would fit the most free eligible node, or the node size that would.
 resource_fixes(verdicts) := [sprintf("Lower the %s request to %s or less (what %s has free), free %s %s on %s, or add a node with at least %s %s allocatable.", [
@@ -579,7 +622,10 @@ fix(spec, verdicts, unbound) := concat(" ", array.concat(
 	),
 	array.concat(
 		array.concat(
-			[sprintf("Add a toleration for %s if the pod belongs on those nodes." , [concat(", ", ts)]) | ts := sort({t | some x in verdicts; some t in x.taints}); count(ts) > 0],
+			array.concat(
+				[sprintf("Add a toleration for %s if the pod belongs on those nodes.", [concat(", ", ts)]) | ts := sort({t | some x in verdicts; some t in x.taints; not lifecycle_taint(t)}); count(ts) > 0],
+				[health_fix(verdicts) | count({t | some x in verdicts; some t in x.taints; lifecycle_taint(t)}) > 0],
+			),
 			["Uncordon a node (kubectl uncordon NODE) once its maintenance is over." | count([x | some x in verdicts; x.cordoned]) > 0],
 		),
 		array.concat(
