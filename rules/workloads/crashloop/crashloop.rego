@@ -40,6 +40,7 @@ package ktriage.rules.workloads["crashloop"]
 import data.ktriage.lib.kube
 import data.ktriage.lib.liveness
 import data.ktriage.lib.sh
+import data.ktriage.lib.workload
 
 # ---------------------------------------------------- failing containers
 
@@ -91,11 +92,11 @@ termination(s) := s.lastState.terminated if {
 # failing is built once over every pod; a pod none of whose statuses is
 # failing or recovered is left after one cheap test per status (the
 # annotated copies are made only for the few that are).
-failing := [{"pod": p, "key": kube.workload_key(w), "w": w, "containers": statuses(p)} |
+failing := [{"pod": p, "key": workload.key(w), "w": w, "containers": statuses(p)} |
 	some p in input.kubernetes.pods
 	object.get(p, ["status", "phase"], "") != "Succeeded"
 	some_failing(p)
-	w := kube.workload(p)
+	w := workload.of(p)
 ]
 
 # A running container that never restarted is the common case and is
@@ -184,7 +185,7 @@ findings contains f if {
 	ns := w.namespace
 	pn := p.metadata.name
 	ns_pods := [q | some q in input.kubernetes.pods; q.metadata.namespace == ns]
-	counts := kube.pod_counts(w, ns_pods)
+	counts := workload.pod_counts(w, ns_pods)
 	ready := counts.ready
 
 	# a rollout can run more pods than the controller wants
@@ -381,7 +382,7 @@ fix(p, s) := sprintf("See the probe finding for container %s: its restarts are l
 
 # -------------------------------------------------- workload conditions
 
-workload_object(w) := kube.workload_objects[kube.workload_key(w)]
+workload_object(w) := workload.objects[workload.key(w)]
 
 stalled(o) := c if {
 	some c in kube.array(o, ["status", "conditions"])
@@ -411,9 +412,9 @@ workload_evidence(w) := [kube.at(o, ["status", "conditions"], c.reason) |
 findings contains f if {
 	some j in object.get(input.kubernetes, "jobs", [])
 	c := job_failed(j)
-	w := kube.workload(j)
-	not kube.workload_key(w) in workload_keys
-	not kube.workload_key({"kind": "Job", "namespace": kube.namespace(j), "name": j.metadata.name}) in workload_keys
+	w := workload.of(j)
+	not workload.key(w) in workload_keys
+	not workload.key({"kind": "Job", "namespace": kube.namespace(j), "name": j.metadata.name}) in workload_keys
 	ns := kube.namespace(j)
 	f := {
 		"message": sprintf("Job %s/%s failed: %s (%s). %v pods failed; none of its pods is in the bundle, so their exit codes are unknown.", [

@@ -36,6 +36,7 @@ package ktriage.rules.workloads["scheduling"]
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
 import data.ktriage.lib.sh
+import data.ktriage.lib.workload
 
 # ------------------------------------------------------------ pending pods
 
@@ -57,10 +58,10 @@ gated(p) if {
 # pending lists each waiting pod once with its workload; a complete rule so
 # every later comprehension indexes it (by workload key) instead of
 # re-reading every pod.
-pending := [{"pod": p, "key": kube.workload_key(w), "w": w} |
+pending := [{"pod": p, "key": workload.key(w), "w": w} |
 	some p in input.kubernetes.pods
 	waiting(p)
-	w := kube.workload(p)
+	w := workload.of(p)
 ]
 
 # -------------------------------------------------------- the scheduler
@@ -307,7 +308,7 @@ findings contains f if {
 	pvcs := [c | some c in object.get(input.kubernetes, "persistentvolumeclaims", []); c.metadata.namespace == ns]
 	events := [e | some e in input.kubernetes.events; e.involvedObject.name == pods[0]; e.reason == "FailedScheduling"; object.get(e, ["involvedObject", "namespace"], "") == ns]
 	ns_pods := [q | some q in input.kubernetes.pods; q.metadata.namespace == ns]
-	counts := kube.pod_counts(w, ns_pods)
+	counts := workload.pod_counts(w, ns_pods)
 	ready := counts.ready
 
 	# a rollout can run more pods than the controller wants
