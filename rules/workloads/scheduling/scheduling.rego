@@ -72,6 +72,12 @@ condition(p) := c if {
 	c.status == "False"
 }
 
+condition_index(p) := i if {
+	some i, c in kube.array(p, ["status", "conditions"])
+	c.type == "PodScheduled"
+	c.status == "False"
+}
+
 # The verdict follows FitError.Error() in
 # kubernetes/kubernetes pkg/scheduler/framework/types.go:
 #   "0/%v nodes are available" + ": " + sorted "<count> <reason>" joined by
@@ -556,7 +562,7 @@ fits_lines(verdicts) := [sprintf("By every predicate recomputed here %s could ta
 
 evidence(p, sched, unbound, verdicts) := array.concat(
 	array.concat(
-		[kube.at(p, ["status", "conditions"], "PodScheduled=False") | sched.from == "condition"],
+		[kube.at(p, ["status", "conditions", condition_index(p), "message"], "PodScheduled=False: the scheduler's message") | sched.from == "condition"],
 		[kube.cite(sched.e, "FailedScheduling") | sched.from == "event"],
 	),
 	array.concat(

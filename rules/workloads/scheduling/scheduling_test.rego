@@ -79,6 +79,9 @@ test_fires_when_no_node_has_the_cpu if {
 		{"count": 2, "reason": "Insufficient cpu"},
 	]
 	f.confirm[0] == "kubectl -n analytics describe pod etl-5c8f7d6b9-a"
+
+	# the condition's message is the proof, not its type line
+	f.evidence[0].path == ["status", "conditions", 0, "message"]
 }
 
 test_fires_when_events_are_the_only_verdict if {
