@@ -3,24 +3,20 @@
 under testdata/dumps/.
 
 Objects come from the constructors of make-kube-fixtures.py (same shapes,
-same deterministic output). Every message a Kubernetes component writes is
+same deterministic output), builders shared with make-workload2-fixtures.py
+from workload_common.py. Every message a Kubernetes component writes is
 the string that component emits; the source of each is quoted beside it.
 
 Run from the repository root:  python3 scripts/make-workload-fixtures.py
 """
 import copy
 import hashlib
-import importlib.util
-import io
 import os
-import shutil
-import tarfile
+import sys
 
-_spec = importlib.util.spec_from_file_location("kf", os.path.join(os.path.dirname(os.path.abspath(__file__)), "make-kube-fixtures.py"))
-kf = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(kf)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from workload_common import T0, kf, nest  # noqa: E402
 
-T0 = kf.T0
 T_LATER = "2024-03-11T09:31:40Z"
 kf.NODE_IPS.update({"cp-1": "10.0.1.10", "worker-3": "10.0.1.13"})
 
@@ -44,22 +40,6 @@ SCHED_CPU = ("0/3 nodes are available: 1 node(s) had untolerated taint {node-rol
 SCHED_SELECTOR = ("0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
                   "2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: "
                   "3 Preemption is not helpful for scheduling.")
-
-
-def nest(d, stage, arcroot, inner_name, extra):
-    """Pack stage as a .tgz and put it, with extra files, inside
-    d/support.tar.gz: an archive nested in the customer's archive."""
-    inner = os.path.join(d, "_inner.tgz")
-    kf.tar_dir(stage, inner, arcroot)
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
-        kf.add_file(t, inner_name, open(inner, "rb").read())
-        for name, data in extra.items():
-            kf.add_file(t, name, data)
-    with open(os.path.join(d, "support.tar.gz"), "wb") as f:
-        f.write(kf.gzip_bytes(buf.getvalue()))
-    shutil.rmtree(stage)
-    os.remove(inner)
 
 
 def nodes3():
@@ -490,15 +470,27 @@ def build_realworld():
     d = kf.fresh("realworld-workloads-aks")
     kf.expect(d, f"""
 description: >-
-  Real AKS dump (--output-directory form): coredns-autoscaler and
-  kubernetes-dashboard crash-loop with exit 2, their logs say the API server
-  refused them; tunnelfront was killed by liveness probes and runs again.
+  Real AKS dump (--output-directory form): kubernetes-dashboard crash-loops
+  with exit 2; coredns-autoscaler restarts 1569 times because its liveness
+  probe fails (4688 failures, failureThreshold 3: one kill every 3 failures;
+  it exits 2 on the kubelet's SIGTERM), so probe reports it as the cause and
+  crashloop only points there (info); tunnelfront was killed by liveness
+  probes and runs again.
 inputs: [{rw}aks-output-directory-epicapex-k8s-arena]
 exit: 1
 must:
+  - rule: probe
+    subjects: [Deployment/kube-system/coredns-autoscaler]
+    message_contains: ["its liveness probe restarts it (4688 liveness failures over 1569 restarts, failureThreshold 3", "last exit 2"]
+    severity: critical
+    count: 1
   - rule: crashloop
     subjects: [Deployment/kube-system/coredns-autoscaler]
-    message_contains: ["container autoscaler (1569 restarts, CrashLoopBackOff): application error (exit 2, Error)", "Last log lines"]
+    message_contains: ["container autoscaler (1569 restarts, CrashLoopBackOff): restarted by its liveness probe", "see the probe finding"]
+    severity: info
+  - rule: crashloop
+    subjects: [Deployment/kube-system/kubernetes-dashboard]
+    message_contains: ["application error (exit 2, Error)", "Its log is not in the bundle"]
     severity: critical
   - rule: crashloop
     subjects: [Deployment/kube-system/tunnelfront]
@@ -509,14 +501,19 @@ must_not: [scheduling]
     kf.expect(d, f"""
 description: >-
   Real kubeadm 1.20 dump without a network plugin: every node keeps the
-  not-ready taint and coredns stays Pending behind it.
+  not-ready taint and coredns stays Pending behind it. The cause is the
+  nodes' pod network (the cni finding, critical, lists the pods as its
+  consequences); scheduling says so and points there, as info.
 inputs: [{rw}kubeadm-v1.20.5-notready-no-cni-3c97-cka.txt]
 exit: 1
 must:
   - rule: scheduling
     subjects: [Deployment/kube-system/coredns]
-    message_contains: ["2 of 2 pods of Deployment kube-system/coredns Pending", "node(s) had taint {{node.kubernetes.io/not-ready: }}, that the pod didn't tolerate", "the node is NotReady"]
+    message_contains: ["2 of 2 pods of Deployment kube-system/coredns Pending", "node(s) had taint {{node.kubernetes.io/not-ready: }}, that the pod didn't tolerate", "the node is NotReady", "reported by the cni finding"]
+    severity: info
+  - rule: cni
     severity: critical
+    message_contains: ["2 pods cannot start until it is"]
 must_not: [crashloop]
 """)
     d = kf.fresh("realworld-workloads-docker-desktop")

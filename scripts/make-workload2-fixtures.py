@@ -3,24 +3,19 @@
 and probe under testdata/dumps/.
 
 Objects come from the constructors of make-kube-fixtures.py (same shapes,
-same deterministic output). Every message a Kubernetes component or a
+same deterministic output), builders shared with make-workload-fixtures.py
+from workload_common.py. Every message a Kubernetes component or a
 container runtime writes is the string that component emits; the source of
 each is quoted beside it.
 
 Run from the repository root:  python3 scripts/make-workload2-fixtures.py
 """
 import copy
-import importlib.util
-import io
 import os
-import shutil
-import tarfile
+import sys
 
-_spec = importlib.util.spec_from_file_location("kf", os.path.join(os.path.dirname(os.path.abspath(__file__)), "make-kube-fixtures.py"))
-kf = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(kf)
-
-T0 = kf.T0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from workload_common import kf, kubelet_event, nest, waiting_pod, write_yaml  # noqa: E402
 
 # ---------------------------------------------------------------- messages
 #
@@ -38,51 +33,6 @@ PULL_401 = ('rpc error: code = Unknown desc = failed to pull and unpack image "'
             + IMG + '": failed to authorize: failed to fetch oauth token: unexpected status from GET request to '
             'https://registry.example.com/service/token?scope=repository%3Ashop%2Fweb%3Apull&service=harbor-registry: 401 Unauthorized')
 BACKOFF = 'Back-off pulling image "' + IMG + '"'
-
-
-def nest(d, stage, arcroot, inner_name, extra):
-    """Pack stage as a .tgz and put it, with extra files, inside
-    d/support.tar.gz: an archive nested in the customer's archive."""
-    inner = os.path.join(d, "_inner.tgz")
-    kf.tar_dir(stage, inner, arcroot)
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
-        kf.add_file(t, inner_name, open(inner, "rb").read())
-        for name, data in extra.items():
-            kf.add_file(t, name, data)
-    with open(os.path.join(d, "support.tar.gz"), "wb") as f:
-        f.write(kf.gzip_bytes(buf.getvalue()))
-    shutil.rmtree(stage)
-    os.remove(inner)
-
-
-def write_yaml(path, items):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(kf.yaml_list(items))
-
-
-def waiting_pod(rs, suffix, node, reason, message, ip=None):
-    """A pod whose only container waits with reason/message: never started,
-    not Ready, as the kubelet leaves it (ContainersNotReady)."""
-    p = kf.pod(rs, suffix, node, ip or "10.244.1.%d" % (sum(map(ord, suffix)) % 200 + 20), ready=False)
-    p["status"]["phase"] = "Pending"
-    for s in p["status"]["containerStatuses"]:
-        s["restartCount"] = 0
-        s["started"] = False
-        s.pop("containerID", None)
-        s["imageID"] = ""
-        s["state"] = {"waiting": {"reason": reason, "message": message}}
-        s.pop("lastState", None)
-    return p
-
-
-def kubelet_event(ns, p, reason, message, count=1, type_="Warning", container=None):
-    e = kf.event(ns, p, reason, message, count=count, type_=type_, source="kubelet")
-    e["source"]["host"] = p["spec"]["nodeName"]
-    if container:
-        e["involvedObject"]["fieldPath"] = "spec.containers{%s}" % container
-    return e
 
 
 def service_account(ns, name, pull_secrets=()):

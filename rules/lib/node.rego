@@ -22,6 +22,27 @@ node_object(name) := o if {
 	o.metadata.name == name
 }
 
+ready_condition(n) := c if {
+	some c in kube.array(n, ["status", "conditions"])
+	c.type == "Ready"
+}
+
+# The kubelet's Ready condition when the runtime reports its network down:
+# "runtime network not ready: NetworkReady=false
+# reason:NetworkPluginNotReady message:docker: network plugin is not ready:
+# cni config uninitialized" (dockershim, kubelet <= 1.23) or "container
+# runtime network not ready: NetworkReady=false
+# reason:NetworkPluginNotReady message:Network plugin returns error: cni
+# plugin not initialized" (containerd's CRI plugin). The cni rule reports
+# it; node-health and scheduling leave it to that rule.
+network_not_ready_re := `NetworkPluginNotReady|network plugin is not ready|cni config uninitialized|cni plugin not initialized`
+
+network_down(n) if {
+	c := ready_condition(n)
+	c.status != "True"
+	regex.match(network_not_ready_re, object.get(c, "message", ""))
+}
+
 internal_ips(name) := {a.address |
 	some a in node_object(name).status.addresses
 	a.type == "InternalIP"

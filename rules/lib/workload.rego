@@ -1,14 +1,16 @@
 # Helpers for rules that report pods per workload: a person manages a
-# Deployment, not its ReplicaSet's fifth replica, so image-pull,
-# volume-mount and probe give one finding per workload ("3 of 3 pods of
-# Deployment shop/web") and name two of its pods.
+# Deployment, not its ReplicaSet's fifth replica, so the rules of
+# rules/workloads give one finding per workload ("3 of 3 pods of
+# Deployment shop/web") and name two of its pods. The one place that
+# resolves a pod's owner.
 package ktriage.lib.workload
 
 import data.ktriage.lib.kube
 
 # controllers maps "namespace/kind/name" of every ReplicaSet and Job to the
-# controller that owns it. A complete rule: OPA builds it once per query,
-# so resolving a pod's workload is a lookup, not a scan of ReplicaSets.
+# controller that owns it (a Deployment, a CronJob). A complete rule: OPA
+# builds it once per query, so resolving a pod's workload is two lookups
+# instead of a scan of every ReplicaSet.
 controllers := {sprintf("%s/%s/%s", [kube.namespace(o), kind, o.metadata.name]): r |
 	some plural, kind in {"replicasets": "ReplicaSet", "jobs": "Job"}
 	some o in kube.array(input.kubernetes, [plural])
@@ -16,7 +18,8 @@ controllers := {sprintf("%s/%s/%s", [kube.namespace(o), kind, o.metadata.name]):
 	object.get(r, "controller", false) == true
 }
 
-# controller_ref is the owner marked controller, else the first owner.
+# controller_ref is the reference to the object that manages a pod (the one
+# marked controller, else the first owner).
 controller_ref(obj) := r if {
 	some r in kube.array(obj, ["metadata", "ownerReferences"])
 	object.get(r, "controller", false) == true
@@ -24,11 +27,13 @@ controller_ref(obj) := r if {
 	r := kube.array(obj, ["metadata", "ownerReferences"])[0]
 }
 
-# of is the workload of a pod as {kind, namespace, name}: the Deployment
-# behind its ReplicaSet, the CronJob behind its Job, its StatefulSet,
-# DaemonSet or Job; a pod nobody owns is its own workload. Without the
-# ReplicaSet in the bundle the Deployment is read from the name the
-# deployment controller gives it (<deployment>-<pod-template-hash>).
+# of is the workload of a pod (or of a Job) as {kind, namespace, name}: the
+# object a person manages, the Deployment behind its ReplicaSet, the
+# CronJob behind its Job, its StatefulSet, DaemonSet or Job; an object
+# nobody owns is its own workload. When the ReplicaSet is not in the
+# bundle, the Deployment is inferred from the name the deployment
+# controller gives it (<deployment>-<pod-template-hash>), marked
+# "inferred".
 of(pod) := w if {
 	r := controller_ref(pod)
 	up := controllers[sprintf("%s/%s/%s", [kube.namespace(pod), r.kind, r.name])]
@@ -38,13 +43,47 @@ of(pod) := w if {
 	r.kind == "ReplicaSet"
 	hash := kube.labels(pod)["pod-template-hash"]
 	endswith(r.name, concat("", ["-", hash]))
-	w := {"kind": "Deployment", "namespace": kube.namespace(pod), "name": trim_suffix(r.name, concat("", ["-", hash]))}
+	w := {"kind": "Deployment", "namespace": kube.namespace(pod), "name": trim_suffix(r.name, concat("", ["-", hash])), "inferred": true}
 } else := w if {
+	# a static pod's mirror is "owned" by its Node: it is its own workload
 	r := controller_ref(pod)
+	r.kind != "Node"
 	w := {"kind": r.kind, "namespace": kube.namespace(pod), "name": r.name}
-} else := {"kind": "Pod", "namespace": kube.namespace(pod), "name": pod.metadata.name}
+} else := {"kind": object.get(pod, "kind", "Pod"), "namespace": kube.namespace(pod), "name": pod.metadata.name}
 
+# key is a workload as one string, for grouping pods by it.
 key(w) := sprintf("%s/%s/%s", [w.namespace, w.kind, w.name])
+
+# objects maps key to the workload object (Deployment, StatefulSet,
+# DaemonSet, Job, CronJob, ReplicaSet), built once per query so a rule
+# finds a workload with one lookup instead of scanning every Deployment.
+objects := {key({"kind": kind, "namespace": kube.namespace(o), "name": o.metadata.name}): o |
+	some plural, kind in {"deployments": "Deployment", "statefulsets": "StatefulSet", "daemonsets": "DaemonSet", "jobs": "Job", "cronjobs": "CronJob", "replicasets": "ReplicaSet"}
+	some o in kube.array(input.kubernetes, [plural])
+}
+
+# replica_counts is what a workload's controller reports: the pods it wants
+# and how many are ready (undefined for Jobs, bare pods and workloads the
+# bundle does not hold: count their pods instead).
+replica_counts(w) := {"total": object.get(o, ["spec", "replicas"], 1), "ready": object.get(o, ["status", "readyReplicas"], 0)} if {
+	w.kind in {"Deployment", "StatefulSet", "ReplicaSet"}
+	o := objects[key(w)]
+}
+
+replica_counts(w) := {"total": object.get(o, ["status", "desiredNumberScheduled"], 0), "ready": object.get(o, ["status", "numberReady"], 0)} if {
+	w.kind == "DaemonSet"
+	o := objects[key(w)]
+}
+
+# pod_counts counts a workload's pods and ready pods: from its controller's
+# status when the bundle holds it (no pod scan), else from the pods given
+# (the namespace's, narrowed by the caller's indexed comprehension).
+pod_counts(w, ns_pods) := c if {
+	c := replica_counts(w)
+} else := {"total": count(mine), "ready": count([p | some p in mine; kube.ready(p)])} if {
+	k := key(w)
+	mine := [p | some p in ns_pods; key(of(p)) == k]
+}
 
 # pods lists every pod's workload key and readiness, once per query; a
 # rule counts one workload's pods with a comprehension comparing .key to a

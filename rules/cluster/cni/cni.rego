@@ -79,30 +79,16 @@ pods_by_node := {name: ps |
 	ps := [p | some p in input.kubernetes.pods; p.spec.nodeName == name]
 }
 
-ready_condition(n) := c if {
-	some c in kube.array(n, ["status", "conditions"])
-	c.type == "Ready"
-}
+ready_condition(n) := node.ready_condition(n)
 
 ready_index(n) := i if {
 	some i, c in kube.array(n, ["status", "conditions"])
 	c.type == "Ready"
 }
 
-# The kubelet's Ready condition when the runtime reports its network down:
-# "runtime network not ready: NetworkReady=false
-# reason:NetworkPluginNotReady message:docker: network plugin is not ready:
-# cni config uninitialized" (dockershim, kubelet <= 1.23) or "container
-# runtime network not ready: NetworkReady=false
-# reason:NetworkPluginNotReady message:Network plugin returns error: cni
-# plugin not initialized" (containerd's CRI plugin).
-network_not_ready_re := `NetworkPluginNotReady|network plugin is not ready|cni config uninitialized|cni plugin not initialized`
+network_not_ready_re := node.network_not_ready_re
 
-network_down(n) if {
-	c := ready_condition(n)
-	c.status != "True"
-	regex.match(network_not_ready_re, object.get(c, "message", ""))
-}
+network_down(n) if node.network_down(n)
 
 host_network(p) if p.spec.hostNetwork == true
 

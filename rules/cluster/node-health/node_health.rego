@@ -57,10 +57,7 @@ condition(n, t) := [i, c] if {
 # Left to the cni rule: the kubelet's own words that the runtime's network
 # is not ready (NetworkPluginNotReady, "cni config uninitialized", "cni
 # plugin not initialized").
-network_down(n) if {
-	[_, c] := condition(n, "Ready")
-	regex.match(`NetworkPluginNotReady|network plugin is not ready|cni config uninitialized|cni plugin not initialized`, object.get(c, "message", ""))
-}
+network_down(n) if node.network_down(n)
 
 terminated(p) if object.get(p, ["status", "phase"], "") in {"Succeeded", "Failed"}
 

@@ -10,7 +10,12 @@
 #   error with the last lines of the previous container's log when the
 #   bundle holds it, 126/127 command not executable or not found with the
 #   command, 139 segmentation fault) or the waiting message. Killing and
-#   Unhealthy events are joined when present. Jobs that failed
+#   Unhealthy events are joined when present. A container that is not
+#   Ready and whose restarts are its liveness probe's kills (Killing
+#   events, liveness failures at failureThreshold per restart, a run as
+#   long as the probe's budget) is the probe rule's finding: here it is
+#   only pointed at, as info, whatever exit code the application chose on
+#   SIGTERM. Jobs that failed
 #   (BackoffLimitExceeded, DeadlineExceeded) and Deployments whose rollout
 #   stopped (ProgressDeadlineExceeded) are reported with their failing
 #   pods. A pod that restarted in the past and is Ready now is reported
@@ -33,7 +38,9 @@
 package ktriage.rules.workloads["crashloop"]
 
 import data.ktriage.lib.kube
+import data.ktriage.lib.liveness
 import data.ktriage.lib.sh
+import data.ktriage.lib.workload
 
 # ---------------------------------------------------- failing containers
 
@@ -85,11 +92,11 @@ termination(s) := s.lastState.terminated if {
 # failing is built once over every pod; a pod none of whose statuses is
 # failing or recovered is left after one cheap test per status (the
 # annotated copies are made only for the few that are).
-failing := [{"pod": p, "key": kube.workload_key(w), "w": w, "containers": statuses(p)} |
+failing := [{"pod": p, "key": workload.key(w), "w": w, "containers": statuses(p)} |
 	some p in input.kubernetes.pods
 	object.get(p, ["status", "phase"], "") != "Succeeded"
 	some_failing(p)
-	w := kube.workload(p)
+	w := workload.of(p)
 ]
 
 # A running container that never restarted is the common case and is
@@ -178,7 +185,7 @@ findings contains f if {
 	ns := w.namespace
 	pn := p.metadata.name
 	ns_pods := [q | some q in input.kubernetes.pods; q.metadata.namespace == ns]
-	counts := kube.pod_counts(w, ns_pods)
+	counts := workload.pod_counts(w, ns_pods)
 	ready := counts.ready
 
 	# a rollout can run more pods than the controller wants
@@ -189,7 +196,8 @@ findings contains f if {
 	events := [e | some e in input.kubernetes.events; e.involvedObject.name == pn; object.get(e, ["involvedObject", "namespace"], "") == ns]
 	lines := [container_line(p, s, logs, events) | some s in ss]
 	wl := workload_lines(w)
-	severity := sev(count(now), ready, recent_storm(group))
+	own := [s | some x in group; some s in x.containers; state(s) == "failing"; not by_probe(x.pod, s)]
+	severity := deferred_sev(count(now), count(own), sev(count(now), ready, recent_storm(group)))
 	f := {
 		"message": concat(" ", array.concat(
 			[sprintf("%d of %d pods of %s %s/%s %s (%s).", [count(names), total, w.kind, ns, w.name, verb_text(count(now)), named(names)])],
@@ -206,12 +214,25 @@ findings contains f if {
 		),
 		"fix": concat(" ", {fix(p, s) | some s in ss}),
 		"severity": severity,
-		"details": {
+		"details": object.union(deferred_details(count(now), count(own)), {
 			"workload": w, "pods": names, "failing": count(names), "ready": ready, "total": total,
 			"containers": [{"name": s.name, "init": s.init, "restarts": object.get(s, "restartCount", 0), "exit_code": object.get(termination(s), "exitCode", null), "reason": object.get(object.get(s.state, "waiting", termination(s)), "reason", "")} | some s in ss],
-		},
+		}),
 	}
 }
+
+# Every failing container restarted by its liveness probe: the probe
+# finding is the cause (and carries the severity); this one only points at
+# it.
+deferred_sev(n, own, severity) := "info" if {
+	n > 0
+	own == 0
+} else := severity
+
+deferred_details(n, own) := {"reason": "liveness-kill", "see": "probe"} if {
+	n > 0
+	own == 0
+} else := {}
 
 sev(0, _, true) := "medium"
 
@@ -249,8 +270,12 @@ kind_text(s) := "init container" if {
 	s.init
 } else := "container"
 
-container_line(p, s, logs, events) := sprintf("%s %s%s: %s%s%s.", [
-	kind_text(s), s.name, restarts_text(s), cause(p, s), event_text(s, events), log_text(s, logs),
+container_line(p, s, logs, events) := sprintf("%s %s%s: restarted by its liveness probe (%s), last exit %v: see the probe finding (rule probe), which reports the probe and its failures.", [
+	kind_text(s), s.name, restarts_text(s), liveness.kill(p, spec_container(p, s)), object.get(termination(s), "exitCode", "unknown"),
+]) if {
+	by_probe(p, s)
+} else := sprintf("%s %s%s: %s%s%s%s.", [
+	kind_text(s), s.name, restarts_text(s), cause(p, s), event_text(s, events), kill_text(p, s), log_text(s, logs),
 ])
 
 restarts_text(s) := sprintf(" (%d restarts, %s)", [s.restartCount, waiting_text(s)]) if {
@@ -261,22 +286,30 @@ waiting_text(s) := s.state.waiting.reason if {
 	s.state.waiting.reason
 } else := "running"
 
-# Killing/Unhealthy events name a liveness kill; that diagnosis belongs to
-# the probe rule, so it is only pointed at here.
-event_text(s, events) := sprintf(". Events: %s — a liveness probe kill: see the probe checks (rule `probe`, not yet in this build)", [concat("; ", msgs)]) if {
-	msgs := sort({sprintf("%s: %s", [e.reason, e.message]) |
-		some e in events
-		e.reason in {"Killing", "Unhealthy"}
-		contains(e.message, s.name)
-	})
-	count(msgs) > 0
-} else := sprintf(". Events: %s", [concat("; ", msgs)]) if {
+# Killing and Unhealthy events of the container (or of the pod, when the
+# event names no container) are quoted as they are.
+event_text(s, events) := sprintf(". Events: %s", [concat("; ", msgs)]) if {
 	msgs := sort({sprintf("%s: %s", [e.reason, e.message]) |
 		some e in events
 		e.reason in {"Killing", "Unhealthy"}
 	})
 	count(msgs) > 0
 } else := ""
+
+# kill_text names a liveness kill (data.ktriage.lib.liveness) in a container
+# the probe rule does not report (Ready again after a storm of them).
+kill_text(p, s) := sprintf(". Its liveness probe restarts it (%s): the probe's check fails, see the container's log at those times", [proof]) if {
+	not s.init
+	proof := liveness.kill(p, spec_container(p, s))
+} else := ""
+
+# by_probe: the probe rule reports this container's restarts as liveness
+# kills, with the probe and its failures; one cause is one finding, so here
+# it is only pointed at.
+by_probe(p, s) if {
+	not s.init
+	liveness.reported_by_probe(p, spec_container(p, s))
+}
 
 # The last lines of the container's previous log (its crashed run) or, when
 # only the current one was collected, of that. The facts keep the last 50
@@ -325,9 +358,13 @@ status_field(s) := "initContainerStatuses" if {
 	s.init
 } else := "containerStatuses"
 
-evidence_note(p, s) := sprintf("%s: %s", [s.name, cause(p, s)])
+evidence_note(p, s) := sprintf("%s: restarted by its liveness probe", [s.name]) if {
+	by_probe(p, s)
+} else := sprintf("%s: %s", [s.name, cause(p, s)])
 
-fix(p, s) := sprintf("Fix the missing object or key the message names (%s).", [s.state.waiting.message]) if {
+fix(p, s) := sprintf("See the probe finding for container %s: its restarts are liveness kills.", [s.name]) if {
+	by_probe(p, s)
+} else := sprintf("Fix the missing object or key the message names (%s).", [s.state.waiting.message]) if {
 	s.state.waiting.reason == "CreateContainerConfigError"
 } else := "Fix the image or command the runtime could not start (see the message)." if {
 	s.state.waiting.reason in start_errors
@@ -345,7 +382,7 @@ fix(p, s) := sprintf("Fix the missing object or key the message names (%s).", [s
 
 # -------------------------------------------------- workload conditions
 
-workload_object(w) := kube.workload_objects[kube.workload_key(w)]
+workload_object(w) := workload.objects[workload.key(w)]
 
 stalled(o) := c if {
 	some c in kube.array(o, ["status", "conditions"])
@@ -375,9 +412,9 @@ workload_evidence(w) := [kube.at(o, ["status", "conditions"], c.reason) |
 findings contains f if {
 	some j in object.get(input.kubernetes, "jobs", [])
 	c := job_failed(j)
-	w := kube.workload(j)
-	not kube.workload_key(w) in workload_keys
-	not kube.workload_key({"kind": "Job", "namespace": kube.namespace(j), "name": j.metadata.name}) in workload_keys
+	w := workload.of(j)
+	not workload.key(w) in workload_keys
+	not workload.key({"kind": "Job", "namespace": kube.namespace(j), "name": j.metadata.name}) in workload_keys
 	ns := kube.namespace(j)
 	f := {
 		"message": sprintf("Job %s/%s failed: %s (%s). %v pods failed; none of its pods is in the bundle, so their exit codes are unknown.", [

@@ -69,11 +69,53 @@ test_quotes_last_lines_of_the_previous_log if {
 	contains(f.message, `Last log lines (previous run): Traceback (most recent call last): |   File "/app/x.py", line 4 | KeyError: 'DB_HOST'.`)
 }
 
-test_kill_without_oom_points_at_probe_events if {
-	ev := {"kind": "Event", "metadata": {"namespace": "shop", "name": "e"}, "involvedObject": {"kind": "Pod", "namespace": "shop", "name": "api-7d4b9c8f6-a"}, "reason": "Killing", "message": "Container api failed liveness probe, will be restarted"}
+probed(p) := json.patch(p, [{"op": "add", "path": "/spec/containers/0/livenessProbe", "value": {"httpGet": {"path": "/healthz", "port": 8080}, "initialDelaySeconds": 10, "periodSeconds": 10, "failureThreshold": 3}}])
+
+# kubelet (pkg/kubelet/prober/prober.go, kuberuntime_manager.go)
+probe_ev(reason, message, n) := {"kind": "Event", "metadata": {"namespace": "shop", "name": concat(".", ["e", reason])}, "involvedObject": {"kind": "Pod", "namespace": "shop", "name": "api-7d4b9c8f6-a", "fieldPath": "spec.containers{api}"}, "reason": reason, "message": message, "count": n}
+
+test_liveness_kill_points_at_probe_and_is_info if {
+	ev := probe_ev("Killing", "Container api failed liveness probe, will be restarted", 5)
+	f := only(rule.findings) with input as cluster([probed(pod("api-7d4b9c8f6-a", backoff(5, 137, "Error"), false))], {"events": [ev]})
+	contains(f.message, "container api (5 restarts, CrashLoopBackOff): restarted by its liveness probe (Killing events say so (5)), last exit 137: see the probe finding (rule probe)")
+	not contains(f.message, "SIGKILL")
+	f.severity == "info"
+	f.details.see == "probe"
+	contains(f.fix, "See the probe finding for container api")
+}
+
+# coredns-autoscaler on AKS: exit 2 on the kubelet's SIGTERM, 3 liveness
+# failures per restart.
+test_liveness_kill_with_the_applications_own_exit_code if {
+	ev := probe_ev("Unhealthy", "Liveness probe failed: HTTP probe failed with statuscode: 500", 4688)
+	f := only(rule.findings) with input as cluster([probed(pod("api-7d4b9c8f6-a", backoff(1569, 2, "Error"), false))], {"events": [ev]})
+	contains(f.message, "restarted by its liveness probe (4688 liveness failures over 1569 restarts, failureThreshold 3: one kill every 3 failures), last exit 2")
+	f.severity == "info"
+}
+
+test_application_error_with_a_few_probe_failures_stays_critical if {
+	ev := probe_ev("Unhealthy", "Liveness probe failed: HTTP probe failed with statuscode: 500", 4)
+	f := only(rule.findings) with input as cluster([probed(pod("api-7d4b9c8f6-a", backoff(30, 1, "Error"), false))], {"events": [ev]})
+	contains(f.message, "application error (exit 1, Error)")
+	f.severity == "critical"
+	not f.details.see
+}
+
+test_kill_without_probe_in_spec_is_judged_here if {
+	ev := probe_ev("Killing", "Container api failed liveness probe, will be restarted", 5)
 	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", backoff(5, 137, "Error"), false)], {"events": [ev]})
 	contains(f.message, "killed by SIGKILL (exit 137) without OOMKilled")
-	contains(f.message, "Killing: Container api failed liveness probe, will be restarted — a liveness probe kill: see the probe checks")
+	contains(f.message, "Events: Killing: Container api failed liveness probe, will be restarted.")
+	f.severity == "critical"
+}
+
+test_recovered_liveness_kills_are_named_here if {
+	st := {"restartCount": 430, "state": {"running": {"startedAt": "2024-03-11T09:20:00Z"}}, "lastState": {"terminated": {"exitCode": 137, "reason": "Error"}}}
+	ev := probe_ev("Unhealthy", "Liveness probe failed: ", 5165)
+	f := only(rule.findings) with input as cluster([probed(pod("api-7d4b9c8f6-a", st, true))], {"events": [ev]})
+	contains(f.message, "Its liveness probe restarts it (exit 137 after 5165 liveness failures)")
+	f.severity == "info"
+	not f.details.see
 }
 
 test_classifies_exit_codes if {

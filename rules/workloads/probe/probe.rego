@@ -8,7 +8,11 @@
 #   that kills a slow starter (the last termination is exit 137 without
 #   OOMKilled, there is no startupProbe, and initialDelaySeconds +
 #   periodSeconds × failureThreshold leaves it little time; the run's
-#   length is compared with that budget). The kubelet's Unhealthy events
+#   length is compared with that budget); restarts that are liveness
+#   kills whatever the exit code (Killing events, liveness failures at
+#   failureThreshold per restart, a run as long as the probe's budget: an
+#   application that handles SIGTERM exits with its own code), which the
+#   crashloop rule then leaves to this one. The kubelet's Unhealthy events
 #   are counted per container and probe, and its Killing events ("Container
 #   X failed liveness probe, will be restarted") prove a liveness kill, when
 #   the bundle still holds them. A readiness failure that leaves a Service
@@ -33,6 +37,7 @@
 package ktriage.rules.workloads["probe"]
 
 import data.ktriage.lib.kube
+import data.ktriage.lib.liveness
 import data.ktriage.lib.sh
 import data.ktriage.lib.workload
 
@@ -40,18 +45,12 @@ kinds := {"livenessProbe": "liveness", "readinessProbe": "readiness", "startupPr
 
 # ------------------------------------------------------------ containers
 
-# status of a container, by name.
-status_of(p, name) := s if {
-	some s in kube.array(p, ["status", "containerStatuses"])
-	s.name == name
-} else := {}
-
 # failing: the container has probes and is not Ready now (running and
 # failing its readiness probe, or waiting to restart after a kill). A
 # container that is Ready again is not reported for probe failures in
 # its past (a slow first start leaves Unhealthy events behind).
 failing(p, c) if {
-	s := status_of(p, c.name)
+	s := liveness.status_of(p, c.name)
 	s.ready == false
 	not s.state.terminated
 	some k, _ in kinds
@@ -60,39 +59,16 @@ failing(p, c) if {
 
 liveness_kill(p, c) if {
 	c.livenessProbe
-	s := status_of(p, c.name)
+	s := liveness.status_of(p, c.name)
 	s.lastState.terminated.exitCode == 137
-	object.get(s, ["lastState", "terminated", "reason"], "") != "OOMKilled"
+	liveness.signal_exit(s)
 }
 
 # --------------------------------------------------------------- events
 
-# kubelet events (pkg/kubelet/prober/prober.go): reason Unhealthy,
-# "%s probe failed: %s" with the probe type capitalised ("Liveness probe
-# failed: Get \"http://10.244.1.52:8081/healthz\": dial tcp ...: connect:
-# connection refused"); reason Killing (kuberuntime_manager.go),
-# "Container %s failed %s probe, will be restarted".
-pod_events(p) := workload.events_of(kube.namespace(p), "Pod", p.metadata.name)
-
-for_container(e, name) if not e.involvedObject.fieldPath
-
-for_container(e, name) if endswith(e.involvedObject.fieldPath, concat("", ["{", name, "}"]))
-
-unhealthy(p, name) := [e |
-	some e in pod_events(p)
-	e.reason == "Unhealthy"
-	for_container(e, name)
-]
-
-killings(p, name) := [e |
-	some e in pod_events(p)
-	e.reason == "Killing"
-	contains(e.message, sprintf("Container %s failed liveness probe", [name]))
-]
-
 probe_counts(p, name) := [sprintf("%s %s", [t, times]) |
 	some t in ["Liveness", "Readiness", "Startup"]
-	n := sum([object.get(e, "count", 1) | some e in unhealthy(p, name); startswith(e.message, concat(" ", [t, "probe failed"]))])
+	n := liveness.failures(p, name, t)
 	n > 0
 	times := text_times(n)
 ]
@@ -151,36 +127,44 @@ port_problem(p, c, k) := {
 
 # ---------------------------------------------------------- slow starters
 
-budget(probe) := object.get(probe, "initialDelaySeconds", 0) + object.get(probe, "periodSeconds", 10) * object.get(probe, "failureThreshold", 3)
-
-budget_text(probe) := sprintf("initialDelaySeconds %d + periodSeconds %d × failureThreshold %d = %ds", [
-	object.get(probe, "initialDelaySeconds", 0), object.get(probe, "periodSeconds", 10), object.get(probe, "failureThreshold", 3), budget(probe),
-])
-
-run_seconds(s) := (time.parse_rfc3339_ns(t.finishedAt) - time.parse_rfc3339_ns(t.startedAt)) / 1000000000 if {
-	t := s.lastState.terminated
-	is_string(t.startedAt)
-	is_string(t.finishedAt)
-}
-
-run_text(s) := sprintf(" after running %ds", [round(run_seconds(s))]) if run_seconds(s) >= 0
+run_text(s) := sprintf(" after running %ds", [round(liveness.run_seconds(s))]) if liveness.run_seconds(s) >= 0
 
 else := ""
 
 kill_text(p, c) := sprintf("the liveness probe killed it (%s; last exit 137%s, %d restarts%s); it has no startupProbe and the liveness probe gives it %s to start", [
-	proof, run_text(s), object.get(s, "restartCount", 0), killing_count(p, c), budget_text(c.livenessProbe),
+	proof, run_text(s), object.get(s, "restartCount", 0), killing_count(p, c), liveness.budget_text(c.livenessProbe),
 ]) if {
 	liveness_kill(p, c)
 	not c.startupProbe
-	s := status_of(p, c.name)
+	s := liveness.status_of(p, c.name)
 	proof := kill_proof(p, c)
 }
 
-kill_proof(p, c) := "Killing events say so" if count(killings(p, c.name)) > 0
+kill_proof(p, c) := "Killing events say so" if count(liveness.killings(p, c.name)) > 0
 
 else := "no Killing event is left; exit 137 without OOMKilled, with a liveness probe and no startupProbe, is how a liveness kill looks"
 
-killing_count(p, c) := sprintf("; killed %s", [trim_prefix(text_times(sum([object.get(e, "count", 1) | some e in killings(p, c.name)])), "failed ")]) if count(killings(p, c.name)) > 0
+# restart_text: the liveness probe restarts the container, and it is not the
+# slow start above (it has a startupProbe, or it does not end by SIGKILL):
+# the check itself fails on a started application.
+restart_text(p, c) := sprintf("its liveness probe restarts it (%s; last exit %v%s)", [
+	proof_restarts(proof, s), code, own_exit_text(code),
+]) if {
+	not kill_text(p, c)
+	proof := liveness.kill(p, c)
+	s := liveness.status_of(p, c.name)
+	code := object.get(s, ["lastState", "terminated", "exitCode"], "unknown")
+}
+
+proof_restarts(proof, s) := proof if {
+	contains(proof, " restarts")
+} else := sprintf("%s, %d restarts", [proof, object.get(s, "restartCount", 0)])
+
+own_exit_text(code) := "" if {
+	code in {137, 143, "unknown"}
+} else := ": the application's own exit code when the kubelet stops it"
+
+killing_count(p, c) := sprintf("; killed %s", [trim_prefix(text_times(sum([object.get(e, "count", 1) | some e in liveness.killings(p, c.name)])), "failed ")]) if count(liveness.killings(p, c.name)) > 0
 
 else := ""
 
@@ -209,6 +193,7 @@ container_facts(p, c) := {
 	"container": c.name,
 	"ports": [port_problem(p, c, k) | some k, _ in kinds; c[k]; port_problem(p, c, k)],
 	"kill": [kill_text(p, c) | kill_text(p, c)],
+	"restarts": [restart_text(p, c) | restart_text(p, c)],
 	"counts": probe_counts(p, c.name),
 	"index": [i | some i, x in p.spec.containers; x.name == c.name][0],
 	"c": c,
@@ -224,7 +209,10 @@ failing_pods := [{"pod": p, "key": workload.key(w), "w": w, "problems": ps} |
 
 # parts of what the bundle proves about one container; a container whose
 # only sign is Ready=False is left out (nothing here says it is the probe).
-parts(x) := array.concat(array.concat([pp.text | some pp in x.ports], x.kill), [concat(", ", x.counts) | count(x.counts) > 0])
+parts(x) := array.concat(
+	array.concat([pp.text | some pp in x.ports], array.concat(x.kill, x.restarts)),
+	[concat(", ", x.counts) | count(x.counts) > 0],
+)
 
 describe(x) := sprintf("container %s: %s", [x.container, concat("; ", parts(x))])
 
@@ -235,6 +223,9 @@ reason(xs) := "probe-port" if {
 } else := "liveness-kills-slow-start" if {
 	some x in xs
 	count(x.kill) > 0
+} else := "liveness-kill" if {
+	some x in xs
+	count(x.restarts) > 0
 } else := "probe-failing"
 
 # ---------------------------------------------------------------- findings
@@ -261,7 +252,7 @@ findings contains f if {
 		"confirm": array.concat([
 			sh.format("kubectl -n %s describe pod %s", [ns, p.metadata.name]),
 			sh.format("kubectl -n %s get events --field-selector %s", [ns, concat("", ["involvedObject.name=", p.metadata.name])]),
-		], [sh.format("kubectl -n %s logs %s -c %s --previous", [ns, p.metadata.name, x.container]) | some x in first.problems; count(x.kill) > 0]),
+		], [sh.format("kubectl -n %s logs %s -c %s --previous", [ns, p.metadata.name, x.container]) | some x in first.problems; count(x.kill) + count(x.restarts) > 0]),
 		"fix": concat(" ", [fix(x) | some x in first.problems]),
 		"details": {"reason": reason(first.problems), "pods": count(entries), "services": svcs},
 	}
@@ -283,17 +274,18 @@ evidence(p, xs) := [ev |
 		[kube.at(p, ["spec", "containers", x.index, "ports", 0, "containerPort"], sprintf("containerPort %v", [x.c.ports[0].containerPort])) | count(x.ports) > 0; x.c.ports[0].containerPort],
 	), array.concat(
 		kill_evidence(p, x),
-		[kube.at(e, ["message"], sprintf("Unhealthy event (x%v)", [object.get(e, "count", 1)])) | some e in array.slice(unhealthy(p, x.container), 0, 2)],
+		[kube.at(e, ["message"], sprintf("Unhealthy event (x%v)", [object.get(e, "count", 1)])) | some e in array.slice(liveness.unhealthy(p, x.container), 0, 2)],
 	))
 ]
 
 kill_evidence(p, x) := array.concat(
-	[kube.at(p, ["status", "containerStatuses", i, "lastState", "terminated", "exitCode"], "exit code 137") |
+	[kube.at(p, ["status", "containerStatuses", i, "lastState", "terminated", "exitCode"], sprintf("exit code %v", [s.lastState.terminated.exitCode])) |
 		some i, s in kube.array(p, ["status", "containerStatuses"])
 		s.name == x.container
+		s.lastState.terminated.exitCode
 	],
-	[kube.at(e, ["message"], sprintf("Killing event (x%v)", [object.get(e, "count", 1)])) | some e in array.slice(killings(p, x.container), 0, 1)],
-) if count(x.kill) > 0
+	[kube.at(e, ["message"], sprintf("Killing event (x%v)", [object.get(e, "count", 1)])) | some e in array.slice(liveness.killings(p, x.container), 0, 1)],
+) if count(x.kill) + count(x.restarts) > 0
 
 else := []
 
@@ -302,6 +294,8 @@ fix(x) := sprintf("Point the probes of container %s at the port it serves on: %s
 	pp.judged
 } else := sprintf("Give container %s a startupProbe (same check, failureThreshold × periodSeconds longer than its slowest start) so the liveness probe only runs once it has started, or raise the liveness probe's initialDelaySeconds/failureThreshold.", [x.container]) if {
 	count(x.kill) > 0
+} else := sprintf("Find why container %s fails its liveness check once started (its log, the endpoint or command the probe runs) and fix that, or make the probe check what the application serves; the restarts stop when it passes.", [x.container]) if {
+	count(x.restarts) > 0
 } else := sprintf("Read the probe failures of container %s (describe pod / events) and fix what the probe checks, or the probe.", [x.container])
 
 first_name(c) := x.name if {

@@ -115,3 +115,12 @@ test_silent_when_ready_again_after_startup_failures if {
 test_silent_when_not_ready_without_proof if {
 	count(rule.findings) == 0 with input as cluster([pod("api-5d7f9c8b6-a", container("http", true), false, 0, {})], [])
 }
+
+test_liveness_restarts_with_the_applications_own_exit_code if {
+	p := json.patch(pod("api-5d7f9c8b6-a", container("http", true), false, 2, {}), [{"op": "replace", "path": "/status/containerStatuses/0/restartCount", "value": 40}])
+	f := only(rule.findings) with input as cluster([p], [ev("Unhealthy", "Liveness probe failed: HTTP probe failed with statuscode: 500", 120)])
+	f.details.reason == "liveness-kill"
+	contains(f.message, "its liveness probe restarts it (120 liveness failures over 40 restarts, failureThreshold 3: one kill every 3 failures; last exit 2: the application's own exit code when the kubelet stops it)")
+	contains(f.fix, "fails its liveness check once started")
+	"kubectl -n shop logs api-5d7f9c8b6-a -c api --previous" in f.confirm
+}

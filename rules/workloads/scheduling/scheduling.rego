@@ -13,7 +13,9 @@
 #   resources, pod count), and PersistentVolumeClaims that are not bound.
 #   Inter-pod affinity, topology spread constraints, host ports and volume
 #   topology are not recomputed: when nothing recomputed explains the
-#   verdict the finding says so.
+#   verdict the finding says so. Pods held back only by the not-ready
+#   taint of nodes whose pod network is not ready are the cni finding's
+#   consequences: they are reported here as info, pointing at it.
 # custom:
 #   id: scheduling
 #   category: scheduling
@@ -32,7 +34,9 @@
 package ktriage.rules.workloads["scheduling"]
 
 import data.ktriage.lib.kube
+import data.ktriage.lib.node
 import data.ktriage.lib.sh
+import data.ktriage.lib.workload
 
 # ------------------------------------------------------------ pending pods
 
@@ -54,16 +58,22 @@ gated(p) if {
 # pending lists each waiting pod once with its workload; a complete rule so
 # every later comprehension indexes it (by workload key) instead of
 # re-reading every pod.
-pending := [{"pod": p, "key": kube.workload_key(w), "w": w} |
+pending := [{"pod": p, "key": workload.key(w), "w": w} |
 	some p in input.kubernetes.pods
 	waiting(p)
-	w := kube.workload(p)
+	w := workload.of(p)
 ]
 
 # -------------------------------------------------------- the scheduler
 
 condition(p) := c if {
 	some c in kube.array(p, ["status", "conditions"])
+	c.type == "PodScheduled"
+	c.status == "False"
+}
+
+condition_index(p) := i if {
+	some i, c in kube.array(p, ["status", "conditions"])
 	c.type == "PodScheduled"
 	c.status == "False"
 }
@@ -304,7 +314,7 @@ findings contains f if {
 	pvcs := [c | some c in object.get(input.kubernetes, "persistentvolumeclaims", []); c.metadata.namespace == ns]
 	events := [e | some e in input.kubernetes.events; e.involvedObject.name == pods[0]; e.reason == "FailedScheduling"; object.get(e, ["involvedObject", "namespace"], "") == ns]
 	ns_pods := [q | some q in input.kubernetes.pods; q.metadata.namespace == ns]
-	counts := kube.pod_counts(w, ns_pods)
+	counts := workload.pod_counts(w, ns_pods)
 	ready := counts.ready
 
 	# a rollout can run more pods than the controller wants
@@ -322,7 +332,7 @@ findings contains f if {
 	f := {
 		"message": concat(" ", array.concat(
 			[sprintf("%d of %d pods of %s %s/%s Pending, not bound to a node (%s).", [count(pods), total, w.kind, ns, w.name, named(pods)])],
-			array.concat(scheduler_line(sched), causes),
+			array.concat(scheduler_line(sched), array.concat(causes, network_line(verdicts))),
 		)),
 		"subjects": array.concat([{"kind": w.kind, "namespace": ns, "name": w.name} | not w.kind == "Pod"], [kube.ref(p)]),
 		"evidence": evidence(p, sched, unbound, verdicts),
@@ -332,12 +342,12 @@ findings contains f if {
 			"kubectl describe nodes",
 		],
 		"fix": fix(spec, verdicts, unbound),
-		"severity": severity(ready),
-		"details": {
+		"severity": severity(ready, verdicts),
+		"details": object.union(network_details(verdicts), {
 			"workload": w, "pending": count(pods), "total": total, "ready": ready, "pods": pods,
 			"scheduler_message": sched.message, "scheduler_reasons": reason_counts(sched.message),
 			"nodes": verdicts, "unbound_claims": [c.metadata.name | some c in unbound],
-		},
+		}),
 	}
 }
 
@@ -350,9 +360,39 @@ held_back(_, verdicts, _) if {
 
 held_back(_, _, unbound) if count(unbound) > 0
 
-severity(0) := "critical"
+severity(ready, verdicts) := "info" if {
+	network_wait(verdicts)
+} else := "critical" if {
+	ready == 0
+} else := "high"
 
-severity(n) := "high" if n > 0
+# network_wait: what holds the pod back is the nodes' pod network, not the
+# pod. Every node refuses it only for the node lifecycle controller's
+# not-ready taint, and every node is NotReady because its network plugin is
+# not ready. The cni rule reports that cause and lists these pods as its
+# consequences, so this finding is only the pointer to it.
+network_wait(verdicts) if {
+	count(verdicts) > 0
+	every v in verdicts {
+		count(v.taints) > 0
+		every t in v.taints {
+			startswith(t, "node.kubernetes.io/not-ready:")
+		}
+		blocked(v) == count(v.taints)
+		count(v.short) == 0
+		node.network_down(node_named[v.node])
+	}
+}
+
+node_named := {n.metadata.name: n | some n in nodes}
+
+network_line(verdicts) := ["Every node is NotReady because its pod network is not ready (the kubelet's Ready condition: network plugin not ready): that is the cause, reported by the cni finding, which lists these pods among its consequences."] if {
+	network_wait(verdicts)
+} else := []
+
+network_details(verdicts) := {"reason": "node-network-not-ready", "see": "cni"} if {
+	network_wait(verdicts)
+} else := {}
 
 named(pods) := concat(", ", array.slice(pods, 0, 2)) if {
 	count(pods) <= 2
@@ -522,7 +562,7 @@ fits_lines(verdicts) := [sprintf("By every predicate recomputed here %s could ta
 
 evidence(p, sched, unbound, verdicts) := array.concat(
 	array.concat(
-		[kube.at(p, ["status", "conditions"], "PodScheduled=False") | sched.from == "condition"],
+		[kube.at(p, ["status", "conditions", condition_index(p), "message"], "PodScheduled=False: the scheduler's message") | sched.from == "condition"],
 		[kube.cite(sched.e, "FailedScheduling") | sched.from == "event"],
 	),
 	array.concat(
@@ -556,6 +596,16 @@ node_path(x, n) := ["spec", "taints"] if {
 
 node_note(x) := concat("; ", reasons(x))
 
+# The node lifecycle controller's taints go when the node is healthy again;
+# tolerating them would place the pod on a node that cannot run it.
+lifecycle_taint(t) if startswith(t, "node.kubernetes.io/not-ready:")
+
+lifecycle_taint(t) if startswith(t, "node.kubernetes.io/unreachable:")
+
+health_fix(verdicts) := "Install the pod network (see the cni finding): once the nodes are Ready the node lifecycle controller removes the not-ready taint and the scheduler places these pods." if {
+	network_wait(verdicts)
+} else := "Make the tainted nodes Ready again (their Ready condition says what is missing); the node lifecycle controller then removes its not-ready/unreachable taint."
+
 # resource_fixes names, per short resource, the numbers: the request that
 # would fit the most free eligible node, or the node size that would.
 resource_fixes(verdicts) := [sprintf("Lower the %s request to %s or less (what %s has free), free %s %s on %s, or add a node with at least %s %s allocatable.", [
@@ -579,7 +629,10 @@ fix(spec, verdicts, unbound) := concat(" ", array.concat(
 	),
 	array.concat(
 		array.concat(
-			[sprintf("Add a toleration for %s if the pod belongs on those nodes." , [concat(", ", ts)]) | ts := sort({t | some x in verdicts; some t in x.taints}); count(ts) > 0],
+			array.concat(
+				[sprintf("Add a toleration for %s if the pod belongs on those nodes.", [concat(", ", ts)]) | ts := sort({t | some x in verdicts; some t in x.taints; not lifecycle_taint(t)}); count(ts) > 0],
+				[health_fix(verdicts) | count({t | some x in verdicts; some t in x.taints; lifecycle_taint(t)}) > 0],
+			),
 			["Uncordon a node (kubectl uncordon NODE) once its maintenance is over." | count([x | some x in verdicts; x.cordoned]) > 0],
 		),
 		array.concat(

@@ -79,6 +79,9 @@ test_fires_when_no_node_has_the_cpu if {
 		{"count": 2, "reason": "Insufficient cpu"},
 	]
 	f.confirm[0] == "kubectl -n analytics describe pod etl-5c8f7d6b9-a"
+
+	# the condition's message is the proof, not its type line
+	f.evidence[0].path == ["status", "conditions", 0, "message"]
 }
 
 test_fires_when_events_are_the_only_verdict if {
@@ -203,4 +206,40 @@ test_says_unknown_when_allocatable_is_absent if {
 	f := only(rule.findings) with input as cluster([n], [pending("etl-5c8f7d6b9-a", etl_spec("6"), cpu_msg)], [])
 	contains(f.message, "Allocatable of worker-1 is not in the bundle's objects: its room is unknown.")
 	not contains(f.message, "Needs cpu")
+}
+
+# A node without a network plugin, as the kubelet reports it (dockershim,
+# pkg/kubelet/kubelet_node_status.go + the runtime's NetworkReady status;
+# the real kubeadm v1.20 dump in shared/realworld).
+no_cni(name) := object.union(node(name, {}, [{"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}], "4"), {"status": {"conditions": [{
+	"type": "Ready", "status": "False", "reason": "KubeletNotReady",
+	"message": "runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:docker: network plugin is not ready: cni config uninitialized",
+}]}})
+
+test_points_at_cni_when_every_node_waits_for_its_network if {
+	f := only(rule.findings) with input as cluster([no_cni("n-1"), no_cni("n-2")], [pending("etl-5c8f7d6b9-a", etl_spec("1"), old_msg)], [])
+	f.severity == "info"
+	f.details.see == "cni"
+	f.details.reason == "node-network-not-ready"
+	contains(f.message, "Every node is NotReady because its pod network is not ready")
+	contains(f.message, "reported by the cni finding")
+}
+
+test_stays_critical_when_a_node_is_not_ready_for_another_reason if {
+	stopped := json.patch(no_cni("n-2"), [{"op": "replace", "path": "/status/conditions/0/message", "value": "Kubelet stopped posting node status."}])
+	f := only(rule.findings) with input as cluster([no_cni("n-1"), stopped], [pending("etl-5c8f7d6b9-a", etl_spec("1"), old_msg)], [])
+	f.severity == "critical"
+	not f.details.see
+}
+
+test_stays_critical_when_the_network_is_not_all_that_blocks if {
+	f := only(rule.findings) with input as cluster([no_cni("n-1")], [pending("etl-5c8f7d6b9-a", etl_spec("6"), old_msg)], [])
+	f.severity == "critical"
+	contains(f.message, "Needs cpu 6")
+}
+
+test_never_advises_tolerating_the_not_ready_taint if {
+	f := only(rule.findings) with input as cluster([no_cni("n-1")], [pending("etl-5c8f7d6b9-a", etl_spec("1"), old_msg)], [])
+	not contains(f.fix, "Add a toleration")
+	contains(f.fix, "Install the pod network (see the cni finding)")
 }
