@@ -363,6 +363,13 @@ var nodeArtifacts = []struct {
 	{"sysctl -a", []string{"sysctl"}},
 }
 
+// optionalNodeArtifacts are listed for a node only when it has them.
+var optionalNodeArtifacts = []struct{ kind, name string }{
+	{"pcap", "captures"},
+	{"resolv-conf", "resolv.conf"},
+	{"kubelet-config", "kubelet config"},
+}
+
 // nodeFiles says which node artifacts each node has and lacks, when the
 // bundle holds any node-level file at all.
 func nodeFiles(f *facts.Facts) map[string]report.NodeFiles {
@@ -399,8 +406,12 @@ func nodeFiles(f *facts.Facts) map[string]report.NodeFiles {
 				nf.Missing = append(nf.Missing, g.name)
 			}
 		}
-		if kinds["pcap"] {
-			nf.Present = append(nf.Present, "captures")
+		// Optional artifacts are named when present, never as missing:
+		// most bundles hold none and the DNS rule reads them only to join.
+		for _, o := range optionalNodeArtifacts {
+			if kinds[o.kind] {
+				nf.Present = append(nf.Present, o.name)
+			}
 		}
 		out[name] = nf
 	}

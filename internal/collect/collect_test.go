@@ -66,6 +66,16 @@ get)
 			exit 1
 			;;
 		*/namespaces/kube-system/configmaps) cat "$FAKE_CONFIGMAPS" ;;
+		/api/v1/nodes/vm-4/proxy/configz) cat "$FAKE_FILES/vm-4/configz.json" ;;
+		/api/v1/nodes/vm-5/proxy/configz)
+			echo 'Error from server (Forbidden): nodes "vm-5" is forbidden: User "support" cannot get resource "nodes/proxy" in API group "" at the cluster scope' >&2
+			exit 1
+			;;
+		/api/v1/nodes/vm-8/proxy/configz)
+			[ "$FAKE_VM8" = hang ] && exec sleep 120
+			echo 'Error from server: error dialing backend: dial tcp 10.0.0.8:10250: connect: no route to host' >&2
+			exit 1
+			;;
 		/apis/crd.projectcalico.org/v1) echo '{"kind":"APIResourceList","groupVersion":"crd.projectcalico.org/v1","resources":[]}' ;;
 		/apis/crd.projectcalico.org/v1/ippools)
 			echo '{"kind":"IPPoolList","apiVersion":"crd.projectcalico.org/v1","metadata":{},"items":[{"apiVersion":"crd.projectcalico.org/v1","kind":"IPPool","metadata":{"name":"default-ipv4-ippool"},"spec":{"cidr":"10.244.0.0/16","ipipMode":"Always"}}]}'
@@ -165,6 +175,19 @@ exit 1`,
 	"ss":                `exec cat "$D/ss-lnt.txt"`,
 	"sysctl": `echo "sysctl: permission denied on key 'kernel.cad_pid'" >&2
 exec cat "$D/sysctl-a.txt"`,
+	// cat reads the fake host's files where the script asks for host paths,
+	// and is the real cat for the node side's own work files.
+	"cat": `case $1 in
+/etc/resolv.conf) f=$FAKE_FILES/$FAKE_NODE/etc-resolv.conf ;;
+/run/systemd/resolve/resolv.conf) f=$FAKE_FILES/$FAKE_NODE/run-systemd-resolve-resolv.conf ;;
+/var/lib/kubelet/config.yaml) f=$FAKE_FILES/$FAKE_NODE/kubelet-config.yaml ;;
+*) exec "$FAKE_CAT" "$@" ;;
+esac
+if [ ! -f "$f" ]; then
+	echo "cat: $1: No such file or directory" >&2
+	exit 1
+fi
+exec "$FAKE_CAT" "$f"`,
 	"uname": `case $1 in -n) echo "$FAKE_NODE" ;; -r) echo 6.8.0-ktriage-fake ;; *) echo Linux ;; esac`,
 	"tcpdump": `printf 'tcpdump %s\n' "$*" >>"$FAKE_LOG"
 echo "tcpdump: listening on $2, link-type LINUX_SLL (Linux cooked v1), snapshot length $4 bytes" >&2
@@ -173,7 +196,7 @@ echo "12 packets captured" >&2`,
 }
 
 // Tools the fake hosts borrow from the test machine.
-var hostUtils = []string{"sh", "cat", "grep"}
+var hostUtils = []string{"sh", "grep"}
 
 // What the node side itself needs where it runs on the host (--ssh). id is
 // faked: the fake host is one where ssh logs in as root, so the node side
@@ -326,6 +349,28 @@ func runVariant(t *testing.T, v variant, script []byte, eng *engine.Engine) {
 	configmaps := filepath.Join(dir, "configmaps.json")
 	mustWrite(t, configmaps, `{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"4242"},"items":[`+
 		`{"metadata":{"name":"calico-config","namespace":"kube-system","resourceVersion":"311"},"data":{"veth_mtu":"1440","calico_backend":"bird"}}]}`+"\n")
+	// vm-4 runs systemd-resolved and a kubeadm kubelet; vm-5 has a plain
+	// /etc/resolv.conf and no configuration file (flags), and its configz
+	// is refused.
+	hostDir := filepath.Join(dir, "hostfiles")
+	hostFiles := map[string]string{
+		"vm-4/etc-resolv.conf":                 "../../internal/parsers/resolvconf/testdata/stub-resolv.conf",
+		"vm-4/run-systemd-resolve-resolv.conf": "../../internal/parsers/resolvconf/testdata/uplink-resolv.conf",
+		"vm-4/kubelet-config.yaml":             "../../internal/parsers/kubeletconfig/testdata/kubeadm-config.yaml",
+		"vm-4/configz.json":                    "../../internal/parsers/kubeletconfig/testdata/configz.json",
+	}
+	for dst, src := range hostFiles {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustWrite(t, filepath.Join(hostDir, dst), string(b))
+	}
+	mustWrite(t, filepath.Join(hostDir, "vm-5", "etc-resolv.conf"), "nameserver 10.0.0.2\nsearch eu-west-1.compute.internal\n")
+	realCat, err := exec.LookPath("cat")
+	if err != nil {
+		t.Fatal(err)
+	}
 	scriptPath := filepath.Join(dir, "ktriage-collect.sh")
 	mustWrite(t, scriptPath, string(script))
 
@@ -352,6 +397,8 @@ func runVariant(t *testing.T, v variant, script []byte, eng *engine.Engine) {
 		"FAKE_HOSTS="+hosts,
 		"FAKE_DATA="+filepath.Join(fixtureAbs, "nodes"),
 		"FAKE_SH="+strings.Join(v.shell, " "),
+		"FAKE_FILES="+hostDir,
+		"FAKE_CAT="+realCat,
 		"FAKE_VM8="+map[bool]string{true: "hang", false: "fail"}[v.hang],
 	)
 	var stdout, stderr bytes.Buffer
@@ -407,8 +454,9 @@ func runVariant(t *testing.T, v variant, script []byte, eng *engine.Engine) {
 	nodeFiles := []string{
 		"ktriage-collect.log", "ip-d-addr.txt", "ip-d-link.txt", "ip-route.txt",
 		"iptables-save.txt", "iptables-nft-save.txt", "netstat-s.txt", "nstat-az.txt",
-		"ss-lnt.txt", "sysctl-a.txt", "capture-any.pcap",
+		"ss-lnt.txt", "sysctl-a.txt", "capture-any.pcap", "etc-resolv.conf",
 	}
+	vm4Only := []string{"run-systemd-resolve-resolv.conf", "kubelet-config.yaml", "kubelet-configz.json"}
 	for _, node := range []string{"vm-4", "vm-5"} {
 		var got []string
 		for name := range files {
@@ -419,6 +467,8 @@ func runVariant(t *testing.T, v variant, script []byte, eng *engine.Engine) {
 		want := slices.Clone(nodeFiles)
 		if node == "vm-5" {
 			want = slices.DeleteFunc(want, func(s string) bool { return s == "ss-lnt.txt" })
+		} else {
+			want = append(want, vm4Only...)
 		}
 		slices.Sort(got)
 		slices.Sort(want)
@@ -432,11 +482,17 @@ func runVariant(t *testing.T, v variant, script []byte, eng *engine.Engine) {
 	// What came through must be what the node's tools printed, byte for
 	// byte: a TTY or a text pipe on the way would have changed the capture.
 	for rel, src := range map[string]string{
-		"nodes/vm-4/capture-any.pcap":  "nodes/vm-4/capture-eth0.pcap",
-		"nodes/vm-5/iptables-save.txt": "nodes/vm-5/iptables-save.txt",
-		"nodes/vm-4/sysctl-a.txt":      "nodes/vm-4/sysctl-a.txt",
+		"nodes/vm-4/capture-any.pcap":     "nodes/vm-4/capture-eth0.pcap",
+		"nodes/vm-5/iptables-save.txt":    "nodes/vm-5/iptables-save.txt",
+		"nodes/vm-4/sysctl-a.txt":         "nodes/vm-4/sysctl-a.txt",
+		"nodes/vm-4/etc-resolv.conf":      "@vm-4/etc-resolv.conf",
+		"nodes/vm-4/kubelet-configz.json": "@vm-4/configz.json",
 	} {
-		want, err := os.ReadFile(filepath.Join(fixtureAbs, src))
+		from := filepath.Join(fixtureAbs, src)
+		if f, ok := strings.CutPrefix(src, "@"); ok {
+			from = filepath.Join(hostDir, f)
+		}
+		want, err := os.ReadFile(from)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -460,11 +516,18 @@ func runVariant(t *testing.T, v variant, script []byte, eng *engine.Engine) {
 			"stderr: Error from server (Forbidden)", "/apis/discovery.k8s.io/v1beta1/endpointslices",
 			"node win-1: Windows, skipped",
 			"node vm-4: collected", "node vm-5: collected", "node vm-8: FAILED"},
-		"vm-4": {"host name vm-4, kernel 6.8.0-ktriage-fake", "iptables-legacy-save.txt: iptables-legacy-save not found on the node",
+		"vm-4": {"host name vm-4, kernel 6.8.0-ktriage-fake",
+			"kubelet-configz.json: /api/v1/nodes/vm-4/proxy/configz, ", "etc-resolv.conf: cat /etc/resolv.conf: exit 0", "iptables-legacy-save.txt: iptables-legacy-save not found on the node",
 			"ip6tables-save.txt: ip6tables-save: exit 0, no output: not kept", "ipvsadm-Ln.txt:",
 			"stderr: sysctl: permission denied on key", "12 packets captured", " done\n"},
-		"vm-5": {"ss-lnt.txt: ss not found on the node"},
-		"vm-8": {"no data came back from the node"},
+		"vm-5": {"ss-lnt.txt: ss not found on the node",
+			"run-systemd-resolve-resolv.conf: /run/systemd/resolve/resolv.conf not present on the node",
+			"kubelet-config.yaml: /var/lib/kubelet/config.yaml not present on the node",
+			"kubelet-configz.json: kubectl get --raw /api/v1/nodes/vm-5/proxy/configz failed (exit 1)",
+			`stderr: Error from server (Forbidden): nodes "vm-5" is forbidden`},
+		"vm-8": {"no data came back from the node",
+			"kubelet-configz.json: kubectl get --raw /api/v1/nodes/vm-8/proxy/configz failed (exit 1)",
+			"stderr: Error from server: error dialing backend: dial tcp 10.0.0.8:10250"},
 	} {
 		for _, w := range want {
 			if !strings.Contains(logs[who], w) {
@@ -519,6 +582,7 @@ func checkHang(t *testing.T, stdout, logFile string, elapsed time.Duration) {
 	base := strings.TrimSuffix(filepath.Base(tgz), ".tgz")
 	log := string(files[base+"/nodes/vm-8/ktriage-collect.log"])
 	for _, w := range []string{"kubectl debug node/vm-8: stopped at the time limit (3 s)",
+		"kubelet-configz.json: kubectl get --raw /api/v1/nodes/vm-8/proxy/configz failed: stopped at the time limit (2 s)",
 		"stdout: Creating debugging pod node-debugger-vm-8-x1y2z", "no data came back from the node",
 		"debug pod node-debugger-vm-8-x1y2z deleted"} {
 		if !strings.Contains(log, w) {

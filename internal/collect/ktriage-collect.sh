@@ -209,6 +209,13 @@ node_side() {
 	fi
 	grab ss-lnt.txt ss -lntp
 	grab sysctl-a.txt sysctl -a
+	# The resolver files the kubelet may hand pods (its resolvConf):
+	# systemd-resolved's stub at /etc/resolv.conf, the real upstreams in
+	# /run/systemd/resolve/resolv.conf; and the kubelet's configuration as
+	# written (its configz, what it runs with, is asked of the API server).
+	grab_file etc-resolv.conf /etc/resolv.conf
+	grab_file run-systemd-resolve-resolv.conf /run/systemd/resolve/resolv.conf
+	grab_file kubelet-config.yaml /var/lib/kubelet/config.yaml
 	capture
 	# The second snapshot turns counters into rates over the whole run (and
 	# over the capture), telling a drop happening now from one long ago.
@@ -258,6 +265,22 @@ grab() {
 	# shellcheck disable=SC2086 # $tmo and $host are command prefixes
 	$tmo $host "$@" >"$w/$gb_file" 2>"$w/.err" </dev/null
 	kept "$gb_file" "$*" "$?"
+}
+
+# grab_file FILE PATH: the host's file at PATH, as it is. A file the node
+# does not have (no systemd-resolved, a kubelet configured by flags) is a
+# log line, not a failure.
+grab_file() {
+	gf_file=$1 gf_path=$2
+	# shellcheck disable=SC2086 # $tmo and $host are command prefixes
+	$tmo $host cat "$gf_path" >"$w/$gf_file" 2>"$w/.err" </dev/null
+	gf_rc=$?
+	if [ "$gf_rc" -ne 0 ] && [ ! -s "$w/$gf_file" ] && grep -q 'No such file' "$w/.err"; then
+		rm -f "$w/$gf_file"
+		say "$gf_file: $gf_path not present on the node"
+		return 0
+	fi
+	kept "$gf_file" "cat $gf_path" "$gf_rc"
 }
 
 # snapshot FILE CMD...: appends one dated run, so two runs in one file give
@@ -680,6 +703,7 @@ collect_node() {
 	esac
 	grep -v "If you don't see a command prompt" "$TMP/$node.err" >"$TMP/$node.err2"
 	quote "$TMP/$node.err2" "stderr: "
+	configz "$node" "$d"
 	ok=""
 	if unpack "$node" "$d"; then
 		tail -n 1 "$d/ktriage-collect.log" 2>/dev/null | grep -q ' done$' && ok=1
@@ -697,6 +721,34 @@ collect_node() {
 		echo "ktriage-collect: node $node failed (see nodes/$node/ktriage-collect.log)" >&2
 	fi
 	rm -f "$TMP/$node.raw" "$TMP/$node.tar"
+}
+
+# configz NODE DIR: the kubelet's configuration in force (flags and
+# defaults applied), through the API server's proxy to the node's kubelet
+# (RBAC: get nodes/proxy). It needs no shell on the node, so it is asked
+# also where kubectl debug or ssh failed. A kubelet that does not answer
+# keeps the API server waiting: the request's own timeout and the
+# watchdog end it, and the log says so.
+configz() {
+	cz_file=kubelet-configz.json
+	cz_path=/api/v1/nodes/$1/proxy/configz
+	cz_limit=30
+	[ "$TIMEOUT" -ge "$cz_limit" ] || cz_limit=$TIMEOUT
+	[ "$cz_limit" -gt 0 ] || cz_limit=1
+	# shellcheck disable=SC2086 # KFLAGS holds whole flags
+	deadline "$cz_limit" /dev/null "$2/$cz_file" "$TMP/$1.czerr" \
+		"$KUBECTL" $KFLAGS get --raw "$cz_path" --request-timeout="${cz_limit}s"
+	cz_rc=$?
+	if [ "$cz_rc" -eq 0 ] && [ -s "$2/$cz_file" ]; then
+		say "$cz_file: $cz_path, $(size_of "$2/$cz_file") bytes"
+	else
+		rm -f "$2/$cz_file"
+		case $cz_rc in
+		124 | 137 | 143) say "$cz_file: kubectl get --raw $cz_path failed: stopped at the time limit ($cz_limit s)" ;;
+		*) say "$cz_file: kubectl get --raw $cz_path failed (exit $cz_rc)" ;;
+		esac
+		quote "$TMP/$1.czerr" "stderr: "
+	fi
 }
 
 # unpack NODE DIR: the tar after the marker line of NODE's stream, into DIR.

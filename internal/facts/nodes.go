@@ -156,7 +156,7 @@ func shortHost(h string) string {
 var (
 	reNodeDir = regexp.MustCompile(`(?:^|/)(?:nodes?|hosts?|machines?)/([^/]+)/`)
 	// <node>-ipaddr.txt, <node>_iptables-save, <node>.netstat-s.txt, …
-	reNodeFile = regexp.MustCompile(`^(.+?)[-_.](?:ip[-_]?(?:a|addr|address|link|route|d[-_]?addr|d[-_]?link|s[-_]?d[-_]?link|o[-_]?addr|j[-_]?addr)|ipaddr|iproute|ifconfig|iptables(?:[-_](?:legacy|nft))?(?:[-_]save)?|ip6tables(?:[-_](?:legacy|nft))?(?:[-_]save)?|ipvsadm|netstat(?:[-_]s)?|nstat|snmp|proc[-_]net[-_](?:netstat|snmp)|sysctl(?:[-_]a)?|ss(?:[-_]lnt|[-_]ltn|[-_]tln|[-_]s)?|tcpdump|capture)(?:\.[a-z0-9]+)*$`)
+	reNodeFile = regexp.MustCompile(`^(.+?)[-_.](?:ip[-_]?(?:a|addr|address|link|route|d[-_]?addr|d[-_]?link|s[-_]?d[-_]?link|o[-_]?addr|j[-_]?addr)|ipaddr|iproute|ifconfig|iptables(?:[-_](?:legacy|nft))?(?:[-_]save)?|ip6tables(?:[-_](?:legacy|nft))?(?:[-_]save)?|ipvsadm|netstat(?:[-_]s)?|nstat|snmp|proc[-_]net[-_](?:netstat|snmp)|sysctl(?:[-_]a)?|ss(?:[-_]lnt|[-_]ltn|[-_]tln|[-_]s)?|tcpdump|capture|resolv(?:[-_.]conf)?|kubelet[-_]config(?:z)?|configz)(?:\.[a-z0-9]+)*$`)
 	// A capture's file name: <stem>.pcap, .pcapng, either gzipped.
 	reCaptureFile = regexp.MustCompile(`(?i)^(.+)\.pcap(?:ng)?(?:\.gz)?$`)
 	// A Linux interface name (IFNAMSIZ: at most 15 bytes), as tcpdump -i

@@ -425,16 +425,18 @@ func (m *mdWriter) writeEvidence(run []Evidence) {
 // the named command on every node; a key not listed here is named as it
 // is. Keys: docs/facts.md, `available`.
 var needWords = map[string]struct{ what, collect string }{
-	"node.sysctl":      {"no `sysctl -a` from any node", collectNodes},
-	"node.interfaces":  {"no `ip -d addr` from any node", collectNodes},
-	"node.routes":      {"no `ip route` from any node", collectNodes},
-	"node.iptables":    {"no `iptables-save` from any node", collectNodes},
-	"node.netstat":     {"no `netstat -s` or `nstat` counters from any node", collectNodes},
-	"node.listeners":   {"no `ss -lnt` from any node", collectNodes},
-	"node.captures":    {"no packet capture from any node", collectNodes + " --capture 20"},
-	"kubernetes.logs":  {"no container logs", "kubectl cluster-info dump --all-namespaces --output-directory=cluster-info"},
-	"kubernetes.pods":  {"no Pods", "kubectl get pods -A -o yaml > pods.yaml"},
-	"kubernetes.nodes": {"no Nodes", "kubectl get nodes -o yaml > nodes.yaml"},
+	"node.sysctl":         {"no `sysctl -a` from any node", collectNodes},
+	"node.interfaces":     {"no `ip -d addr` from any node", collectNodes},
+	"node.routes":         {"no `ip route` from any node", collectNodes},
+	"node.iptables":       {"no `iptables-save` from any node", collectNodes},
+	"node.netstat":        {"no `netstat -s` or `nstat` counters from any node", collectNodes},
+	"node.listeners":      {"no `ss -lnt` from any node", collectNodes},
+	"node.captures":       {"no packet capture from any node", collectNodes + " --capture 20"},
+	"node.resolv_conf":    {"no `/etc/resolv.conf` from any node", collectNodes},
+	"node.kubelet_config": {"no kubelet configuration (configz or /var/lib/kubelet/config.yaml) from any node", collectNodes},
+	"kubernetes.logs":     {"no container logs", "kubectl cluster-info dump --all-namespaces --output-directory=cluster-info"},
+	"kubernetes.pods":     {"no Pods", "kubectl get pods -A -o yaml > pods.yaml"},
+	"kubernetes.nodes":    {"no Nodes", "kubectl get nodes -o yaml > nodes.yaml"},
 }
 
 const collectNodes = "ktriage collect-script > ktriage-collect.sh && sh ktriage-collect.sh"

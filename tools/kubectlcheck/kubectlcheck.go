@@ -73,8 +73,27 @@ func Check(args []string) error {
 // run. The rules below restate those checks for the commands confirm
 // commands use (paths into k8s.io/kubectl v0.37.2, pkg/cmd/).
 var argRules = map[string]func(c *cobra.Command, args []string) error{
-	// get/get.go, Validate: "You must specify the type of resource to get".
-	"kubectl get": needResource,
+	// get/get.go, Complete: "arguments may not be passed when --raw is
+	// specified"; Validate: --raw excludes -o and the request's filters and
+	// must be a URL path; otherwise "You must specify the type of resource
+	// to get".
+	"kubectl get": func(c *cobra.Command, args []string) error {
+		if !changed(c, "raw") {
+			return needResource(c, args)
+		}
+		raw := c.Flag("raw").Value.String()
+		switch {
+		case len(args) > 0:
+			return fmt.Errorf("arguments may not be passed when --raw is specified")
+		case changed(c, "output"):
+			return fmt.Errorf("--raw and --output are mutually exclusive")
+		case changed(c, "watch") || changed(c, "watch-only") || changed(c, "selector"):
+			return fmt.Errorf("--raw may not be specified with other flags that filter the server request or alter the output")
+		case !strings.HasPrefix(raw, "/"):
+			return fmt.Errorf("--raw must be a valid URL path: %q", raw)
+		}
+		return nil
+	},
 	// describe/describe.go, Complete: "You must specify the type of resource to describe".
 	"kubectl describe": needResource,
 	// rollout/rollout_history.go, Complete: "Required resource not specified".

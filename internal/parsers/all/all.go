@@ -10,9 +10,11 @@ import (
 	"github.com/ktriage/ktriage/internal/parsers/ipaddr"
 	"github.com/ktriage/ktriage/internal/parsers/iptables"
 	"github.com/ktriage/ktriage/internal/parsers/kube"
+	"github.com/ktriage/ktriage/internal/parsers/kubeletconfig"
 	"github.com/ktriage/ktriage/internal/parsers/kubetable"
 	"github.com/ktriage/ktriage/internal/parsers/netstat"
 	"github.com/ktriage/ktriage/internal/parsers/pcap"
+	"github.com/ktriage/ktriage/internal/parsers/resolvconf"
 	"github.com/ktriage/ktriage/internal/parsers/ss"
 	"github.com/ktriage/ktriage/internal/parsers/sysctl"
 	"github.com/ktriage/ktriage/internal/parsers/verdicts"
@@ -24,7 +26,8 @@ var Registry = []parsers.Parser{
 	verdicts.Analysis{},     // before kube.Stream: JSON, read by its name
 	verdicts.Connectivity{}, // likewise
 	kube.Stream{},
-	describe.Describe{}, // before kube.YAML: a ConfigMap's data may hold "apiVersion:" lines
+	describe.Describe{},    // before kube.YAML: a ConfigMap's data may hold "apiVersion:" lines
+	kubeletconfig.Config{}, // before kube.YAML, after describe (which prints a kubelet-config ConfigMap's YAML at column 0)
 	kube.YAML{},
 	kubetable.Table{}, // kubectl get/top tables: a header line kubectl prints
 	ipaddr.Addr{},
@@ -34,6 +37,7 @@ var Registry = []parsers.Parser{
 	netstat.Stats{},
 	ss.Listen{},
 	sysctl.Sysctl{},
+	resolvconf.Resolv{},
 	collectlog.Log{}, // before kube.Log, which takes any *.log
 	kube.Log{},
 }

@@ -279,14 +279,19 @@ consequences_stuck_text(cons) := "No pod is known to wait on these nodes yet" if
 # event quotes them ("Failed to create pod sandbox: rpc error: … failed to
 # setup network for sandbox …: plugin type=… failed (add): <error>"):
 # flannel's CNI plugin, loadFlannelSubnetEnv; Calico's, when its token in
-# /etc/cni/net.d/calico-kubeconfig expired; host-local IPAM's allocator;
-# cilium-cni's client ("unable to connect to Cilium daemon: … Is the agent
-# running?").
+# /etc/cni/net.d/calico-kubeconfig expired; host-local IPAM's allocator
+# (plugins/ipam/host-local/backend/allocator: "no IP addresses available
+# in range set: <start>-<end>", wrapped by host-local as "failed to
+# allocate for range 0: …" and by flannel as "failed to delegate add: …");
+# cilium-cni's client (plugins/cilium-cni/cmd: "unable to connect to
+# Cilium agent: …", "Cilium daemon" in older releases, then pkg/client's
+# "failed to create cilium agent client after 30.000000 seconds timeout: …
+# Is the agent running?").
 sandbox_classes := [
 	{"class": "flannel-subnet-env", "re": `open /run/flannel/subnet\.env: no such file or directory`, "what": "flannel has not written /run/flannel/subnet.env (flanneld is not running or has no lease on this node)"},
 	{"class": "calico-unauthorized", "re": `connection is unauthorized: Unauthorized|error getting ClusterInformation`, "what": "Calico's CNI plugin is refused by the API server (its token in /etc/cni/net.d/calico-kubeconfig expired or was revoked)"},
 	{"class": "ipam-exhausted", "re": `no IP addresses available in range set`, "what": "the node's IP range is exhausted (host-local IPAM: no IP addresses available in range set)"},
-	{"class": "cilium-unreachable", "re": `(?i)unable to connect to Cilium daemon`, "what": "cilium-cni cannot reach the Cilium agent on this node"},
+	{"class": "cilium-unreachable", "re": `unable to connect to Cilium (daemon|agent)`, "what": "cilium-cni cannot reach the Cilium agent on this node"},
 	{"class": "cni-uninitialized", "re": network_not_ready_re, "what": "the runtime has no CNI configuration (network plugin not initialized)"},
 ]
 
@@ -338,8 +343,8 @@ findings contains f if {
 	affected := {[kube.namespace(e), e.involvedObject.name] | some [e, _] in evs}
 	cons := [consequence_named(ns, pn, name, class) | some [ns, pn] in sort(affected)]
 	f := {
-		"message": sprintf("On %s pod sandboxes fail: %s. %s: %s.", [
-			name, cls.what,
+		"message": sprintf("On %s pod sandboxes fail: %s%s. %s: %s.", [
+			name, cls.what, range_text(class, evs),
 			pods_text(count(cons)), names_text([sprintf("%s/%s", [c.namespace, c.name]) | some c in cons]),
 		]),
 		"subjects": [{"kind": "Node", "name": name} | name in node_names],
@@ -349,6 +354,22 @@ findings contains f if {
 		"details": {"reason": "sandbox-failed", "class": class, "node": name, "group": sprintf("sandbox-%s", [class]), "consequences": cons},
 	}
 }
+
+# The exhausted range host-local names ("10.244.2.1-10.244.2.254").
+exhausted_range(evs) := ranges[0] if {
+	ranges := [m[0][1] |
+		some [e, _] in evs
+		m := regex.find_all_string_submatch_n(`no IP addresses available in range set: ([0-9a-fA-F.:,-]+)`, e.message, 1)
+		count(m) > 0
+	]
+	count(ranges) > 0
+}
+
+range_text("ipam-exhausted", evs) := sprintf(": every address of %s is leased", [exhausted_range(evs)]) if exhausted_range(evs)
+
+range_text(class, _) := "" if class != "ipam-exhausted"
+
+range_text("ipam-exhausted", evs) := "" if not exhausted_range(evs)
 
 consequence_named(ns, pn, name, class) := {"kind": "Pod", "namespace": ns, "name": pn, "note": sprintf("stuck ContainerCreating on %s: FailedCreatePodSandBox (%s)", [name, class])}
 

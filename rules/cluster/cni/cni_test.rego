@@ -260,3 +260,92 @@ test_silent_when_daemonset_has_every_pod_it_wants if {
 		[],
 	)
 }
+
+# host-local's exhausted range, as flannel's delegate (bridge + host-local)
+# passes it up: allocator.go "no IP addresses available in range set: %s",
+# host-local main.go "failed to allocate for range %d: %v", flannel
+# "failed to delegate add: %w", containerd "plugin type=%q failed (add)".
+ipam_msg(sandbox) := sprintf(`Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "%s": plugin type="flannel" failed (add): failed to delegate add: failed to allocate for range 0: no IP addresses available in range set: 10.244.2.1-10.244.2.254`, [sandbox])
+
+test_ipam_exhausted_names_the_range_and_the_pods if {
+	fs := rule.findings with input as cluster(
+		[good_node("w1", "10.244.1.0/24"), good_node("w2", "10.244.2.0/24")],
+		[agent_pod("f1", "w1", true), agent_pod("f2", "w2", true), creating("shop", "web-1", "w2"), creating("shop", "web-2", "w2")],
+		[flannel_ds(2, 2)],
+		[
+			sandbox_event("shop", "web-1", ipam_msg("0d1f7a")),
+			sandbox_event("shop", "web-2", ipam_msg("9c2e44")),
+		],
+	)
+	f := only(fs)
+	f.details.reason == "sandbox-failed"
+	f.details.class == "ipam-exhausted"
+	f.details.node == "w2"
+	contains(f.message, "On w2 pod sandboxes fail: the node's IP range is exhausted (host-local IPAM: no IP addresses available in range set): every address of 10.244.2.1-10.244.2.254 is leased. 2 pods: shop/web-1, shop/web-2.")
+	{c.name | some c in f.details.consequences} == {"web-1", "web-2"}
+	contains(f.fix, "/var/lib/cni/networks")
+}
+
+# An exhausted range is not the agent's absence: it is reported even where
+# the agent is not Ready on that node (the agent finding does not explain
+# a full range).
+test_ipam_exhausted_is_not_folded_into_agent_gap if {
+	fs := rule.findings with input as cluster(
+		[good_node("w1", "10.244.1.0/24"), good_node("w2", "10.244.2.0/24")],
+		[agent_pod("f1", "w1", true), agent_pod("f2", "w2", false), creating("shop", "web-1", "w2")],
+		[flannel_ds(1, 2)],
+		[sandbox_event("shop", "web-1", ipam_msg("0d1f7a"))],
+	)
+	reasons(fs) == {"agent-not-ready", "sandbox-failed"}
+}
+
+# cilium-cni when the agent's socket is not there. 1.15+ (plugins/cilium-cni
+# /cmd/cmd.go) says "Cilium agent"; earlier releases "Cilium daemon".
+# pkg/client adds the timeout and client.Hint the question.
+cilium_agent_msg := `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "92af7c41c8a6": plugin type="cilium-cni" name="cilium" failed (add): unable to connect to Cilium agent: failed to create cilium agent client after 30.000000 seconds timeout: Get "http:///var/run/cilium/cilium.sock/v1/config": dial unix /var/run/cilium/cilium.sock: connect: no such file or directory
+Is the agent running?`
+
+cilium_daemon_msg := `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "2870857bad22": plugin type="cilium-cni" failed (add): unable to connect to Cilium daemon: failed to create cilium agent client after 30.000000 seconds timeout: Get "http:///var/run/cilium/cilium.sock/v1/config": dial unix /var/run/cilium/cilium.sock: connect: no such file or directory
+Is the agent running?`
+
+cilium_ds(ready, desired) := object.union(flannel_ds(ready, desired), {"metadata": {"namespace": "kube-system", "name": "cilium"}})
+
+cilium_pod(name, on, ready) := json.patch(agent_pod(name, on, ready), [
+	{"op": "replace", "path": "/metadata/namespace", "value": "kube-system"},
+	{"op": "replace", "path": "/metadata/ownerReferences", "value": [{"kind": "DaemonSet", "name": "cilium"}]},
+])
+
+test_cilium_unreachable_names_the_node_and_pods if {
+	fs := rule.findings with input as cluster(
+		[good_node("w1", ""), good_node("w2", "")],
+		[cilium_pod("cilium-a", "w1", true), cilium_pod("cilium-b", "w2", true), creating("shop", "web-1", "w2")],
+		[cilium_ds(2, 2)],
+		[sandbox_event("shop", "web-1", cilium_agent_msg)],
+	)
+	f := only(fs)
+	f.details.class == "cilium-unreachable"
+	f.details.node == "w2"
+	contains(f.message, "On w2 pod sandboxes fail: cilium-cni cannot reach the Cilium agent on this node. 1 pod: shop/web-1.")
+	contains(f.fix, "/var/run/cilium/cilium.sock")
+}
+
+# Both wordings are the same class (the finding's text is the class's).
+test_cilium_unreachable_both_wordings if {
+	count([m | some m in [cilium_agent_msg, cilium_daemon_msg]; rule.class_of(m).class == "cilium-unreachable"]) == 2
+}
+
+# Where the cilium agent pod on the node is not Ready, the agent finding is
+# the cause and the sandbox failures are its consequence, not a second
+# finding.
+test_cilium_unreachable_folds_into_agent_gap if {
+	fs := rule.findings with input as cluster(
+		[good_node("w1", ""), good_node("w2", "")],
+		[cilium_pod("cilium-a", "w1", true), cilium_pod("cilium-b", "w2", false), creating("shop", "web-1", "w2")],
+		[cilium_ds(1, 2)],
+		[sandbox_event("shop", "web-1", cilium_agent_msg)],
+	)
+	f := only(fs)
+	f.details.reason == "agent-not-ready"
+	f.details.nodes == ["w2"]
+	[c.name | some c in f.details.consequences] == ["web-1"]
+}

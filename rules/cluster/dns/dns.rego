@@ -7,9 +7,13 @@
 #   not Ready or crash-looping), with the cause the bundle shows: CoreDNS's
 #   loop plugin halting it (`[FATAL] plugin/loop: Loop (… -> :53) detected
 #   for zone "."`, a Corefile `forward . /etc/resolv.conf` on nodes whose
-#   resolv.conf names a local stub such as 127.0.0.53); or the kubelet's
-#   clusterDNS (kubeadm's kubelet-config ConfigMap) is not the kube-dns
-#   Service's ClusterIP. High: only some CoreDNS pods are Ready, a
+#   resolv.conf names a local stub such as 127.0.0.53: where the bundle has
+#   the nodes' resolv.conf and kubelet configuration, the nodes whose
+#   kubelet `resolvConf` names a file with a loopback nameserver are named,
+#   with the lines); or the kubelet's clusterDNS (kubeadm's kubelet-config
+#   ConfigMap, or a node's own configz or /var/lib/kubelet/config.yaml) is
+#   neither the kube-dns Service's ClusterIP nor a NodeLocal DNSCache
+#   address, with the pods on that node that fail to resolve. High: only some CoreDNS pods are Ready, a
 #   NodeLocal DNSCache pod is not Ready, or CoreDNS logs that its upstream
 #   fails (`[ERROR] plugin/errors: 2 NAME TYPE: … i/o timeout` or `no
 #   healthy proxies`), named with the Corefile's forward target. Pods whose
@@ -195,6 +199,146 @@ kubelet_resolv := [{"cm": cm, "resolv": object.get(conf, "resolvConf", "/etc/res
 	is_object(conf)
 ]
 
+# Addresses a kubelet's clusterDNS may name besides the kube-dns ClusterIP:
+# NodeLocal DNSCache's link-local listener (its Corefile's `bind` lines;
+# 169.254.20.10 by default) where the cache runs.
+nodelocal_running if {
+	some plural in ["pods", "daemonsets"]
+	some x in input.kubernetes[plural]
+	kube.namespace(x) == "kube-system"
+	kube.labels(x)["k8s-app"] == "node-local-dns"
+}
+
+nodelocal_addresses contains "169.254.20.10" if nodelocal_running
+
+nodelocal_addresses contains ip if {
+	some cm in input.kubernetes.configmaps
+	kube.namespace(cm) == "kube-system"
+	cm.metadata.name == "node-local-dns"
+	is_string(cm.data.Corefile)
+	some m in regex.find_all_string_submatch_n(`(?m)^\s*bind\s+([^\n#]+)`, cm.data.Corefile, -1)
+	some ip in split(trim_space(m[1]), " ")
+	ip != ""
+}
+
+dns_ok(addrs) if {
+	some a in addrs
+	a == cluster_ip
+}
+
+dns_ok(addrs) if {
+	some a in addrs
+	a in nodelocal_addresses
+}
+
+# ------------------------------------------------------------ node files
+
+# Each node's kubelet configuration: configz (what runs, flags and defaults
+# applied) before the file as written (docs/artifacts.md, kubelet_config).
+node_kubelet := {name: preferred(es) |
+	some name, n in input.nodes
+	es := object.get(n, "kubelet_config", [])
+	count(es) > 0
+}
+
+preferred(es) := cz[0] if {
+	cz := [e | some e in es; e.source == "configz"]
+	count(cz) > 0
+} else := es[0]
+
+# The file the kubelet hands pods (and so CoreDNS) as their resolv.conf.
+# Without the node's configuration it is the default, /etc/resolv.conf.
+resolv_path(name) := node_kubelet[name].config.resolvConf if {
+	is_string(node_kubelet[name].config.resolvConf)
+} else := "/etc/resolv.conf"
+
+# Nodes whose pods' resolv.conf names a loopback nameserver: inside a pod
+# that is the pod itself, and for CoreDNS forwarding to /etc/resolv.conf a
+# loop.
+stub_nodes := [{"node": name, "conf": conf, "path": p, "ns": ns} |
+	some name in sort(object.keys(input.nodes))
+	p := resolv_path(name)
+	p != ""
+	confs := [c | some c in object.get(input.nodes[name], "resolv_conf", []); c.path == p]
+	count(confs) > 0
+	conf := confs[0]
+	conf.loopback
+	ns := [x | some x in conf.nameservers; x.loopback; not x.ignored][0]
+]
+
+loop_pod_names := {x.pod | some x in loop_lines}
+
+loop_nodes := {p.spec.nodeName |
+	some p in dns_pods
+	p.metadata.name in loop_pod_names
+	is_string(p.spec.nodeName)
+}
+
+# The stub nodes that run a looping CoreDNS pod, or every stub node when
+# the bundle cannot place the pods.
+loop_stub_nodes := on_loop if {
+	on_loop := [s | some s in stub_nodes; s.node in loop_nodes]
+	count(on_loop) > 0
+} else := stub_nodes
+
+stub_text(s) := sprintf("%s (%s: nameserver %s)", [s.node, s.path, s.ns.address])
+
+stub_sentence := sprintf("the resolv.conf the kubelet hands pods names a loopback stub resolver on %s", [concat(", ", [stub_text(s) | some s in array.slice(loop_stub_nodes, 0, 5)])]) if {
+	count(loop_stub_nodes) > 0
+} else := "the node's resolv.conf names a local stub resolver (such as systemd-resolved's 127.0.0.53)"
+
+kubelet_resolv_note(s) := sprintf("the kubelet on %s runs with resolvConf %s", [s.node, s.path]) if {
+	is_string(node_kubelet[s.node].config.resolvConf)
+} else := sprintf("the kubelet configuration of %s sets no resolvConf: the default /etc/resolv.conf applies", [s.node])
+
+node_stub_evidence := array.concat(
+	[{"file": s.conf.file, "line": s.ns.line, "text": s.ns.text, "note": sprintf("%s's %s names %s, a loopback stub", [s.node, s.path, s.ns.address])} |
+		some s in array.slice(loop_stub_nodes, 0, 3)
+	],
+	[{"file": e.file, "line": object.get(e.lines, "resolvConf", e.line), "note": kubelet_resolv_note(s)} |
+		some s in array.slice(loop_stub_nodes, 0, 3)
+		e := node_kubelet[s.node]
+	],
+)
+
+# systemd-resolved's list of the real upstreams on a node, when collected.
+uplink(name) := [c |
+	some c in object.get(input.nodes[name], "resolv_conf", [])
+	c.path == "/run/systemd/resolve/resolv.conf"
+	not c.loopback
+	count(c.nameservers) > 0
+][0]
+
+uplink_words := sprintf(" (on %s it lists %s)", [s.node, concat(", ", [x.address | some x in uplink(s.node).nameservers; not x.ignored])]) if {
+	s := [x | some x in loop_stub_nodes; uplink(x.node)][0]
+} else := ""
+
+loop_stub_details := [{"node": s.node, "resolv_conf": s.path, "nameserver": s.ns.address} | some s in loop_stub_nodes]
+
+# Nodes whose kubelet runs with a clusterDNS that is neither the kube-dns
+# ClusterIP nor a NodeLocal DNSCache address. A node that only repeats a
+# kubelet-config ConfigMap already reported is that finding's, not its own.
+node_dns := [{"node": name, "entry": e, "dns": dns} |
+	some name, e in node_kubelet
+	dns := kube.array(e.config, "clusterDNS")
+	count(dns) > 0
+	not dns_ok(dns)
+	not reported_by_configmap(dns)
+]
+
+reported_by_configmap(dns) if {
+	some kc in kubelet_configs
+	not dns_ok(kc.dns)
+	kc.dns == dns
+}
+
+# Pods on a node whose logs show lookups failing.
+node_pod_consequences(node) := [{"kind": "Pod", "namespace": kube.namespace(p), "name": p.metadata.name, "note": sprintf("runs on %s and logs a name resolution failure: %s", [node, line])} |
+	some p in input.kubernetes.pods
+	object.get(p, ["spec", "nodeName"], "") == node
+	line := suffering[[kube.namespace(p), p.metadata.name]]
+]
+
 # ---------------------------------------------------------- consequences
 
 suffering := {key: x.text | some key, x in dns.failures}
@@ -242,29 +386,40 @@ pod_evidence(p) := kube.at(p, ["status", "containerStatuses"], sprintf("%s: %s",
 findings contains f if {
 	count(loop_lines) > 0
 	f := {
-		"message": sprintf("CoreDNS detects a forwarding loop for zone %q and exits: %s of %d CoreDNS pod(s) Ready%s. The Corefile forwards to %s and the node's resolv.conf names a local stub resolver (such as systemd-resolved's 127.0.0.53), so CoreDNS sends queries to itself.%s", [
-			loop_zone, text_count(ready_pods), count(dns_pods), unready_suffix, forward_or_resolv, consequence_text,
+		"message": sprintf("CoreDNS detects a forwarding loop for zone %q and exits: %s of %d CoreDNS pod(s) Ready%s. The Corefile forwards to %s and %s, so CoreDNS sends queries to itself.%s", [
+			loop_zone, text_count(ready_pods), count(dns_pods), unready_suffix, forward_or_resolv, stub_sentence, consequence_text,
 		]),
 		"severity": down_severity,
 		"subjects": array.concat([kube.ref(p) | some p in array.slice(unready_pods, 0, 5)], [kube.ref(service) | service]),
 		"evidence": array.concat(
-			array.concat([{"file": x.file, "line": x.line, "text": x.text, "note": "CoreDNS's loop plugin halts the server"} | some x in array.slice(loop_lines, 0, 3)], array.concat(corefile_evidence, stub_resolv_evidence)),
+			array.concat([{"file": x.file, "line": x.line, "text": x.text, "note": "CoreDNS's loop plugin halts the server"} | some x in array.slice(loop_lines, 0, 3)], array.concat(corefile_evidence, array.concat(node_stub_evidence, stub_resolv_evidence))),
 			array.concat([pod_evidence(p) | some p in array.slice(unready_pods, 0, 3)], array.slice(suffering_evidence, 0, 5)),
 		),
-		"confirm": array.concat(confirm_dns, ["kubectl -n kube-system get configmap coredns -o yaml"]),
-		"fix": "Point the kubelet at the node's real resolver list: set `resolvConf: /run/systemd/resolve/resolv.conf` in the kubelet configuration (kubeadm: ConfigMap kube-system/kubelet-config and /var/lib/kubelet/config.yaml on each node), restart the kubelet and delete the CoreDNS pods; or change the Corefile's `forward . /etc/resolv.conf` to explicit upstream addresses.",
+		"confirm": array.concat(array.concat(confirm_dns, ["kubectl -n kube-system get configmap coredns -o yaml"]), loop_node_confirm),
+		"fix": sprintf("Point the kubelet at the node's real resolver list: set `resolvConf: /run/systemd/resolve/resolv.conf`%s in the kubelet configuration (kubeadm: ConfigMap kube-system/kubelet-config and /var/lib/kubelet/config.yaml on %s), restart the kubelet and delete the CoreDNS pods; or change the Corefile's `forward . /etc/resolv.conf` to explicit upstream addresses.", [uplink_words, fix_nodes]),
 		"details": {
 			"reason": "loop",
 			"zone": loop_zone,
 			"ready_pods": count(ready_pods),
 			"dns_pods": count(dns_pods),
 			"forward": forward_or_null,
+			"stub_nodes": loop_stub_details,
 			"consequences": consequences,
 		},
 	}
 }
 
 text_count(ps) := sprintf("%d", [count(ps)])
+
+fix_nodes := concat(", ", [s.node | some s in loop_stub_nodes]) if count(loop_stub_nodes) > 0 else := "each node"
+
+loop_node_confirm := [c |
+	s := loop_stub_nodes[0]
+	some c in [
+		sh.on_node(s.node, sh.format("grep -H nameserver %s /run/systemd/resolve/resolv.conf", [s.path]), ""),
+		sh.format("kubectl get --raw %s", [sprintf("/api/v1/nodes/%s/proxy/configz", [s.node])]),
+	]
+]
 
 unready_suffix := "" if count(unready_pods) == 0 else := sprintf(" (%s)", [pods_text(unready_pods)])
 
@@ -349,7 +504,7 @@ findings contains f if {
 findings contains f if {
 	cluster_ip
 	some kc in kubelet_configs
-	not cluster_ip in kc.dns
+	not dns_ok(kc.dns)
 	f := {
 		"message": sprintf("The kubelet configuration %s gives pods clusterDNS %s, but the kube-dns Service's ClusterIP is %s: every pod with dnsPolicy ClusterFirst asks an address no DNS server answers on.%s", [
 			kc.cm.metadata.name, concat(", ", kc.dns), cluster_ip, consequence_text,
@@ -368,6 +523,40 @@ findings contains f if {
 		"details": {"reason": "cluster-dns", "cluster_dns": kc.dns, "cluster_ip": cluster_ip, "consequences": pod_consequences},
 	}
 }
+
+# A node's kubelet runs with a clusterDNS no DNS server answers on
+# (configz or its configuration file; the cluster-wide ConfigMap above is
+# kubeadm's template, which a node may not follow).
+findings contains f if {
+	cluster_ip
+	some x in node_dns
+	e := x.entry
+	cons := node_pod_consequences(x.node)
+	f := {
+		"message": sprintf("The kubelet on %s gives pods clusterDNS %s (%s), but the kube-dns Service's ClusterIP is %s: pods with dnsPolicy ClusterFirst on %s ask an address no DNS server answers on.%s", [
+			x.node, concat(", ", x.dns), source_words[e.source], cluster_ip, x.node, node_consequence_text(cons),
+		]),
+		"severity": "critical",
+		"subjects": array.concat([kube.ref(n) | some n in input.kubernetes.nodes; n.metadata.name == x.node], [kube.ref(service)]),
+		"evidence": array.concat([
+			{"file": e.file, "line": object.get(e.lines, "clusterDNS", e.line), "note": sprintf("%s's kubelet: clusterDNS %s", [x.node, concat(", ", x.dns)])},
+			kube.at(service, ["spec", "clusterIP"], sprintf("kube-dns ClusterIP %s", [cluster_ip])),
+		], [{"file": l.file, "line": l.line, "text": l.text, "note": sprintf("%s/%s cannot resolve names", [c.namespace, c.name])} |
+			some c in array.slice(cons, 0, 5)
+			l := dns.failures[[c.namespace, c.name]]
+		]),
+		"confirm": [
+			"kubectl -n kube-system get service kube-dns -o wide",
+			sh.format("kubectl get --raw %s", [sprintf("/api/v1/nodes/%s/proxy/configz", [x.node])]),
+		],
+		"fix": sprintf("Set clusterDNS to [%s] in %s's kubelet configuration (/var/lib/kubelet/config.yaml, or the --cluster-dns flag where the kubelet is started with one), restart its kubelet and recreate the pods on it.", [cluster_ip, x.node]),
+		"details": {"reason": "node-cluster-dns", "node": x.node, "source": e.source, "cluster_dns": x.dns, "cluster_ip": cluster_ip, "consequences": cons},
+	}
+}
+
+source_words := {"configz": "its configz: what it runs with", "file": "its configuration file"}
+
+node_consequence_text(cons) := "" if count(cons) == 0 else := sprintf(" %d pod(s) there log name resolution failures.", [count(cons)])
 
 # NodeLocal DNSCache: a node whose cache pod is not Ready answers nobody
 # on that node (pods ask 169.254.20.10 there).

@@ -165,3 +165,118 @@ test_unschedulable_coredns_is_not_a_dns_cause if {
 	pending := [json.patch(coredns(n, false, ""), [{"op": "replace", "path": "/status", "value": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable"}]}}]) | some n in ["coredns-a", "coredns-b"]]
 	count(rule.findings) == 0 with input as cluster(pending, [], [])
 }
+
+# ------------------------------------------------------------ node files
+
+stub_resolv(node) := {
+	"file": sprintf("nodes/%s/etc-resolv.conf", [node]), "path": "/etc/resolv.conf", "path_from": "file name",
+	"generator": "systemd-resolved stub", "loopback": true,
+	"nameservers": [{"address": "127.0.0.53", "loopback": true, "line": 21, "text": "nameserver 127.0.0.53"}],
+}
+
+uplink_resolv(node) := {
+	"file": sprintf("nodes/%s/run-systemd-resolve-resolv.conf", [node]), "path": "/run/systemd/resolve/resolv.conf", "path_from": "file name",
+	"generator": "systemd-resolved", "loopback": false,
+	"nameservers": [{"address": "192.168.56.1", "loopback": false, "line": 17, "text": "nameserver 192.168.56.1"}],
+}
+
+configz(node, conf) := {
+	"file": sprintf("nodes/%s/kubelet-configz.json", [node]), "line": 1, "source": "configz",
+	"config": conf, "lines": {k: 1 | some k, _ in conf},
+}
+
+node_entry(node, resolvs, kcs) := {"name": node, "in_cluster": true, "resolv_conf": resolvs, "kubelet_config": kcs}
+
+on_node(p, node) := json.patch(p, [{"op": "add", "path": "/spec", "value": {"nodeName": node}}])
+
+with_nodes(inp, nodes) := json.patch(inp, [{"op": "add", "path": "/nodes", "value": nodes}])
+
+# The loop joined to the node whose kubelet hands CoreDNS the stub: the
+# node, the nameserver line and the kubelet's resolvConf are named, and
+# the fix points at the node's uplink file with its addresses.
+test_loop_names_the_stub_node if {
+	pods := [on_node(crashing[0], "worker-1"), on_node(crashing[1], "worker-1")]
+	inp := with_nodes(cluster(pods, [app_log("kube-system", "coredns-a", [loop_line])], [corefile_cm("/etc/resolv.conf")]), {
+		"worker-1": node_entry("worker-1", [stub_resolv("worker-1"), uplink_resolv("worker-1")], [configz("worker-1", {"clusterDNS": ["10.96.0.10"], "resolvConf": "/etc/resolv.conf"})]),
+		# worker-2 hands pods the uplinks: not part of the cause.
+		"worker-2": node_entry("worker-2", [stub_resolv("worker-2"), uplink_resolv("worker-2")], [configz("worker-2", {"clusterDNS": ["10.96.0.10"], "resolvConf": "/run/systemd/resolve/resolv.conf"})]),
+	})
+	fs := rule.findings with input as inp
+	count(fs) == 1
+	some f in fs
+	f.details.reason == "loop"
+	contains(f.message, "names a loopback stub resolver on worker-1 (/etc/resolv.conf: nameserver 127.0.0.53)")
+	not contains(f.message, "worker-2")
+	f.details.stub_nodes == [{"node": "worker-1", "resolv_conf": "/etc/resolv.conf", "nameserver": "127.0.0.53"}]
+	contains(f.fix, "(on worker-1 it lists 192.168.56.1)")
+	some e in f.evidence
+	e.file == "nodes/worker-1/etc-resolv.conf"
+	e.line == 21
+	some k in f.evidence
+	k.file == "nodes/worker-1/kubelet-configz.json"
+	contains(k.note, "runs with resolvConf /etc/resolv.conf")
+	some c in f.confirm
+	contains(c, "/api/v1/nodes/worker-1/proxy/configz")
+}
+
+# A kubelet configuration file without resolvConf takes the default,
+# /etc/resolv.conf; without any configuration the default is assumed too.
+test_loop_default_resolv_conf if {
+	file := {"file": "nodes/worker-1/config.yaml", "line": 1, "source": "file", "config": {"kind": "KubeletConfiguration", "clusterDNS": ["10.96.0.10"]}, "lines": {"clusterDNS": 16}}
+	inp := with_nodes(cluster([on_node(crashing[0], "worker-1")], [app_log("kube-system", "coredns-a", [loop_line])], []), {
+		"worker-1": node_entry("worker-1", [stub_resolv("worker-1")], [file]),
+		"worker-3": node_entry("worker-3", [stub_resolv("worker-3")], []),
+	})
+	some f in rule.findings with input as inp
+	f.details.stub_nodes == [{"node": "worker-1", "resolv_conf": "/etc/resolv.conf", "nameserver": "127.0.0.53"}]
+	some e in f.evidence
+	contains(e.note, "sets no resolvConf: the default /etc/resolv.conf applies")
+}
+
+# Stub resolv.conf on the nodes but no loop: the kubelet already points at
+# the uplinks, CoreDNS runs; nothing to say.
+test_stub_without_loop_is_silent if {
+	inp := with_nodes(cluster(healthy, [], [corefile_cm("/etc/resolv.conf")]), {"worker-1": node_entry("worker-1", [stub_resolv("worker-1"), uplink_resolv("worker-1")], [configz("worker-1", {"clusterDNS": ["10.96.0.10"], "resolvConf": "/run/systemd/resolve/resolv.conf"})])})
+	count(rule.findings) == 0 with input as inp
+}
+
+test_node_cluster_dns_mismatch if {
+	app := on_node(json.patch(coredns("api-1", true, ""), [{"op": "replace", "path": "/metadata", "value": {"namespace": "orders", "name": "api-1"}}]), "worker-2")
+	inp := with_nodes(cluster(array.concat(healthy, [app]), [app_log("orders", "api-1", ["dial udp 10.96.0.100:53: i/o timeout"])], [kubelet_cm("10.96.0.10", "/run/systemd/resolve/resolv.conf")]), {
+		"worker-1": node_entry("worker-1", [], [configz("worker-1", {"clusterDNS": ["10.96.0.10"]})]),
+		"worker-2": node_entry("worker-2", [], [configz("worker-2", {"clusterDNS": ["10.96.0.100"]})]),
+	})
+	fs := rule.findings with input as inp
+	reasons(fs) == {"node-cluster-dns"}
+	some f in fs
+	f.details.node == "worker-2"
+	contains(f.message, "The kubelet on worker-2 gives pods clusterDNS 10.96.0.100 (its configz: what it runs with)")
+	[c.name | some c in f.details.consequences] == ["api-1"]
+}
+
+# NodeLocal DNSCache: the kubelet's clusterDNS is the cache's link-local
+# address, which is right where the cache runs.
+test_node_cluster_dns_nodelocal_is_silent if {
+	nl := json.patch(coredns("node-local-dns-x7k2p", true, ""), [{"op": "replace", "path": "/metadata/labels", "value": {"k8s-app": "node-local-dns"}}])
+	inp := with_nodes(cluster(array.concat(healthy, [nl]), [], []), {"worker-1": node_entry("worker-1", [], [configz("worker-1", {"clusterDNS": ["169.254.20.10"]})])})
+	count(rule.findings) == 0 with input as inp
+}
+
+# Without the cache running, 169.254.20.10 answers nobody.
+test_node_cluster_dns_nodelocal_address_without_cache if {
+	inp := with_nodes(cluster(healthy, [], []), {"worker-1": node_entry("worker-1", [], [configz("worker-1", {"clusterDNS": ["169.254.20.10"]})])})
+	reasons(rule.findings) == {"node-cluster-dns"} with input as inp
+}
+
+# A node that only repeats the ConfigMap's wrong value is that finding's.
+test_node_repeating_the_configmap_is_one_finding if {
+	inp := with_nodes(cluster(healthy, [], [kubelet_cm("10.96.0.11", "/etc/resolv.conf")]), {"worker-1": node_entry("worker-1", [], [configz("worker-1", {"clusterDNS": ["10.96.0.11"]})])})
+	reasons(rule.findings) == {"cluster-dns"} with input as inp
+}
+
+# configz wins over the file: it is what the kubelet runs with.
+test_configz_before_file if {
+	file := {"file": "nodes/worker-1/config.yaml", "line": 1, "source": "file", "config": {"clusterDNS": ["10.96.0.99"]}, "lines": {}}
+	inp := with_nodes(cluster(healthy, [], []), {"worker-1": node_entry("worker-1", [], [file, configz("worker-1", {"clusterDNS": ["10.96.0.10"]})])})
+	count(rule.findings) == 0 with input as inp
+}
