@@ -231,7 +231,14 @@ func filesByKind(inputs []report.Input) map[string]int {
 // Evaluate runs the rules over parsed facts and builds the report.
 func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*report.Report, error) {
 	opts.progress().Phase("rules")
+	// The rules the bundle's contents call for are compiled while the
+	// facts are converted to OPA's form.
+	prepared := make(chan error, 1)
+	go func() { prepared <- e.Prepare(ctx, p.Facts.Collected) }()
 	input, err := p.Facts.Value(p.info)
+	if perr := <-prepared; perr != nil {
+		return nil, perr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("convert facts: %w", err)
 	}
