@@ -72,12 +72,13 @@ func (p *Parsed) Close() error { return p.Bundle.Close() }
 // Parse loads the inputs and parses every artifact. Damaged files become
 // inventory lines; only an input that cannot be opened at all is an error.
 func Parse(ctx context.Context, opts Options) (*Parsed, error) {
-	b, err := loader.LoadContext(ctx, opts.Inputs, opts.Limits, opts.TempDir)
+	fb := facts.NewBuilder()
+	st := &streamer{ctx: ctx, fb: fb, inputs: map[*loader.Artifact]report.Input{}}
+	b, err := loader.LoadStreaming(ctx, opts.Inputs, opts.Limits, opts.TempDir, st)
 	if err != nil {
 		return nil, err
 	}
 	p := &Parsed{Bundle: b, Artifacts: map[string]*loader.Artifact{}}
-	fb := facts.NewBuilder()
 	var total int64
 	for _, a := range b.Artifacts {
 		total += a.Size
@@ -101,6 +102,10 @@ func Parse(ctx context.Context, opts Options) (*Parsed, error) {
 			for i := range work {
 				a := b.Artifacts[i]
 				prog.Parsing(a.Path, a.Size)
+				if in, ok := st.inputs[a]; ok {
+					p.Inputs[i] = in // parsed as it was read
+					continue
+				}
 				p.Inputs[i] = parseOne(ctx, a, fb, all.Detect(a))
 			}
 		}()
@@ -154,15 +159,39 @@ func (p *Parsed) finish() {
 	p.info.FilesByKind = filesByKind(p.Inputs)
 }
 
-// parseOne runs the artifact's parser, turning a panic into a failed input:
-// one hostile file must not end the analysis of the rest.
-func parseOne(ctx context.Context, a *loader.Artifact, fb *facts.Builder, p parsers.Parser) (in report.Input) {
-	in = report.Input{File: a.Path, Size: a.Size, Kind: "unknown", Status: report.StatusUnrecognized}
+// streamer parses the artifacts a stream parser reads (captures) while the
+// loader decompresses them, so they never reach the temp area.
+type streamer struct {
+	ctx    context.Context
+	fb     *facts.Builder
+	inputs map[*loader.Artifact]report.Input // only the loader's goroutine writes, before Parse reads
+}
+
+func (s *streamer) Wants(a *loader.Artifact) bool { return all.DetectStreaming(a) != nil }
+
+func (s *streamer) Stream(a *loader.Artifact, r io.Reader) {
+	p := all.DetectStreaming(a)
+	s.inputs[a] = parseWith(a, p, func() (parsers.Result, error) {
+		// The rest of the entry, which the parser may have left (even by
+		// crashing): the inventory gives the entry's whole size and cut,
+		// as for a spooled copy.
+		defer io.Copy(io.Discard, r)
+		return p.ParseStream(s.ctx, a, r, s.fb)
+	})
+}
+
+// parseOne runs the artifact's parser.
+func parseOne(ctx context.Context, a *loader.Artifact, fb *facts.Builder, p parsers.Parser) report.Input {
 	if p == nil {
-		in.Error = unrecognizedReason(a)
-		return in
+		return report.Input{File: a.Path, Size: a.Size, Kind: "unknown", Status: report.StatusUnrecognized, Error: unrecognizedReason(a)}
 	}
-	in.Kind = p.Kind()
+	return parseWith(a, p, func() (parsers.Result, error) { return p.Parse(ctx, a, fb) })
+}
+
+// parseWith runs parse, p's parse of a, turning a panic into a failed
+// input: one hostile file must not end the analysis of the rest.
+func parseWith(a *loader.Artifact, p parsers.Parser, parse func() (parsers.Result, error)) (in report.Input) {
+	in = report.Input{File: a.Path, Kind: p.Kind(), Status: report.StatusUnrecognized}
 	defer func() {
 		if r := recover(); r != nil {
 			in.Status = report.StatusFailed
@@ -171,8 +200,9 @@ func parseOne(ctx context.Context, a *loader.Artifact, fb *facts.Builder, p pars
 				in.Error += "\n" + string(debug.Stack())
 			}
 		}
+		in.Size = a.Size // a streamed artifact's is known once read
 	}()
-	res, err := p.Parse(ctx, a, fb)
+	res, err := parse()
 	if res.Kind != "" {
 		in.Kind = res.Kind
 	}
@@ -255,7 +285,14 @@ func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*
 		return evaluateClusters(ctx, p, func(c *Parsed) (*report.Report, error) { return Evaluate(ctx, c, e, opts) }, opts)
 	}
 	opts.progress().Phase("rules")
+	// The rules the bundle's contents call for are compiled while the
+	// facts are converted to OPA's form.
+	prepared := make(chan error, 1)
+	go func() { prepared <- e.Prepare(ctx, p.Facts.Collected) }()
 	input, err := p.Facts.Value(p.info)
+	if perr := <-prepared; perr != nil {
+		return nil, perr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("convert facts: %w", err)
 	}

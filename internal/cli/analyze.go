@@ -271,7 +271,9 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 		return err
 	}
 	if p.stats {
-		printStats(c.ErrOrStderr(), parsed, r, t1.Sub(t0), t2.Sub(t1), time.Since(t2))
+		// Rules are read at start and compiled during evaluation, beside
+		// the conversion of the facts.
+		printStats(c.ErrOrStderr(), parsed, r, t1.Sub(t0), eng.CompileTime(), t2.Sub(t1), time.Since(t2))
 	}
 	if err := writeOutput(c, p.output, func(f io.Writer) error { return analyze.WriteReport(f, r, p.format) }); err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 // printStats writes what --stats promises: where the time went and the
 // most memory the process held (its own VmHWM, which a parent's rusage
 // cannot be trusted for).
-func printStats(w io.Writer, p *analyze.Parsed, r *report.Report, compile, parse, rules time.Duration) {
+func printStats(w io.Writer, p *analyze.Parsed, r *report.Report, load, compile, parse, rules time.Duration) {
 	var bytes int64
 	for _, a := range p.Bundle.Artifacts {
 		bytes += a.Size
@@ -31,9 +31,9 @@ func printStats(w io.Writer, p *analyze.Parsed, r *report.Report, compile, parse
 	for _, id := range ids {
 		per = append(per, fmt.Sprintf("%s %s", id, r.RuleTimes[id].Round(time.Millisecond)))
 	}
-	fmt.Fprintf(w, "ktriage: %d files, %.1f MB: compile rules %s, read and parse %s, evaluate %s (%s); peak memory %s\n",
-		len(p.Bundle.Artifacts), float64(bytes)/1e6, compile.Round(time.Millisecond), parse.Round(time.Millisecond),
-		rules.Round(time.Millisecond), strings.Join(per, ", "), peakMemory())
+	fmt.Fprintf(w, "ktriage: %d files, %.1f MB: read rules %s, read and parse %s, evaluate %s (compile rules %s, %s); peak memory %s\n",
+		len(p.Bundle.Artifacts), float64(bytes)/1e6, load.Round(time.Millisecond), parse.Round(time.Millisecond),
+		rules.Round(time.Millisecond), compile.Round(time.Millisecond), strings.Join(per, ", "), peakMemory())
 }
 
 func peakMemory() string {

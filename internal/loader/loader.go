@@ -105,11 +105,39 @@ type Artifact struct {
 	// HostFrom says which ("prompt", "sosreport").
 	Host, HostFrom string
 
+	// Streamed is set on an artifact a Streamer read straight from the
+	// archive or decompressor it came out of: it has no backing file.
+	Streamed bool
+
 	file string // backing file: the user's own file or a spooled copy
 }
 
+// errStreamed is Open's error for an artifact that was never on disk.
+var errStreamed = errors.New("read once from its archive's stream, not kept")
+
 // Open returns the artifact's content from its start.
-func (a *Artifact) Open() (*os.File, error) { return os.Open(a.file) }
+func (a *Artifact) Open() (*os.File, error) {
+	if a.Streamed {
+		return nil, fmt.Errorf("%s: %w", a.Path, errStreamed)
+	}
+	return os.Open(a.file)
+}
+
+// Streamer reads artifacts straight from the stream they come out of (a
+// member of a compressed tar, a .gz, a zip entry) where they would
+// otherwise be spooled to the temp area and read back: a capture needs
+// only a forward stream, and spooling a 1 GB one wrote 1 GB to disk.
+type Streamer interface {
+	// Wants says, from the artifact's names and Head (its size is not
+	// known yet), whether Stream reads it.
+	Wants(a *Artifact) bool
+	// Stream reads the artifact from r. r ends (io.EOF) where the spooled
+	// copy would have ended: at the entry's end, at the per-file cap or
+	// where the stream broke, with Size and Truncated set as for a spooled
+	// copy by then. Stream must read r to its end; the loader reads
+	// whatever it leaves, so Size is the whole entry's.
+	Stream(a *Artifact, r io.Reader)
+}
 
 // Skipped records an entry that did not become an artifact.
 type Skipped struct {
@@ -154,12 +182,19 @@ func Load(inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
 // within one read or write of the current entry, with the temp area
 // removed and ctx's error returned.
 func LoadContext(ctx context.Context, inputs []string, lim Limits, tmpParent string) (*Bundle, error) {
+	return LoadStreaming(ctx, inputs, lim, tmpParent, nil)
+}
+
+// LoadStreaming is LoadContext that hands the entries s wants to s as
+// they come out of their archive, instead of spooling them. s runs on
+// the loader's goroutine, one entry at a time.
+func LoadStreaming(ctx context.Context, inputs []string, lim Limits, tmpParent string, s Streamer) (*Bundle, error) {
 	lim = lim.withDefaults()
 	tmp, err := newArea(tmpParent)
 	if err != nil {
 		return nil, fmt.Errorf("create temp area: %w", err)
 	}
-	w := &walker{ctx: ctx, lim: lim, b: &Bundle{tmp: tmp}, caps: map[string]bool{}, shown: map[string]bool{}, next: map[string]int{}}
+	w := &walker{ctx: ctx, lim: lim, b: &Bundle{tmp: tmp}, caps: map[string]bool{}, shown: map[string]bool{}, next: map[string]int{}, stream: s}
 	b, err := w.load(inputs)
 	if ctx.Err() != nil {
 		err = ctx.Err() // whatever it broke on the way out
@@ -244,6 +279,7 @@ type walker struct {
 	// diskLow is set once the temp area's file system runs short; no more
 	// is spooled after that.
 	diskLow bool
+	stream  Streamer // nil: everything is spooled
 }
 
 // unique returns p, or p with " (2)", " (3)", … when an earlier entry was
@@ -440,10 +476,87 @@ func (w *walker) readStream(r io.Reader, head []byte, display, inner string, con
 	case containerUnsupported:
 		w.skip(display, "compressed with lz4, a format ktriage does not read: decompress it first (lz4 -d)")
 	default:
+		if w.streamed(display, inner, containers, r, head) {
+			return
+		}
 		if err := w.spool(display, inner, containers, r); err != nil {
 			w.skip(display, "unreadable: "+err.Error())
 		}
 	}
+}
+
+// streamed hands the entry to the Streamer if it wants it, and records it
+// as spool would have: the same size, cut, notes and artifact.
+func (w *walker) streamed(display, inner string, containers []string, r io.Reader, head []byte) bool {
+	if w.stream == nil {
+		return false
+	}
+	a := &Artifact{Path: display, Inner: inner, Containers: containers, Head: bytes.Clone(head), Streamed: true}
+	if !w.stream.Wants(a) {
+		return false
+	}
+	er := &entryReader{w: w, a: a, r: r, left: w.lim.MaxFileSize}
+	w.stream.Stream(a, er)
+	if w.copyBuf == nil {
+		w.copyBuf = make([]byte, 64<<10)
+	}
+	io.CopyBuffer(io.Discard, er, w.copyBuf)
+	switch {
+	case er.err == nil:
+	case errors.Is(er.err, errBudget):
+		w.skip(display, "not read completely: "+stopReason(er.err))
+	default:
+		w.skip(display, fmt.Sprintf("read only %d bytes: %v", er.errAt, er.err))
+	}
+	if a.Size == 0 {
+		return true // as spool: nothing arrived, nothing to list
+	}
+	w.addArtifact(a)
+	return true
+}
+
+// entryReader is the stream a Streamer reads: the entry cut at
+// MaxFileSize, its errors turned into the end of the entry (a spooled copy
+// just ends there) and kept for the loader's note.
+type entryReader struct {
+	w     *walker
+	a     *Artifact
+	r     io.Reader
+	left  int64
+	err   error
+	errAt int64
+	done  bool
+}
+
+func (e *entryReader) Read(p []byte) (int, error) {
+	if e.done {
+		return 0, io.EOF
+	}
+	if e.left == 0 {
+		e.done = true
+		// Probe one byte past the cap to tell "exactly at cap" from "cut".
+		var one [1]byte
+		if m, _ := e.r.Read(one[:]); m > 0 {
+			e.a.Truncated = true
+			e.w.capHit(fmt.Sprintf("per-file cap reached: files were cut at %d bytes", e.w.lim.MaxFileSize))
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > e.left {
+		p = p[:e.left]
+	}
+	n, err := e.r.Read(p)
+	e.left -= int64(n)
+	e.a.Size += int64(n)
+	if err != nil {
+		e.done = true
+		if err != io.EOF {
+			e.err, e.errAt = err, e.a.Size
+			e.a.Truncated = e.a.Size > 0
+		}
+		return n, io.EOF
+	}
+	return n, nil
 }
 
 // memberPath cleans an archive entry name into a relative slash path. The

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/ktriage/ktriage/internal/facts"
 	"github.com/ktriage/ktriage/internal/loader"
@@ -24,6 +25,16 @@ type Parser interface {
 	// parser keeps whatever it read before an error, returns the error, and
 	// never panics on bad input.
 	Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (Result, error)
+}
+
+// StreamParser is a Parser that reads its artifact front to back, once,
+// so it can take it straight from a decompressing stream: the loader then
+// writes nothing of it to the temp area (loader.Streamer).
+type StreamParser interface {
+	Parser
+	// ParseStream is Parse reading the content from r instead of opening
+	// the artifact. a.Size and a.Truncated are final once r has ended.
+	ParseStream(ctx context.Context, a *loader.Artifact, r io.Reader, b *facts.Builder) (Result, error)
 }
 
 // Result summarises a parse for the inventory.

@@ -51,3 +51,22 @@ func Detect(a *loader.Artifact) parsers.Parser {
 	}
 	return nil
 }
+
+// DetectStreaming is Detect for an artifact still in its archive's stream
+// (no size, no file, only its names and Head): the stream parser Detect
+// would pick, or nil. Only the parsers that lead the Registry can answer,
+// and all of them stream: past the first one that does not, Detect's
+// answer could depend on what is not known yet, so the artifact is
+// spooled and detected as usual.
+func DetectStreaming(a *loader.Artifact) parsers.StreamParser {
+	for _, p := range Registry {
+		sp, ok := p.(parsers.StreamParser)
+		if !ok {
+			return nil
+		}
+		if p.Detect(a) {
+			return sp
+		}
+	}
+	return nil
+}

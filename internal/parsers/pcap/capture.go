@@ -54,7 +54,28 @@ func (c Capture) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder
 		return parsers.Result{}, &parsers.ParseError{File: a.Path, Err: fmt.Errorf("open capture: %w", err)}
 	}
 	defer f.Close()
-	an, doc, res, err := c.analyze(ctx, f, a.Size, format, a.Path)
+	return c.parse(ctx, a, f, a.Size, format, b, false)
+}
+
+// ParseStream implements parsers.StreamParser: a capture is read front to
+// back once, so one inside a compressed archive is analysed as it is
+// decompressed.
+func (c Capture) ParseStream(ctx context.Context, a *loader.Artifact, r io.Reader, b *facts.Builder) (parsers.Result, error) {
+	format := sniffFormat(a.Head)
+	if format == "" {
+		return parsers.Result{}, parsers.NotApplicable("no pcap or pcapng magic number")
+	}
+	return c.parse(ctx, a, r, 0, format, b, true)
+}
+
+// parse analyses r, the artifact's content (size bytes, 0 if not known).
+// A stream is read to its end even when the analysis stopped early:
+// whether the loader cut it is known only there.
+func (c Capture) parse(ctx context.Context, a *loader.Artifact, r io.Reader, size int64, format string, b *facts.Builder, stream bool) (parsers.Result, error) {
+	an, doc, res, err := c.analyze(ctx, r, size, format, a.Path)
+	if stream && ctx.Err() == nil {
+		io.Copy(io.Discard, r)
+	}
 	if an == nil {
 		return res, &parsers.ParseError{File: a.Path, Err: err}
 	}
