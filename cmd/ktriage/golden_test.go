@@ -99,6 +99,22 @@ func TestGolden(t *testing.T) {
 			for _, p := range verify.Check(e, &r, code) {
 				t.Error(p)
 			}
+			if e.SameFindingsAs != "" {
+				// a text twin: the findings of the fixture it is the twin of
+				other := filepath.Join(dir, e.SameFindingsAs)
+				ofx, err := verify.Load(other)
+				if err != nil {
+					t.Fatal(err)
+				}
+				oout, _ := run(t, bin, other, append(append([]string{"analyze", "--format", "json"}, ofx.Expect.Args...), ofx.Expect.Inputs...)...)
+				var or report.Report
+				if err := json.Unmarshal(oout, &or); err != nil {
+					t.Fatalf("%s: report is not JSON: %v", other, err)
+				}
+				for _, p := range verify.CompareFindings(verify.FindingKeys(&or), verify.FindingKeys(&r), e.SameFindingsAs) {
+					t.Error(p)
+				}
+			}
 
 			// Determinism: a second run gives the same bytes.
 			again, _ := run(t, bin, dir, args...)

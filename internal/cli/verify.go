@@ -13,6 +13,7 @@ import (
 	"github.com/ktriage/ktriage/internal/engine"
 	"github.com/ktriage/ktriage/internal/loader"
 	"github.com/ktriage/ktriage/internal/redact"
+	"github.com/ktriage/ktriage/internal/report"
 	"github.com/ktriage/ktriage/internal/verify"
 )
 
@@ -88,29 +89,7 @@ func verifyOne(c *cobra.Command, rp *ruleParams, dir, tmpDir, version string) ([
 	if err != nil {
 		return nil, err
 	}
-	p := &analyzeParams{rules: *rp}
-	fs := pflag.NewFlagSet("expect.yaml args", pflag.ContinueOnError)
-	bindAnalyzeFlags(fs, p)
-	p.rules = *rp // the fixture's own --rules/--enable add to the command line's
-	if err := fs.Parse(fx.Expect.Args); err != nil {
-		return nil, fmt.Errorf("args: %v", err)
-	}
-	if err := p.check(); err != nil {
-		return nil, fmt.Errorf("args: %v", err)
-	}
-	eng, err := engine.New(c.Context(), p.rules.options())
-	if err != nil {
-		return nil, err
-	}
-	inputs := make([]string, len(fx.Expect.Inputs))
-	for i, in := range fx.Expect.Inputs {
-		inputs[i] = in
-		if !filepath.IsAbs(in) {
-			inputs[i] = filepath.Join(dir, in)
-		}
-	}
-	opts := analyze.Options{Inputs: inputs, Limits: p.limits, TempDir: tmpDir, EvalTimeout: p.timeout, Version: version}
-	parsed, err := analyze.Parse(c.Context(), opts)
+	r, p, err := fixtureReport(c, rp, fx, tmpDir, version)
 	if err != nil && errors.Is(err, loader.ErrUnreadable) && fx.Expect.Refused() {
 		return verify.CheckRefusal(fx.Expect, ExitUsage, err.Error()), nil
 	}
@@ -120,16 +99,64 @@ func verifyOne(c *cobra.Command, rp *ruleParams, dir, tmpDir, version string) ([
 		}
 		return nil, err
 	}
+	// Artifact paths in a report are relative to each input, so they read
+	// the same as when analyze runs in the fixture's directory.
+	problems := verify.Check(fx.Expect, r, exitFor(r, p.failOn))
+	if fx.Expect.SameFindingsAs != "" {
+		other := filepath.Join(dir, fx.Expect.SameFindingsAs)
+		if filepath.Clean(other) == filepath.Clean(dir) {
+			return nil, fmt.Errorf("same_findings_as names the fixture itself")
+		}
+		ofx, err := verify.Load(other)
+		if err != nil {
+			return nil, fmt.Errorf("same_findings_as: %w", err)
+		}
+		or, _, err := fixtureReport(c, rp, ofx, tmpDir, version)
+		if err != nil {
+			return nil, fmt.Errorf("same_findings_as %s: %w", fx.Expect.SameFindingsAs, err)
+		}
+		problems = append(problems, verify.CompareFindings(verify.FindingKeys(or), verify.FindingKeys(r), fx.Expect.SameFindingsAs)...)
+	}
+	return problems, nil
+}
+
+// fixtureReport analyses a fixture with its args on top of the command
+// line's rule flags, and redacts the report when the args ask for it (a
+// fixture may expect findings of a redacted report).
+func fixtureReport(c *cobra.Command, rp *ruleParams, fx verify.Fixture, tmpDir, version string) (*report.Report, *analyzeParams, error) {
+	p := &analyzeParams{rules: *rp}
+	fs := pflag.NewFlagSet("expect.yaml args", pflag.ContinueOnError)
+	bindAnalyzeFlags(fs, p)
+	p.rules = *rp // the fixture's own --rules/--enable add to the command line's
+	if err := fs.Parse(fx.Expect.Args); err != nil {
+		return nil, nil, fmt.Errorf("args: %v", err)
+	}
+	if err := p.check(); err != nil {
+		return nil, nil, fmt.Errorf("args: %v", err)
+	}
+	eng, err := engine.New(c.Context(), p.rules.options())
+	if err != nil {
+		return nil, nil, err
+	}
+	inputs := make([]string, len(fx.Expect.Inputs))
+	for i, in := range fx.Expect.Inputs {
+		inputs[i] = in
+		if !filepath.IsAbs(in) {
+			inputs[i] = filepath.Join(fx.Dir, in)
+		}
+	}
+	opts := analyze.Options{Inputs: inputs, Limits: p.limits, TempDir: tmpDir, EvalTimeout: p.timeout, Version: version}
+	parsed, err := analyze.Parse(c.Context(), opts)
+	if err != nil {
+		return nil, nil, err
+	}
 	defer parsed.Close()
 	r, err := analyze.Evaluate(c.Context(), parsed, eng, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// A fixture may expect findings of a redacted report (--redact in args).
 	if err := redact.Report(r, p.redactOpts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// Artifact paths in a report are relative to each input, so they read
-	// the same as when analyze runs in the fixture's directory.
-	return verify.Check(fx.Expect, r, exitFor(r, p.failOn)), nil
+	return r, p, nil
 }

@@ -492,6 +492,10 @@ func scanTranscript(a *Artifact) ([]segment, error) {
 	br := bufio.NewReaderSize(f, 64<<10)
 	var segs []segment
 	n := 0
+	// the last output line and its number: a session saved to a file
+	// usually ends with the next, empty prompt
+	var lastText string
+	lastAt := 0
 	for {
 		frag, isPrefix, err := br.ReadLine()
 		if err != nil {
@@ -514,6 +518,7 @@ func scanTranscript(a *Artifact) ([]segment, error) {
 			if len(segs) > 0 {
 				segs[len(segs)-1].last = n
 			}
+			lastText, lastAt = s, n
 			continue
 		}
 		if p.cmd == "" {
@@ -538,6 +543,12 @@ func scanTranscript(a *Artifact) ([]segment, error) {
 			return nil, fmt.Errorf("more than %d commands", maxSegments)
 		}
 	}
+	// A bare "$" or "#" is not taken for a prompt inside output (a shell
+	// script's comment, a line of a log), but on the file's last line,
+	// closing the last command's output, it is the session's final prompt.
+	if k := len(segs) - 1; k >= 0 && segs[k].last == lastAt && lastAt == n && isBarePrompt(lastText) {
+		segs[k].last--
+	}
 	out := segs[:0]
 	for _, s := range segs {
 		if s.p.cmd == "" {
@@ -549,6 +560,11 @@ func scanTranscript(a *Artifact) ([]segment, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+func isBarePrompt(s string) bool {
+	t := strings.TrimSpace(s)
+	return t == "$" || t == "#" || t == "%"
 }
 
 // wantsUnwrap says whether a command prints a document that a console's

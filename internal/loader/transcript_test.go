@@ -223,3 +223,17 @@ func TestTranscriptNodeCommandsKeepPrompt(t *testing.T) {
 		t.Errorf("ss starts %q at offset %d", h, b.Artifacts[1].Origin.Offset)
 	}
 }
+
+// A session with bare "$ " prompts ends with one: it closes the last
+// output and is not a line of that log. Inside output, "$" and "#" lines
+// stay output.
+func TestTranscriptClosingBarePrompt(t *testing.T) {
+	body := "$ kubectl -n shop logs web-1\nstarting\n#\n$\nValueError: bad\n$ \n"
+	b := loadOne(t, "session.txt", body)
+	if len(b.Artifacts) != 1 {
+		t.Fatalf("%d artifacts", len(b.Artifacts))
+	}
+	if got := string(b.Artifacts[0].Head); got != "starting\n#\n$\nValueError: bad\n" {
+		t.Errorf("log %q", got)
+	}
+}

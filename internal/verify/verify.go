@@ -42,6 +42,59 @@ type Expectation struct {
 	// MustNotInCluster lists, by cluster ID, rules that must not fire for
 	// that cluster of a several-cluster run.
 	MustNotInCluster map[int][]string `json:"must_not_in_cluster"`
+	// SameFindingsAs names another fixture directory (relative to this
+	// one) whose findings this one must give exactly: the same rules,
+	// severities and subjects, no more and no fewer. A text twin (the
+	// describe/get/logs form of a JSON fixture) says so with it.
+	SameFindingsAs string `json:"same_findings_as"`
+}
+
+// FindingKeys are a report's findings as "rule severity subjects", sorted:
+// what two forms of one bundle must agree on (messages may differ where
+// one form shows less).
+func FindingKeys(r *report.Report) []string {
+	var keys []string
+	for _, f := range r.Findings {
+		var subs []string
+		for _, s := range f.Subjects {
+			subs = append(subs, s.Kind+"/"+s.Namespace+"/"+s.Name)
+		}
+		sort.Strings(subs)
+		keys = append(keys, f.Rule+" "+f.Severity+" "+strings.Join(subs, ","))
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// CompareFindings returns how got differs from want (FindingKeys of the
+// twin and of the fixture it must agree with).
+func CompareFindings(want, got []string, twin string) []string {
+	count := map[string]int{}
+	for _, k := range want {
+		count[k]++
+	}
+	for _, k := range got {
+		count[k]--
+	}
+	var problems []string
+	for _, k := range sortedKeys(count) {
+		switch n := count[k]; {
+		case n > 0:
+			problems = append(problems, fmt.Sprintf("%s gives %q, this form does not", twin, k))
+		case n < 0:
+			problems = append(problems, fmt.Sprintf("this form gives %q, %s does not", k, twin))
+		}
+	}
+	return problems
+}
+
+func sortedKeys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Must describes findings a rule must produce. Every listed part must hold

@@ -92,3 +92,20 @@ func TestMissingShared(t *testing.T) {
 		t.Errorf("own input: %q", got)
 	}
 }
+
+func TestCompareFindings(t *testing.T) {
+	r := func(fs ...report.Finding) *report.Report { return &report.Report{Findings: fs} }
+	f := func(rule, sev string, subs ...report.Subject) report.Finding {
+		return report.Finding{Rule: rule, Severity: sev, Subjects: subs}
+	}
+	pod := report.Subject{Kind: "Pod", Namespace: "shop", Name: "web-1"}
+	dep := report.Subject{Kind: "Deployment", Namespace: "shop", Name: "web"}
+	want := FindingKeys(r(f("crashloop", "critical", pod, dep), f("probe", "high", dep)))
+	if p := CompareFindings(want, FindingKeys(r(f("probe", "high", dep), f("crashloop", "critical", dep, pod))), "../x"); len(p) != 0 {
+		t.Errorf("same findings in another order: %v", p)
+	}
+	p := CompareFindings(want, FindingKeys(r(f("crashloop", "high", pod, dep), f("probe", "high", dep), f("probe", "high", dep))), "../x")
+	if len(p) != 3 {
+		t.Errorf("a changed severity and a duplicate must be 3 problems: %v", p)
+	}
+}

@@ -234,7 +234,16 @@ func (res *Result) read(blk block, file string) {
 	o.file, o.res = file, res
 	o.common(roots)
 	k.build(o, roots, blk.lines)
-	res.emit(o, k.notShown)
+	notShown := k.notShown
+	if o.portNames {
+		notShown = nil
+		for _, f := range k.notShown {
+			if !strings.HasSuffix(f, "ports[].name") {
+				notShown = append(notShown, f)
+			}
+		}
+	}
+	res.emit(o, notShown)
 	if ev := find(roots, "Events"); ev != nil {
 		res.events(o, ev, file)
 	}

@@ -678,3 +678,28 @@ func TestHostileInput(t *testing.T) {
 		t.Errorf("CRLF: %v", got)
 	}
 }
+
+// kubectl versions that print port names ("80/TCP (http)",
+// describeContainerPorts) show every port's name: the names are read and
+// are no longer "not shown"; without any name printed they stay unknown.
+func TestPortNamesWhenPrinted(t *testing.T) {
+	pod := func(port string) string {
+		return "Name:         api-1\nNamespace:    shop\nLabels:       app=api\nStatus:       Running\nIP:           10.244.7.10\nContainers:\n  api:\n    Image:          api:1\n    Port:           " + port + "\n    Host Port:      0/TCP\n    State:          Running\n    Ready:          True\n    Restart Count:  0\nConditions:\n  Type              Status\n  Ready             True \nEvents:            <none>\n"
+	}
+	res := readString(t, pod("80/TCP (http), 9102/TCP"))
+	o := object(t, res, "Pod/shop/api-1")
+	if v, _ := at(o.Body, "spec.containers.0.ports.0.name"); v != "http" {
+		t.Errorf("port name %v, want http", v)
+	}
+	if v, ok := at(o.Body, "spec.containers.0.ports.1.containerPort"); !ok || str(v) != "9102" {
+		t.Errorf("second port %v", v)
+	}
+	if ns, _ := at(o.Body, "metadata.annotations.[ktriage.io/not-shown]"); strings.Contains(str(ns), "ports[].name") {
+		t.Errorf("names were printed, yet not-shown says %v", ns)
+	}
+	res = readString(t, pod("80/TCP"))
+	o = object(t, res, "Pod/shop/api-1")
+	if ns, _ := at(o.Body, "metadata.annotations.[ktriage.io/not-shown]"); !strings.Contains(str(ns), "spec.containers[].ports[].name") {
+		t.Errorf("no name printed: the names stay not shown, got %v", ns)
+	}
+}

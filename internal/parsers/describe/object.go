@@ -13,6 +13,10 @@ type obj struct {
 	line  int
 	file  string
 	res   *Result
+	// portNames: a container port was printed with its name, "80/TCP
+	// (http)", as kubectl's describer does since it prints names at all;
+	// the object then shows every port's name (unnamed ones have none).
+	portNames bool
 }
 
 func newObj(kind, apiVersion string, line int) *obj {

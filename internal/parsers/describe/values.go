@@ -342,14 +342,22 @@ func quantityCell(s string) string {
 	return q
 }
 
-var rePortProto = regexp.MustCompile(`^(\d+)/([A-Z]+)$`)
+var rePortProto = regexp.MustCompile(`^(\d+)/([A-Z]+)(?: \(([^()]+)\))?$`)
 
 // portProto parses "8080/TCP".
 func portProto(s string) (json.Number, string, bool) {
+	n, proto, _, ok := portProtoName(s)
+	return n, proto, ok
+}
+
+// portProtoName parses a container port as kubectl prints it: "8080/TCP",
+// or "8080/TCP (http)" from the kubectl versions that print port names
+// (pkg/describe/describe.go, describeContainerPorts).
+func portProtoName(s string) (json.Number, string, string, bool) {
 	m := rePortProto.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
-		return "", "", false
+		return "", "", "", false
 	}
 	n, _ := intValue(m[1])
-	return n, m[2], true
+	return n, m[2], m[3], true
 }

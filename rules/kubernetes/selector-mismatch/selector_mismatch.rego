@@ -847,7 +847,7 @@ notices contains msg if {
 	some port in kube.array(info.svc, ["spec", "ports"])
 	t := target_value(target(port))
 	names_unknown(info, t)
-	msg := sprintf("Service %s targets the port named %q: %d selected pod(s) come from kubectl describe text, which does not show container port names, so that target was not checked", [name(info.svc), t, info.unnamed])
+	msg := sprintf("Service %s targets the port named %q: %d selected pod(s) come from kubectl describe text that does not show container port names (kubectl versions before port names such as 80/TCP (http)), so that target was not checked", [name(info.svc), t, info.unnamed])
 }
 
 notices contains msg if {

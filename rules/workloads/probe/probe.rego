@@ -19,8 +19,8 @@
 #   without ready endpoints is named with the Service (the selector-mismatch
 #   finding covers the Service itself). Critical when the workload has no
 #   Ready pod, high when some are Ready. For pods read from kubectl describe
-#   text, which prints no port names, a probe on a named port is reported
-#   as not judged.
+#   text of a kubectl that prints no port names, a probe on a named port is
+#   not judged: it is said beside other proof, never a finding alone.
 # custom:
 #   id: probe
 #   category: probe
@@ -116,7 +116,7 @@ port_problem(p, c, k) := {
 }
 
 port_problem(p, c, k) := {
-	"text": sprintf("its %s probe uses port name %s, which the describe text cannot confirm (kubectl describe prints no port names)", [kinds[k], hp[1]]),
+	"text": sprintf("its %s probe uses port name %s, which the describe text cannot confirm (this kubectl describe prints no port names)", [kinds[k], hp[1]]),
 	"path": [k, hp[0], "port"], "port": hp[1], "judged": false,
 } if {
 	hp := handler_port(c[k])
@@ -208,13 +208,17 @@ failing_pods := [{"pod": p, "key": workload.key(w), "w": w, "problems": ps} |
 ]
 
 # parts of what the bundle proves about one container; a container whose
-# only sign is Ready=False is left out (nothing here says it is the probe).
+# only sign is Ready=False is left out (nothing here says it is the probe),
+# and so is one whose only sign is a probe port the text cannot show (a
+# named port of a described pod): that is not judged, not a failure.
 parts(x) := array.concat(
-	array.concat([pp.text | some pp in x.ports], array.concat(x.kill, x.restarts)),
+	array.concat([pp.text | some pp in x.ports; pp.judged], array.concat(x.kill, x.restarts)),
 	[concat(", ", x.counts) | count(x.counts) > 0],
 )
 
-describe(x) := sprintf("container %s: %s", [x.container, concat("; ", parts(x))])
+# what a finding says of a container: what is proven, then what is not
+# judged beside it
+describe(x) := sprintf("container %s: %s", [x.container, concat("; ", array.concat(parts(x), [pp.text | some pp in x.ports; not pp.judged]))])
 
 reason(xs) := "probe-port" if {
 	some x in xs

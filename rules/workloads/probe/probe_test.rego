@@ -70,9 +70,23 @@ test_unknown_port_name if {
 	contains(f.message, "uses port name metrics, which the container does not declare (it declares 8080 (http))")
 }
 
-test_named_port_in_describe_text_not_judged if {
-	p := pod("api-5d7f9c8b6-a", container("metrics", true), false, 0, {"ktriage.io/source": "kubectl-describe", "ktriage.io/not-shown": "spec.containers[].ports[].name"})
-	f := only(rule.findings) with input as cluster([p], [])
+described := {"ktriage.io/source": "kubectl-describe", "ktriage.io/not-shown": "spec.containers[].ports[].name"}
+
+# A described pod that is not Ready, with a probe on a named port: the text
+# cannot show whether the name is declared, and nothing else points at the
+# probe, so nothing is reported (kubectl's describe of a JSON twin without
+# findings gave a critical here before).
+test_named_port_in_describe_text_alone_not_judged if {
+	p := pod("api-5d7f9c8b6-a", container("metrics", true), false, 0, described)
+	count(rule.findings) == 0 with input as cluster([p], [])
+}
+
+# With probe failures proven by events, the finding also says what it
+# could not judge.
+test_named_port_in_describe_text_said_beside_failures if {
+	p := pod("api-5d7f9c8b6-a", container("metrics", true), false, 0, described)
+	evs := [ev("Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503", 12)]
+	f := only(rule.findings) with input as cluster([p], evs)
 	contains(f.message, "which the describe text cannot confirm")
 	f.details.reason == "probe-failing"
 }
