@@ -128,3 +128,16 @@ events_of(ns, kind, name) := [e |
 	e.involvedObject.name == name
 	object.get(e.involvedObject, "kind", kind) == kind
 ]
+
+# The kubelet's words for a container it cannot configure
+# (pkg/kubelet/kubelet_pods.go: the API's NotFound `configmap "x" not
+# found` / `secret "x" not found`, and fmt.Errorf("couldn't find key %v in
+# ConfigMap %v/%v", ...), the same for Secret). volume-mount reports them;
+# crashloop, which sees the same CreateContainerConfigError, points there.
+config_missing_re := `(configmap|secret) "([^"]+)" not found`
+
+key_missing_re := `couldn't find key (\S+) in (ConfigMap|Secret) (\S+)`
+
+config_missing(message) if regex.match(config_missing_re, message)
+
+config_missing(message) if regex.match(key_missing_re, message)

@@ -15,7 +15,9 @@
 #   events, liveness failures at failureThreshold per restart, a run as
 #   long as the probe's budget) is the probe rule's finding: here it is
 #   only pointed at, as info, whatever exit code the application chose on
-#   SIGTERM. Jobs that failed
+#   SIGTERM. Likewise a CreateContainerConfigError for a missing ConfigMap,
+#   Secret or key is volume-mount's finding and only pointed at here. Jobs
+#   that failed
 #   (BackoffLimitExceeded, DeadlineExceeded) and Deployments whose rollout
 #   stopped (ProgressDeadlineExceeded) are reported with their failing
 #   pods. A pod that restarted in the past and is Ready now is reported
@@ -196,7 +198,7 @@ findings contains f if {
 	events := [e | some e in input.kubernetes.events; e.involvedObject.name == pn; object.get(e, ["involvedObject", "namespace"], "") == ns]
 	lines := [container_line(p, s, logs, events) | some s in ss]
 	wl := workload_lines(w)
-	own := [s | some x in group; some s in x.containers; state(s) == "failing"; not by_probe(x.pod, s)]
+	own := [s | some x in group; some s in x.containers; state(s) == "failing"; not by_probe(x.pod, s); not by_config(s)]
 	severity := deferred_sev(count(now), count(own), sev(count(now), ready, recent_storm(group)))
 	f := {
 		"message": concat(" ", array.concat(
@@ -214,7 +216,7 @@ findings contains f if {
 		),
 		"fix": concat(" ", {fix(p, s) | some s in ss}),
 		"severity": severity,
-		"details": object.union(deferred_details(count(now), count(own)), {
+		"details": object.union(deferred_details(count(now), count(own), group), {
 			"workload": w, "pods": names, "failing": count(names), "ready": ready, "total": total,
 			"containers": [{"name": s.name, "init": s.init, "restarts": object.get(s, "restartCount", 0), "exit_code": object.get(termination(s), "exitCode", null), "reason": object.get(object.get(s.state, "waiting", termination(s)), "reason", "")} | some s in ss],
 		}),
@@ -229,7 +231,13 @@ deferred_sev(n, own, severity) := "info" if {
 	own == 0
 } else := severity
 
-deferred_details(n, own) := {"reason": "liveness-kill", "see": "probe"} if {
+deferred_details(n, own, group) := {"reason": "config-missing", "see": "volume-mount"} if {
+	n > 0
+	own == 0
+	some x in group
+	some s in x.containers
+	by_config(s)
+} else := {"reason": "liveness-kill", "see": "probe"} if {
 	n > 0
 	own == 0
 } else := {}
@@ -270,7 +278,11 @@ kind_text(s) := "init container" if {
 	s.init
 } else := "container"
 
-container_line(p, s, logs, events) := sprintf("%s %s%s: restarted by its liveness probe (%s), last exit %v: see the probe finding (rule probe), which reports the probe and its failures.", [
+container_line(p, s, logs, events) := sprintf("%s %s: %s: see the volume-mount finding (rule volume-mount), which reports the missing object or key.", [
+	kind_text(s), s.name, cause(p, s),
+]) if {
+	by_config(s)
+} else := sprintf("%s %s%s: restarted by its liveness probe (%s), last exit %v: see the probe finding (rule probe), which reports the probe and its failures.", [
 	kind_text(s), s.name, restarts_text(s), liveness.kill(p, spec_container(p, s)), object.get(termination(s), "exitCode", "unknown"),
 ]) if {
 	by_probe(p, s)
@@ -302,6 +314,14 @@ kill_text(p, s) := sprintf(". Its liveness probe restarts it (%s): the probe's c
 	not s.init
 	proof := liveness.kill(p, spec_container(p, s))
 } else := ""
+
+# by_config: a container the kubelet cannot configure because a ConfigMap,
+# Secret or key is missing; the volume-mount rule reports that, with the
+# nearest existing name or the keys there are.
+by_config(s) if {
+	s.state.waiting.reason == "CreateContainerConfigError"
+	workload.config_missing(object.get(s, ["state", "waiting", "message"], ""))
+}
 
 # by_probe: the probe rule reports this container's restarts as liveness
 # kills, with the probe and its failures; one cause is one finding, so here
@@ -358,11 +378,15 @@ status_field(s) := "initContainerStatuses" if {
 	s.init
 } else := "containerStatuses"
 
-evidence_note(p, s) := sprintf("%s: restarted by its liveness probe", [s.name]) if {
+evidence_note(p, s) := sprintf("%s: %s", [s.name, s.state.waiting.message]) if {
+	by_config(s)
+} else := sprintf("%s: restarted by its liveness probe", [s.name]) if {
 	by_probe(p, s)
 } else := sprintf("%s: %s", [s.name, cause(p, s)])
 
-fix(p, s) := sprintf("See the probe finding for container %s: its restarts are liveness kills.", [s.name]) if {
+fix(p, s) := sprintf("See the volume-mount finding for container %s: %s.", [s.name, s.state.waiting.message]) if {
+	by_config(s)
+} else := sprintf("See the probe finding for container %s: its restarts are liveness kills.", [s.name]) if {
 	by_probe(p, s)
 } else := sprintf("Fix the missing object or key the message names (%s).", [s.state.waiting.message]) if {
 	s.state.waiting.reason == "CreateContainerConfigError"

@@ -132,11 +132,27 @@ test_classifies_exit_codes if {
 	}
 }
 
-test_fires_on_create_container_config_error_with_its_message if {
+test_points_at_volume_mount_for_a_missing_configmap_or_key if {
 	st := {"restartCount": 0, "state": {"waiting": {"reason": "CreateContainerConfigError", "message": "configmap \"api-config\" not found"}}}
 	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", st, false)], {})
-	contains(f.message, `CreateContainerConfigError: configmap "api-config" not found.`)
+	contains(f.message, `CreateContainerConfigError: configmap "api-config" not found: see the volume-mount finding`)
+	f.severity == "info"
+	f.details.see == "volume-mount"
 	contains(f.fix, `configmap "api-config" not found`)
+
+	# kubelet_pods.go: fmt.Errorf("couldn't find key %v in ConfigMap %v/%v", ...)
+	key := json.patch(st, [{"op": "replace", "path": "/state/waiting/message", "value": "couldn't find key DB_HOST in ConfigMap shop/api-config"}])
+	g := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", key, false)], {})
+	g.severity == "info"
+}
+
+test_judges_other_config_errors_itself if {
+	# kuberuntime security_context_others.go (verifyRunAsNonRoot), via generateContainerConfig
+	msg := "container has runAsNonRoot and image will run as root (pod: \"api-7d4b9c8f6-a_shop(1)\", container: api)"
+	st := {"restartCount": 0, "state": {"waiting": {"reason": "CreateContainerConfigError", "message": msg}}}
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", st, false)], {})
+	contains(f.message, "CreateContainerConfigError: container has runAsNonRoot and image will run as root")
+	f.severity == "critical"
 }
 
 test_fires_on_failing_init_container if {

@@ -15,7 +15,10 @@
 #   topology are not recomputed: when nothing recomputed explains the
 #   verdict the finding says so. Pods held back only by the not-ready
 #   taint of nodes whose pod network is not ready are the cni finding's
-#   consequences: they are reported here as info, pointing at it.
+#   consequences: they are reported here as info, pointing at it; so are
+#   pods every node would take but for a Pending claim whose cause the
+#   objects show (a missing StorageClass, no default one, no matching
+#   PersistentVolume), which volume-mount reports.
 # custom:
 #   id: scheduling
 #   category: scheduling
@@ -33,6 +36,7 @@
 #     - https://kubernetes.io/docs/tasks/debug/debug-application/debug-pods/
 package ktriage.rules.workloads["scheduling"]
 
+import data.ktriage.lib.claims
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
 import data.ktriage.lib.sh
@@ -297,7 +301,7 @@ fits(v) if {
 
 # ----------------------------------------------------------- volumes
 
-claims(spec) := [v.persistentVolumeClaim.claimName | some v in kube.array(spec, ["volumes"]); v.persistentVolumeClaim.claimName]
+claim_names(spec) := [v.persistentVolumeClaim.claimName | some v in kube.array(spec, ["volumes"]); v.persistentVolumeClaim.claimName]
 
 # ----------------------------------------------------------- findings
 
@@ -322,8 +326,8 @@ findings contains f if {
 	reqs := pod_requests(spec)
 	verdicts := [verdict(spec, reqs, n) | some n in nodes]
 	sched := scheduler_message(p, events)
-	unbound := [c | some name in claims(spec); some c in pvcs; c.metadata.name == name; object.get(c, ["status", "phase"], "") == "Pending"]
-	causes := recomputed(spec, verdicts, unbound, claims(spec), pvcs)
+	unbound := [c | some name in claim_names(spec); some c in pvcs; c.metadata.name == name; object.get(c, ["status", "phase"], "") == "Pending"]
+	causes := recomputed(spec, verdicts, unbound, claim_names(spec), pvcs)
 
 	# a pod nothing holds back and no scheduler verdict: not evidence of a
 	# problem (it may have been created a moment before collection).
@@ -332,7 +336,7 @@ findings contains f if {
 	f := {
 		"message": concat(" ", array.concat(
 			[sprintf("%d of %d pods of %s %s/%s Pending, not bound to a node (%s).", [count(pods), total, w.kind, ns, w.name, named(pods)])],
-			array.concat(scheduler_line(sched), array.concat(causes, network_line(verdicts))),
+			array.concat(scheduler_line(sched), array.concat(causes, array.concat(network_line(verdicts), claim_line(p, verdicts, unbound)))),
 		)),
 		"subjects": array.concat([{"kind": w.kind, "namespace": ns, "name": w.name} | not w.kind == "Pod"], [kube.ref(p)]),
 		"evidence": evidence(p, sched, unbound, verdicts),
@@ -342,8 +346,8 @@ findings contains f if {
 			"kubectl describe nodes",
 		],
 		"fix": fix(spec, verdicts, unbound),
-		"severity": severity(ready, verdicts),
-		"details": object.union(network_details(verdicts), {
+		"severity": severity(ready, verdicts, p, unbound),
+		"details": object.union(object.union(network_details(verdicts), claim_details(p, verdicts, unbound)), {
 			"workload": w, "pending": count(pods), "total": total, "ready": ready, "pods": pods,
 			"scheduler_message": sched.message, "scheduler_reasons": reason_counts(sched.message),
 			"nodes": verdicts, "unbound_claims": [c.metadata.name | some c in unbound],
@@ -360,8 +364,10 @@ held_back(_, verdicts, _) if {
 
 held_back(_, _, unbound) if count(unbound) > 0
 
-severity(ready, verdicts) := "info" if {
+severity(ready, verdicts, p, unbound) := "info" if {
 	network_wait(verdicts)
+} else := "info" if {
+	claim_wait(p, verdicts, unbound)
 } else := "critical" if {
 	ready == 0
 } else := "high"
@@ -389,6 +395,30 @@ node_named := {n.metadata.name: n | some n in nodes}
 network_line(verdicts) := ["Every node is NotReady because its pod network is not ready (the kubelet's Ready condition: network plugin not ready): that is the cause, reported by the cni finding, which lists these pods among its consequences."] if {
 	network_wait(verdicts)
 } else := []
+
+# claim_wait: every node would take the pod but for its Pending claims, and
+# the objects say why each claim is Pending (data.ktriage.lib.claims): the
+# volume-mount rule reports that cause for the same pods.
+claim_wait(p, verdicts, unbound) if {
+	count(unbound) > 0
+	count(verdicts) > 0
+	every v in verdicts {
+		fits(v)
+	}
+	every c in unbound {
+		some cl in claims.of(p)
+		cl.name == c.metadata.name
+		claims.cause(p, kube.namespace(p), cl)
+	}
+}
+
+claim_line(p, verdicts, unbound) := ["Every node would take it but for the Pending claim: that is the cause, reported (with why the claim is Pending) by the volume-mount finding."] if {
+	claim_wait(p, verdicts, unbound)
+} else := []
+
+claim_details(p, verdicts, unbound) := {"reason": "claim-pending", "see": "volume-mount"} if {
+	claim_wait(p, verdicts, unbound)
+} else := {}
 
 network_details(verdicts) := {"reason": "node-network-not-ready", "see": "cni"} if {
 	network_wait(verdicts)
@@ -428,7 +458,7 @@ recomputed(spec, verdicts, unbound, names, pvcs) := array.concat(
 	),
 	array.concat(
 		array.concat(resource_lines(verdicts), claim_lines(unbound, names, pvcs)),
-		array.concat(closest_lines(verdicts), array.concat(unknown_lines(verdicts), fits_lines(verdicts))),
+		array.concat(closest_lines(verdicts), array.concat(unknown_lines(verdicts), fits_lines(verdicts, unbound))),
 	),
 ) if count(verdicts) > 0
 
@@ -555,7 +585,9 @@ unknown_lines(verdicts) := [sprintf("Allocatable of %s is not in the bundle's ob
 	count(ns_) > 0
 ]
 
-fits_lines(verdicts) := [sprintf("By every predicate recomputed here %s could take the pod; the cause is one not recomputed (inter-pod affinity or anti-affinity, topology spread, host ports, volume topology) or the state changed since.", [concat(", ", ok)]) |
+# A Pending claim the scheduler waits for is itself a cause recomputed here.
+fits_lines(verdicts, unbound) := [sprintf("By every predicate recomputed here %s could take the pod; the cause is one not recomputed (inter-pod affinity or anti-affinity, topology spread, host ports, volume topology) or the state changed since.", [concat(", ", ok)]) |
+	count(unbound) == 0
 	ok := sort([x.node | some x in verdicts; fits(x)])
 	count(ok) > 0
 ]
