@@ -26,6 +26,7 @@ test: build
 	  if [ -n "$$fmt_out" ]; then echo "gofmt needed:"; echo "$$fmt_out"; exit 1; fi
 	KTRIAGE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 $(PKGS)
 	cd tools/kubectlcheck && $(GO) vet ./... && $(GO) test -count=1 ./...
+	cd tools/describetext && $(GO) vet ./...
 
 ## demo: analyse a bundled sample and print the Markdown report.
 demo: build

@@ -19,6 +19,10 @@
 #   pods every node would take but for a Pending claim whose cause the
 #   objects show (a missing StorageClass, no default one, no matching
 #   PersistentVolume), which volume-mount reports.
+#   For objects read from kubectl describe text: a node's "Allocated
+#   resources" count as its pods' requests, and what the describer does not
+#   print (the pod's affinity, the PodScheduled message) is said to be not
+#   shown rather than judged.
 # custom:
 #   id: scheduling
 #   category: scheduling
@@ -115,8 +119,18 @@ usage := {name: u |
 	some n in nodes
 	name := n.metadata.name
 	ps := [p | some p in input.kubernetes.pods; p.spec.nodeName == name; not terminated(p)]
-	u := {"pods": count(ps), "requests": {r: sum([pod_request(p.spec, r) | some p in ps]) | some r in wanted_resources}}
+	u := {
+		"pods": max([count(ps), count(kube.array(n, ["ktriage", "nonTerminatedPods"]))]),
+		"requests": {r: max([sum([pod_request(p.spec, r) | some p in ps]), described_request(n, r)]) | some r in wanted_resources},
+	}
 }
+
+# A node read from kubectl describe text lists what its non-terminated pods
+# request ("Allocated resources", the describer's sum over the pods the
+# bundle may not hold): the larger of that and the pods' own sum counts.
+described_request(n, r) := kube.quantity(n.ktriage.allocatedResources.requests[r]) if {
+	is_string(n.ktriage.allocatedResources.requests[r])
+} else := 0
 
 terminated(p) if p.status.phase in {"Succeeded", "Failed"}
 
@@ -327,7 +341,7 @@ findings contains f if {
 	verdicts := [verdict(spec, reqs, n) | some n in nodes]
 	sched := scheduler_message(p, events)
 	unbound := [c | some name in claim_names(spec); some c in pvcs; c.metadata.name == name; object.get(c, ["status", "phase"], "") == "Pending"]
-	causes := recomputed(spec, verdicts, unbound, claim_names(spec), pvcs)
+	causes := array.concat(recomputed(spec, verdicts, unbound, claim_names(spec), pvcs), not_shown_lines(p))
 
 	# a pod nothing holds back and no scheduler verdict: not evidence of a
 	# problem (it may have been created a moment before collection).
@@ -336,7 +350,7 @@ findings contains f if {
 	f := {
 		"message": concat(" ", array.concat(
 			[sprintf("%d of %d pods of %s %s/%s Pending, not bound to a node (%s).", [count(pods), total, w.kind, ns, w.name, named(pods)])],
-			array.concat(scheduler_line(sched), array.concat(causes, array.concat(network_line(verdicts), claim_line(p, verdicts, unbound)))),
+			array.concat(scheduler_line(sched, p), array.concat(causes, array.concat(network_line(verdicts), claim_line(p, verdicts, unbound)))),
 		)),
 		"subjects": array.concat([{"kind": w.kind, "namespace": ns, "name": w.name} | not w.kind == "Pod"], [kube.ref(p)]),
 		"evidence": evidence(p, sched, unbound, verdicts),
@@ -440,13 +454,21 @@ latest(events) := [e |
 	object.get(e, "lastTimestamp", "") == max([object.get(x, "lastTimestamp", "") | some x in events])
 ]
 
-scheduler_line(s) := [sprintf("The scheduler says (%s): %q.", [source_text(s.from), s.message])] if {
+scheduler_line(s, p) := [sprintf("The scheduler says (%s): %q.", [source_text(s.from), s.message])] if {
 	s.message != ""
+} else := ["The scheduler's verdict is not shown: kubectl describe prints the PodScheduled condition without its message, and no FailedScheduling event is left."] if {
+	"status.conditions[].message" in kube.not_shown(p)
 } else := ["No scheduler verdict is left (no PodScheduled=False condition, no FailedScheduling event)."]
 
 source_text("condition") := "PodScheduled=False"
 
 source_text("event") := "FailedScheduling event"
+
+# A pod read from kubectl describe text shows no affinity: required node
+# affinity is then not judged (absent and not shown look the same).
+not_shown_lines(p) := ["kubectl describe does not print the pod's affinity, so required node affinity is not recomputed."] if {
+	"spec.affinity" in kube.not_shown(p)
+} else := []
 
 # recomputed explains the verdict from the objects, one sentence per cause.
 recomputed(_, verdicts, _, _, _) := ["Nodes are not in the bundle, so the fit is not recomputed."] if count(verdicts) == 0

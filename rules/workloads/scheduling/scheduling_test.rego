@@ -265,3 +265,20 @@ test_points_at_volume_mount_when_the_claim_is_the_cause if {
 	g := only(rule.findings) with input as json.patch(inp, [{"op": "remove", "path": "/available/kubernetes.storageclasses"}])
 	g.severity == "critical"
 }
+
+# kubectl describe node prints what the node's pods request ("Allocated
+# resources") whether or not the bundle holds those pods; kubectl describe
+# pod prints no affinity and no condition message.
+described(n, cpu) := object.union(n, {"ktriage": {"allocatedResources": {"requests": {"cpu": cpu}}, "nonTerminatedPods": [{"namespace": "shop", "name": "web-1"}]}})
+
+described_pod(p) := object.union(p, {"metadata": {"annotations": {
+	"ktriage.io/source": "kubectl-describe",
+	"ktriage.io/not-shown": "spec.affinity,status.conditions[].message,status.containerStatuses[].state.waiting.message",
+}}})
+
+test_counts_allocated_resources_of_a_described_node if {
+	f := only(rule.findings) with input as cluster([described(worker("worker-1"), "580m")], [described_pod(pending("etl-5c8f7d6b9-a", etl_spec("6"), ""))], [])
+	contains(f.message, "Needs cpu 6; the most free node (worker-1) has 3.42.")
+	contains(f.message, "kubectl describe does not print the pod's affinity, so required node affinity is not recomputed.")
+	contains(f.message, "The scheduler's verdict is not shown: kubectl describe prints the PodScheduled condition without its message")
+}
