@@ -63,16 +63,19 @@ objects := {key({"kind": kind, "namespace": kube.namespace(o), "name": o.metadat
 }
 
 # replica_counts is what a workload's controller reports: the pods it wants
-# and how many are ready (undefined for Jobs, bare pods and workloads the
-# bundle does not hold: count their pods instead).
+# and how many are ready (undefined for Jobs, bare pods, workloads the
+# bundle does not hold and described ones, whose text shows no ready count:
+# count their pods instead).
 replica_counts(w) := {"total": object.get(o, ["spec", "replicas"], 1), "ready": object.get(o, ["status", "readyReplicas"], 0)} if {
 	w.kind in {"Deployment", "StatefulSet", "ReplicaSet"}
 	o := objects[key(w)]
+	not "status.readyReplicas" in kube.not_shown(o)
 }
 
 replica_counts(w) := {"total": object.get(o, ["status", "desiredNumberScheduled"], 0), "ready": object.get(o, ["status", "numberReady"], 0)} if {
 	w.kind == "DaemonSet"
 	o := objects[key(w)]
+	not "status.numberReady" in kube.not_shown(o)
 }
 
 # pod_counts counts a workload's pods and ready pods: from its controller's

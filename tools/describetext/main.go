@@ -17,8 +17,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"time"
+	"unsafe"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -76,6 +78,8 @@ func main() {
 			d = &describe.PodDescriber{Interface: api}
 		case "node":
 			d = &describe.NodeDescriber{Interface: api}
+		case "deployment":
+			d = deploymentDescriber(api)
 		case "replicaset":
 			d = &describe.ReplicaSetDescriber{Interface: api}
 		case "job":
@@ -95,6 +99,16 @@ func main() {
 		}
 		fmt.Print(s)
 	}
+}
+
+// deploymentDescriber sets the clientset of kubectl's DeploymentDescriber,
+// which (unlike the others) keeps it in an unexported field that only
+// DescriberFor fills, from a REST config for a live server.
+func deploymentDescriber(c clientset.Interface) *describe.DeploymentDescriber {
+	d := &describe.DeploymentDescriber{}
+	f := reflect.ValueOf(d).Elem().FieldByName("client")
+	reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Set(reflect.ValueOf(c))
+	return d
 }
 
 // client is the fake clientset with the events client's real
