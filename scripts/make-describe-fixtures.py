@@ -14,7 +14,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from workload_common import kf  # noqa: E402
+from workload_common import CRASH_MUST, kf  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 # The moment the support engineer ran kubectl describe: a few minutes
@@ -103,27 +103,7 @@ description: >-
   them from the events the text holds and says what is not shown.
 inputs: [bundle]
 exit: 1
-must:
-  - rule: crashloop
-    subjects: [Deployment/shop/payments]
-    message_contains:
-      - "2 of 2 pods of Deployment shop/payments failing"
-      - "container api (9 restarts, CrashLoopBackOff): OOMKilled (exit 137): the kernel killed it at its memory limit 256Mi"
-    severity: critical
-  - rule: crashloop
-    subjects: [Deployment/shop/worker]
-    message_contains:
-      - "1 of 2 pods of Deployment shop/worker failing"
-      - "application error (exit 1, Error)"
-      - "ValueError: could not convert string to float: '10/s'"
-    severity: high
-  - rule: crashloop
-    subjects: [Job/shop/ledger-migrate]
-    message_contains:
-      - "3 of 3 pods of Job shop/ledger-migrate failing"
-      - "command not found (exit 127): command [\\"sh\\", \\"-c\\", \\"migrat --up\\"]"
-      - "BackoffLimitExceeded"
-  - rule: volume-mount
+must:""" + CRASH_MUST + """  - rule: volume-mount
     subjects: [Deployment/shop/ledger]
     message_contains:
       - "ConfigMap ledger-config is not found"

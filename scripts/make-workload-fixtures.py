@@ -15,7 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from workload_common import T0, kf, nest, pending_pod  # noqa: E402
+from workload_common import CRASH_MUST, T0, kf, nest, pending_pod  # noqa: E402
 
 T_LATER = "2024-03-11T09:31:40Z"
 kf.NODE_IPS.update({"cp-1": "10.0.1.10", "worker-3": "10.0.1.13"})
@@ -365,34 +365,6 @@ def dump_with_jobs(root, nodes, ns, objs, logs):
     kf.write_json(os.path.join(root, "..", "jobs.json"), kf.klist("Job", [o for o in objs if o["kind"] == "Job"]))
     write_dir_logs(root, logs)
 
-
-CRASH_MUST = """
-  - rule: crashloop
-    subjects: [Deployment/shop/payments]
-    message_contains:
-      - "2 of 2 pods of Deployment shop/payments failing"
-      - "container api (9 restarts, CrashLoopBackOff): OOMKilled (exit 137): the kernel killed it at its memory limit 256Mi"
-    severity: critical
-  - rule: crashloop
-    subjects: [Deployment/shop/worker]
-    message_contains:
-      - "1 of 2 pods of Deployment shop/worker failing"
-      - "application error (exit 1, Error)"
-      - "ValueError: could not convert string to float: '10/s'"
-    severity: high
-  - rule: crashloop
-    subjects: [Deployment/shop/ledger]
-    message_contains:
-      - "CreateContainerConfigError: configmap \\"ledger-config\\" not found"
-      - "ProgressDeadlineExceeded"
-    severity: info
-  - rule: crashloop
-    subjects: [Job/shop/ledger-migrate]
-    message_contains:
-      - "3 of 3 pods of Job shop/ledger-migrate failing"
-      - "command not found (exit 127): command [\\"sh\\", \\"-c\\", \\"migrat --up\\"]"
-      - "BackoffLimitExceeded"
-"""
 
 
 def build_crash_incident():

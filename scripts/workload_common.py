@@ -92,3 +92,34 @@ def nested_bundle(d, nodes, namespaces, files, arcroot, inner_name, extra=None):
     for name, items in files.items():
         write_yaml(os.path.join(stage, name), items)
     nest(d, stage, arcroot, inner_name, extra or {})
+
+
+# What crashloop must say about the shop incident of make-workload-fixtures.py,
+# in each of its forms (with and without events, and its describe-text twin).
+CRASH_MUST = """
+  - rule: crashloop
+    subjects: [Deployment/shop/payments]
+    message_contains:
+      - "2 of 2 pods of Deployment shop/payments failing"
+      - "container api (9 restarts, CrashLoopBackOff): OOMKilled (exit 137): the kernel killed it at its memory limit 256Mi"
+    severity: critical
+  - rule: crashloop
+    subjects: [Deployment/shop/worker]
+    message_contains:
+      - "1 of 2 pods of Deployment shop/worker failing"
+      - "application error (exit 1, Error)"
+      - "ValueError: could not convert string to float: '10/s'"
+    severity: high
+  - rule: crashloop
+    subjects: [Deployment/shop/ledger]
+    message_contains:
+      - "CreateContainerConfigError: configmap \\"ledger-config\\" not found"
+      - "ProgressDeadlineExceeded"
+    severity: info
+  - rule: crashloop
+    subjects: [Job/shop/ledger-migrate]
+    message_contains:
+      - "3 of 3 pods of Job shop/ledger-migrate failing"
+      - "command not found (exit 127): command [\\"sh\\", \\"-c\\", \\"migrat --up\\"]"
+      - "BackoffLimitExceeded"
+"""

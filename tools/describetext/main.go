@@ -49,7 +49,9 @@ func main() {
 	if err != nil {
 		fail(fmt.Errorf("-now: %w", err))
 	}
-	shift := time.Since(now)
+	// half a second ahead: kubectl truncates ages to whole seconds, so the
+	// text stays the same for runs of up to half a second
+	shift := time.Since(now) - 500*time.Millisecond
 	objs, err := load(in, shift)
 	if err != nil {
 		fail(err)
