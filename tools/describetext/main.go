@@ -86,6 +86,10 @@ func main() {
 			d = &describe.ReplicaSetDescriber{Interface: api}
 		case "job":
 			d = &describe.JobDescriber{Interface: api}
+		case "serviceaccount":
+			d = &describe.ServiceAccountDescriber{Interface: api}
+		case "service":
+			d = &describe.ServiceDescriber{Interface: api}
 		case "configmap":
 			d = &describe.ConfigMapDescriber{Interface: api}
 		default:

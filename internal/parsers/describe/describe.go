@@ -259,7 +259,12 @@ func (res *Result) emit(o *obj, notShown []string) {
 		md["annotations"] = ann
 	}
 	ann[AnnotationSource] = Source
-	ns := append(append([]string{}, commonNotShown...), notShown...)
+	ns := []string{}
+	for _, f := range append(append([]string{}, commonNotShown...), notShown...) {
+		if !o.shown[f] {
+			ns = append(ns, f)
+		}
+	}
 	sort.Strings(ns)
 	ann[AnnotationNotShown] = strings.Join(ns, ",")
 	res.Objects = append(res.Objects, Object{Body: o.body, Line: o.line, Lines: o.lines})

@@ -175,8 +175,13 @@ func containers(o *obj, n *node, spec, status []any, withStatus bool) {
 				ports := []any{}
 				if !none(v) {
 					for _, p := range strings.Split(v, ", ") {
-						if n, proto, ok := portProto(p); ok {
-							ports = append(ports, map[string]any{"containerPort": n, "protocol": proto})
+						if n, proto, name, ok := portProtoName(p); ok {
+							port := map[string]any{"containerPort": n, "protocol": proto}
+							if name != "" {
+								port["name"] = name
+								o.showField(spec, "[].ports[].name")
+							}
+							ports = append(ports, port)
 						}
 					}
 				}
