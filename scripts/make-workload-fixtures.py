@@ -15,7 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from workload_common import T0, kf, nest  # noqa: E402
+from workload_common import CRASH_MUST, T0, kf, nest, pending_pod  # noqa: E402
 
 T_LATER = "2024-03-11T09:31:40Z"
 kf.NODE_IPS.update({"cp-1": "10.0.1.10", "worker-3": "10.0.1.13"})
@@ -71,19 +71,6 @@ def running_load():
     cache_rs = kf.replicaset(cache, "84c6b7d9f")
     pods = [kf.pod(web_rs, "k2j4m", "worker-1", "10.244.1.20"), kf.pod(cache_rs, "x8w2p", "worker-2", "10.244.2.21")]
     return ns, [web, web_rs, cache, cache_rs, *pods]
-
-
-def pending_pod(rs, suffix, message):
-    ns = rs["metadata"]["namespace"]
-    p = kf.pod(rs, suffix, "worker-1", "10.244.1.99")
-    del p["spec"]["nodeName"]
-    p["status"] = {"phase": "Pending", "qosClass": "Burstable", "conditions": [
-        # kube-scheduler sets this condition (pkg/scheduler/schedule_one.go,
-        # handleSchedulingFailure): Type PodScheduled, Status False, Reason
-        # v1.PodReasonUnschedulable ("Unschedulable"), Message the FitError.
-        {"type": "PodScheduled", "status": "False", "lastProbeTime": None, "lastTransitionTime": T0,
-         "reason": "Unschedulable", "message": message}]}
-    return p
 
 
 def etl(ns="analytics", cpu="6", selector=None, replicas=3, bound=False):
@@ -379,33 +366,6 @@ def dump_with_jobs(root, nodes, ns, objs, logs):
     write_dir_logs(root, logs)
 
 
-CRASH_MUST = """
-  - rule: crashloop
-    subjects: [Deployment/shop/payments]
-    message_contains:
-      - "2 of 2 pods of Deployment shop/payments failing"
-      - "container api (9 restarts, CrashLoopBackOff): OOMKilled (exit 137): the kernel killed it at its memory limit 256Mi"
-    severity: critical
-  - rule: crashloop
-    subjects: [Deployment/shop/worker]
-    message_contains:
-      - "1 of 2 pods of Deployment shop/worker failing"
-      - "application error (exit 1, Error)"
-      - "ValueError: could not convert string to float: '10/s'"
-    severity: high
-  - rule: crashloop
-    subjects: [Deployment/shop/ledger]
-    message_contains:
-      - "CreateContainerConfigError: configmap \\"ledger-config\\" not found"
-      - "ProgressDeadlineExceeded"
-  - rule: crashloop
-    subjects: [Job/shop/ledger-migrate]
-    message_contains:
-      - "3 of 3 pods of Job shop/ledger-migrate failing"
-      - "command not found (exit 127): command [\\"sh\\", \\"-c\\", \\"migrat --up\\"]"
-      - "BackoffLimitExceeded"
-"""
-
 
 def build_crash_incident():
     d = kf.fresh("crashloop-incident")
@@ -416,7 +376,8 @@ description: >-
   Four workloads of namespace shop fail to run: payments is OOMKilled at its
   256Mi limit, worker exits 1 with a Python traceback (its log is in the
   dump), ledger cannot start because ConfigMap ledger-config is missing (its
-  rollout timed out), and Job ledger-migrate ran "migrat" (exit 127) until
+  rollout timed out; volume-mount reports the ConfigMap, crashloop points
+  there), and Job ledger-migrate ran "migrat" (exit 127) until
   its backoff limit. The --output-directory form with events, logs and
   `kubectl get jobs -o json`.
 inputs: [bundle]

@@ -60,3 +60,66 @@ def kubelet_event(ns, p, reason, message, count=1, type_="Warning", container=No
     if container:
         e["involvedObject"]["fieldPath"] = "spec.containers{%s}" % container
     return e
+
+
+def pending_pod(rs, suffix, message, qos="Burstable"):
+    ns = rs["metadata"]["namespace"]
+    p = kf.pod(rs, suffix, "worker-1", "10.244.1.99")
+    del p["spec"]["nodeName"]
+    p["status"] = {"phase": "Pending", "qosClass": qos, "conditions": [
+        # kube-scheduler sets this condition (pkg/scheduler/schedule_one.go,
+        # handleSchedulingFailure): Type PodScheduled, Status False, Reason
+        # v1.PodReasonUnschedulable ("Unschedulable"), Message the FitError.
+        {"type": "PodScheduled", "status": "False", "lastProbeTime": None, "lastTransitionTime": T0,
+         "reason": "Unschedulable", "message": message}]}
+    return p
+
+
+def dir_bundle(d, nodes, namespaces, files):
+    """d/bundle: the --output-directory form of cluster-info dump under
+    cluster-info/, and beside it the YAML lists named in files."""
+    root = os.path.join(d, "bundle")
+    kf.dir_dump(os.path.join(root, "cluster-info"), nodes, namespaces)
+    for name, items in files.items():
+        write_yaml(os.path.join(root, name), items)
+
+
+def nested_bundle(d, nodes, namespaces, files, arcroot, inner_name, extra=None):
+    """The stdout form of cluster-info dump and the YAML lists named in
+    files, as a .tgz inside d/support.tar.gz."""
+    stage = os.path.join(d, "_stage")
+    kf.stdout_dump(os.path.join(stage, "cluster-info-dump.txt"), nodes, namespaces)
+    for name, items in files.items():
+        write_yaml(os.path.join(stage, name), items)
+    nest(d, stage, arcroot, inner_name, extra or {})
+
+
+# What crashloop must say about the shop incident of make-workload-fixtures.py,
+# in each of its forms (with and without events, and its describe-text twin).
+CRASH_MUST = """
+  - rule: crashloop
+    subjects: [Deployment/shop/payments]
+    message_contains:
+      - "2 of 2 pods of Deployment shop/payments failing"
+      - "container api (9 restarts, CrashLoopBackOff): OOMKilled (exit 137): the kernel killed it at its memory limit 256Mi"
+    severity: critical
+  - rule: crashloop
+    subjects: [Deployment/shop/worker]
+    message_contains:
+      - "1 of 2 pods of Deployment shop/worker failing"
+      - "application error (exit 1, Error)"
+      - "ValueError: could not convert string to float: '10/s'"
+    severity: high
+  - rule: crashloop
+    subjects: [Deployment/shop/ledger]
+    message_contains:
+      - "CreateContainerConfigError: configmap \\"ledger-config\\" not found"
+      - "ProgressDeadlineExceeded"
+    severity: info
+  - rule: crashloop
+    subjects: [Job/shop/ledger-migrate]
+    message_contains:
+      - "3 of 3 pods of Job shop/ledger-migrate failing"
+      - "command not found (exit 127): command [\\"sh\\", \\"-c\\", \\"migrat --up\\"]"
+      - "BackoffLimitExceeded"
+"""

@@ -64,9 +64,8 @@ objects := {key({"kind": kind, "namespace": kube.namespace(o), "name": o.metadat
 
 # replica_counts is what a workload's controller reports: the pods it wants
 # and how many are ready (undefined for Jobs, bare pods, workloads the
-# bundle does not hold and workloads read from text that does not show
-# the ready count, as `kubectl describe deployment` does not: count their
-# pods instead).
+# bundle does not hold and described ones, whose text shows no ready count:
+# count their pods instead).
 replica_counts(w) := {"total": object.get(o, ["spec", "replicas"], 1), "ready": object.get(o, ["status", "readyReplicas"], 0)} if {
 	w.kind in {"Deployment", "StatefulSet", "ReplicaSet"}
 	o := objects[key(w)]
@@ -132,3 +131,16 @@ events_of(ns, kind, name) := [e |
 	e.involvedObject.name == name
 	object.get(e.involvedObject, "kind", kind) == kind
 ]
+
+# The kubelet's words for a container it cannot configure
+# (pkg/kubelet/kubelet_pods.go: the API's NotFound `configmap "x" not
+# found` / `secret "x" not found`, and fmt.Errorf("couldn't find key %v in
+# ConfigMap %v/%v", ...), the same for Secret). volume-mount reports them;
+# crashloop, which sees the same CreateContainerConfigError, points there.
+config_missing_re := `(configmap|secret) "([^"]+)" not found`
+
+key_missing_re := `couldn't find key (\S+) in (ConfigMap|Secret) (\S+)`
+
+config_missing(message) if regex.match(config_missing_re, message)
+
+config_missing(message) if regex.match(key_missing_re, message)

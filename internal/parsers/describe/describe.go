@@ -234,16 +234,7 @@ func (res *Result) read(blk block, file string) {
 	o.file, o.res = file, res
 	o.common(roots)
 	k.build(o, roots, blk.lines)
-	notShown := k.notShown
-	if o.portNames {
-		notShown = nil
-		for _, f := range k.notShown {
-			if !strings.HasSuffix(f, "ports[].name") {
-				notShown = append(notShown, f)
-			}
-		}
-	}
-	res.emit(o, notShown)
+	res.emit(o, k.notShown)
 	if ev := find(roots, "Events"); ev != nil {
 		res.events(o, ev, file)
 	}
@@ -268,7 +259,12 @@ func (res *Result) emit(o *obj, notShown []string) {
 		md["annotations"] = ann
 	}
 	ann[AnnotationSource] = Source
-	ns := append(append([]string{}, commonNotShown...), notShown...)
+	ns := []string{}
+	for _, f := range append(append([]string{}, commonNotShown...), notShown...) {
+		if !o.shown[f] {
+			ns = append(ns, f)
+		}
+	}
 	sort.Strings(ns)
 	ann[AnnotationNotShown] = strings.Join(ns, ",")
 	res.Objects = append(res.Objects, Object{Body: o.body, Line: o.line, Lines: o.lines})

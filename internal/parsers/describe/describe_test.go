@@ -679,18 +679,56 @@ func TestHostileInput(t *testing.T) {
 	}
 }
 
-// kubectl versions that print port names ("80/TCP (http)",
-// describeContainerPorts) show every port's name: the names are read and
-// are no longer "not shown"; without any name printed they stay unknown.
+// kubectl 1.30+ prints a container port's name, probe thresholds by their
+// field names and an event's fieldPath before its message (pkg/describe
+// describeContainerPorts, DescribeProbe, DescribeEvents); text from
+// tools/describetext (kubectl v0.37.2's describers).
+func TestKubectl130Formats(t *testing.T) {
+	text := "Name:             api-5d7f9c8b6-h6t9r\nNamespace:        shop\nStatus:           Running\nContainers:\n  api:\n" +
+		"    Image:          ghcr.io/acme/shop-api:3.8.0\n" +
+		"    Port:           8080/TCP (http)\n" +
+		"    Host Port:      0/TCP (http)\n" +
+		"    Liveness:       http-get http://:8081/healthz delay=5s timeout=1s period=10s successThreshold=1 failureThreshold=3\n" +
+		"Events:\n" +
+		"  Type     Reason     Age                   From     Message\n" +
+		"  ----     ------     ----                  ----     -------\n" +
+		"  Warning  Unhealthy  3m20s (x18 over 20m)  kubelet  spec.containers{api}: Liveness probe failed: Get \"http://10.244.1.52:8081/healthz\": dial tcp 10.244.1.52:8081: connect: connection refused\n"
+	res := readString(t, text)
+	pod := object(t, res, "Pod/shop/api-5d7f9c8b6-h6t9r")
+	for path, want := range map[string]string{
+		"spec.containers.0.ports.0.name": "http", "spec.containers.0.ports.0.containerPort": "8080",
+		"spec.containers.0.livenessProbe.failureThreshold": "3", "spec.containers.0.livenessProbe.initialDelaySeconds": "5",
+		"spec.containers.0.livenessProbe.httpGet.path": "/healthz", "spec.containers.0.livenessProbe.httpGet.port": "8081",
+	} {
+		if v, _ := at(pod.Body, path); str(v) != want {
+			t.Errorf("%s = %q, want %q", path, str(v), want)
+		}
+	}
+	ann := pod.Body["metadata"].(map[string]any)["annotations"].(map[string]any)
+	if ns := str(ann[AnnotationNotShown]); ns == "" || strings.Contains(ns, "spec.containers[].ports[].name") {
+		t.Errorf("port names are shown in this text, but not-shown says %q", ns)
+	}
+	for _, o := range res.Objects {
+		if o.Body["kind"] != "Event" {
+			continue
+		}
+		if v, _ := at(o.Body, "involvedObject.fieldPath"); str(v) != "spec.containers{api}" {
+			t.Errorf("fieldPath = %q", str(v))
+		}
+		if v, _ := at(o.Body, "message"); !strings.HasPrefix(str(v), "Liveness probe failed: ") {
+			t.Errorf("message = %q, want it without the fieldPath", str(v))
+		}
+	}
+}
+
+// Without any name printed (kubectl before 1.30, or only unnamed ports)
+// the names stay unknown; with one printed, every port's name is shown.
 func TestPortNamesWhenPrinted(t *testing.T) {
 	pod := func(port string) string {
 		return "Name:         api-1\nNamespace:    shop\nLabels:       app=api\nStatus:       Running\nIP:           10.244.7.10\nContainers:\n  api:\n    Image:          api:1\n    Port:           " + port + "\n    Host Port:      0/TCP\n    State:          Running\n    Ready:          True\n    Restart Count:  0\nConditions:\n  Type              Status\n  Ready             True \nEvents:            <none>\n"
 	}
 	res := readString(t, pod("80/TCP (http), 9102/TCP"))
 	o := object(t, res, "Pod/shop/api-1")
-	if v, _ := at(o.Body, "spec.containers.0.ports.0.name"); v != "http" {
-		t.Errorf("port name %v, want http", v)
-	}
 	if v, ok := at(o.Body, "spec.containers.0.ports.1.containerPort"); !ok || str(v) != "9102" {
 		t.Errorf("second port %v", v)
 	}

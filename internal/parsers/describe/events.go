@@ -34,6 +34,10 @@ func (res *Result) events(o *obj, ev *node, file string) {
 		typ, reason, msg := t.col(r, "Type"), t.col(r, "Reason"), t.col(r, "Message")
 		e.set(r.num, typ, "type")
 		e.set(r.num, reason, "reason")
+		// kubectl 1.30+ (DescribeEvents) prints "<fieldPath>: <message>"
+		if m := reFieldPathMessage.FindStringSubmatch(msg); m != nil {
+			ref["fieldPath"], msg = m[1], m[2]
+		}
 		e.set(r.num, msg, "message")
 		count := num(1)
 		age := t.col(r, "Age")
@@ -68,6 +72,8 @@ func (res *Result) events(o *obj, ev *node, file string) {
 		res.emit(e, eventNotShown)
 	}
 }
+
+var reFieldPathMessage = regexp.MustCompile(`^(spec\.(?:initContainers|containers|ephemeralContainers)\{[^}]+\}): (.*)$`)
 
 var reCount = regexp.MustCompile(`\(x(\d+) over ([^)]*)\)`)
 

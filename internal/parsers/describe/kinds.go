@@ -20,6 +20,7 @@ var podTemplateNotShown = []string{
 	"spec.template.spec.containers[].lifecycle",
 	"spec.template.spec.initContainers[].restartPolicy", "spec.template.spec.affinity",
 	"spec.template.spec.securityContext", "spec.template.spec.restartPolicy",
+	"spec.template.spec.imagePullSecrets",
 }
 
 var kinds map[string]kindInfo
@@ -31,7 +32,7 @@ func init() {
 			"spec.affinity", "spec.securityContext", "spec.restartPolicy", "spec.dnsPolicy",
 			"status.conditions[].reason", "status.conditions[].message", "status.conditions[].lastTransitionTime",
 			"status.containerStatuses[].state.waiting.message", "metadata.creationTimestamp",
-			"metadata.ownerReferences[].uid",
+			"metadata.ownerReferences[].uid", "spec.imagePullSecrets",
 		}},
 		"Node":                  {"v1", buildNode, []string{"status.images", "status.daemonEndpoints", "status.volumesAttached"}},
 		"Deployment":            {"apps/v1", buildDeployment, append([]string{"status.readyReplicas", "status.conditions[].message", "metadata.ownerReferences"}, podTemplateNotShown...)},

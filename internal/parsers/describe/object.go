@@ -1,6 +1,7 @@
 package describe
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/ktriage/ktriage/internal/facts"
@@ -13,10 +14,10 @@ type obj struct {
 	line  int
 	file  string
 	res   *Result
-	// portNames: a container port was printed with its name, "80/TCP
-	// (http)", as kubectl's describer does since it prints names at all;
-	// the object then shows every port's name (unnamed ones have none).
-	portNames bool
+	// shown lists fields of the kind's not-shown list that this text does
+	// show: kubectl 1.30+ prints a container port's name ("8080/TCP
+	// (http)"), older versions do not.
+	shown map[string]bool
 }
 
 func newObj(kind, apiVersion string, line int) *obj {
@@ -136,4 +137,18 @@ func (o *obj) common(roots []*node) {
 			o.set(n.num, fs, "metadata", "finalizers")
 		}
 	}
+}
+
+// showField records that this text shows a field its kind's describer did
+// not always print: base is the list's path (["spec", "containers"]), rest
+// the not-shown entry's tail ("[].ports[].name").
+func (o *obj) showField(base []any, rest string) {
+	parts := make([]string, 0, len(base))
+	for _, b := range base {
+		parts = append(parts, fmt.Sprint(b))
+	}
+	if o.shown == nil {
+		o.shown = map[string]bool{}
+	}
+	o.shown[strings.Join(parts, ".")+rest] = true
 }

@@ -179,7 +179,7 @@ func containers(o *obj, n *node, spec, status []any, withStatus bool) {
 							port := map[string]any{"containerPort": n, "protocol": proto}
 							if name != "" {
 								port["name"] = name
-								o.portNames = true
+								o.showField(spec, "[].ports[].name")
 							}
 							ports = append(ports, port)
 						}

@@ -249,7 +249,9 @@ func taint(s string) map[string]any {
 	return t
 }
 
-var reProbeAttrs = regexp.MustCompile(`delay=(\d+)s timeout=(\d+)s period=(\d+)s #success=(\d+) #failure=(\d+)$`)
+// DescribeProbe's attributes: "#success=1 #failure=3" before kubectl 1.30,
+// "successThreshold=1 failureThreshold=3" since.
+var reProbeAttrs = regexp.MustCompile(`delay=(\d+)s timeout=(\d+)s period=(\d+)s (?:#success|successThreshold)=(\d+) (?:#failure|failureThreshold)=(\d+)$`)
 
 // probe parses DescribeProbe: "http-get http://:8080/healthz delay=3s
 // timeout=1s period=3s #success=1 #failure=3", "tcp-socket :5432 …",
@@ -342,7 +344,7 @@ func quantityCell(s string) string {
 	return q
 }
 
-var rePortProto = regexp.MustCompile(`^(\d+)/([A-Z]+)(?: \(([^()]+)\))?$`)
+var rePortProto = regexp.MustCompile(`^(\d+)/([A-Z]+)(?: \(([^)]*)\))?$`)
 
 // portProto parses "8080/TCP".
 func portProto(s string) (json.Number, string, bool) {
@@ -350,9 +352,8 @@ func portProto(s string) (json.Number, string, bool) {
 	return n, proto, ok
 }
 
-// portProtoName parses a container port as kubectl prints it: "8080/TCP",
-// or "8080/TCP (http)" from the kubectl versions that print port names
-// (pkg/describe/describe.go, describeContainerPorts).
+// portProtoName reads "8080/TCP" and, from kubectl 1.30 on
+// (describeContainerPorts), "8080/TCP (http)" with the port's name.
 func portProtoName(s string) (json.Number, string, string, bool) {
 	m := rePortProto.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {

@@ -15,11 +15,16 @@
 #   events, liveness failures at failureThreshold per restart, a run as
 #   long as the probe's budget) is the probe rule's finding: here it is
 #   only pointed at, as info, whatever exit code the application chose on
-#   SIGTERM. Jobs that failed
+#   SIGTERM. Likewise a CreateContainerConfigError for a missing ConfigMap,
+#   Secret or key is volume-mount's finding and only pointed at here. Jobs
+#   that failed
 #   (BackoffLimitExceeded, DeadlineExceeded) and Deployments whose rollout
 #   stopped (ProgressDeadlineExceeded) are reported with their failing
 #   pods. A pod that restarted in the past and is Ready now is reported
-#   only after many restarts, as medium.
+#   only after many restarts, as medium. From kubectl describe text, which
+#   prints no waiting message, no Job conditions and no condition messages,
+#   the kubelet's and the job controller's events in the same text give
+#   them, and what neither shows is said to be not shown.
 # custom:
 #   id: crashloop
 #   category: crashloop
@@ -52,9 +57,25 @@ import data.ktriage.lib.workload
 start_errors := {"CreateContainerConfigError", "CreateContainerError", "RunContainerError"}
 
 statuses(p) := array.concat(
-	[object.union(s, {"init": false, "single": single(p)}) | some s in kube.array(p, ["status", "containerStatuses"]); state(s)],
-	[object.union(s, {"init": true, "single": false}) | some s in kube.array(p, ["status", "initContainerStatuses"]); state(s)],
+	[object.union(object.union(s, {"init": false, "single": single(p)}), shown_message(p, s)) | some s in kube.array(p, ["status", "containerStatuses"]); state(s)],
+	[object.union(object.union(s, {"init": true, "single": false}), shown_message(p, s)) | some s in kube.array(p, ["status", "initContainerStatuses"]); state(s)],
 )
+
+# kubectl describe prints a waiting container's reason, not its message;
+# the kubelet's "Error: <message>" event (kuberuntime_container.go,
+# events.FailedToCreateContainer) in the same text says it.
+shown_message(p, s) := {"state": {"waiting": {"message": trim_prefix(e.message, "Error: ")}}} if {
+	s.state.waiting.reason in start_errors
+	not s.state.waiting.message
+	"status.containerStatuses[].state.waiting.message" in kube.not_shown(p)
+	es := [e |
+		some e in workload.events_of(kube.namespace(p), "Pod", p.metadata.name)
+		e.reason == "Failed"
+		startswith(e.message, "Error: ")
+		object.get(e.involvedObject, "fieldPath", concat("", ["spec.containers{", s.name, "}"])) == concat("", ["spec.containers{", s.name, "}"])
+	]
+	e := es[0]
+} else := {}
 
 single(p) := count(kube.array(p, ["status", "containerStatuses"])) + count(kube.array(p, ["status", "initContainerStatuses"])) == 1
 
@@ -129,7 +150,7 @@ spec_container(p, s) := c if {
 } else := {}
 
 # cause names the failure from the waiting reason or the last termination.
-cause(p, s) := sprintf("%s: %s", [s.state.waiting.reason, object.get(s, ["state", "waiting", "message"], "(no message recorded)")]) if {
+cause(p, s) := sprintf("%s: %s", [s.state.waiting.reason, object.get(s, ["state", "waiting", "message"], no_message(p))]) if {
 	s.state.waiting.reason in start_errors
 } else := sprintf("OOMKilled (exit 137): the kernel killed it at its memory limit %s", [memory_limit(spec_container(p, s))]) if {
 	termination(s).reason == "OOMKilled"
@@ -139,6 +160,10 @@ cause(p, s) := sprintf("%s: %s", [s.state.waiting.reason, object.get(s, ["state"
 } else := exit_cause(p, s, termination(s)) if {
 	termination(s)
 } else := "how it last ended is unknown: the object holds no lastState.terminated (a partial object, or the status was cut)"
+
+no_message(p) := "(its message is not shown in kubectl describe text, and no event gives it)" if {
+	"status.containerStatuses[].state.waiting.message" in kube.not_shown(p)
+} else := "(no message recorded)"
 
 memory_limit(c) := kube.show(c.resources.limits.memory) if c.resources.limits.memory
 
@@ -192,11 +217,12 @@ findings contains f if {
 	total := max([counts.total, count(group)])
 	now := [s | some x in group; some s in x.containers; state(s) == "failing"]
 	ss := x0.containers
-	logs := [l | some l in object.get(input.kubernetes, "logs", []); l.pod == pn; object.get(l, "namespace", ns) == ns]
+	# a bare `kubectl logs P > P.log` names no namespace
+	logs := [l | some l in object.get(input.kubernetes, "logs", []); l.pod == pn; object.get(l, "namespace", "") in {ns, ""}]
 	events := [e | some e in input.kubernetes.events; e.involvedObject.name == pn; object.get(e, ["involvedObject", "namespace"], "") == ns]
 	lines := [container_line(p, s, logs, events) | some s in ss]
 	wl := workload_lines(w)
-	own := [s | some x in group; some s in x.containers; state(s) == "failing"; not by_probe(x.pod, s)]
+	own := [s | some x in group; some s in x.containers; state(s) == "failing"; not by_probe(x.pod, s); not by_config(s)]
 	severity := deferred_sev(count(now), count(own), sev(count(now), ready, recent_storm(group)))
 	f := {
 		"message": concat(" ", array.concat(
@@ -214,7 +240,7 @@ findings contains f if {
 		),
 		"fix": concat(" ", {fix(p, s) | some s in ss}),
 		"severity": severity,
-		"details": object.union(deferred_details(count(now), count(own)), {
+		"details": object.union(deferred_details(count(now), count(own), group), {
 			"workload": w, "pods": names, "failing": count(names), "ready": ready, "total": total,
 			"containers": [{"name": s.name, "init": s.init, "restarts": object.get(s, "restartCount", 0), "exit_code": object.get(termination(s), "exitCode", null), "reason": object.get(object.get(s.state, "waiting", termination(s)), "reason", "")} | some s in ss],
 		}),
@@ -229,7 +255,13 @@ deferred_sev(n, own, severity) := "info" if {
 	own == 0
 } else := severity
 
-deferred_details(n, own) := {"reason": "liveness-kill", "see": "probe"} if {
+deferred_details(n, own, group) := {"reason": "config-missing", "see": "volume-mount"} if {
+	n > 0
+	own == 0
+	some x in group
+	some s in x.containers
+	by_config(s)
+} else := {"reason": "liveness-kill", "see": "probe"} if {
 	n > 0
 	own == 0
 } else := {}
@@ -270,7 +302,11 @@ kind_text(s) := "init container" if {
 	s.init
 } else := "container"
 
-container_line(p, s, logs, events) := sprintf("%s %s%s: restarted by its liveness probe (%s), last exit %v: see the probe finding (rule probe), which reports the probe and its failures.", [
+container_line(p, s, logs, events) := sprintf("%s %s: %s: see the volume-mount finding (rule volume-mount), which reports the missing object or key.", [
+	kind_text(s), s.name, cause(p, s),
+]) if {
+	by_config(s)
+} else := sprintf("%s %s%s: restarted by its liveness probe (%s), last exit %v: see the probe finding (rule probe), which reports the probe and its failures.", [
 	kind_text(s), s.name, restarts_text(s), liveness.kill(p, spec_container(p, s)), object.get(termination(s), "exitCode", "unknown"),
 ]) if {
 	by_probe(p, s)
@@ -302,6 +338,14 @@ kill_text(p, s) := sprintf(". Its liveness probe restarts it (%s): the probe's c
 	not s.init
 	proof := liveness.kill(p, spec_container(p, s))
 } else := ""
+
+# by_config: a container the kubelet cannot configure because a ConfigMap,
+# Secret or key is missing; the volume-mount rule reports that, with the
+# nearest existing name or the keys there are.
+by_config(s) if {
+	s.state.waiting.reason == "CreateContainerConfigError"
+	workload.config_missing(object.get(s, ["state", "waiting", "message"], ""))
+}
 
 # by_probe: the probe rule reports this container's restarts as liveness
 # kills, with the probe and its failures; one cause is one finding, so here
@@ -358,11 +402,15 @@ status_field(s) := "initContainerStatuses" if {
 	s.init
 } else := "containerStatuses"
 
-evidence_note(p, s) := sprintf("%s: restarted by its liveness probe", [s.name]) if {
+evidence_note(p, s) := sprintf("%s: %s", [s.name, s.state.waiting.message]) if {
+	by_config(s)
+} else := sprintf("%s: restarted by its liveness probe", [s.name]) if {
 	by_probe(p, s)
 } else := sprintf("%s: %s", [s.name, cause(p, s)])
 
-fix(p, s) := sprintf("See the probe finding for container %s: its restarts are liveness kills.", [s.name]) if {
+fix(p, s) := sprintf("See the volume-mount finding for container %s: %s.", [s.name, s.state.waiting.message]) if {
+	by_config(s)
+} else := sprintf("See the probe finding for container %s: its restarts are liveness kills.", [s.name]) if {
 	by_probe(p, s)
 } else := sprintf("Fix the missing object or key the message names (%s).", [s.state.waiting.message]) if {
 	s.state.waiting.reason == "CreateContainerConfigError"
@@ -395,17 +443,36 @@ job_failed(o) := c if {
 	some c in kube.array(o, ["status", "conditions"])
 	c.type == "Failed"
 	c.status == "True"
+} else := c if {
+	# kubectl describe prints no Job conditions; the job controller's event
+	# (pkg/controller/job: reason BackoffLimitExceeded "Job has reached the
+	# specified backoff limit", DeadlineExceeded "Job was active longer
+	# than specified deadline") in the same text says it failed.
+	"status.conditions" in kube.not_shown(o)
+	es := [e | some e in workload.events_of(kube.namespace(o), "Job", o.metadata.name); e.reason in {"BackoffLimitExceeded", "DeadlineExceeded"}]
+	e := es[0]
+	c := {"reason": e.reason, "message": sprintf("%s; from the job controller's event: kubectl describe prints no Job conditions", [e.message]), "event": e}
 }
 
-workload_lines(w) := [sprintf("%s %s: %s (%s).", [w.kind, w.name, c.reason, object.get(c, "message", "")]) |
+condition_message(o, c) := c.message if {
+	c.message
+} else := "its message is not shown in kubectl describe text" if {
+	"status.conditions[].message" in kube.not_shown(o)
+} else := ""
+
+workload_lines(w) := [sprintf("%s %s: %s (%s).", [w.kind, w.name, c.reason, condition_message(o, c)]) |
 	o := workload_object(w)
 	some c in array.concat([stalled(o) | true], [job_failed(o) | true])
 ]
 
-workload_evidence(w) := [kube.at(o, ["status", "conditions"], c.reason) |
+workload_evidence(w) := [condition_cite(o, c) |
 	o := workload_object(w)
 	some c in array.concat([stalled(o) | true], [job_failed(o) | true])
 ]
+
+condition_cite(o, c) := kube.at(c.event, ["message"], sprintf("%s event", [c.reason])) if {
+	c.event
+} else := kube.at(o, ["status", "conditions"], c.reason)
 
 # A failed Job whose pods are gone (ttl, or only the Job was collected):
 # its condition alone is reported.

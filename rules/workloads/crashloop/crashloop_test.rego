@@ -132,11 +132,27 @@ test_classifies_exit_codes if {
 	}
 }
 
-test_fires_on_create_container_config_error_with_its_message if {
+test_points_at_volume_mount_for_a_missing_configmap_or_key if {
 	st := {"restartCount": 0, "state": {"waiting": {"reason": "CreateContainerConfigError", "message": "configmap \"api-config\" not found"}}}
 	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", st, false)], {})
-	contains(f.message, `CreateContainerConfigError: configmap "api-config" not found.`)
+	contains(f.message, `CreateContainerConfigError: configmap "api-config" not found: see the volume-mount finding`)
+	f.severity == "info"
+	f.details.see == "volume-mount"
 	contains(f.fix, `configmap "api-config" not found`)
+
+	# kubelet_pods.go: fmt.Errorf("couldn't find key %v in ConfigMap %v/%v", ...)
+	key := json.patch(st, [{"op": "replace", "path": "/state/waiting/message", "value": "couldn't find key DB_HOST in ConfigMap shop/api-config"}])
+	g := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", key, false)], {})
+	g.severity == "info"
+}
+
+test_judges_other_config_errors_itself if {
+	# kuberuntime security_context_others.go (verifyRunAsNonRoot), via generateContainerConfig
+	msg := "container has runAsNonRoot and image will run as root (pod: \"api-7d4b9c8f6-a_shop(1)\", container: api)"
+	st := {"restartCount": 0, "state": {"waiting": {"reason": "CreateContainerConfigError", "message": msg}}}
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", st, false)], {})
+	contains(f.message, "CreateContainerConfigError: container has runAsNonRoot and image will run as root")
+	f.severity == "critical"
 }
 
 test_fires_on_failing_init_container if {
@@ -203,4 +219,40 @@ test_says_unknown_when_last_state_is_absent if {
 	st := {"restartCount": 12, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}
 	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", st, false)], {})
 	contains(f.message, "container api (12 restarts, CrashLoopBackOff): how it last ended is unknown")
+}
+
+# kubectl describe text: no waiting message, no Job conditions, no
+# condition messages; the events in the same text say them.
+described(o, not_shown) := object.union(o, {"metadata": {"annotations": {"ktriage.io/source": "kubectl-describe", "ktriage.io/not-shown": not_shown}}})
+
+test_described_pod_takes_its_waiting_message_from_the_event if {
+	st := {"restartCount": 0, "state": {"waiting": {"reason": "CreateContainerConfigError"}}}
+	p := described(pod("api-7d4b9c8f6-a", st, false), "status.containerStatuses[].state.waiting.message")
+	ev := probe_ev("Failed", `Error: configmap "api-config" not found`, 12)
+	f := only(rule.findings) with input as cluster([p], {"events": [ev]})
+	contains(f.message, `CreateContainerConfigError: configmap "api-config" not found: see the volume-mount finding`)
+	g := only(rule.findings) with input as cluster([p], {})
+	contains(g.message, "CreateContainerConfigError: (its message is not shown in kubectl describe text, and no event gives it)")
+}
+
+test_described_job_failed_from_its_event if {
+	job := described({"kind": "Job", "metadata": {"namespace": "shop", "name": "migrate"}, "status": {"failed": 3}}, "status.conditions")
+	ev := {"kind": "Event", "metadata": {"namespace": "shop", "name": "j"}, "involvedObject": {"kind": "Job", "namespace": "shop", "name": "migrate"}, "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}
+	f := only(rule.findings) with input as cluster([], {"jobs": [job], "events": [ev]})
+	contains(f.message, "Job shop/migrate failed: BackoffLimitExceeded (Job has reached the specified backoff limit; from the job controller's event: kubectl describe prints no Job conditions)")
+}
+
+test_described_deployment_condition_without_message if {
+	dep := described({"kind": "Deployment", "metadata": {"namespace": "shop", "name": "api"}, "spec": {"replicas": 2}, "status": {"conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]}}, "status.readyReplicas,status.conditions[].message")
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", backoff(9, 1, "Error"), false), pod("api-7d4b9c8f6-b", {"restartCount": 0, "state": {"running": {}}}, true)], {"deployments": [dep]})
+	contains(f.message, "Deployment api: ProgressDeadlineExceeded (its message is not shown in kubectl describe text).")
+
+	# no ready count in the text: the pods are counted
+	f.severity == "high"
+}
+
+test_bare_log_file_without_namespace_is_the_pods if {
+	l := {"namespace": "", "pod": "api-7d4b9c8f6-a", "container": "", "previous": false, "kept": [{"line": 1, "text": "panic: boom"}]}
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", backoff(3, 2, "Error"), false)], {"logs": [l]})
+	contains(f.message, "Last log lines (current run): panic: boom.")
 }

@@ -306,6 +306,8 @@ sa_listed(p) if service_account(p)
 
 secrets_text(p) := sprintf(" The pod names imagePullSecrets %s; %s.", [concat(", ", pod_secrets(p)), sa_text(p)]) if {
 	count(pod_secrets(p)) > 0
+} else := sprintf(" kubectl describe does not print the pod's imagePullSecrets; %s.", [sa_text(p)]) if {
+	"spec.imagePullSecrets" in kube.not_shown(p)
 } else := sprintf(" The pod names no imagePullSecrets; %s.", [sa_text(p)])
 
 sa_text(p) := sprintf("its ServiceAccount %s names %s", [sa_name(p), names_or_none([s.name | some s in kube.array(service_account(p), ["imagePullSecrets"])])]) if {

@@ -146,3 +146,14 @@ test_a_sibling_with_the_runtime_error_gives_the_class if {
 	f.details.reason == "unreachable"
 	startswith(f.message, "2 of 2 pods")
 }
+
+# kubectl describe pod prints no imagePullSecrets: not "none", not shown.
+test_described_pod_secrets_are_not_shown if {
+	p := json.patch(pod("web-6f9d8c7b5-a", "ErrImagePull", `rpc error: code = Unknown desc = failed to pull and unpack image "registry.example.com/shop/web:1.4.2": failed to resolve reference "registry.example.com/shop/web:1.4.2": failed to authorize: failed to fetch oauth token: unexpected status from GET request to https://registry.example.com/service/token: 401 Unauthorized`, []), [
+		{"op": "add", "path": "/metadata/annotations", "value": {"ktriage.io/source": "kubectl-describe", "ktriage.io/not-shown": "spec.imagePullSecrets,status.containerStatuses[].state.waiting.message"}},
+		{"op": "remove", "path": "/spec/imagePullSecrets"},
+	])
+	f := only(rule.findings) with input as cluster([p], [], [sa(["harbor-robot"])])
+	contains(f.message, "kubectl describe does not print the pod's imagePullSecrets; its ServiceAccount default names imagePullSecrets harbor-robot.")
+	not contains(f.message, "The pod names no imagePullSecrets")
+}

@@ -18,9 +18,10 @@
 #   the bundle still holds them. A readiness failure that leaves a Service
 #   without ready endpoints is named with the Service (the selector-mismatch
 #   finding covers the Service itself). Critical when the workload has no
-#   Ready pod, high when some are Ready. For pods read from kubectl describe
-#   text of a kubectl that prints no port names, a probe on a named port is
-#   not judged: it is said beside other proof, never a finding alone.
+#   Ready pod, high when some are Ready. For pods read from the describe
+#   text of kubectl before 1.30, which prints no port names, a probe on a
+#   named port is not judged: it is said beside other proof, never a
+#   finding alone.
 # custom:
 #   id: probe
 #   category: probe

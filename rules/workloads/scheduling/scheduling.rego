@@ -15,7 +15,14 @@
 #   topology are not recomputed: when nothing recomputed explains the
 #   verdict the finding says so. Pods held back only by the not-ready
 #   taint of nodes whose pod network is not ready are the cni finding's
-#   consequences: they are reported here as info, pointing at it.
+#   consequences: they are reported here as info, pointing at it; so are
+#   pods every node would take but for a Pending claim whose cause the
+#   objects show (a missing StorageClass, no default one, no matching
+#   PersistentVolume), which volume-mount reports.
+#   For objects read from kubectl describe text: a node's "Allocated
+#   resources" count as its pods' requests, and what the describer does not
+#   print (the pod's affinity, the PodScheduled message) is said to be not
+#   shown rather than judged.
 # custom:
 #   id: scheduling
 #   category: scheduling
@@ -33,6 +40,7 @@
 #     - https://kubernetes.io/docs/tasks/debug/debug-application/debug-pods/
 package ktriage.rules.workloads["scheduling"]
 
+import data.ktriage.lib.claims
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
 import data.ktriage.lib.sh
@@ -111,8 +119,18 @@ usage := {name: u |
 	some n in nodes
 	name := n.metadata.name
 	ps := [p | some p in input.kubernetes.pods; p.spec.nodeName == name; not terminated(p)]
-	u := {"pods": count(ps), "requests": {r: sum([pod_request(p.spec, r) | some p in ps]) | some r in wanted_resources}}
+	u := {
+		"pods": max([count(ps), count(kube.array(n, ["ktriage", "nonTerminatedPods"]))]),
+		"requests": {r: max([sum([pod_request(p.spec, r) | some p in ps]), described_request(n, r)]) | some r in wanted_resources},
+	}
 }
+
+# A node read from kubectl describe text lists what its non-terminated pods
+# request ("Allocated resources", the describer's sum over the pods the
+# bundle may not hold): the larger of that and the pods' own sum counts.
+described_request(n, r) := kube.quantity(n.ktriage.allocatedResources.requests[r]) if {
+	is_string(n.ktriage.allocatedResources.requests[r])
+} else := 0
 
 terminated(p) if p.status.phase in {"Succeeded", "Failed"}
 
@@ -297,7 +315,7 @@ fits(v) if {
 
 # ----------------------------------------------------------- volumes
 
-claims(spec) := [v.persistentVolumeClaim.claimName | some v in kube.array(spec, ["volumes"]); v.persistentVolumeClaim.claimName]
+claim_names(spec) := [v.persistentVolumeClaim.claimName | some v in kube.array(spec, ["volumes"]); v.persistentVolumeClaim.claimName]
 
 # ----------------------------------------------------------- findings
 
@@ -322,8 +340,8 @@ findings contains f if {
 	reqs := pod_requests(spec)
 	verdicts := [verdict(spec, reqs, n) | some n in nodes]
 	sched := scheduler_message(p, events)
-	unbound := [c | some name in claims(spec); some c in pvcs; c.metadata.name == name; object.get(c, ["status", "phase"], "") == "Pending"]
-	causes := recomputed(spec, verdicts, unbound, claims(spec), pvcs)
+	unbound := [c | some name in claim_names(spec); some c in pvcs; c.metadata.name == name; object.get(c, ["status", "phase"], "") == "Pending"]
+	causes := array.concat(recomputed(spec, verdicts, unbound, claim_names(spec), pvcs), not_shown_lines(p))
 
 	# a pod nothing holds back and no scheduler verdict: not evidence of a
 	# problem (it may have been created a moment before collection).
@@ -332,7 +350,7 @@ findings contains f if {
 	f := {
 		"message": concat(" ", array.concat(
 			[sprintf("%d of %d pods of %s %s/%s Pending, not bound to a node (%s).", [count(pods), total, w.kind, ns, w.name, named(pods)])],
-			array.concat(scheduler_line(sched), array.concat(causes, network_line(verdicts))),
+			array.concat(scheduler_line(sched, p), array.concat(causes, array.concat(network_line(verdicts), claim_line(p, verdicts, unbound)))),
 		)),
 		"subjects": array.concat([{"kind": w.kind, "namespace": ns, "name": w.name} | not w.kind == "Pod"], [kube.ref(p)]),
 		"evidence": evidence(p, sched, unbound, verdicts),
@@ -342,8 +360,8 @@ findings contains f if {
 			"kubectl describe nodes",
 		],
 		"fix": fix(spec, verdicts, unbound),
-		"severity": severity(ready, verdicts),
-		"details": object.union(network_details(verdicts), {
+		"severity": severity(ready, verdicts, p, unbound),
+		"details": object.union(object.union(network_details(verdicts), claim_details(p, verdicts, unbound)), {
 			"workload": w, "pending": count(pods), "total": total, "ready": ready, "pods": pods,
 			"scheduler_message": sched.message, "scheduler_reasons": reason_counts(sched.message),
 			"nodes": verdicts, "unbound_claims": [c.metadata.name | some c in unbound],
@@ -360,8 +378,10 @@ held_back(_, verdicts, _) if {
 
 held_back(_, _, unbound) if count(unbound) > 0
 
-severity(ready, verdicts) := "info" if {
+severity(ready, verdicts, p, unbound) := "info" if {
 	network_wait(verdicts)
+} else := "info" if {
+	claim_wait(p, verdicts, unbound)
 } else := "critical" if {
 	ready == 0
 } else := "high"
@@ -390,6 +410,30 @@ network_line(verdicts) := ["Every node is NotReady because its pod network is no
 	network_wait(verdicts)
 } else := []
 
+# claim_wait: every node would take the pod but for its Pending claims, and
+# the objects say why each claim is Pending (data.ktriage.lib.claims): the
+# volume-mount rule reports that cause for the same pods.
+claim_wait(p, verdicts, unbound) if {
+	count(unbound) > 0
+	count(verdicts) > 0
+	every v in verdicts {
+		fits(v)
+	}
+	every c in unbound {
+		some cl in claims.of(p)
+		cl.name == c.metadata.name
+		claims.cause(p, kube.namespace(p), cl)
+	}
+}
+
+claim_line(p, verdicts, unbound) := ["Every node would take it but for the Pending claim: that is the cause, reported (with why the claim is Pending) by the volume-mount finding."] if {
+	claim_wait(p, verdicts, unbound)
+} else := []
+
+claim_details(p, verdicts, unbound) := {"reason": "claim-pending", "see": "volume-mount"} if {
+	claim_wait(p, verdicts, unbound)
+} else := {}
+
 network_details(verdicts) := {"reason": "node-network-not-ready", "see": "cni"} if {
 	network_wait(verdicts)
 } else := {}
@@ -410,13 +454,21 @@ latest(events) := [e |
 	object.get(e, "lastTimestamp", "") == max([object.get(x, "lastTimestamp", "") | some x in events])
 ]
 
-scheduler_line(s) := [sprintf("The scheduler says (%s): %q.", [source_text(s.from), s.message])] if {
+scheduler_line(s, p) := [sprintf("The scheduler says (%s): %q.", [source_text(s.from), s.message])] if {
 	s.message != ""
+} else := ["The scheduler's verdict is not shown: kubectl describe prints the PodScheduled condition without its message, and no FailedScheduling event is left."] if {
+	"status.conditions[].message" in kube.not_shown(p)
 } else := ["No scheduler verdict is left (no PodScheduled=False condition, no FailedScheduling event)."]
 
 source_text("condition") := "PodScheduled=False"
 
 source_text("event") := "FailedScheduling event"
+
+# A pod read from kubectl describe text shows no affinity: required node
+# affinity is then not judged (absent and not shown look the same).
+not_shown_lines(p) := ["kubectl describe does not print the pod's affinity, so required node affinity is not recomputed."] if {
+	"spec.affinity" in kube.not_shown(p)
+} else := []
 
 # recomputed explains the verdict from the objects, one sentence per cause.
 recomputed(_, verdicts, _, _, _) := ["Nodes are not in the bundle, so the fit is not recomputed."] if count(verdicts) == 0
@@ -428,7 +480,7 @@ recomputed(spec, verdicts, unbound, names, pvcs) := array.concat(
 	),
 	array.concat(
 		array.concat(resource_lines(verdicts), claim_lines(unbound, names, pvcs)),
-		array.concat(closest_lines(verdicts), array.concat(unknown_lines(verdicts), fits_lines(verdicts))),
+		array.concat(closest_lines(verdicts), array.concat(unknown_lines(verdicts), fits_lines(verdicts, unbound))),
 	),
 ) if count(verdicts) > 0
 
@@ -555,7 +607,9 @@ unknown_lines(verdicts) := [sprintf("Allocatable of %s is not in the bundle's ob
 	count(ns_) > 0
 ]
 
-fits_lines(verdicts) := [sprintf("By every predicate recomputed here %s could take the pod; the cause is one not recomputed (inter-pod affinity or anti-affinity, topology spread, host ports, volume topology) or the state changed since.", [concat(", ", ok)]) |
+# A Pending claim the scheduler waits for is itself a cause recomputed here.
+fits_lines(verdicts, unbound) := [sprintf("By every predicate recomputed here %s could take the pod; the cause is one not recomputed (inter-pod affinity or anti-affinity, topology spread, host ports, volume topology) or the state changed since.", [concat(", ", ok)]) |
+	count(unbound) == 0
 	ok := sort([x.node | some x in verdicts; fits(x)])
 	count(ok) > 0
 ]

@@ -243,3 +243,42 @@ test_never_advises_tolerating_the_not_ready_taint if {
 	not contains(f.fix, "Add a toleration")
 	contains(f.fix, "Install the pod network (see the cni finding)")
 }
+
+# The PV controller cannot provision a claim whose StorageClass does not
+# exist; volume-mount says so, and scheduling points there.
+test_points_at_volume_mount_when_the_claim_is_the_cause if {
+	spec := object.union(etl_spec("500m"), {"volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data-etl"}}]})
+	pvc := {"kind": "PersistentVolumeClaim", "metadata": {"namespace": "analytics", "name": "data-etl"}, "spec": {"storageClassName": "fast-ssd"}, "status": {"phase": "Pending"}}
+	sc := {"kind": "StorageClass", "metadata": {"name": "gp3"}, "provisioner": "ebs.csi.aws.com"}
+	inp := json.patch(cluster([worker("worker-1")], [pending("etl-5c8f7d6b9-a", spec, "")], []), [
+		{"op": "replace", "path": "/kubernetes/persistentvolumeclaims", "value": [pvc]},
+		{"op": "add", "path": "/kubernetes/storageclasses", "value": [sc]},
+		{"op": "add", "path": "/available/kubernetes.storageclasses", "value": true},
+	])
+	f := only(rule.findings) with input as inp
+	f.severity == "info"
+	f.details.see == "volume-mount"
+	contains(f.message, "reported (with why the claim is Pending) by the volume-mount finding")
+	not contains(f.message, "the cause is one not recomputed")
+
+	# a claim the objects do not explain stays this rule's
+	g := only(rule.findings) with input as json.patch(inp, [{"op": "remove", "path": "/available/kubernetes.storageclasses"}])
+	g.severity == "critical"
+}
+
+# kubectl describe node prints what the node's pods request ("Allocated
+# resources") whether or not the bundle holds those pods; kubectl describe
+# pod prints no affinity and no condition message.
+described(n, cpu) := object.union(n, {"ktriage": {"allocatedResources": {"requests": {"cpu": cpu}}, "nonTerminatedPods": [{"namespace": "shop", "name": "web-1"}]}})
+
+described_pod(p) := object.union(p, {"metadata": {"annotations": {
+	"ktriage.io/source": "kubectl-describe",
+	"ktriage.io/not-shown": "spec.affinity,status.conditions[].message,status.containerStatuses[].state.waiting.message",
+}}})
+
+test_counts_allocated_resources_of_a_described_node if {
+	f := only(rule.findings) with input as cluster([described(worker("worker-1"), "580m")], [described_pod(pending("etl-5c8f7d6b9-a", etl_spec("6"), ""))], [])
+	contains(f.message, "Needs cpu 6; the most free node (worker-1) has 3.42.")
+	contains(f.message, "kubectl describe does not print the pod's affinity, so required node affinity is not recomputed.")
+	contains(f.message, "The scheduler's verdict is not shown: kubectl describe prints the PodScheduled condition without its message")
+}

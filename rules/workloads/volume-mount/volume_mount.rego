@@ -18,7 +18,8 @@
 #   ConfigMap (`configmap "x" not found`, `secret "x" not found`), a missing
 #   key (`couldn't find key k in ConfigMap ns/x`), a ReadWriteOnce volume
 #   still attached to another node (`Multi-Attach error`), and attach or
-#   mount timeouts. Bundles never hold Secrets, so a missing Secret is
+#   mount timeouts. Without events, a ReadWriteOnce claim that another pod
+#   still uses on another node is named as the Multi-Attach it causes. Bundles never hold Secrets, so a missing Secret is
 #   reported only when the kubelet said so. Critical when the workload has
 #   no Ready pod, high when some are Ready.
 # custom:
@@ -39,6 +40,7 @@
 #     - https://kubernetes.io/docs/concepts/storage/storage-classes/#default-storageclass
 package ktriage.rules.workloads["volume-mount"]
 
+import data.ktriage.lib.claims
 import data.ktriage.lib.kube
 import data.ktriage.lib.sh
 import data.ktriage.lib.workload
@@ -65,7 +67,7 @@ stuck(p) if {
 # scheduling rule's subject) unless its claims are what holds it.
 unscheduled_only(p) if {
 	not p.spec.nodeName
-	count(claims(p)) == 0
+	count(claims.of(p)) == 0
 }
 
 stuck_pods := [{"pod": p, "key": workload.key(w), "w": w, "causes": cs} |
@@ -103,11 +105,6 @@ config_refs(p) := array.concat(array.concat(
 		e.valueFrom.configMapKeyRef.name
 	],
 ))
-
-claims(p) := [{"name": v.persistentVolumeClaim.claimName, "path": ["spec", "volumes", i, "persistentVolumeClaim", "claimName"], "volume": v.name} |
-	some i, v in kube.array(p, ["spec", "volumes"])
-	v.persistentVolumeClaim.claimName
-]
 
 configmaps_listed(ns) if input.kubernetes.listed.configmaps[ns]
 
@@ -205,115 +202,11 @@ else := "no keys"
 
 # ----------------------------------------------------------------- claims
 
-pvcs_listed(ns) if input.kubernetes.listed.persistentvolumeclaims[ns]
-
-pvc(ns, name) := c if {
-	some c in object.get(input.kubernetes, "persistentvolumeclaims", [])
-	c.metadata.name == name
-	kube.namespace(c) == ns
-}
-
-storage_classes := object.get(input.kubernetes, "storageclasses", [])
-
-classes_known if input.available["kubernetes.storageclasses"]
-
-default_classes := [sc.metadata.name | some sc in storage_classes; sc.metadata.annotations["storageclass.kubernetes.io/is-default-class"] == "true"]
-
 claim_causes(p) := [c |
 	ns := kube.namespace(p)
-	some cl in claims(p)
-	c := claim_cause(p, ns, cl)
+	some cl in claims.of(p)
+	c := claims.cause(p, ns, cl)
 ]
-
-claim_cause(p, ns, cl) := {
-	"reason": "claim-missing",
-	"text": sprintf("volume %s uses PersistentVolumeClaim %s, which is not in namespace %s", [cl.volume, cl.name, ns]),
-	"evidence": [kube.at(p, cl.path, sprintf("claim %s", [cl.name]))],
-	"fix": sprintf("Create PersistentVolumeClaim %s in %s, or point volume %s at a claim that exists.", [cl.name, ns, cl.volume]),
-	"name": cl.name,
-} if {
-	pvcs_listed(ns)
-	not pvc(ns, cl.name)
-}
-
-claim_cause(p, ns, cl) := {
-	"reason": "storageclass-missing",
-	"text": sprintf("PersistentVolumeClaim %s is Pending: it asks for StorageClass %s, which does not exist (the cluster has %s)", [cl.name, cls, classes_text]),
-	"evidence": [kube.at(p, cl.path, sprintf("claim %s", [cl.name])), kube.at(claim, ["spec", "storageClassName"], sprintf("storageClassName %s", [cls])), kube.at(claim, ["status", "phase"], "phase Pending")],
-	"fix": sprintf("Set the claim's storageClassName to a class that exists (%s), or create StorageClass %s; a claim's class cannot be changed, so delete and re-create the claim.", [classes_text, cls]),
-	"name": cl.name,
-} if {
-	claim := pvc(ns, cl.name)
-	claim.status.phase == "Pending"
-	cls := claim.spec.storageClassName
-	cls != ""
-	classes_known
-	not cls in {sc.metadata.name | some sc in storage_classes}
-}
-
-claim_cause(p, ns, cl) := {
-	"reason": "no-default-storageclass",
-	"text": sprintf("PersistentVolumeClaim %s is Pending: it names no StorageClass and none is marked default (storageclass.kubernetes.io/is-default-class); the cluster has %s", [cl.name, classes_text]),
-	"evidence": [kube.at(p, cl.path, sprintf("claim %s", [cl.name])), kube.at(claim, ["spec"], "no storageClassName"), kube.at(claim, ["status", "phase"], "phase Pending")],
-	"fix": sprintf("Mark a StorageClass default (kubectl annotate storageclass NAME storageclass.kubernetes.io/is-default-class=true) or set storageClassName on claim %s/%s (re-create it).", [ns, cl.name]),
-	"name": cl.name,
-} if {
-	claim := pvc(ns, cl.name)
-	claim.status.phase == "Pending"
-	not "storageClassName" in object.keys(claim.spec)
-	classes_known
-	count(default_classes) == 0
-}
-
-claim_cause(p, ns, cl) := {
-	"reason": "no-matching-pv",
-	"text": sprintf("PersistentVolumeClaim %s is Pending: it needs a pre-created PersistentVolume (class %s, %s, %s) and no Available one matches (%s)", [cl.name, class_or_none(claim), size(claim), concat(",", kube.array(claim, ["spec", "accessModes"])), pv_text(claim)]),
-	"evidence": [kube.at(p, cl.path, sprintf("claim %s", [cl.name])), kube.at(claim, ["spec", "resources", "requests", "storage"], sprintf("storage %s", [size(claim)])), kube.at(claim, ["status", "phase"], "phase Pending")],
-	"fix": sprintf("Create a PersistentVolume of class %s with at least %s and access modes %s (or give the claim a class that provisions).", [class_or_none(claim), size(claim), concat(",", kube.array(claim, ["spec", "accessModes"]))]),
-	"name": cl.name,
-} if {
-	claim := pvc(ns, cl.name)
-	claim.status.phase == "Pending"
-	static_class(claim)
-	input.available["kubernetes.persistentvolumes"]
-	count(matching_pvs(claim)) == 0
-}
-
-class_or_none(claim) := claim.spec.storageClassName if claim.spec.storageClassName != ""
-
-else := "\"\" (none)"
-
-size(claim) := kube.show(claim.spec.resources.requests.storage) if claim.spec.resources.requests.storage
-
-else := "any size"
-
-# static_class: the claim binds only to pre-created volumes (class "" or a
-# class whose provisioner is kubernetes.io/no-provisioner).
-static_class(claim) if claim.spec.storageClassName == ""
-
-static_class(claim) if {
-	some sc in storage_classes
-	sc.metadata.name == claim.spec.storageClassName
-	sc.provisioner == "kubernetes.io/no-provisioner"
-}
-
-matching_pvs(claim) := [pv |
-	some pv in object.get(input.kubernetes, "persistentvolumes", [])
-	object.get(pv, ["status", "phase"], "") == "Available"
-	object.get(pv, ["spec", "storageClassName"], "") == claim.spec.storageClassName
-	every m in kube.array(claim, ["spec", "accessModes"]) {
-		m in kube.array(pv, ["spec", "accessModes"])
-	}
-	kube.quantity(pv.spec.capacity.storage) >= kube.quantity(claim.spec.resources.requests.storage)
-]
-
-pv_text(claim) := sprintf("Available PersistentVolumes: %s", [concat(", ", sort([pv.metadata.name | some pv in input.kubernetes.persistentvolumes; object.get(pv, ["status", "phase"], "") == "Available"]))]) if {
-	count([1 | some pv in input.kubernetes.persistentvolumes; object.get(pv, ["status", "phase"], "") == "Available"]) > 0
-} else := "no PersistentVolume is Available"
-
-classes_text := concat(", ", sort([sc.metadata.name | some sc in storage_classes])) if count(storage_classes) > 0
-
-else := "none"
 
 # ----------------------------------------------------- kubelet's messages
 
@@ -325,9 +218,12 @@ else := "none"
 # "config" : configmap "x" not found`). A ConfigMap already judged from
 # the objects is not repeated.
 kubelet_causes(p) := [c |
-	some m in sort({m | some m in kubelet_texts(p)})
-	c := message_cause(p, m)
-	not judged(p, c)
+	raw := [x | some m in kubelet_texts(p); x := message_cause(p, m); not judged(p, x)]
+
+	# the waiting message and the "Error: …" event say the same: once,
+	# from the first (the waiting message, which outlives the event)
+	some key in sort({[x.reason, x.name] | some x in raw})
+	c := [x | some x in raw; [x.reason, x.name] == key][0]
 ]
 
 judged(p, c) if {
@@ -356,7 +252,7 @@ message_cause(p, m) := {
 	"fix": sprintf("Create %s %s in namespace %s, or correct the name the pod template uses.", [kind, name, kube.namespace(p)]),
 	"name": name,
 } if {
-	parts := regex.find_all_string_submatch_n(`(configmap|secret) "([^"]+)" not found`, m, 1)
+	parts := regex.find_all_string_submatch_n(workload.config_missing_re, m, 1)
 	count(parts) > 0
 	kind := {"configmap": "ConfigMap", "secret": "Secret"}[parts[0][1]]
 	name := parts[0][2]
@@ -369,7 +265,7 @@ message_cause(p, m) := {
 	"fix": sprintf("Add key %s to %s %s, or read a key it has.", [parts[0][1], parts[0][2], parts[0][3]]),
 	"name": trim_prefix(parts[0][3], concat("", [kube.namespace(p), "/"])),
 } if {
-	parts := regex.find_all_string_submatch_n(`couldn't find key (\S+) in (ConfigMap|Secret) (\S+)`, m, 1)
+	parts := regex.find_all_string_submatch_n(workload.key_missing_re, m, 1)
 	count(parts) > 0
 }
 
@@ -391,16 +287,36 @@ message_evidence(p, m) := [kube.at(p, ["status", "containerStatuses", i, "state"
 # "Unable to attach or mount volumes: unmounted volumes=[...], unattached
 # volumes=[...]: timed out waiting for the condition"
 # (pkg/kubelet/volumemanager/volume_manager.go).
-attach_causes(p) := array.concat(
+attach_causes(p) := array.concat(array.concat(
 	[{
 		"reason": "multi-attach",
-		"text": sprintf("a ReadWriteOnce volume is still attached to another node (%s)", [e.message]),
+		"text": sprintf("%s is still attached to another node (%s)", [attached_text(p, e.message), e.message]),
 		"evidence": [kube.at(e, ["message"], sprintf("FailedAttachVolume event (x%v)", [object.get(e, "count", 1)]))],
-		"fix": "The volume is attached to the node of an older pod: let that pod terminate (a Deployment's RollingUpdate starts the new pod first; use strategy Recreate for ReadWriteOnce data, or a StatefulSet) or, if that node is gone, delete its VolumeAttachment once the volume is detached on the provider side.",
+		"fix": multi_attach_fix,
 		"name": "",
 	} |
 		some e in first_event(p, "Multi-Attach error")
 	],
+	[{
+		"reason": "multi-attach",
+		"text": sprintf("PersistentVolumeClaim %s is %s and pod %s uses it on node %s, so its volume cannot attach on %s (a Multi-Attach error; no event is left to say so)", [
+			cl.name, concat(",", kube.array(claim, ["spec", "accessModes"])), other.metadata.name, other.spec.nodeName, p.spec.nodeName,
+		]),
+		"evidence": [
+			kube.at(p, cl.path, sprintf("claim %s", [cl.name])),
+			kube.at(claim, ["spec", "accessModes"], "ReadWriteOnce"),
+			kube.at(other, ["spec", "nodeName"], sprintf("%s runs on %s", [other.metadata.name, other.spec.nodeName])),
+		],
+		"fix": multi_attach_fix,
+		"name": cl.name,
+	} |
+		count(first_event(p, "Multi-Attach error")) == 0
+		p.spec.nodeName
+		some cl in claims.of(p)
+		claim := claims.pvc(kube.namespace(p), cl.name)
+		single_node(claim)
+		some other in holders(p, cl.name)
+	]),
 	[{
 		"reason": "mount-timeout",
 		"text": sprintf("the kubelet timed out attaching or mounting its volumes (%s)", [e.message]),
@@ -415,6 +331,40 @@ attach_causes(p) := array.concat(
 		some e in first_event(p, "timed out waiting for the condition")
 	],
 )
+
+# attached_text names the claim whose volume the event names (the attach/
+# detach controller prints the PersistentVolume's name), when the bundle
+# holds it.
+attached_text(p, message) := sprintf("the ReadWriteOnce volume of PersistentVolumeClaim %s", [cl.name]) if {
+	pv := regex.find_all_string_submatch_n(`Multi-Attach error for volume "([^"]+)"`, message, 1)[0][1]
+	some cl in claims.of(p)
+	claims.pvc(kube.namespace(p), cl.name).spec.volumeName == pv
+} else := "a ReadWriteOnce volume"
+
+multi_attach_fix := "The volume is attached to the node of an older pod: let that pod terminate (a Deployment's RollingUpdate starts the new pod first; use strategy Recreate for ReadWriteOnce data, or a StatefulSet) or, if that node is gone, delete its VolumeAttachment once the volume is detached on the provider side."
+
+# single_node: a claim whose volume attaches to one node at a time.
+single_node(claim) if {
+	modes := kube.array(claim, ["spec", "accessModes"])
+	count(modes) > 0
+	every m in modes {
+		m in {"ReadWriteOnce", "ReadWriteOncePod"}
+	}
+}
+
+# holders of a claim: the other pods of the namespace that use it on another
+# node and have not ended (one stuck pod's scan of its namespace, indexed).
+holders(p, claim) := [o |
+	ns := kube.namespace(p)
+	some o in input.kubernetes.pods
+	o.metadata.namespace == ns
+	o.metadata.name != p.metadata.name
+	o.spec.nodeName
+	o.spec.nodeName != p.spec.nodeName
+	not object.get(o, ["status", "phase"], "") in {"Succeeded", "Failed"}
+	some v in kube.array(o, ["spec", "volumes"])
+	v.persistentVolumeClaim.claimName == claim
+]
 
 first_event(p, text) := [es[0]] if {
 	es := [e | some e in pod_events(p); e.reason in {"FailedMount", "FailedAttachVolume"}; contains(e.message, text)]

@@ -133,3 +133,40 @@ test_silent_for_optional_configmap if {
 	v := {"name": "config", "configMap": {"name": "reporter-config", "optional": true}}
 	count(rule.findings) == 0 with input as cluster([pod("reporter-7c9d8f6b4-a", [v], "ContainerCreating", "")], [good], [], {})
 }
+
+bound(modes) := {"kind": "PersistentVolumeClaim", "metadata": {"namespace": "reports", "name": "reporter-data"}, "spec": {"accessModes": modes, "storageClassName": "gp3", "volumeName": "pvc-3f1c"}, "status": {"phase": "Bound"}}
+
+# the old pod of a rollout still runs on worker-2 with the same claim
+holder := json.patch(running("reporter-6b5a4c3d2-z"), [
+	{"op": "replace", "path": "/spec/nodeName", "value": "worker-2"},
+	{"op": "replace", "path": "/spec/volumes", "value": [claim_vol]},
+])
+
+test_multi_attach_from_objects_alone if {
+	pods := [pod("reporter-7c9d8f6b4-a", [claim_vol], "ContainerCreating", ""), holder]
+	f := only(rule.findings) with input as cluster(pods, [good], [], {"pvcs": [bound(["ReadWriteOnce"])]})
+	f.details.reason == "multi-attach"
+	contains(f.message, "PersistentVolumeClaim reporter-data is ReadWriteOnce and pod reporter-6b5a4c3d2-z uses it on node worker-2, so its volume cannot attach on worker-1")
+}
+
+test_no_multi_attach_for_read_write_many_or_same_node if {
+	pods := [pod("reporter-7c9d8f6b4-a", [claim_vol], "ContainerCreating", ""), holder]
+	count(rule.findings) == 0 with input as cluster(pods, [good], [], {"pvcs": [bound(["ReadWriteMany"])]})
+	same := json.patch(holder, [{"op": "replace", "path": "/spec/nodeName", "value": "worker-1"}])
+	count(rule.findings) == 0 with input as cluster([pods[0], same], [good], [], {"pvcs": [bound(["ReadWriteOnce"])]})
+}
+
+test_kubelet_message_and_its_event_are_one_cause if {
+	msg := "couldn't find key log-level in ConfigMap reports/reporter-conf"
+	pods := [pod("reporter-7c9d8f6b4-a", [], "CreateContainerConfigError", msg)]
+	f := only(rule.findings) with input as cluster(pods, [], [ev("reporter-7c9d8f6b4-a", "Failed", concat("", ["Error: ", msg]))], {})
+	f.details.causes == ["key-missing"]
+}
+
+test_claim_events_are_evidence if {
+	pods := [pod("reporter-7c9d8f6b4-a", [claim_vol], "", "")]
+	e := {"kind": "Event", "metadata": {"namespace": "reports", "name": "reporter-data.x"}, "involvedObject": {"kind": "PersistentVolumeClaim", "namespace": "reports", "name": "reporter-data"}, "reason": "ProvisioningFailed", "message": `storageclass.storage.k8s.io "fast-ssd" not found`, "count": 14}
+	extra := {"available": {"kubernetes.storageclasses": true}, "pvcs": [pvc({"storageClassName": "fast-ssd", "accessModes": ["ReadWriteOnce"]})], "classes": [sc("gp3", "true")]}
+	f := only(rule.findings) with input as cluster(pods, [good], [e], extra)
+	f.evidence[3].note == "ProvisioningFailed event (x14)"
+}
