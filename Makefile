@@ -8,7 +8,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 PKGS     := ./...
 DEMO     ?= testdata/dumps/quota-limitrange-incident/bundle
 
-.PHONY: all build test test-go test-rego demo bench fuzz lint fmt clean
+.PHONY: all build test test-go test-rego demo bench fuzz lint fmt clean describe-twins
 
 all: build
 
@@ -24,7 +24,7 @@ test: build
 	$(GO) vet $(PKGS)
 	@fmt_out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$fmt_out" ]; then echo "gofmt needed:"; echo "$$fmt_out"; exit 1; fi
-	KTRIAGE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 $(PKGS)
+	KTRIAGE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m $(PKGS)
 	cd tools/kubectlcheck && $(GO) vet ./... && $(GO) test -count=1 ./...
 	cd tools/describetext && $(GO) vet ./...
 
@@ -63,6 +63,14 @@ fuzz: build
 	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg; \
 	  done; \
 	done; echo "fuzz: $$n targets ran for $(FUZZTIME) each, no crasher"
+
+## describe-twins: regenerate the text twins of JSON fixtures
+## (testdata/dumps/*-describe-text from scripts/make-describe-twins.sh)
+## with kubectl's own describers (tools/describetext -bundle, a module of
+## its own); the golden tests require each twin to give its fixture's
+## findings.
+describe-twins:
+	sh scripts/make-describe-twins.sh
 
 lint:
 	$(GO) vet $(PKGS)

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Regenerate the text twins of JSON fixtures: testdata/dumps/<fixture>-describe-text
 # holds what `kubectl describe` (kubectl v0.37.2's own describers, run by
-# tools/describetwin over the fixture's objects) and `kubectl logs` print
+# tools/describetext -bundle over the fixture's objects) and `kubectl logs` print
 # for <fixture>'s bundle, and must give the same findings
 # (expect.yaml same_findings_as). Node files and captures are copied as
-# they are. Ages in the Events tables are relative to the day this runs.
+# they are. Ages are printed as of a minute after the bundle's last event
+# or pod creation, so the text is the same on every run.
 #
 # Run from the repository root:  make describe-twins
 set -eu
@@ -14,14 +15,14 @@ probe-port-mismatch probe-port-matches dns-coredns-loop dns-healthy netpol-egres
 netpol-egress-allows-dns node-health-disk-evictions node-health-unknown node-health-healthy
 cni-flannel-no-podcidr cni-flannel-healthy selector-near-miss selector-udp-named-port
 selector-numeric-target-undeclared quota-limitrange-incident quota-must-specify healthy-cluster}"
-bin=$(mktemp -d)/describetwin
+bin=$(mktemp -d)/describetext
 trap 'rm -rf "$(dirname "$bin")"' EXIT
-(cd tools/describetwin && go build -o "$bin" .)
+(cd tools/describetext && go build -o "$bin" .)
 for fx in $FIXTURES; do
 	src=testdata/dumps/$fx
 	dst=testdata/dumps/$fx-describe-text
 	rm -rf "$dst"
-	"$bin" -in "$src/bundle" -out "$dst/bundle" 2>"$dst.log" || { cat "$dst.log"; exit 1; }
+	"$bin" -bundle "$src/bundle" -out "$dst/bundle" 2>"$dst.log" || { cat "$dst.log"; exit 1; }
 	rm -f "$dst.log"
 	exit_line=$(grep '^exit:' "$src/expect.yaml" || true)
 	cat > "$dst/expect.yaml" <<EOT

@@ -44,7 +44,15 @@ func main() {
 	var in files
 	flag.Var(&in, "f", "a JSON List (or object) of the twin; repeatable")
 	nowFlag := flag.String("now", "", "the moment the text is described at (RFC 3339)")
+	bundle := flag.String("bundle", "", "write the text twin of this whole fixture bundle (see bundle.go) instead")
+	out := flag.String("out", "", "with -bundle: the directory to write the twin into (must not exist)")
 	flag.Parse()
+	if *bundle != "" {
+		if err := writeTwin(*bundle, *out, *nowFlag); err != nil {
+			fail(err)
+		}
+		return
+	}
 	now, err := time.Parse(time.RFC3339, *nowFlag)
 	if err != nil {
 		fail(fmt.Errorf("-now: %w", err))
@@ -56,17 +64,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	cs := fake.NewSimpleClientset(objs...)
-	// The fake clientset ignores field selectors; kubectl's describers
-	// narrow events to the object and a node's pods by them.
-	cs.PrependReactor("list", "*", func(a clienttesting.Action) (bool, runtime.Object, error) {
-		la, ok := a.(clienttesting.ListAction)
-		if !ok || la.GetListRestrictions().Fields.Empty() {
-			return false, nil, nil
-		}
-		return true, filtered(objs, la), nil
-	})
-	var api clientset.Interface = client{cs}
+	api := newClient(objs)
 	settings := &describe.DescriberSettings{ShowEvents: true, ChunkSize: 500}
 	for i, ref := range flag.Args() {
 		parts := strings.Split(ref, "/")
@@ -107,14 +105,37 @@ func main() {
 	}
 }
 
+// newClient is a fake clientset holding objs that answers as the API
+// server would where kubectl's describers depend on it. The fake ignores
+// field selectors; the describers narrow events to the object and a
+// node's pods by them.
+func newClient(objs []runtime.Object) clientset.Interface {
+	cs := fake.NewSimpleClientset(objs...)
+	cs.PrependReactor("list", "*", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		la, ok := a.(clienttesting.ListAction)
+		if !ok || la.GetListRestrictions().Fields.Empty() {
+			return false, nil, nil
+		}
+		return true, filtered(objs, la), nil
+	})
+	return client{cs}
+}
+
 // deploymentDescriber sets the clientset of kubectl's DeploymentDescriber,
 // which (unlike the others) keeps it in an unexported field that only
 // DescriberFor fills, from a REST config for a live server.
 func deploymentDescriber(c clientset.Interface) *describe.DeploymentDescriber {
 	d := &describe.DeploymentDescriber{}
+	setClient(d, c)
+	return d
+}
+
+// setClient fills the unexported client field of a describer (Deployment,
+// StatefulSet and CronJob keep it there), so that kubectl's code, not a
+// copy of it, prints.
+func setClient(d any, c clientset.Interface) {
 	f := reflect.ValueOf(d).Elem().FieldByName("client")
 	reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Set(reflect.ValueOf(c))
-	return d
 }
 
 // client is the fake clientset with the events client's real
@@ -153,7 +174,6 @@ func fail(err error) {
 // their items: the list's kind names it) and shifts the timestamps kubectl
 // prints as ages.
 func load(paths []string, shift time.Duration) ([]runtime.Object, error) {
-	codecs := serializer.NewCodecFactory(scheme.Scheme)
 	var out []runtime.Object
 	for _, p := range paths {
 		raw, err := os.ReadFile(p)
@@ -173,23 +193,9 @@ func load(paths []string, shift time.Duration) ([]runtime.Object, error) {
 			if err := json.Unmarshal(item, &m); err != nil {
 				return nil, err
 			}
-			if m["kind"] == nil {
-				m["kind"] = kind
-			}
-			if m["apiVersion"] == nil {
-				m["apiVersion"] = apiVersion(kind)
-			}
-			b, _ := json.Marshal(m)
-			o, _, err := codecs.UniversalDeserializer().Decode(b, nil, nil)
+			o, err := decodeObject(m, kind, shift)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", p, err)
-			}
-			switch x := o.(type) {
-			case *corev1.Event:
-				x.FirstTimestamp = metav1.NewTime(x.FirstTimestamp.Add(shift))
-				x.LastTimestamp = metav1.NewTime(x.LastTimestamp.Add(shift))
-			case *corev1.Pod:
-				x.CreationTimestamp = metav1.NewTime(x.CreationTimestamp.Add(shift))
 			}
 			out = append(out, o)
 		}
@@ -197,12 +203,43 @@ func load(paths []string, shift time.Duration) ([]runtime.Object, error) {
 	return out, nil
 }
 
+// decodeObject makes a typed object of a List item (kind from the List
+// when the item carries none) and shifts the timestamps kubectl prints as
+// ages.
+func decodeObject(m map[string]any, kind string, shift time.Duration) (runtime.Object, error) {
+	if m["kind"] == nil {
+		m["kind"] = kind
+	}
+	if m["apiVersion"] == nil {
+		m["apiVersion"] = apiVersion(m["kind"].(string))
+	}
+	b, _ := json.Marshal(m)
+	o, _, err := codecs.UniversalDeserializer().Decode(b, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	switch x := o.(type) {
+	case *corev1.Event:
+		x.FirstTimestamp = metav1.NewTime(x.FirstTimestamp.Add(shift))
+		x.LastTimestamp = metav1.NewTime(x.LastTimestamp.Add(shift))
+	case *corev1.Pod:
+		x.CreationTimestamp = metav1.NewTime(x.CreationTimestamp.Add(shift))
+	}
+	return o, nil
+}
+
+var codecs = serializer.NewCodecFactory(scheme.Scheme)
+
 func apiVersion(kind string) string {
 	switch kind {
 	case "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet":
 		return "apps/v1"
 	case "Job", "CronJob":
 		return "batch/v1"
+	case "NetworkPolicy":
+		return "networking.k8s.io/v1"
+	case "StorageClass":
+		return "storage.k8s.io/v1"
 	}
 	return "v1"
 }
