@@ -14,12 +14,26 @@ spec_paths := {"daemonsets": [["spec", "template", "spec"]], "pods": [["spec"]]}
 
 range_flags := ["--cluster-cidr", "--service-cluster-ip-range"]
 
-# [object, path, flag, value, container] for every range flag of a pod's
-# or DaemonSet's containers (command or args), lists split at commas.
+# The control plane and kube-proxy run in kube-system (OpenShift: its
+# openshift-* namespaces); application pods, which are nearly all of a
+# large cluster's, are not searched for flags.
+control_plane_namespace(ns) if ns == "kube-system"
+
+control_plane_namespace(ns) if startswith(ns, "openshift-")
+
+flag_holders contains ["daemonsets", w] if some w in kube.array(input.kubernetes, "daemonsets")
+
+flag_holders contains ["pods", p] if {
+	some p in kube.array(input.kubernetes, "pods")
+	control_plane_namespace(kube.namespace(p))
+}
+
+# [object, path, flag, value, container] for every range flag of a
+# control-plane pod's or a DaemonSet's containers (command or args), lists
+# split at commas.
 flag_values contains [w, path, flag, trim_space(v), ct.name] if {
-	some kind, bases in spec_paths
-	some w in kube.array(input.kubernetes, kind)
-	some base in bases
+	some [kind, w] in flag_holders
+	some base in spec_paths[kind]
 	some ci, ct in kube.array(w, array.concat(base, ["containers"]))
 	some field in ["command", "args"]
 	some ai, a in kube.array(ct, field)
