@@ -15,8 +15,10 @@ the layout ktriage reads best: kubectl cluster-info dump, the objects the
 dump lacks (ResourceQuotas, LimitRanges, Endpoints, EndpointSlices,
 NetworkPolicies, StatefulSets, Jobs, the ConfigMaps of kube-system and the
 CNI), and from every node ip addr/link/route, iptables-save, ipvsadm,
-netstat -s, nstat, ss, sysctl and optionally a short packet capture, all in
-one ktriage-bundle-<cluster>-<time>.tgz. It needs only sh and kubectl (or
+netstat -s, nstat, ss, sysctl, /etc/resolv.conf (and systemd-resolved's),
+the kubelet's config.yaml and its configz (through the API server), and
+optionally a short packet capture, all in one
+ktriage-bundle-<cluster>-<time>.tgz. It needs only sh and kubectl (or
 ssh with --ssh) where it runs; ktriage itself need not be installed there.
 Secrets are never collected; see docs/collecting.md before sending.
 

@@ -35,7 +35,7 @@ func newRoot(stdout, stderr io.Writer, version string) *cobra.Command {
 		Long: `ktriage reads a support bundle offline (kubectl cluster-info dump, extra
 kubectl get output, pasted kubectl describe text and kubectl get tables,
 saved terminal sessions, sosreports, must-gathers, per-node network
-artifacts), turns every file into normalized facts, evaluates Rego rules
+artifacts, nodes' resolv.conf and kubelet configuration), turns every file into normalized facts, evaluates Rego rules
 against them and writes an incident
 report (Markdown, JSON, SARIF or JUnit): what is broken, the file:line
 evidence, how to confirm it on the live cluster and how to fix it.

@@ -21,7 +21,13 @@
 #   kindnet), with flannel's "pod cidr not assigned". High: two running
 #   pods with the same IP; pod IPs outside their node's podCIDR (flannel,
 #   kindnet only: Calico, Cilium and the AWS VPC CNI use their own IPAM);
-#   a pod CIDR that overlaps a node's address or the Service range.
+#   the cluster's pod network (kubeadm-config podSubnet, --cluster-cidr,
+#   kube-proxy's clusterCIDR, Calico IPPools, OpenShift's clusterNetwork)
+#   overlapping the Service range (kube-apiserver's or the controller
+#   manager's --service-cluster-ip-range, kubeadm-config serviceSubnet,
+#   OpenShift's serviceNetwork) or holding a node's address, with the
+#   pods whose addresses lie in the Service range; a Node's podCIDR doing
+#   so where no cluster range explains it.
 #   Medium: an overlay interface (flannel.1, cni0, vxlan.calico,
 #   cilium_host) present on some nodes and missing on others.
 # custom:
@@ -44,6 +50,7 @@
 package ktriage.rules.cluster.cni
 
 import data.ktriage.lib.kube
+import data.ktriage.lib.netranges
 import data.ktriage.lib.node
 import data.ktriage.lib.sh
 
@@ -527,27 +534,133 @@ in_any(cidrs, ip) if {
 	net.cidr_contains(c, ip)
 }
 
-# The Service range from kube-apiserver's --service-cluster-ip-range.
-service_ranges := {r |
-	some p in input.kubernetes.pods
-	p.metadata.namespace == "kube-system"
-	startswith(p.metadata.name, "kube-apiserver")
-	some c in kube.array(p, ["spec", "containers"])
-	some a in array.concat(kube.array(c, "command"), kube.array(c, "args"))
-	startswith(a, "--service-cluster-ip-range=")
-	some r in split(trim_prefix(a, "--service-cluster-ip-range="), ",")
+# The Service range and the cluster's pod network as the bundle states
+# them (kube-apiserver's and the controller manager's flags, kubeadm-config,
+# OpenShift's Network config, …: data.ktriage.lib.netranges).
+service_ranges := {x.cidr | some x in netranges.service_ranges}
+
+pod_networks := {x.cidr | some x in netranges.pod_networks}
+
+internal_ips := [[m.metadata.name, a.address] |
+	some m in input.kubernetes.nodes
+	some a in kube.array(m, ["status", "addresses"])
+	a.type == "InternalIP"
+]
+
+# A cluster pod network that overlaps a Service range: pods and Services
+# are given addresses from the same block.
+pod_service_clashes := {[pc, sc] |
+	some pc in pod_networks
+	some sc in service_ranges
+	net.cidr_intersects(pc, sc)
+}
+
+# A cluster pod network that holds a node's own address.
+pod_node_clashes := {[pc, ips] |
+	some pc in pod_networks
+	ips := [x | some x in internal_ips; net.cidr_contains(pc, x[1])]
+	count(ips) > 0
+}
+
+sources_text(entries) := concat(", ", sort({x.source | some x in entries}))
+
+# Addresses of running pods; two pods may share one (duplicate_ips), so a
+# set, and the pod is looked up only for the rare Service that hits one.
+pod_ips := {p.status.podIP | some p in addressed}
+
+findings contains f if {
+	some [pc, sc] in pod_service_clashes
+	pod_src := [x | some x in netranges.pod_networks; x.cidr == pc]
+	svc_src := [x | some x in netranges.service_ranges; x.cidr == sc]
+	in_range := [p | some p in addressed; net.cidr_contains(sc, p.status.podIP)]
+	shared := [[s, p] |
+		some s in input.kubernetes.services
+		ip := s.spec.clusterIP
+		is_string(ip)
+		ip in pod_ips
+		p := [q | some q in addressed; q.status.podIP == ip][0]
+	]
+	nodes_in := sort([n.metadata.name | some n in input.kubernetes.nodes; some c in pod_cidrs(n); net.cidr_intersects(c, sc)])
+	cons := array.concat(
+		[{"kind": "Service", "namespace": kube.namespace(s), "name": s.metadata.name, "note": sprintf("ClusterIP %s is also the address of pod %s/%s", [s.spec.clusterIP, kube.namespace(p), p.metadata.name])} | some [s, p] in shared],
+		[consequence(p, sprintf("address %s lies in the Service range %s", [p.status.podIP, sc])) | some p in array.slice(in_range, 0, 50)],
+	)
+	f := {
+		"message": sprintf("The pod network %s (%s) overlaps the Service range %s (%s): pods and Services are given addresses from the same block, so a pod's address can be a Service's ClusterIP and traffic to one reaches the other or neither.%s%s", [
+			pc, sources_text(pod_src), sc, sources_text(svc_src), nodes_in_text(nodes_in), collision_text(shared, in_range),
+		]),
+		"severity": "high",
+		"subjects": [{"kind": "Node", "name": n} | some n in array.slice(nodes_in, 0, 5)],
+		"evidence": array.concat(
+			array.concat([x.evidence | some x in array.slice(pod_src, 0, 3)], [x.evidence | some x in array.slice(svc_src, 0, 3)]),
+			[kube.at(s, ["spec", "clusterIP"], sprintf("ClusterIP %s", [s.spec.clusterIP])) | some [s, _] in array.slice(shared, 0, 3)],
+		),
+		"confirm": ranges_confirm,
+		"fix": "Choose a pod network disjoint from the Service range and the node network (kubeadm: --pod-network-cidr and --service-cidr; the CNI's own pool must match); neither can be changed in place: rebuild the cluster's pod network (or the cluster) on disjoint ranges.",
+		"details": {
+			"reason": "pod-network-overlap", "group": "pod-network-overlap", "pod_network": pc, "service_range": sc,
+			"nodes": nodes_in, "pods_in_service_range": count(in_range), "consequences": cons,
+		},
+	}
+}
+
+nodes_in_text(ns) := "" if count(ns) == 0 else := sprintf(" Nodes %s have podCIDRs inside the Service range.", [names_text(ns)])
+
+collision_text(shared, in_range) := sprintf(" Already %d Service ClusterIP(s) equal a pod's address (%s).", [count(shared), names_text(sort([sprintf("%s/%s %s", [kube.namespace(s), s.metadata.name, s.spec.clusterIP]) | some [s, _] in shared]))]) if {
+	count(shared) > 0
+} else := sprintf(" %s running with addresses in the Service range.", [pods_text(count(in_range))]) if {
+	count(in_range) > 0
+} else := ""
+
+findings contains f if {
+	some [pc, ips] in pod_node_clashes
+	pod_src := [x | some x in netranges.pod_networks; x.cidr == pc]
+	f := {
+		"message": sprintf("The pod network %s (%s) holds the nodes' own addresses (%s): routes to pods take over traffic to those hosts, and pods cannot reach them.", [
+			pc, sources_text(pod_src), names_text(sort([sprintf("%s %s", x) | some x in ips])),
+		]),
+		"severity": "high",
+		"subjects": [{"kind": "Node", "name": x[0]} | some x in array.slice(ips, 0, 5)],
+		"evidence": array.concat([x.evidence | some x in array.slice(pod_src, 0, 3)], [kube.at(n, ["status", "addresses"], sprintf("InternalIP %s", [x[1]])) | some x in array.slice(ips, 0, 3); some n in input.kubernetes.nodes; n.metadata.name == x[0]]),
+		"confirm": ranges_confirm,
+		"fix": "Choose a pod network disjoint from the node network (Calico's default 192.168.0.0/16 often is not): set the CNI's pool and kubeadm's --pod-network-cidr to a free range and rebuild the pod network.",
+		"details": {"reason": "pod-network-overlap", "group": "pod-network-overlap", "pod_network": pc, "nodes": sort([x[0] | some x in ips]), "consequences": []},
+	}
+}
+
+ranges_confirm := array.concat(
+	[
+		"kubectl get nodes -o 'custom-columns=NAME:.metadata.name,PODCIDR:.spec.podCIDR,ADDRESSES:.status.addresses[*].address'",
+		"kubectl -n kube-system get pods -l tier=control-plane -o yaml",
+	],
+	["kubectl -n kube-system get configmap kubeadm-config -o yaml" | count(netranges.kubeadm) > 0],
+)
+
+# A Node's podCIDR that overlaps the Service range or a node's address,
+# where no cluster pod network above already says so (that finding is the
+# cause; the node's range only follows it).
+explained_service(cidr, r) if {
+	some [pc, sc] in pod_service_clashes
+	sc == r
+	net.cidr_intersects(pc, cidr)
+}
+
+explained_address(cidr, addr) if {
+	some [pc, ips] in pod_node_clashes
+	some x in ips
+	x[1] == addr
+	net.cidr_intersects(pc, cidr)
 }
 
 findings contains f if {
 	some n in input.kubernetes.nodes
 	some cidr in pod_cidrs(n)
 	clashes := array.concat(
-		[sprintf("the Service range %s", [r]) | some r in service_ranges; net.cidr_intersects(cidr, r)],
-		[sprintf("node %s's address %s", [m.metadata.name, a.address]) |
-			some m in input.kubernetes.nodes
-			some a in kube.array(m, ["status", "addresses"])
-			a.type == "InternalIP"
-			net.cidr_contains(cidr, a.address)
+		[sprintf("the Service range %s", [r]) | some r in service_ranges; net.cidr_intersects(cidr, r); not explained_service(cidr, r)],
+		[sprintf("node %s's address %s", x) |
+			some x in internal_ips
+			net.cidr_contains(cidr, x[1])
+			not explained_address(cidr, x[1])
 		],
 	)
 	count(clashes) > 0
@@ -555,7 +668,7 @@ findings contains f if {
 		"message": sprintf("Node %s's pod CIDR %s overlaps %s: packets for those addresses are routed to pods, or pods' to the hosts.", [n.metadata.name, cidr, concat(" and ", clashes)]),
 		"severity": "high",
 		"subjects": [{"kind": "Node", "name": n.metadata.name}],
-		"evidence": [kube.at(n, ["spec", "podCIDR"], sprintf("podCIDR %s", [cidr]))],
+		"evidence": array.concat([kube.at(n, ["spec", "podCIDR"], sprintf("podCIDR %s", [cidr]))], [x.evidence | some x in netranges.service_ranges; net.cidr_intersects(cidr, x.cidr); not explained_service(cidr, x.cidr)]),
 		"confirm": [sh.format("kubectl get node %s -o yaml", [n.metadata.name])],
 		"fix": "Choose a cluster CIDR disjoint from the node network and the Service range (kubeadm --pod-network-cidr and --service-cidr); it cannot be changed in place: rebuild the nodes' pod network.",
 		"details": {"reason": "pod-cidr-overlap", "node": n.metadata.name, "group": "pod-cidr-overlap", "consequences": []},

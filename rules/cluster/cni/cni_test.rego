@@ -349,3 +349,120 @@ test_cilium_unreachable_folds_into_agent_gap if {
 	f.details.nodes == ["w2"]
 	[c.name | some c in f.details.consequences] == ["web-1"]
 }
+
+# ------------------------------------------------------------ pod network vs Service range
+
+control_plane(component, flags) := {
+	"kind": "Pod",
+	"metadata": {"namespace": "kube-system", "name": sprintf("%s-cp-1", [component]), "labels": {"component": component, "tier": "control-plane"}},
+	"spec": {"nodeName": "cp-1", "hostNetwork": true, "containers": [{"name": component, "command": array.concat([component], flags)}]},
+	"status": {"phase": "Running", "podIP": "192.168.56.10", "hostIP": "192.168.56.10"},
+}
+
+kubeadm_config(pod_subnet, service_subnet) := {
+	"kind": "ConfigMap",
+	"metadata": {"namespace": "kube-system", "name": "kubeadm-config"},
+	"data": {"ClusterConfiguration": sprintf("apiServer: {}\napiVersion: kubeadm.k8s.io/v1beta3\nclusterName: kubernetes\nkind: ClusterConfiguration\nkubernetesVersion: v1.28.4\nnetworking:\n  dnsDomain: cluster.local\n  podSubnet: %s\n  serviceSubnet: %s\nscheduler: {}\n", [pod_subnet, service_subnet])},
+}
+
+svc(ns, name, ip) := {"kind": "Service", "metadata": {"namespace": ns, "name": name}, "spec": {"clusterIP": ip}}
+
+with_objects(inp, extra) := object.union(inp, {"kubernetes": extra})
+
+# kubeadm init --pod-network-cidr=10.96.0.0/16 on the default Service CIDR:
+# one finding for the cluster's ranges (the nodes' podCIDRs follow it and
+# are not reported again), the Service whose ClusterIP a pod already holds
+# as its consequence.
+test_pod_network_overlapping_service_range if {
+	inp := with_objects(cluster(
+		[good_node("w1", "10.96.1.0/24"), good_node("w2", "10.96.2.0/24")],
+		[
+			control_plane("kube-apiserver", ["--advertise-address=192.168.56.10", "--service-cluster-ip-range=10.96.0.0/12"]),
+			pod("kube-system", "coredns-a", "w1", "Running", "10.96.1.2"),
+			pod("shop", "web-1", "w2", "Running", "10.96.2.9"),
+		],
+		[calico_ds],
+		[],
+	), {"configmaps": [kubeadm_config("10.96.0.0/16", "10.96.0.0/12")], "services": [svc("kube-system", "kube-dns", "10.96.0.10"), svc("shop", "web", "10.96.2.9")]})
+	f := only(rule.findings) with input as inp
+	f.details.reason == "pod-network-overlap"
+	f.details.pod_network == "10.96.0.0/16"
+	f.details.service_range == "10.96.0.0/12"
+	contains(f.message, "The pod network 10.96.0.0/16 (kubeadm-config podSubnet) overlaps the Service range 10.96.0.0/12 (kube-apiserver --service-cluster-ip-range, kubeadm-config serviceSubnet)")
+	contains(f.message, "Nodes w1, w2 have podCIDRs inside the Service range.")
+	contains(f.message, "Already 1 Service ClusterIP(s) equal a pod's address (shop/web 10.96.2.9).")
+	f.details.nodes == ["w1", "w2"]
+	f.details.pods_in_service_range == 2
+	some c in f.details.consequences
+	c == {"kind": "Service", "namespace": "shop", "name": "web", "note": "ClusterIP 10.96.2.9 is also the address of pod shop/web-1"}
+	some e in f.evidence
+	e.path == ["spec", "containers", 0, "command", 2]
+}
+
+# The controller manager's flags alone, dual-stack lists split.
+test_pod_network_overlap_from_controller_manager_flags if {
+	inp := cluster(
+		[good_node("w1", "")],
+		[control_plane("kube-controller-manager", ["--allocate-node-cidrs=true", "--cluster-cidr=10.0.0.0/16,fd00:10::/56", "--service-cluster-ip-range=10.0.128.0/20,fd00:20::/108"])],
+		[calico_ds],
+		[],
+	)
+	f := only(rule.findings) with input as inp
+	f.details.pod_network == "10.0.0.0/16"
+	f.details.service_range == "10.0.128.0/20"
+	contains(f.message, "(kube-controller-manager --cluster-cidr) overlaps the Service range 10.0.128.0/20 (kube-controller-manager --service-cluster-ip-range)")
+}
+
+openshift_network(cluster_cidr, service_cidr) := {
+	"kind": "Network", "apiVersion": "config.openshift.io/v1", "metadata": {"name": "cluster"},
+	"spec": {"clusterNetwork": [{"cidr": cluster_cidr, "hostPrefix": 23}], "networkType": "OVNKubernetes", "serviceNetwork": [service_cidr]},
+}
+
+test_openshift_network_overlap if {
+	inp := with_objects(cluster([], [], [], []), {"networks": [openshift_network("10.128.0.0/14", "10.128.0.0/16")]})
+	f := only(rule.findings) with input as inp
+	contains(f.message, "The pod network 10.128.0.0/14 (OpenShift Network cluster spec.clusterNetwork) overlaps the Service range 10.128.0.0/16 (OpenShift Network cluster spec.serviceNetwork)")
+}
+
+test_openshift_defaults_are_silent if {
+	count(rule.findings) == 0 with input as with_objects(cluster([], [], [], []), {"networks": [openshift_network("10.128.0.0/14", "172.30.0.0/16")]})
+}
+
+# Near miss: the pod network starts where the Service range ends
+# (10.96.0.0/12 is 10.96.0.0-10.111.255.255), and the nodes' podCIDRs sit
+# inside it; nothing overlaps.
+test_adjacent_ranges_are_silent if {
+	inp := with_objects(cluster(
+		[good_node("w1", "10.112.1.0/24"), good_node("w2", "10.112.2.0/24")],
+		[control_plane("kube-apiserver", ["--service-cluster-ip-range=10.96.0.0/12"]), pod("shop", "web-1", "w2", "Running", "10.112.2.9")],
+		[calico_ds],
+		[],
+	), {"configmaps": [kubeadm_config("10.112.0.0/12", "10.96.0.0/12")], "services": [svc("shop", "web", "10.96.4.1")]})
+	count(rule.findings) == 0 with input as inp
+}
+
+# Calico's default pool on a 192.168 host network: the pool holds the
+# nodes' addresses. One finding for the pool; no node has a podCIDR.
+test_pod_network_holding_node_addresses if {
+	pool := {"kind": "IPPool", "apiVersion": "crd.projectcalico.org/v1", "metadata": {"name": "default-ipv4-ippool"}, "spec": {"cidr": "192.168.0.0/16", "ipipMode": "Always"}}
+	inp := with_objects(cluster([good_node("w1", ""), good_node("w22", "")], [], [calico_ds], []), {"ippools": [pool]})
+	f := only(rule.findings) with input as inp
+	f.details.reason == "pod-network-overlap"
+	contains(f.message, "The pod network 192.168.0.0/16 (Calico IPPool default-ipv4-ippool) holds the nodes' own addresses (w1 192.168.56.2, w22 192.168.56.3)")
+	f.details.nodes == ["w1", "w22"]
+}
+
+# A node's podCIDR in the Service range with no cluster range to blame:
+# the node's own finding, citing the Service range's flag.
+test_node_pod_cidr_in_service_range_without_cluster_range if {
+	inp := cluster(
+		[good_node("w1", "10.96.5.0/24")],
+		[control_plane("kube-apiserver", ["--service-cluster-ip-range=10.96.0.0/12"])],
+		[calico_ds],
+		[],
+	)
+	f := only(rule.findings) with input as inp
+	f.details.reason == "pod-cidr-overlap"
+	contains(f.message, "Node w1's pod CIDR 10.96.5.0/24 overlaps the Service range 10.96.0.0/12")
+	count(f.evidence) == 2
+}

@@ -13,8 +13,9 @@
 #   with the lines); or the kubelet's clusterDNS (kubeadm's kubelet-config
 #   ConfigMap, or a node's own configz or /var/lib/kubelet/config.yaml) is
 #   neither the kube-dns Service's ClusterIP nor a NodeLocal DNSCache
-#   address, with the pods on that node that fail to resolve. High: only some CoreDNS pods are Ready, a
-#   NodeLocal DNSCache pod is not Ready, or CoreDNS logs that its upstream
+#   address, with the pods on that node that fail to resolve. High: only
+#   some CoreDNS pods are Ready, a NodeLocal DNSCache pod is not Ready, or
+#   CoreDNS logs that its upstream
 #   fails (`[ERROR] plugin/errors: 2 NAME TYPE: … i/o timeout` or `no
 #   healthy proxies`), named with the Corefile's forward target. Pods whose
 #   logs carry `EAI_AGAIN`, `no such host`, `server misbehaving`,
@@ -46,6 +47,7 @@ package ktriage.rules.cluster["dns"]
 
 import data.ktriage.lib.dns
 import data.ktriage.lib.kube
+import data.ktriage.lib.node
 import data.ktriage.lib.sh
 import data.ktriage.lib.text
 
@@ -281,18 +283,18 @@ loop_stub_nodes := on_loop if {
 	count(on_loop) > 0
 } else := stub_nodes
 
-stub_text(s) := sprintf("%s (%s: nameserver %s)", [s.node, s.path, s.ns.address])
+stub_text(s) := sprintf("%s (%s: nameserver %s)", [node.display(s.node), s.path, s.ns.address])
 
 stub_sentence := sprintf("the resolv.conf the kubelet hands pods names a loopback stub resolver on %s", [concat(", ", [stub_text(s) | some s in array.slice(loop_stub_nodes, 0, 5)])]) if {
 	count(loop_stub_nodes) > 0
 } else := "the node's resolv.conf names a local stub resolver (such as systemd-resolved's 127.0.0.53)"
 
-kubelet_resolv_note(s) := sprintf("the kubelet on %s runs with resolvConf %s", [s.node, s.path]) if {
+kubelet_resolv_note(s) := sprintf("the kubelet on %s runs with resolvConf %s", [node.display(s.node), s.path]) if {
 	is_string(node_kubelet[s.node].config.resolvConf)
-} else := sprintf("the kubelet configuration of %s sets no resolvConf: the default /etc/resolv.conf applies", [s.node])
+} else := sprintf("the kubelet configuration of %s sets no resolvConf: the default /etc/resolv.conf applies", [node.display(s.node)])
 
 node_stub_evidence := array.concat(
-	[{"file": s.conf.file, "line": s.ns.line, "text": s.ns.text, "note": sprintf("%s's %s names %s, a loopback stub", [s.node, s.path, s.ns.address])} |
+	[{"file": s.conf.file, "line": s.ns.line, "text": s.ns.text, "note": sprintf("%s: %s names %s, a loopback stub", [node.display(s.node), s.path, s.ns.address])} |
 		some s in array.slice(loop_stub_nodes, 0, 3)
 	],
 	[{"file": e.file, "line": object.get(e.lines, "resolvConf", e.line), "note": kubelet_resolv_note(s)} |
@@ -309,7 +311,7 @@ uplink(name) := [c |
 	count(c.nameservers) > 0
 ][0]
 
-uplink_words := sprintf(" (on %s it lists %s)", [s.node, concat(", ", [x.address | some x in uplink(s.node).nameservers; not x.ignored])]) if {
+uplink_words := sprintf(" (on %s it lists %s)", [node.display(s.node), concat(", ", [x.address | some x in uplink(s.node).nameservers; not x.ignored])]) if {
 	s := [x | some x in loop_stub_nodes; uplink(x.node)][0]
 } else := ""
 
@@ -333,9 +335,9 @@ reported_by_configmap(dns) if {
 }
 
 # Pods on a node whose logs show lookups failing.
-node_pod_consequences(node) := [{"kind": "Pod", "namespace": kube.namespace(p), "name": p.metadata.name, "note": sprintf("runs on %s and logs a name resolution failure: %s", [node, line])} |
+node_pod_consequences(name) := [{"kind": "Pod", "namespace": kube.namespace(p), "name": p.metadata.name, "note": sprintf("runs on %s and logs a name resolution failure: %s", [name, line])} |
 	some p in input.kubernetes.pods
-	object.get(p, ["spec", "nodeName"], "") == node
+	object.get(p, ["spec", "nodeName"], "") == name
 	line := suffering[[kube.namespace(p), p.metadata.name]]
 ]
 
@@ -411,15 +413,14 @@ findings contains f if {
 
 text_count(ps) := sprintf("%d", [count(ps)])
 
-fix_nodes := concat(", ", [s.node | some s in loop_stub_nodes]) if count(loop_stub_nodes) > 0 else := "each node"
+fix_nodes := concat(", ", [node.display(s.node) | some s in loop_stub_nodes]) if count(loop_stub_nodes) > 0 else := "each node"
 
-loop_node_confirm := [c |
-	s := loop_stub_nodes[0]
-	some c in [
-		sh.on_node(s.node, sh.format("grep -H nameserver %s /run/systemd/resolve/resolv.conf", [s.path]), ""),
-		sh.format("kubectl get --raw %s", [sprintf("/api/v1/nodes/%s/proxy/configz", [s.node])]),
-	]
-]
+loop_node_confirm := array.concat(
+	[sh.on_node(s.node, sh.format("grep -H nameserver %s /run/systemd/resolve/resolv.conf", [s.path]), "") | s := loop_stub_nodes[0]],
+	[configz_confirm(s.node) | s := loop_stub_nodes[0]; not startswith(s.node, "unattributed:")],
+)
+
+configz_confirm(name) := sh.format("kubectl get --raw %s", [sprintf("/api/v1/nodes/%s/proxy/configz", [name])])
 
 unready_suffix := "" if count(unready_pods) == 0 else := sprintf(" (%s)", [pods_text(unready_pods)])
 
@@ -534,22 +535,19 @@ findings contains f if {
 	cons := node_pod_consequences(x.node)
 	f := {
 		"message": sprintf("The kubelet on %s gives pods clusterDNS %s (%s), but the kube-dns Service's ClusterIP is %s: pods with dnsPolicy ClusterFirst on %s ask an address no DNS server answers on.%s", [
-			x.node, concat(", ", x.dns), source_words[e.source], cluster_ip, x.node, node_consequence_text(cons),
+			node.display(x.node), concat(", ", x.dns), source_words[e.source], cluster_ip, node.display(x.node), node_consequence_text(cons),
 		]),
 		"severity": "critical",
 		"subjects": array.concat([kube.ref(n) | some n in input.kubernetes.nodes; n.metadata.name == x.node], [kube.ref(service)]),
 		"evidence": array.concat([
-			{"file": e.file, "line": object.get(e.lines, "clusterDNS", e.line), "note": sprintf("%s's kubelet: clusterDNS %s", [x.node, concat(", ", x.dns)])},
+			{"file": e.file, "line": object.get(e.lines, "clusterDNS", e.line), "note": sprintf("the kubelet on %s: clusterDNS %s", [node.display(x.node), concat(", ", x.dns)])},
 			kube.at(service, ["spec", "clusterIP"], sprintf("kube-dns ClusterIP %s", [cluster_ip])),
 		], [{"file": l.file, "line": l.line, "text": l.text, "note": sprintf("%s/%s cannot resolve names", [c.namespace, c.name])} |
 			some c in array.slice(cons, 0, 5)
 			l := dns.failures[[c.namespace, c.name]]
 		]),
-		"confirm": [
-			"kubectl -n kube-system get service kube-dns -o wide",
-			sh.format("kubectl get --raw %s", [sprintf("/api/v1/nodes/%s/proxy/configz", [x.node])]),
-		],
-		"fix": sprintf("Set clusterDNS to [%s] in %s's kubelet configuration (/var/lib/kubelet/config.yaml, or the --cluster-dns flag where the kubelet is started with one), restart its kubelet and recreate the pods on it.", [cluster_ip, x.node]),
+		"confirm": array.concat(["kubectl -n kube-system get service kube-dns -o wide"], [configz_confirm(x.node) | not startswith(x.node, "unattributed:")]),
+		"fix": sprintf("Set clusterDNS to [%s] in the kubelet configuration of %s (/var/lib/kubelet/config.yaml, or the --cluster-dns flag where the kubelet is started with one), restart its kubelet and recreate the pods on it.", [cluster_ip, node.display(x.node)]),
 		"details": {"reason": "node-cluster-dns", "node": x.node, "source": e.source, "cluster_dns": x.dns, "cluster_ip": cluster_ip, "consequences": cons},
 	}
 }

@@ -280,3 +280,13 @@ test_configz_before_file if {
 	inp := with_nodes(cluster(healthy, [], []), {"worker-1": node_entry("worker-1", [], [file, configz("worker-1", {"clusterDNS": ["10.96.0.10"]})])})
 	count(rule.findings) == 0 with input as inp
 }
+
+# A resolv.conf no node could be found for is named by its file, and no
+# configz of a made-up node is asked for.
+test_loop_with_unattributed_resolv_conf if {
+	key := "unattributed:resolv.conf"
+	inp := with_nodes(cluster(crashing, [app_log("kube-system", "coredns-a", [loop_line])], []), {key: {"name": key, "in_cluster": false, "resolv_conf": [object.union(stub_resolv("x"), {"file": "resolv.conf", "path_from": "assumed"})]}})
+	some f in rule.findings with input as inp
+	contains(f.message, "names a loopback stub resolver on the node resolv.conf came from (/etc/resolv.conf: nameserver 127.0.0.53)")
+	not contains(concat("\n", f.confirm), "proxy/configz")
+}

@@ -30,6 +30,7 @@
 package ktriage.rules.network["reachability"]
 
 import data.ktriage.lib.kube
+import data.ktriage.lib.netranges
 import data.ktriage.lib.node
 import data.ktriage.lib.text
 import data.ktriage.lib.sh
@@ -38,7 +39,7 @@ import data.ktriage.lib.sh
 # allocates them; Calico IPAM, the AWS and Azure VPC CNIs do not, so the
 # cluster-wide ranges count too: kube-proxy's clusterCIDR (its ConfigMap or
 # --cluster-cidr), the controller manager's --cluster-cidr, Calico IPPools,
-# OpenShift's Network config.
+# OpenShift's Network config, kubeadm's podSubnet (data.ktriage.lib.netranges).
 pod_cidrs := {c |
 	some c in node_cidrs | cluster_cidrs
 	c != ""
@@ -49,41 +50,7 @@ node_cidrs := {c |
 	some c in array.concat(kube.array(n, ["spec", "podCIDRs"]), [object.get(n, ["spec", "podCIDR"], "")])
 }
 
-cluster_cidrs contains trim_space(c) if {
-	some cm in kube.array(input.kubernetes, "configmaps")
-	cm.metadata.name == "kube-proxy"
-	some k, conf in cm.data
-	endswith(k, ".conf")
-	some m in regex.find_all_string_submatch_n(`(?m)^\s*clusterCIDR:\s*"?([0-9a-fA-F.:/, ]+)"?\s*$`, conf, -1)
-	some c in split(m[1], ",")
-}
-
-cluster_cidrs contains trim_space(c) if {
-	some kind in ["daemonsets", "pods"]
-	some w in kube.array(input.kubernetes, kind)
-	some spec in [object.get(w, ["spec", "template", "spec"], {}), object.get(w, "spec", {})]
-	some ct in kube.array(spec, "containers")
-	some a in array.concat(kube.array(ct, "command"), kube.array(ct, "args"))
-	startswith(a, "--cluster-cidr=")
-	some c in split(trim_prefix(a, "--cluster-cidr="), ",")
-}
-
-cluster_cidrs contains p.spec.cidr if {
-	some p in kube.array(input.kubernetes, "ippools")
-	not p.spec.disabled
-}
-
-# OpenShift: the cluster Network config (config.openshift.io, must-gather's
-# cluster-scoped-resources/config.openshift.io/networks.yaml, the Insights
-# archive's config/network.json) and the network operator's own Network
-# (operator.openshift.io) list the pod network as clusterNetwork[].cidr.
-cluster_cidrs contains c.cidr if {
-	some n in kube.array(input.kubernetes, "networks")
-	some group in ["config.openshift.io/", "operator.openshift.io/"]
-	startswith(object.get(n, "apiVersion", ""), group)
-	some part in ["spec", "status"]
-	some c in kube.array(object.get(n, part, {}), "clusterNetwork")
-}
+cluster_cidrs := {x.cidr | some x in netranges.pod_networks}
 
 notices contains "no pod network range is known (no Node podCIDR, kube-proxy clusterCIDR, --cluster-cidr, Calico IPPool or OpenShift Network config in the bundle): unreachables towards pod addresses were not looked for" if {
 	count(pod_cidrs) == 0
