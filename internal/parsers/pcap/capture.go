@@ -118,6 +118,7 @@ func (c Capture) analyze(ctx context.Context, r io.Reader, size int64, format, f
 	if err != nil {
 		return nil, captureDoc{}, parsers.Result{}, err
 	}
+	defer src.close()
 	an := newAnalyzer(c)
 	runErr := an.run(ctx, src)
 	an.finish()

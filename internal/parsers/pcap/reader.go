@@ -75,6 +75,7 @@ type source struct {
 	maxCap  int
 	recHdr  [16]byte
 	recData []byte
+	ahead   *readAhead // nil: r is read directly
 }
 
 // MaxFrameBytes is how much of one record the decoders get: the link,
@@ -98,7 +99,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // openSource reads a capture's header; size is the file's size if known
 // (0 otherwise) and only sizes the read buffer.
 func openSource(r io.Reader, format string, size int64) (*source, error) {
-	s := &source{format: format, count: &countingReader{r: r}}
+	s := &source{format: format}
+	if wantReadAhead(size) {
+		s.ahead = newReadAhead(r)
+		r = s.ahead
+	}
+	s.count = &countingReader{r: r}
 	s.buf = bufio.NewReaderSize(s.count, readBufSize(size))
 	var err error
 	switch format {
@@ -126,9 +132,17 @@ func openSource(r io.Reader, format string, size int64) (*source, error) {
 		err = errors.New("not a pcap or pcapng file")
 	}
 	if err != nil {
+		s.close()
 		return nil, fmt.Errorf("read %s header: %w", format, errorText(err))
 	}
 	return s, nil
+}
+
+// close stops the read-ahead, if any; the source is not read after it.
+func (s *source) close() {
+	if s.ahead != nil {
+		s.ahead.close()
+	}
 }
 
 // next returns the next frame; data is valid until the following call.
