@@ -112,7 +112,8 @@ PATH is a directory, a .tar, .tar.gz/.tgz, .tar.bz2, .tar.xz/.txz, .zip, .gz,
 .bz2 or .xz file, or any nesting of those (a tarball holding per-node
 tarballs is normal). A saved terminal session is split into one file per
 command. Files are recognised by content, not by name. Archives are read as streams into a
-private temp area that is removed afterwards; links and device entries are
+private temp area that is removed afterwards (captures are analysed
+straight from the stream, never written there); links and device entries are
 never followed, and caps bound entries, sizes and nesting.
 
 Before a report leaves the team, --redact hides secrets (passwords,
