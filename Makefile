@@ -34,9 +34,12 @@ demo: build
 	@$(BIN) analyze $(DEMO) || test $$? -eq 1
 
 ## bench: benchmarks with side-by-side baselines (see docs/performance.md):
-## ktriage on synthetic bundles against decoding their JSON, and capture
-## analysis against tshark and a plain read. Inputs are generated once
-## (deterministic) into $(BENCHTMP); tshark is used when installed.
+## ktriage on synthetic bundles against decoding their JSON, capture
+## analysis against tshark and GNU cat, and issue 14's goals (start-up
+## against `ktriage version`, captures end to end, a capture in a .tgz
+## against `tar xzOf`), each printed as a GOAL line with its threshold and
+## PASS/FAIL. Inputs are generated once (deterministic) into $(BENCHTMP);
+## tshark is used when installed.
 BENCHTMP ?= $(or $(TMPDIR),/tmp)
 BENCH_PCAP_MB ?= 100
 BENCH_PCAP_MB_LARGE ?= 1024

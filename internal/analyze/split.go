@@ -45,7 +45,17 @@ func (p *Parsed) split(ctx context.Context, e *ClustersError, roots map[string]b
 		}
 	}
 	for i := range p.Inputs {
-		p.Inputs[i].Cluster = owner[p.Inputs[i].File]
+		in := &p.Inputs[i]
+		if p.streamed[in.File] && owner[in.File] != 0 {
+			// read once, as it was decompressed: there is no copy to read
+			// again into one cluster's facts
+			delete(owner, in.File)
+			in.Warnings = append(in.Warnings, "read while decompressed, so in a run of several clusters it is listed but judged with none: analyse its cluster's files alone to judge it")
+			if in.Status == report.StatusParsed {
+				in.Status = report.StatusPartial
+			}
+		}
+		in.Cluster = owner[in.File]
 	}
 	p.Differ = e.Differ
 	for i, g := range e.Clusters {

@@ -112,7 +112,8 @@ PATH is a directory, a .tar, .tar.gz/.tgz, .tar.bz2, .tar.xz/.txz,
 .tar.zst/.tzst, .zip, .gz, .bz2, .xz or .zst file, or any nesting of those (a tarball holding per-node
 tarballs is normal). A saved terminal session is split into one file per
 command. Files are recognised by content, not by name. Archives are read as streams into a
-private temp area that is removed afterwards; links and device entries are
+private temp area that is removed afterwards (captures are analysed
+straight from the stream, never written there); links and device entries are
 never followed, and caps bound entries, sizes and nesting.
 
 Before a report leaves the team, --redact hides secrets (passwords,
@@ -240,7 +241,7 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	opts := analyze.Options{Inputs: args, Limits: p.limits, TempDir: p.tmpDir, EvalTimeout: p.timeout, Version: version}
+	opts := analyze.Options{Inputs: args, Limits: p.limits, TempDir: p.tmpDir, EvalTimeout: p.timeout, Version: version, Engine: eng}
 	bar := newProgress(c.ErrOrStderr())
 	if bar != nil {
 		opts.Progress = bar

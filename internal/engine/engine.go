@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -81,8 +83,12 @@ type Engine struct {
 	// nil when everything was compiled at New.
 	packages map[string]ast.Ref
 
-	mu          sync.Mutex // guards what Prepare fills in
-	compiler    *ast.Compiler
+	mu sync.Mutex // guards what Prepare fills in
+	// full holds every rule, compiled at New when there are user rules;
+	// otherwise compilers holds the groups of built-in rules Prepare
+	// compiled.
+	full        *ast.Compiler
+	compilers   []*ast.Compiler
 	store       storage.Store
 	queries     map[string]rego.PreparedEvalQuery
 	compileTime time.Duration
@@ -243,7 +249,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		if c.Failed() {
 			return nil, fmt.Errorf("compile rules:\n%s", explainCompileErrors(c.Errors))
 		}
-		e.compiler, e.compileTime = c, time.Since(start)
+		e.full, e.compileTime = c, time.Since(start)
 		as = c.GetAnnotationSet()
 	} else {
 		if as, e.packages, err = readHeaders(mods); err != nil {
@@ -284,32 +290,66 @@ func (e *Engine) Prepare(ctx context.Context, available map[string]bool) error {
 	if len(run) == 0 {
 		return nil
 	}
-	if e.compiler == nil {
-		c, err := e.compileFor(run)
-		if err != nil {
-			return err
-		}
-		e.compiler = c
-	}
 	if e.store == nil {
 		e.store = inmem.NewWithOpts(inmem.OptRoundTripOnWrite(false))
 	}
-	for _, r := range run {
+	if e.full != nil {
+		qs, err := e.prepareQueries(ctx, e.full, run)
+		maps.Copy(e.queries, qs)
+		return err
+	}
+	// The rules are compiled in groups, one per core, each group with
+	// the helper modules it needs: rules never read each other, and on a
+	// small bundle nothing else is left to run beside the compiler.
+	parsed, deps, err := e.parseFor(run)
+	if err != nil {
+		return err
+	}
+	groups := partition(run, runtime.GOMAXPROCS(0), e.sourceSize)
+	comps := make([]*ast.Compiler, len(groups))
+	queries := make([]map[string]rego.PreparedEvalQuery, len(groups))
+	errs := make([]error, len(groups))
+	var wg sync.WaitGroup
+	for i, g := range groups {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			comps[i], errs[i] = compileModules(e.closure(g, parsed, deps))
+			if errs[i] == nil {
+				queries[i], errs[i] = e.prepareQueries(ctx, comps[i], g)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range groups {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		e.compilers = append(e.compilers, comps[i])
+		maps.Copy(e.queries, queries[i])
+	}
+	return nil
+}
+
+// prepareQueries prepares the rules' queries on compiler c.
+func (e *Engine) prepareQueries(ctx context.Context, c *ast.Compiler, rules []Rule) (map[string]rego.PreparedEvalQuery, error) {
+	out := make(map[string]rego.PreparedEvalQuery, len(rules))
+	for _, r := range rules {
 		// One query per rule, binding both sets: helper rules the two share
 		// (an index over all Services, say) are evaluated once.
 		q, err := rego.New(
-			rego.Compiler(e.compiler),
+			rego.Compiler(c),
 			rego.Store(e.store),
 			rego.Query(fmt.Sprintf("findings := [f | some f in %s.findings]; notices := [n | some n in %s.notices]", r.Package, r.Package)),
 			rego.StrictBuiltinErrors(true),
 			rego.EnablePrintStatements(false),
 		).PrepareForEval(ctx)
 		if err != nil {
-			return fmt.Errorf("prepare rule %s: %w", r.ID, err)
+			return out, fmt.Errorf("prepare rule %s: %w", r.ID, err)
 		}
-		e.queries[r.ID] = q
+		out[r.ID] = q
 	}
-	return nil
+	return out, nil
 }
 
 // CompileTime is how long compiling and preparing the rules took so far.

@@ -81,10 +81,40 @@ func readHeaders(mods []Module) (*ast.AnnotationSet, map[string]ast.Ref, error) 
 	return as, pkgs, nil
 }
 
-// compileFor compiles the modules the given rules need: their own
-// modules and, transitively, every module holding a package they import
-// or refer to under data.
+// compileFor compiles the modules the given rules need, in one compiler.
 func (e *Engine) compileFor(rules []Rule) (*ast.Compiler, error) {
+	parsed, deps, err := e.parseFor(rules)
+	if err != nil {
+		return nil, err
+	}
+	return compileModules(e.closure(rules, parsed, deps))
+}
+
+// compileModules compiles built-in modules, without the check-only stages.
+func compileModules(mods map[string]*ast.Module) (*ast.Compiler, error) {
+	c := NewCompiler().WithSkipStages(checkStages...)
+	c.Compile(mods)
+	if c.Failed() {
+		return nil, fmt.Errorf("compile rules:\n%s", explainCompileErrors(c.Errors))
+	}
+	return c, nil
+}
+
+// ruleFiles are the modules of the rule's package.
+func (e *Engine) ruleFiles(r Rule) []string {
+	var out []string
+	for name, pkg := range e.packages {
+		if pkg.String() == r.Package {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// parseFor parses the modules the given rules need: their own modules
+// and, transitively, every module holding a package they import or refer
+// to under data. deps says which modules each one needs.
+func (e *Engine) parseFor(rules []Rule) (map[string]*ast.Module, map[string][]string, error) {
 	byName := make(map[string]Module, len(e.mods))
 	for _, m := range e.mods {
 		byName[m.Name] = m
@@ -98,13 +128,12 @@ func (e *Engine) compileFor(rules []Rule) (*ast.Compiler, error) {
 		}
 	}
 	for _, r := range rules {
-		for name, pkg := range e.packages {
-			if pkg.String() == r.Package {
-				add(name)
-			}
+		for _, name := range e.ruleFiles(r) {
+			add(name)
 		}
 	}
 	parsed := map[string]*ast.Module{}
+	deps := map[string][]string{}
 	for len(level) > 0 {
 		sort.Strings(level)
 		mods := make([]Module, len(level))
@@ -114,25 +143,83 @@ func (e *Engine) compileFor(rules []Rule) (*ast.Compiler, error) {
 		level = nil
 		got, err := parseParallel(mods)
 		if err != nil {
-			return nil, fmt.Errorf("parse rules: %w", err)
+			return nil, nil, fmt.Errorf("parse rules: %w", err)
 		}
 		for name, m := range got {
 			parsed[name] = m
 			for _, dep := range dataRefs(m) {
 				for other, pkg := range e.packages {
 					if pkg.HasPrefix(dep) || dep.HasPrefix(pkg) {
+						deps[name] = append(deps[name], other)
 						add(other)
 					}
 				}
 			}
 		}
 	}
-	c := NewCompiler().WithSkipStages(checkStages...)
-	c.Compile(parsed)
-	if c.Failed() {
-		return nil, fmt.Errorf("compile rules:\n%s", explainCompileErrors(c.Errors))
+	return parsed, deps, nil
+}
+
+// closure is the parsed modules the rules need, following deps.
+func (e *Engine) closure(rules []Rule, parsed map[string]*ast.Module, deps map[string][]string) map[string]*ast.Module {
+	out := map[string]*ast.Module{}
+	var visit func(string)
+	visit = func(name string) {
+		if _, ok := out[name]; ok {
+			return
+		}
+		out[name] = parsed[name]
+		for _, d := range deps[name] {
+			visit(d)
+		}
 	}
-	return c, nil
+	for _, r := range rules {
+		for _, name := range e.ruleFiles(r) {
+			visit(name)
+		}
+	}
+	return out
+}
+
+// sourceSize is the length of the rule's own source, what its share of
+// the compile time roughly follows.
+func (e *Engine) sourceSize(r Rule) int {
+	n := 0
+	for _, m := range e.mods {
+		if m.Name == r.File {
+			n += len(m.Source)
+		}
+	}
+	return n
+}
+
+// partition splits rules into at most k groups of about the same size,
+// largest first into the lightest group; each group keeps the rules'
+// order.
+func partition(rules []Rule, k int, size func(Rule) int) [][]Rule {
+	k = max(1, min(k, len(rules)))
+	order := make([]int, len(rules))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return size(rules[order[a]]) > size(rules[order[b]]) })
+	load := make([]int, k)
+	of := make([]int, len(rules))
+	for _, i := range order {
+		g := 0
+		for j := range load {
+			if load[j] < load[g] {
+				g = j
+			}
+		}
+		of[i] = g
+		load[g] += size(rules[i])
+	}
+	groups := make([][]Rule, k)
+	for i, r := range rules {
+		groups[of[i]] = append(groups[of[i]], r)
+	}
+	return groups
 }
 
 // dataRefs are the ground prefixes of the refs under data a module makes,

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"reflect"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -122,7 +124,37 @@ func TestPrepareCompilesOnlyWhatCanRun(t *testing.T) {
 	if !reflect.DeepEqual(ids, []string{"listen-overflow"}) {
 		t.Errorf("prepared %v", ids)
 	}
-	if _, ok := e.compiler.Modules["rules/kubernetes/selector-mismatch/selector_mismatch.rego"]; ok {
-		t.Error("selector-mismatch was compiled for a bundle of captures")
+	for _, c := range e.compilers {
+		if _, ok := c.Modules["rules/kubernetes/selector-mismatch/selector_mismatch.rego"]; ok {
+			t.Error("selector-mismatch was compiled for a bundle of captures")
+		}
+	}
+}
+
+// Every rule's needs met: every rule is compiled, in groups on every
+// core, and runs.
+func TestPrepareEveryRule(t *testing.T) {
+	e, err := New(context.Background(), Options{Builtin: rules.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]bool{}
+	for _, r := range e.Rules() {
+		for _, n := range r.Needs {
+			for _, alt := range strings.Split(n, "|") {
+				all[strings.TrimSpace(alt)] = true
+			}
+		}
+	}
+	for _, res := range e.Eval(context.Background(), ast.NewObject(), all, 0) {
+		if res.Skipped {
+			t.Errorf("%s: %s", res.Rule.ID, res.Reason)
+		}
+	}
+	if len(e.queries) != len(e.Rules()) {
+		t.Errorf("%d queries for %d rules", len(e.queries), len(e.Rules()))
+	}
+	if want := min(runtime.GOMAXPROCS(0), len(e.Rules())); len(e.compilers) != want {
+		t.Errorf("%d compilers, want %d", len(e.compilers), want)
 	}
 }
