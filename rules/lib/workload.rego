@@ -46,10 +46,17 @@ of(pod) := w if {
 
 key(w) := sprintf("%s/%s/%s", [w.namespace, w.kind, w.name])
 
-# pods lists every pod's workload key and readiness, once per query; a
-# rule counts one workload's pods with a comprehension comparing .key to a
-# variable bound before it, which OPA indexes.
+# pods lists every pod's workload key and readiness, once per query.
 pods := [{"key": key(of(p)), "ready": is_ready(p)} | some p in input.kubernetes.pods]
+
+# pod_stats counts each workload's pods and Ready pods, by key. A complete
+# rule, built once per query: OPA indexes the inner comprehension (it
+# compares .key with k, bound in this rule's body), where the same
+# comprehension in a function body would scan every pod on every call.
+pod_stats := {k: {"total": count(mine), "ready": count([1 | some e in mine; e.ready])} |
+	some k in {e.key | some e in pods}
+	mine := [e | some e in pods; e.key == k]
+}
 
 is_ready(p) := true if kube.ready(p)
 
@@ -59,12 +66,11 @@ else := false
 # one workload (their count) against every pod of it in the bundle.
 summary(w, failing) := sprintf("%d of %d pods of %s %s/%s", [failing, total, w.kind, w.namespace, w.name]) if {
 	w.kind != "Pod"
-	k := key(w)
-	total := count([1 | some e in pods; e.key == k])
+	total := object.get(pod_stats, [key(w), "total"], 0)
 } else := sprintf("pod %s/%s", [w.namespace, w.name])
 
 # ready_count is how many pods of the workload are Ready.
-ready_count(w) := count([1 | some e in pods; e.key == k; e.ready]) if k := key(w)
+ready_count(w) := object.get(pod_stats, [key(w), "ready"], 0)
 
 # severity: critical when the workload has no Ready pod, high when some.
 severity(w) := "critical" if ready_count(w) == 0
@@ -82,10 +88,25 @@ named(ns) := sprintf("pods %s, %s and %d more", [ns[0], ns[1], count(ns) - 2]) i
 # ref of the workload for a finding's subjects.
 subject(w) := {"kind": w.kind, "namespace": w.namespace, "name": w.name}
 
-# events of one object (indexed: both compared fields are bound outside).
+# events of one object. A lookup in events_by_object: a comprehension
+# over every event in this function's body would not be indexed (OPA
+# indexes comprehensions in rule bodies only) and cost a scan of every
+# event per call.
 events_of(ns, kind, name) := [e |
-	some e in input.kubernetes.events
-	e.involvedObject.namespace == ns
-	e.involvedObject.name == name
+	some e in object.get(events_by_object, concat("/", [ns, name]), [])
 	object.get(e.involvedObject, "kind", kind) == kind
 ]
+
+# events_by_object maps "namespace/name" of an involved object to its
+# events in the bundle's order. Built once per query: the comprehension
+# compares fields with variables bound before it in a rule body, which OPA
+# indexes (one pass over the events, then lookups). It iterates the set of
+# distinct objects, not every event: an object comprehension that produces
+# the same key again (once per event of an object) costs time quadratic in
+# the events in OPA's evaluator (3,000 events 0.18 s, 15,000 4.2 s).
+events_by_object := {concat("/", pair): evs |
+	some pair in {[e.involvedObject.namespace, e.involvedObject.name] | some e in input.kubernetes.events}
+	ns := pair[0]
+	name := pair[1]
+	evs := [e | some e in input.kubernetes.events; e.involvedObject.namespace == ns; e.involvedObject.name == name]
+}

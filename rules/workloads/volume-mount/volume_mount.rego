@@ -112,9 +112,22 @@ claims(p) := [{"name": v.persistentVolumeClaim.claimName, "path": ["spec", "volu
 configmaps_listed(ns) if input.kubernetes.listed.configmaps[ns]
 
 configmap(ns, name) := cm if {
-	some cm in input.kubernetes.configmaps
+	some cm in object.get(configmaps_in, ns, [])
 	cm.metadata.name == name
-	kube.namespace(cm) == ns
+}
+
+# configmaps_in and pvcs_in group the bundle's ConfigMaps and claims by
+# namespace once per query: the functions above look up one namespace
+# instead of scanning every ConfigMap of the cluster per stuck pod (that
+# scan made the rule quadratic in pods).
+configmaps_in := {ns: cms |
+	some ns in {kube.namespace(cm) | some cm in kube.array(input.kubernetes, ["configmaps"])}
+	cms := [cm | some cm in input.kubernetes.configmaps; kube.namespace(cm) == ns]
+}
+
+pvcs_in := {ns: cs |
+	some ns in {kube.namespace(c) | some c in kube.array(input.kubernetes, ["persistentvolumeclaims"])}
+	cs := [c | some c in input.kubernetes.persistentvolumeclaims; kube.namespace(c) == ns]
 }
 
 # ---------------------------------------------------------------- causes
@@ -160,8 +173,7 @@ fix_missing(kind, name, near, ns) := sprintf("Use the existing name: change %s i
 # none comes that close.
 nearest(ns, name) := best if {
 	scored := [[score(name, cm.metadata.name), cm.metadata.name] |
-		some cm in input.kubernetes.configmaps
-		kube.namespace(cm) == ns
+		some cm in object.get(configmaps_in, ns, [])
 		cm.metadata.name != name
 	]
 	count(scored) > 0
@@ -208,9 +220,8 @@ else := "no keys"
 pvcs_listed(ns) if input.kubernetes.listed.persistentvolumeclaims[ns]
 
 pvc(ns, name) := c if {
-	some c in object.get(input.kubernetes, "persistentvolumeclaims", [])
+	some c in object.get(pvcs_in, ns, [])
 	c.metadata.name == name
-	kube.namespace(c) == ns
 }
 
 storage_classes := object.get(input.kubernetes, "storageclasses", [])
