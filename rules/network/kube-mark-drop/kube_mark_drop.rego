@@ -303,7 +303,6 @@ proxy_logs(name) := [concat("", [sh.format("kubectl -n %s logs %s", [kube.namesp
 } else := ["kubectl -n kube-system logs -l k8s-app=kube-proxy --prefix --tail=-1 | grep -i iptables-restore"]
 
 proxy_pod(name) := [p |
-	some p in input.kubernetes.pods
-	kubeproxy.is_kube_proxy(p)
+	some p in kubeproxy.kube_proxy_pods
 	object.get(p, ["spec", "nodeName"], "") == name
 ][0]

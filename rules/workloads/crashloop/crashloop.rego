@@ -185,7 +185,10 @@ findings contains f if {
 	total := max([counts.total, count(group)])
 	now := [s | some x in group; some s in x.containers; state(s) == "failing"]
 	ss := x0.containers
-	logs := [l | some l in object.get(input.kubernetes, "logs", []); l.pod == pn; object.get(l, "namespace", ns) == ns]
+	# by pod name first, which OPA indexes; the namespace test reads ns as
+	# a default, which would stop the indexing and scan every log per workload
+	named_logs := [l | some l in object.get(input.kubernetes, "logs", []); l.pod == pn]
+	logs := [l | some l in named_logs; object.get(l, "namespace", ns) == ns]
 	events := [e | some e in input.kubernetes.events; e.involvedObject.name == pn; object.get(e, ["involvedObject", "namespace"], "") == ns]
 	lines := [container_line(p, s, logs, events) | some s in ss]
 	wl := workload_lines(w)
