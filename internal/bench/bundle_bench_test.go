@@ -147,8 +147,15 @@ func ktriageBinary(b *testing.B) string { return testbin.Path(b) }
 // decoding its JSON and nothing else (the floor), ktriage end to end (the
 // binary: load, parse, facts, rules, report), and ktriage's phases
 // in-process. Sizes come from KTRIAGE_BENCH_PODS (default 2000,20000).
+//
+// Issue 14 goal 4 is judged here too, each ratio printed with its goal:
+// ktriage against `jq empty` on the same JSON files (every size), against
+// `opa eval` of the built-in rules over `ktriage facts` output (at
+// KTRIAGE_BENCH_OPA_PODS, default 20000; opa from PATH, else built from the
+// module version in go.mod into $TMPDIR), peak RSS against the JSON's
+// bytes, and CPU per pod from the smallest size to the largest.
 func BenchmarkBundle(b *testing.B) {
-	benchBundles(b, sizes("KTRIAGE_BENCH_PODS", 2000, 20000), 0)
+	benchBundles(b, sizes("KTRIAGE_BENCH_PODS", 2000, 20000, 100000), 0)
 }
 
 // BenchmarkBundleFailing is BenchmarkBundle on bundles where 10 % of the
@@ -190,15 +197,77 @@ func benchBundles(b *testing.B, ns []int, failing int) {
 				fmt.Printf("  ratio ktriage/decode: %.2f× wall, %.2f× CPU\n", ratio, kt.cpu.Seconds()/dec.cpu.Seconds())
 				if failing > 0 {
 					verdict("end to end / decode (wall)", ratio, 2)
+				} else {
+					peers(b, dir, n, st, kt)
 				}
 				fmt.Printf("  in-process phases: %s\n", ph)
 				runs = append(runs, sizedRun{n, kt})
 			}
 		})
 	}
-	if failing > 0 {
-		linearity(runs)
+	linearity(runs)
+}
+
+// peers runs what a user would reach for instead on the same bundle and
+// prints issue 14's goal-4 ratios.
+func peers(b *testing.B, dir string, n int, st bundlegen.Stats, kt childRun) {
+	var files []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".json") {
+			files = append(files, p)
+		}
+		return err
+	})
+	if _, err := exec.LookPath("jq"); err == nil {
+		jq := runChild(b, nil, "jq", append([]string{"empty"}, files...)...)
+		fmt.Printf("  %-34s %8s %8s\n", "jq empty (same JSON files)", jq.wall.Round(time.Millisecond), jq.cpu.Round(time.Millisecond))
+		verdict("end to end / jq empty (wall)", kt.wall.Seconds()/jq.wall.Seconds(), 1.5)
+	} else {
+		fmt.Println("  jq not installed: no jq comparison")
 	}
+	verdict("peak RSS / JSON bytes", float64(kt.maxRSS)/float64(st.Bytes), 2.5)
+	if n != sizes("KTRIAGE_BENCH_OPA_PODS", 20000)[0] {
+		return
+	}
+	opa := opaBinary(b)
+	if opa == "" {
+		return
+	}
+	facts := filepath.Join(os.TempDir(), fmt.Sprintf("ktriage-bench-facts-%dpods.json", n))
+	if _, err := os.Stat(facts); err != nil {
+		runChild(b, nil, ktriageBinary(b), "facts", "-o", facts, dir)
+	}
+	// Every built-in rule in one query, as a user of plain OPA would run
+	// them; the facts document is what ktriage's rules see as input.
+	ev := runChild(b, nil, opa, "eval", "--ignore", "*_test.rego", "-d", filepath.Join("..", "..", "rules"), "-i", facts,
+		"--format", "raw", "count([f | f := data.ktriage.rules[_][_].findings[_]])")
+	fmt.Printf("  %-34s %8s %8s   (%s findings)\n", "opa eval, built-in rules, facts", ev.wall.Round(time.Millisecond), ev.cpu.Round(time.Millisecond), strings.TrimSpace(ev.out))
+	verdict("end to end / opa eval (wall)", kt.wall.Seconds()/ev.wall.Seconds(), 0.5)
+}
+
+// opaBinary finds opa on PATH or builds the version go.mod names into the
+// temp dir once; "" (with a note) when neither works.
+func opaBinary(b *testing.B) string {
+	if p, err := exec.LookPath("opa"); err == nil {
+		return p
+	}
+	ver, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "github.com/open-policy-agent/opa").Output()
+	if err != nil {
+		fmt.Printf("  opa: cannot read its version from go.mod: %v\n", err)
+		return ""
+	}
+	v := strings.TrimSpace(string(ver))
+	bin := filepath.Join(os.TempDir(), "ktriage-bench-opa-"+v)
+	if _, err := os.Stat(bin + "/opa"); err == nil {
+		return bin + "/opa"
+	}
+	cmd := exec.Command("go", "install", "github.com/open-policy-agent/opa@"+v)
+	cmd.Env = append(os.Environ(), "GOBIN="+bin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Printf("  opa: building %s failed: %v\n%s", v, err, out)
+		return ""
+	}
+	return bin + "/opa"
 }
 
 type sizedRun struct {
@@ -206,15 +275,16 @@ type sizedRun struct {
 	kt   childRun
 }
 
-// linearity compares each size's end-to-end CPU per pod with the smallest
-// size's: linear in pods is a ratio near 1; 1.25 allows for noise and for
-// the larger heap's collections.
+// linearity compares the largest size's end-to-end CPU per pod with the
+// next smaller size's: linear in pods is a ratio near 1; 1.25 allows for
+// noise and for the larger heap's collections. (The smallest sizes carry
+// start-up's fixed cost, which would flatter the ratio.)
 func linearity(runs []sizedRun) {
 	if len(runs) < 2 {
 		return
 	}
-	base := runs[0]
-	for _, r := range runs[1:] {
+	base := runs[len(runs)-2]
+	for _, r := range runs[len(runs)-1:] {
 		per := (r.kt.cpu.Seconds() / float64(r.pods)) / (base.kt.cpu.Seconds() / float64(base.pods))
 		verdict(fmt.Sprintf("CPU per pod at %d vs %d pods", r.pods, base.pods), per, 1.25)
 	}
