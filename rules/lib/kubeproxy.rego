@@ -95,10 +95,13 @@ oldest(vs) := [v |
 first(set) := sort(set)[0] if count(set) > 0
 
 logs(name) := [l |
-	some l in input.kubernetes.logs
-	contains(l.pod, "kube-proxy")
+	some l in kube_proxy_logs
 	pod_node(l) == name
 ]
+
+# kube_proxy_logs, picked once per query: a bundle holds a log per pod,
+# and reading them all per node made logs() quadratic in files.
+kube_proxy_logs := [l | some l in input.kubernetes.logs; contains(l.pod, "kube-proxy")]
 
 # only kube-proxy logs come here, and a pod named like its log is a
 # kube-proxy pod: the short list, not every pod, per log and node

@@ -25,6 +25,9 @@ type Size struct {
 	// workload and plumbing rules judge (failing.go), and two nodes are
 	// NotReady; 0 makes a healthy bundle.
 	FailingPercent int
+	// PodLogs writes every pod's logs.txt beside the Lists, as
+	// cluster-info dump does: a file per pod, for the many-files bench.
+	PodLogs bool
 }
 
 // Stats describes what Generate wrote.
@@ -93,7 +96,11 @@ func Generate(dir string, size Size, seed int64) (Stats, error) {
 			rs := replicaset(name, app, hash, replicas)
 			var failed []map[string]any
 			for p := 0; p < replicas; p++ {
-				pd := pod(r, name, app, hash, ns, p)
+				// the pod's index in its namespace: its address is unique
+				pd := pod(r, name, app, hash, ns, d*size.PodsPerDeploy+p)
+				if size.PodLogs && fail == healthy {
+					logs = append(logs, dumpLog{pd["metadata"].(map[string]any)["name"].(string), appLog(app)})
+				}
 				if fail != healthy {
 					failed = append(failed, pd)
 				}
@@ -197,6 +204,13 @@ func writeList(path, kind string, items []any) (int64, error) {
 }
 
 const t0 = "2024-03-11T09:14:02Z"
+
+// appLog is a healthy app's few lines of log.
+func appLog(app string) string {
+	return fmt.Sprintf("2024-03-11T09:14:05.101Z INFO  %s starting, version 1.0.0\n"+
+		"2024-03-11T09:14:05.388Z INFO  listening on :8080\n"+
+		"2024-03-11T09:15:05.002Z INFO  GET /ready 200 0.4ms\n", app)
+}
 
 func managed(manager string) []any {
 	return []any{map[string]any{

@@ -178,8 +178,7 @@ combination(name) if {
 candidates contains name if some name, _ in input.nodes
 
 candidates contains name if {
-	some l in input.kubernetes.logs
-	contains(l.pod, "kube-proxy")
+	some l in kubeproxy.kube_proxy_logs
 	name := kubeproxy.pod_node(l)
 	name != ""
 }
