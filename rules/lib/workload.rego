@@ -46,31 +46,33 @@ of(pod) := w if {
 
 key(w) := sprintf("%s/%s/%s", [w.namespace, w.kind, w.name])
 
-# pods lists every pod's workload key and readiness, once per query.
-pods := [{"key": key(of(p)), "ready": is_ready(p)} | some p in input.kubernetes.pods]
-
-# pod_stats counts each workload's pods and Ready pods, by key. A complete
-# rule, built once per query: OPA indexes the inner comprehension (it
-# compares .key with k, bound in this rule's body), where the same
-# comprehension in a function body would scan every pod on every call.
-pod_stats := {k: {"total": count(mine), "ready": count([1 | some e in mine; e.ready])} |
-	some k in {e.key | some e in pods}
-	mine := [e | some e in pods; e.key == k]
+# pods_in groups pods by namespace once per query, reading one field of
+# each (the inner comprehension compares it with ns, bound before it in
+# this rule's body, which OPA indexes). A workload's pods are then found
+# among its namespace's, and only the workloads a finding names are
+# resolved: resolving every pod of the bundle in each rule that reports
+# per workload cost more than the rule's own work.
+pods_in := {ns: ps |
+	some ns in {kube.namespace(p) | some p in input.kubernetes.pods}
+	ps := [p | some p in input.kubernetes.pods; kube.namespace(p) == ns]
 }
 
-is_ready(p) := true if kube.ready(p)
-
-else := false
+# pod_stats counts a workload's pods and Ready pods. Every pod's workload
+# is in the pod's namespace (of), so the namespace's pods are all it reads.
+pod_stats(w) := {"total": count(mine), "ready": count([1 | some p in mine; kube.ready(p)])} if {
+	k := key(w)
+	mine := [p | some p in object.get(pods_in, w.namespace, []); key(of(p)) == k]
+}
 
 # summary is "2 of 3 pods of Deployment shop/web" for the failing pods of
 # one workload (their count) against every pod of it in the bundle.
 summary(w, failing) := sprintf("%d of %d pods of %s %s/%s", [failing, total, w.kind, w.namespace, w.name]) if {
 	w.kind != "Pod"
-	total := object.get(pod_stats, [key(w), "total"], 0)
+	total := pod_stats(w).total
 } else := sprintf("pod %s/%s", [w.namespace, w.name])
 
 # ready_count is how many pods of the workload are Ready.
-ready_count(w) := object.get(pod_stats, [key(w), "ready"], 0)
+ready_count(w) := pod_stats(w).ready
 
 # severity: critical when the workload has no Ready pod, high when some.
 severity(w) := "critical" if ready_count(w) == 0
