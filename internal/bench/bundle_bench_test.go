@@ -283,11 +283,9 @@ func linearity(runs []sizedRun) {
 	if len(runs) < 2 {
 		return
 	}
-	base := runs[len(runs)-2]
-	for _, r := range runs[len(runs)-1:] {
-		per := (r.kt.cpu.Seconds() / float64(r.pods)) / (base.kt.cpu.Seconds() / float64(base.pods))
-		verdict(fmt.Sprintf("CPU per pod at %d vs %d pods", r.pods, base.pods), per, 1.25)
-	}
+	base, r := runs[len(runs)-2], runs[len(runs)-1]
+	per := (r.kt.cpu.Seconds() / float64(r.pods)) / (base.kt.cpu.Seconds() / float64(base.pods))
+	verdict(fmt.Sprintf("CPU per pod at %d vs %d pods", r.pods, base.pods), per, 1.25)
 }
 
 // verdict prints a goal's measured ratio beside its threshold.
