@@ -15,9 +15,15 @@ of(p) := [{"name": v.persistentVolumeClaim.claimName, "path": ["spec", "volumes"
 pvcs_listed(ns) if input.kubernetes.listed.persistentvolumeclaims[ns]
 
 pvc(ns, name) := c if {
-	some c in object.get(input.kubernetes, "persistentvolumeclaims", [])
+	some c in object.get(pvcs_in, ns, [])
 	c.metadata.name == name
-	kube.namespace(c) == ns
+}
+
+# pvcs_in groups the claims by namespace once per query: pvc looks up one
+# namespace instead of scanning every claim of the cluster per stuck pod.
+pvcs_in := {ns: cs |
+	some ns in {kube.namespace(c) | some c in kube.array(input.kubernetes, ["persistentvolumeclaims"])}
+	cs := [c | some c in input.kubernetes.persistentvolumeclaims; kube.namespace(c) == ns]
 }
 
 storage_classes := object.get(input.kubernetes, "storageclasses", [])

@@ -21,6 +21,13 @@ type Size struct {
 	Pods          int
 	PodsPerNS     int // default 40
 	PodsPerDeploy int // default 4
+	// FailingPercent of the pods (whole Deployments) fail the ways the
+	// workload and plumbing rules judge (failing.go), and two nodes are
+	// NotReady; 0 makes a healthy bundle.
+	FailingPercent int
+	// PodLogs writes every pod's logs.txt beside the Lists, as
+	// cluster-info dump does: a file per pod, for the many-files bench.
+	PodLogs bool
 }
 
 // Stats describes what Generate wrote.
@@ -28,6 +35,7 @@ type Stats struct {
 	Namespaces, Pods, Services, Deployments, Events int
 	Bytes                                           int64
 	BrokenServices                                  int
+	FailingPods, FailingDeployments, NotReadyNodes  int
 }
 
 // Generate writes the bundle under dir (which it creates).
@@ -46,7 +54,12 @@ func Generate(dir string, size Size, seed int64) (Stats, error) {
 	}
 	nodes := []any{}
 	for i := 0; i < 20; i++ {
-		nodes = append(nodes, node(i))
+		n := node(i)
+		if size.FailingPercent > 0 && i >= 20-notReadyNodes {
+			notReady(n)
+			st.NotReadyNodes++
+		}
+		nodes = append(nodes, n)
 	}
 	n, err := writeList(filepath.Join(dir, "nodes.json"), "NodeList", nodes)
 	if err != nil {
@@ -54,9 +67,11 @@ func Generate(dir string, size Size, seed int64) (Stats, error) {
 	}
 	st.Bytes += n
 	podsLeft := size.Pods
+	var configmaps []any
 	for ns := 0; ns < nss; ns++ {
 		name := fmt.Sprintf("team-%04d", ns)
 		var pods, deps, rss, svcs, events []any
+		var logs []dumpLog
 		count := size.PodsPerNS
 		if podsLeft < count {
 			count = podsLeft
@@ -69,12 +84,34 @@ func Generate(dir string, size Size, seed int64) (Stats, error) {
 			if rem := count - d*size.PodsPerDeploy; rem < replicas {
 				replicas = rem
 			}
-			deps = append(deps, deployment(name, app, replicas))
-			rss = append(rss, replicaset(name, app, hash, replicas))
+			// Whole Deployments fail, as many as keep the failing pods at
+			// FailingPercent of the pods made so far; the ways rotate.
+			var fail failure = healthy
+			if size.FailingPercent > 0 && (st.FailingPods+replicas)*100 <= (st.Pods+replicas)*size.FailingPercent {
+				fail = failure(1 + st.FailingDeployments%numFailures)
+				st.FailingDeployments++
+				st.FailingPods += replicas
+			}
+			dep := deployment(name, app, replicas)
+			rs := replicaset(name, app, hash, replicas)
+			var failed []map[string]any
 			for p := 0; p < replicas; p++ {
-				pods = append(pods, pod(r, name, app, hash, ns, p))
+				// the pod's index in its namespace: its address is unique
+				pd := pod(r, name, app, hash, ns, d*size.PodsPerDeploy+p)
+				if size.PodLogs && fail == healthy {
+					logs = append(logs, dumpLog{pd["metadata"].(map[string]any)["name"].(string), appLog(app)})
+				}
+				if fail != healthy {
+					failed = append(failed, pd)
+				}
+				pods = append(pods, pd)
 				st.Pods++
 			}
+			if fail != healthy {
+				events = append(events, breakWorkload(fail, dep, rs, failed, &logs)...)
+			}
+			deps = append(deps, dep)
+			rss = append(rss, rs)
 			// One Service per ten pods: the first four Deployments of each
 			// namespace of forty pods get one.
 			if d < 4 {
@@ -91,6 +128,18 @@ func Generate(dir string, size Size, seed int64) (Stats, error) {
 				st.Events++
 			}
 			st.Deployments++
+		}
+		if size.FailingPercent > 0 {
+			// what `kubectl get configmaps -A -o json` adds to the dump:
+			// the root CA every namespace gets and the apps' settings
+			configmaps = append(configmaps, configMap(name, "kube-root-ca.crt"), configMap(name, "app-settings"))
+		}
+		for _, l := range logs {
+			n, err := writeFile(filepath.Join(dir, name, l.pod, "logs.txt"), l.text)
+			if err != nil {
+				return st, err
+			}
+			st.Bytes += n
 		}
 		for _, f := range []struct {
 			file, kind string
@@ -109,7 +158,21 @@ func Generate(dir string, size Size, seed int64) (Stats, error) {
 		}
 		st.Namespaces++
 	}
+	if configmaps != nil {
+		n, err := writeList(filepath.Join(dir, "configmaps.json"), "List", configmaps)
+		if err != nil {
+			return st, err
+		}
+		st.Bytes += n
+	}
 	return st, nil
+}
+
+func writeFile(path, text string) (int64, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return 0, err
+	}
+	return int64(len(text)), os.WriteFile(path, []byte(text), 0o644)
 }
 
 func writeList(path, kind string, items []any) (int64, error) {
@@ -141,6 +204,13 @@ func writeList(path, kind string, items []any) (int64, error) {
 }
 
 const t0 = "2024-03-11T09:14:02Z"
+
+// appLog is a healthy app's few lines of log.
+func appLog(app string) string {
+	return fmt.Sprintf("2024-03-11T09:14:05.101Z INFO  %s starting, version 1.0.0\n"+
+		"2024-03-11T09:14:05.388Z INFO  listening on :8080\n"+
+		"2024-03-11T09:15:05.002Z INFO  GET /ready 200 0.4ms\n", app)
+}
 
 func managed(manager string) []any {
 	return []any{map[string]any{

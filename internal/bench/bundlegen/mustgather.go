@@ -125,3 +125,20 @@ func podLog(r *rand.Rand, app string) []byte {
 	}
 	return []byte(b.String())
 }
+
+// GenerateLogFiles writes n small container logs in the layout of
+// `kubectl cluster-info dump --output-directory` (<namespace>/<pod>/logs.txt,
+// 200 pods a namespace) and nothing else: a bundle whose cost is the number
+// of files, not their bytes or objects.
+func GenerateLogFiles(dir string, n int) (int64, error) {
+	var total int64
+	for i := 0; i < n; i++ {
+		app := fmt.Sprintf("app-%06d", i)
+		w, err := writeFile(filepath.Join(dir, fmt.Sprintf("team-%04d", i/200), app+"-7d4b9c8f6-x2k9q", "logs.txt"), appLog(app))
+		if err != nil {
+			return total, err
+		}
+		total += w
+	}
+	return total, nil
+}

@@ -178,8 +178,7 @@ combination(name) if {
 candidates contains name if some name, _ in input.nodes
 
 candidates contains name if {
-	some l in input.kubernetes.logs
-	contains(l.pod, "kube-proxy")
+	some l in kubeproxy.kube_proxy_logs
 	name := kubeproxy.pod_node(l)
 	name != ""
 }
@@ -303,7 +302,6 @@ proxy_logs(name) := [concat("", [sh.format("kubectl -n %s logs %s", [kube.namesp
 } else := ["kubectl -n kube-system logs -l k8s-app=kube-proxy --prefix --tail=-1 | grep -i iptables-restore"]
 
 proxy_pod(name) := [p |
-	some p in input.kubernetes.pods
-	kubeproxy.is_kube_proxy(p)
+	some p in kubeproxy.kube_proxy_pods
 	object.get(p, ["spec", "nodeName"], "") == name
 ][0]

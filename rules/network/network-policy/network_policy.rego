@@ -83,7 +83,14 @@ policies := [p |
 	input.kubernetes.listed.networkpolicies[kube.namespace(p)]
 ]
 
-policies_in := {ns: [p | some p in policies; kube.namespace(p) == ns] | some q in policies; ns := kube.namespace(q)}
+# Over the set of namespaces, each once: an object comprehension that
+# produces the same key again (once per policy) is quadratic in OPA. The
+# comprehensions are assigned to a variable so OPA indexes them (one pass,
+# then lookups) instead of scanning every policy or pod per namespace.
+policies_in := {ns: ps |
+	some ns in {kube.namespace(q) | some q in policies}
+	ps := [p | some p in policies; kube.namespace(p) == ns]
+}
 
 # policy_types: as the API server defaults them.
 policy_types(p) := {t | some t in p.spec.policyTypes} if {
@@ -94,7 +101,10 @@ policy_types(p) := {t | some t in p.spec.policyTypes} if {
 
 # Only namespaces with policies are indexed: a large bundle's other pods
 # are never looked at twice.
-pods_by_ns := {ns: [p | some p in input.kubernetes.pods; kube.namespace(p) == ns] | some ns, _ in policies_in}
+pods_by_ns := {ns: ps |
+	some ns, _ in policies_in
+	ps := [p | some p in input.kubernetes.pods; kube.namespace(p) == ns]
+}
 
 pods_in(ns) := object.get(pods_by_ns, ns, [])
 

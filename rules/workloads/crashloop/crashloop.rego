@@ -217,8 +217,11 @@ findings contains f if {
 	total := max([counts.total, count(group)])
 	now := [s | some x in group; some s in x.containers; state(s) == "failing"]
 	ss := x0.containers
-	# a bare `kubectl logs P > P.log` names no namespace
-	logs := [l | some l in object.get(input.kubernetes, "logs", []); l.pod == pn; object.get(l, "namespace", "") in {ns, ""}]
+	# by pod name first, which OPA indexes; then the namespace (a bare
+	# `kubectl logs P > P.log` names none), which would stop the indexing
+	# if tested in the same comprehension
+	named_logs := [l | some l in object.get(input.kubernetes, "logs", []); l.pod == pn]
+	logs := [l | some l in named_logs; object.get(l, "namespace", "") in {ns, ""}]
 	events := [e | some e in input.kubernetes.events; e.involvedObject.name == pn; object.get(e, ["involvedObject", "namespace"], "") == ns]
 	lines := [container_line(p, s, logs, events) | some s in ss]
 	wl := workload_lines(w)

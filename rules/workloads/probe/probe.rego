@@ -172,10 +172,16 @@ else := ""
 # --------------------------------------------------------------- services
 
 services_without_ready(p) := [svc.metadata.name |
-	some svc in input.kubernetes.services
-	kube.namespace(svc) == kube.namespace(p)
+	some svc in object.get(services_in, kube.namespace(p), [])
 	kube.selects(kube.map(svc, ["spec", "selector"]), kube.labels(p))
 ]
+
+# services_in groups Services by namespace once per query, so a finding
+# looks at its namespace's Services instead of every Service in the bundle.
+services_in := {ns: svcs |
+	some ns in {kube.namespace(svc) | some svc in kube.array(input.kubernetes, ["services"])}
+	svcs := [svc | some svc in input.kubernetes.services; kube.namespace(svc) == ns]
+}
 
 # ------------------------------------------------------------- per pod
 

@@ -330,7 +330,10 @@ findings contains f if {
 	spec := object.get(p, "spec", {})
 	ns := w.namespace
 	pvcs := [c | some c in object.get(input.kubernetes, "persistentvolumeclaims", []); c.metadata.namespace == ns]
-	events := [e | some e in input.kubernetes.events; e.involvedObject.name == pods[0]; e.reason == "FailedScheduling"; object.get(e, ["involvedObject", "namespace"], "") == ns]
+	# compared with a variable, not pods[0], so OPA indexes the events
+	# once instead of scanning them all per workload
+	first := pods[0]
+	events := [e | some e in input.kubernetes.events; e.involvedObject.name == first; e.reason == "FailedScheduling"; object.get(e, ["involvedObject", "namespace"], "") == ns]
 	ns_pods := [q | some q in input.kubernetes.pods; q.metadata.namespace == ns]
 	counts := workload.pod_counts(w, ns_pods)
 	ready := counts.ready

@@ -109,9 +109,17 @@ config_refs(p) := array.concat(array.concat(
 configmaps_listed(ns) if input.kubernetes.listed.configmaps[ns]
 
 configmap(ns, name) := cm if {
-	some cm in input.kubernetes.configmaps
+	some cm in object.get(configmaps_in, ns, [])
 	cm.metadata.name == name
-	kube.namespace(cm) == ns
+}
+
+# configmaps_in groups the bundle's ConfigMaps by namespace once per
+# query: the function above looks up one namespace instead of scanning
+# every ConfigMap of the cluster per stuck pod (that scan made the rule
+# quadratic in pods). Claims are grouped the same way in lib/claims.
+configmaps_in := {ns: cms |
+	some ns in {kube.namespace(cm) | some cm in kube.array(input.kubernetes, ["configmaps"])}
+	cms := [cm | some cm in input.kubernetes.configmaps; kube.namespace(cm) == ns]
 }
 
 # ---------------------------------------------------------------- causes
@@ -157,8 +165,7 @@ fix_missing(kind, name, near, ns) := sprintf("Use the existing name: change %s i
 # none comes that close.
 nearest(ns, name) := best if {
 	scored := [[score(name, cm.metadata.name), cm.metadata.name] |
-		some cm in input.kubernetes.configmaps
-		kube.namespace(cm) == ns
+		some cm in object.get(configmaps_in, ns, [])
 		cm.metadata.name != name
 	]
 	count(scored) > 0
