@@ -14,7 +14,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from workload_common import CRASH_MUST, kf  # noqa: E402
+from workload_common import CRASH_MUST, kf, unauthorized_must  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 # The moment the support engineer ran kubectl describe: a few minutes
@@ -41,19 +41,31 @@ def items(path):
     return [i["metadata"]["name"] for i in json.load(open(path))["items"]]
 
 
+def refs(kind, ns, path):
+    """kind/ns/name of every object of a twin's list (ns None: cluster-scoped)."""
+    return [f"{kind}/{ns}/{n}" if ns else f"{kind}/{n}" for n in items(path)]
+
+
+def twin_bundle(tool, name, files, texts):
+    """A fresh fixture whose bundle holds, per file name, the describe text
+    of the objects listed for it."""
+    d = kf.fresh(name)
+    b = os.path.join(d, "bundle")
+    os.makedirs(b)
+    for fname, objs in texts.items():
+        with open(os.path.join(b, fname), "w") as f:
+            f.write(describe(tool, files, objs))
+    return d, b
+
+
 def build_scheduling(tool):
     twin = os.path.join(kf.DUMPS, "scheduling-insufficient-cpu", "bundle", "cluster-info")
     files = [os.path.join(twin, f) for f in ("nodes.json", "analytics/pods.json", "shop/pods.json", "analytics/events.json", "shop/events.json")]
-    d = kf.fresh("scheduling-describe-text")
-    b = os.path.join(d, "bundle")
-    os.makedirs(b)
     # what an engineer pastes: the Pending pods and every node
-    pods = ["pod/analytics/" + n for n in items(os.path.join(twin, "analytics/pods.json"))]
-    nodes = ["node/" + n for n in items(os.path.join(twin, "nodes.json"))]
-    with open(os.path.join(b, "kubectl-describe-pods.txt"), "w") as f:
-        f.write(describe(tool, files, pods))
-    with open(os.path.join(b, "kubectl-describe-nodes.txt"), "w") as f:
-        f.write(describe(tool, files, nodes))
+    d, _ = twin_bundle(tool, "scheduling-describe-text", files, {
+        "kubectl-describe-pods.txt": refs("pod", "analytics", os.path.join(twin, "analytics/pods.json")),
+        "kubectl-describe-nodes.txt": refs("node", None, os.path.join(twin, "nodes.json")),
+    })
     kf.expect(d, """
 description: >-
   The scheduling-insufficient-cpu incident as pasted text: `kubectl describe
@@ -85,17 +97,11 @@ def build_crashloop(tool):
     ci = os.path.join(twin, "cluster-info")
     files = [os.path.join(ci, f) for f in ("nodes.json", "shop/pods.json", "shop/events.json", "shop/deployments.json", "shop/replicasets.json")]
     files.append(os.path.join(twin, "jobs.json"))
-    d = kf.fresh("crashloop-describe-text")
-    b = os.path.join(d, "bundle")
-    os.makedirs(b)
-    pods = ["pod/shop/" + n for n in items(os.path.join(ci, "shop/pods.json"))]
-    with open(os.path.join(b, "kubectl-describe-pods.txt"), "w") as f:
-        f.write(describe(tool, files, pods))
-    deps = ["deployment/shop/" + n for n in items(os.path.join(ci, "shop/deployments.json"))]
-    with open(os.path.join(b, "kubectl-describe-deployments.txt"), "w") as f:
-        f.write(describe(tool, files, deps))
-    with open(os.path.join(b, "kubectl-describe-job.txt"), "w") as f:
-        f.write(describe(tool, files, ["job/shop/" + n for n in items(os.path.join(twin, "jobs.json"))]))
+    d, b = twin_bundle(tool, "crashloop-describe-text", files, {
+        "kubectl-describe-pods.txt": refs("pod", "shop", os.path.join(ci, "shop/pods.json")),
+        "kubectl-describe-deployments.txt": refs("deployment", "shop", os.path.join(ci, "shop/deployments.json")),
+        "kubectl-describe-job.txt": refs("job", "shop", os.path.join(twin, "jobs.json")),
+    })
     # the logs the twin's dump holds, as `kubectl logs P > P.log` files
     for pod in sorted(os.listdir(os.path.join(ci, "shop"))):
         src = os.path.join(ci, "shop", pod, "logs.txt")
@@ -124,11 +130,7 @@ def build_image_pull(tool, tmp):
     twin = os.path.join(kf.DUMPS, "image-pull-unauthorized", "bundle")
     ci = os.path.join(twin, "cluster-info")
     files = [os.path.join(ci, f) for f in ("nodes.json", "shop/pods.json", "shop/events.json")] + [as_json(os.path.join(twin, "serviceaccounts.yaml"), tmp)]
-    d = kf.fresh("image-pull-describe-text")
-    b = os.path.join(d, "bundle")
-    os.makedirs(b)
-    with open(os.path.join(b, "kubectl-describe-pods.txt"), "w") as f:
-        f.write(describe(tool, files, ["pod/shop/" + n for n in items(os.path.join(ci, "shop/pods.json"))]))
+    d, b = twin_bundle(tool, "image-pull-describe-text", files, {"kubectl-describe-pods.txt": refs("pod", "shop", os.path.join(ci, "shop/pods.json"))})
     # ServiceAccounts have no reader for describe text: the twin's YAML
     shutil.copyfile(os.path.join(twin, "serviceaccounts.yaml"), os.path.join(b, "serviceaccounts.yaml"))
     kf.expect(d, """
@@ -142,19 +144,8 @@ description: >-
   shown.
 inputs: [bundle]
 exit: 1
-must:
-  - rule: image-pull
-    severity: critical
-    subjects: [Deployment/shop/web, Pod/shop/web-6f9d8c7b5-k2j4m]
-    message_contains:
-      - "2 of 2 pods of Deployment shop/web cannot pull their image"
-      - "registry.example.com refused the pull: unauthorized or denied"
-      - "its ServiceAccount default names imagePullSecrets harbor-robot"
-      - "401 Unauthorized"
-      - "kubectl describe does not print the pod's imagePullSecrets"
-    evidence_files: [kubectl-describe-pods.txt, serviceaccounts.yaml]
-    count: 1
-must_not: [selector-mismatch, crashloop, volume-mount, probe]
+must:""" + unauthorized_must("kubectl describe does not print the pod's imagePullSecrets; its ServiceAccount default names imagePullSecrets harbor-robot.",
+                           "kubectl-describe-pods.txt, serviceaccounts.yaml") + """must_not: [selector-mismatch, crashloop, volume-mount, probe]
 """)
 
 
@@ -163,13 +154,10 @@ def build_volume(tool, tmp):
     ci = os.path.join(twin, "cluster-info")
     cms = as_json(os.path.join(twin, "configmaps.yaml"), tmp)
     files = [os.path.join(ci, f) for f in ("nodes.json", "reports/pods.json", "reports/events.json")] + [cms]
-    d = kf.fresh("volume-describe-text")
-    b = os.path.join(d, "bundle")
-    os.makedirs(b)
-    with open(os.path.join(b, "kubectl-describe-pods.txt"), "w") as f:
-        f.write(describe(tool, files, ["pod/reports/" + n for n in items(os.path.join(ci, "reports/pods.json"))]))
-    with open(os.path.join(b, "kubectl-describe-configmaps.txt"), "w") as f:
-        f.write(describe(tool, files, ["configmap/reports/" + n for n in items(cms)]))
+    d, _ = twin_bundle(tool, "volume-describe-text", files, {
+        "kubectl-describe-pods.txt": refs("pod", "reports", os.path.join(ci, "reports/pods.json")),
+        "kubectl-describe-configmaps.txt": refs("configmap", "reports", cms),
+    })
     kf.expect(d, """
 description: >-
   The volume-configmap-missing incident as pasted text: `kubectl describe
@@ -195,13 +183,10 @@ def build_probe(tool, tmp):
     twin = os.path.join(kf.DUMPS, "probe-port-mismatch", "bundle")
     ci = os.path.join(twin, "cluster-info")
     files = [os.path.join(ci, f) for f in ("nodes.json", "shop/pods.json", "shop/events.json", "shop/services.json")] + [os.path.join(twin, "endpoints.json")]
-    d = kf.fresh("probe-describe-text")
-    b = os.path.join(d, "bundle")
-    os.makedirs(b)
-    with open(os.path.join(b, "kubectl-describe-pods.txt"), "w") as f:
-        f.write(describe(tool, files, ["pod/shop/" + n for n in items(os.path.join(ci, "shop/pods.json"))]))
-    with open(os.path.join(b, "kubectl-describe-svc.txt"), "w") as f:
-        f.write(describe(tool, files, ["service/shop/" + n for n in items(os.path.join(ci, "shop/services.json"))]))
+    d, _ = twin_bundle(tool, "probe-describe-text", files, {
+        "kubectl-describe-pods.txt": refs("pod", "shop", os.path.join(ci, "shop/pods.json")),
+        "kubectl-describe-svc.txt": refs("service", "shop", os.path.join(ci, "shop/services.json")),
+    })
     kf.expect(d, """
 description: >-
   The probe-port-mismatch incident as pasted text: `kubectl describe pods

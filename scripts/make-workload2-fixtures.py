@@ -15,7 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from workload_common import dir_bundle, kf, kubelet_event, nest, nested_bundle, pending_pod, waiting_pod, write_yaml  # noqa: E402
+from workload_common import dir_bundle, unauthorized_must, kf, kubelet_event, nest, nested_bundle, pending_pod, waiting_pod, write_yaml  # noqa: E402
 
 # ---------------------------------------------------------------- messages
 #
@@ -96,18 +96,8 @@ description: >-
   the kubelet's events, and the namespace's ServiceAccounts.
 inputs: [bundle]
 exit: 1
-must:
-  - rule: image-pull
-    severity: critical
-    subjects: [Deployment/shop/web, Pod/shop/web-6f9d8c7b5-k2j4m]
-    message_contains:
-      - "2 of 2 pods of Deployment shop/web cannot pull their image"
-      - "registry.example.com refused the pull: unauthorized or denied"
-      - "The pod names imagePullSecrets regcred-2023; its ServiceAccount default names imagePullSecrets harbor-robot."
-      - "401 Unauthorized"
-    evidence_files: [cluster-info/shop/pods.json, cluster-info/shop/events.json, serviceaccounts.yaml]
-    count: 1
-must_not: [selector-mismatch, crashloop, volume-mount, probe]
+must:""" + unauthorized_must("The pod names imagePullSecrets regcred-2023; its ServiceAccount default names imagePullSecrets harbor-robot.",
+                           "cluster-info/shop/pods.json, cluster-info/shop/events.json, serviceaccounts.yaml") + """must_not: [selector-mismatch, crashloop, volume-mount, probe]
 """)
 
 

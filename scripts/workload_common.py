@@ -123,3 +123,20 @@ CRASH_MUST = """
       - "command not found (exit 127): command [\\"sh\\", \\"-c\\", \\"migrat --up\\"]"
       - "BackoffLimitExceeded"
 """
+
+
+def unauthorized_must(secrets, evidence_files):
+    """What image-pull must say about the shop/web 401 incident of
+    make-workload2-fixtures.py, in each of its forms."""
+    return """
+  - rule: image-pull
+    severity: critical
+    subjects: [Deployment/shop/web, Pod/shop/web-6f9d8c7b5-k2j4m]
+    message_contains:
+      - "2 of 2 pods of Deployment shop/web cannot pull their image"
+      - "registry.example.com refused the pull: unauthorized or denied"
+      - "%s"
+      - "401 Unauthorized"
+    evidence_files: [%s]
+    count: 1
+""" % (secrets, evidence_files)
