@@ -38,10 +38,6 @@ type Options struct {
 	// (ClustersError) instead of splitting them: for callers that need one
 	// set of facts (`ktriage facts`).
 	OneCluster bool
-	// Engine, when set, compiles rules while the bundle is parsed, each
-	// as soon as what the parsers have found meets its needs (Evaluate
-	// compiles what is left).
-	Engine *engine.Engine
 }
 
 func (o Options) progress() Progress {
@@ -80,9 +76,6 @@ func (p *Parsed) Close() error { return p.Bundle.Close() }
 // inventory lines; only an input that cannot be opened at all is an error.
 func Parse(ctx context.Context, opts Options) (*Parsed, error) {
 	fb := facts.NewBuilder()
-	if opts.Engine != nil {
-		defer compileEarly(ctx, opts.Engine, fb)()
-	}
 	st := &streamer{ctx: ctx, fb: fb, inputs: map[*loader.Artifact]report.Input{}}
 	b, err := loader.LoadStreaming(ctx, opts.Inputs, opts.Limits, opts.TempDir, st)
 	if err != nil {
@@ -171,38 +164,6 @@ func (p *Parsed) finish() {
 		}
 	}
 	p.info.FilesByKind = filesByKind(p.Inputs)
-}
-
-// compileEarly compiles, beside the parsers, the rules whose needs what
-// they have found so far meets; a capture's rules compile while it is
-// analysed instead of after. Needs only grow, so nothing compiled here is
-// wasted, unless a parser that said a key would come (facts.Expect)
-// crashes. The returned func stops it.
-func compileEarly(ctx context.Context, e *engine.Engine, fb *facts.Builder) (stop func()) {
-	kick := make(chan struct{}, 1)
-	quit := make(chan struct{})
-	fb.OnKey(func() {
-		select {
-		case kick <- struct{}{}:
-		default:
-		}
-	})
-	go func() {
-		for {
-			select {
-			case <-quit:
-				return
-			case <-kick:
-				// An error is Evaluate's to report: its Prepare compiles
-				// the same rules again and returns it.
-				e.Prepare(ctx, fb.Expected())
-			}
-		}
-	}()
-	return func() {
-		fb.OnKey(nil)
-		close(quit)
-	}
 }
 
 // streamer parses the artifacts a stream parser reads (captures) while the

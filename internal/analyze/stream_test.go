@@ -12,13 +12,11 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/ktriage/ktriage/internal/engine"
 	"github.com/ktriage/ktriage/internal/facts"
 	"github.com/ktriage/ktriage/internal/loader"
 	"github.com/ktriage/ktriage/internal/parsers/all"
 	"github.com/ktriage/ktriage/internal/parsers/pcap/pcapgen"
 	"github.com/ktriage/ktriage/internal/report"
-	"github.com/ktriage/ktriage/rules"
 )
 
 // streamCases writes one capture as a bare .pcap.gz, inside a .tgz, a
@@ -167,41 +165,5 @@ func TestStreamedCaptureKeepsTheCaps(t *testing.T) {
 			t.Errorf("%+v: no cap hit", lim)
 		}
 		p.Close()
-	}
-}
-
-// Rules compiled while the bundle is parsed (Options.Engine) give the
-// report compiling them afterwards gives: a capture beside a cluster dump,
-// so both the capture's early hint and the dump's keys start compiles.
-func TestCompileEarlyGivesTheSameReport(t *testing.T) {
-	_, files := streamCases(t)
-	inputs := []string{files["bundle.tgz"], filepath.Join("..", "..", "testdata", "dumps", "quota-limitrange-incident", "bundle")}
-	var reports []*report.Report
-	for _, early := range []bool{false, true} {
-		eng, err := engine.New(context.Background(), engine.Options{Builtin: rules.FS})
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts := Options{Inputs: inputs, TempDir: t.TempDir()}
-		if early {
-			opts.Engine = eng
-		}
-		p, err := Parse(context.Background(), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := Evaluate(context.Background(), p, eng, opts)
-		p.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.RuleTimes = nil
-		reports = append(reports, r)
-	}
-	if !reflect.DeepEqual(reports[0], reports[1]) {
-		t.Errorf("compiled early:\n%+v\nafter parsing:\n%+v", reports[1], reports[0])
-	}
-	if len(reports[0].Findings) == 0 {
-		t.Error("no findings: the comparison proves little")
 	}
 }

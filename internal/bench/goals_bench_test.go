@@ -34,9 +34,7 @@ func goal(b *testing.B, name string, ratio float64, atMost bool, threshold float
 	if !ok {
 		verdict = "FAIL"
 	}
-	line := fmt.Sprintf("GOAL %-44s %8.2f×  (goal %s %g×)  %s   %s", name, ratio, op, threshold, verdict, detail)
-	fmt.Println(line)
-	b.Log(line)
+	fmt.Printf("GOAL %-44s %8.2f×  (goal %s %g×)  %s   %s\n", name, ratio, op, threshold, verdict, detail)
 }
 
 // procRun is one finished process.

@@ -241,7 +241,7 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	opts := analyze.Options{Inputs: args, Limits: p.limits, TempDir: p.tmpDir, EvalTimeout: p.timeout, Version: version, Engine: eng}
+	opts := analyze.Options{Inputs: args, Limits: p.limits, TempDir: p.tmpDir, EvalTimeout: p.timeout, Version: version}
 	bar := newProgress(c.ErrOrStderr())
 	if bar != nil {
 		opts.Progress = bar

@@ -131,10 +131,6 @@ type Builder struct {
 	// by file: which cluster its objects say it is from (cluster.go)
 	idents   map[string]*Identity
 	fileKeys map[string][]ObjectKey
-	// expected are keys parsers said will be available (Expect); onKey
-	// hears of every key new to collected or expected.
-	expected map[string]bool
-	onKey    func()
 }
 
 // NewBuilder returns an empty Builder.
@@ -163,61 +159,17 @@ func (b *Builder) MarkListed(plural, namespace string) {
 // (plural resource name, e.g. "limitranges"), even an empty one: rules tell
 // "no LimitRange exists" from "LimitRanges were not collected" with it.
 func (b *Builder) MarkCollected(plural string) {
-	b.MarkAvailable("kubernetes." + plural)
+	b.mu.Lock()
+	b.collected["kubernetes."+plural] = true
+	b.mu.Unlock()
 }
 
 // MarkAvailable records that facts of some non-Kubernetes kind are present
 // (e.g. "node.ipaddr"); rules name these in their METADATA `needs`.
 func (b *Builder) MarkAvailable(name string) {
 	b.mu.Lock()
-	fresh := !b.collected[name] && !b.expected[name]
 	b.collected[name] = true
-	hook := b.onKey
 	b.mu.Unlock()
-	if fresh && hook != nil {
-		hook()
-	}
-}
-
-// Expect says name will be available once the parser saying so is done
-// (a capture whose header read: its facts will be added whatever follows).
-// It is a hint, not a fact: Build's Collected holds only what was marked.
-// Work that depends on it can start early on the hint (the rules that
-// need it are compiled while the capture is analysed).
-func (b *Builder) Expect(name string) {
-	b.mu.Lock()
-	fresh := !b.collected[name] && !b.expected[name]
-	if b.expected == nil {
-		b.expected = map[string]bool{}
-	}
-	b.expected[name] = true
-	hook := b.onKey
-	b.mu.Unlock()
-	if fresh && hook != nil {
-		hook()
-	}
-}
-
-// OnKey calls f, on the parser's goroutine, whenever a key is marked
-// available or expected for the first time.
-func (b *Builder) OnKey(f func()) {
-	b.mu.Lock()
-	b.onKey = f
-	b.mu.Unlock()
-}
-
-// Expected is what is available so far, and what parsers said will be.
-func (b *Builder) Expected() map[string]bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := make(map[string]bool, len(b.collected)+len(b.expected))
-	for k := range b.collected {
-		out[k] = true
-	}
-	for k := range b.expected {
-		out[k] = true
-	}
-	return out
 }
 
 // AddObject adds a normalized object (kind and metadata.name set). When the

@@ -62,10 +62,10 @@ func netnsOf(inner string) string {
 // AddNode records a node-level artifact's facts.
 func (b *Builder) AddNode(nf NodeFacts) {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.nodeFacts = append(b.nodeFacts, nf)
-	b.mu.Unlock()
 	for s := range nf.Sections {
-		b.MarkAvailable("node." + s)
+		b.collected["node."+s] = true
 	}
 }
 

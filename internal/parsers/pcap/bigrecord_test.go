@@ -45,7 +45,7 @@ func TestOversizedRecordIsNotBuffered(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	an, doc, res, err := Capture{}.analyze(context.Background(), r, 0, formatPcap, "big.pcap", nil)
+	an, doc, res, err := Capture{}.analyze(context.Background(), r, 0, formatPcap, "big.pcap")
 	runtime.ReadMemStats(&after)
 	if err != nil || an == nil {
 		t.Fatalf("analyze: %v", err)

@@ -72,10 +72,7 @@ func (c Capture) ParseStream(ctx context.Context, a *loader.Artifact, r io.Reade
 // A stream is read to its end even when the analysis stopped early:
 // whether the loader cut it is known only there.
 func (c Capture) parse(ctx context.Context, a *loader.Artifact, r io.Reader, size int64, format string, b *facts.Builder, stream bool) (parsers.Result, error) {
-	// Once the header reads, AddNode below is all but certain: saying so
-	// lets the rules that read captures compile while it is analysed.
-	opened := func() { b.Expect("node.captures") }
-	an, doc, res, err := c.analyze(ctx, r, size, format, a.Path, opened)
+	an, doc, res, err := c.analyze(ctx, r, size, format, a.Path)
 	if stream && ctx.Err() == nil {
 		io.Copy(io.Discard, r)
 	}
@@ -116,15 +113,12 @@ func localAddresses(doc captureDoc) []string {
 // analyze runs the analysis over r (size bytes long, 0 if unknown). It
 // returns a nil analyzer only when the file header could not be read;
 // otherwise err is a cancellation.
-func (c Capture) analyze(ctx context.Context, r io.Reader, size int64, format, file string, opened func()) (*analyzer, captureDoc, parsers.Result, error) {
+func (c Capture) analyze(ctx context.Context, r io.Reader, size int64, format, file string) (*analyzer, captureDoc, parsers.Result, error) {
 	src, err := openSource(r, format, size)
 	if err != nil {
 		return nil, captureDoc{}, parsers.Result{}, err
 	}
 	defer src.close()
-	if opened != nil {
-		opened()
-	}
 	an := newAnalyzer(c)
 	runErr := an.run(ctx, src)
 	an.finish()

@@ -35,7 +35,7 @@ func FuzzCapture(f *testing.F) {
 		if format == "" {
 			return
 		}
-		an, doc, res, err := Capture{MaxFlows: 256, TopN: 8}.analyze(context.Background(), bytes.NewReader(data), int64(len(data)), format, "fuzz", nil)
+		an, doc, res, err := Capture{MaxFlows: 256, TopN: 8}.analyze(context.Background(), bytes.NewReader(data), int64(len(data)), format, "fuzz")
 		if an == nil {
 			if err == nil {
 				t.Fatal("no analysis and no error")

@@ -67,7 +67,7 @@ func analyzeBytes(t testing.TB, data []byte, name string, c Capture) analysis {
 	if _, err := f.Seek(0, 0); err != nil {
 		t.Fatal(err)
 	}
-	an, doc, res, err := c.analyze(context.Background(), f, int64(len(data)), sniffFormat(data), name, nil)
+	an, doc, res, err := c.analyze(context.Background(), f, int64(len(data)), sniffFormat(data), name)
 	return analysis{an, doc, res, err}
 }
 

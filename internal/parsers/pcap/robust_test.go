@@ -108,7 +108,7 @@ func TestCancelledContext(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	an, _, _, err := Capture{}.analyze(ctx, bytes.NewReader(data), int64(len(data)), formatPcap, "m57.pcap", nil)
+	an, _, _, err := Capture{}.analyze(ctx, bytes.NewReader(data), int64(len(data)), formatPcap, "m57.pcap")
 	if !errors.Is(err, context.Canceled) || an == nil {
 		t.Errorf("err %v", err)
 	}
