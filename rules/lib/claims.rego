@@ -63,7 +63,7 @@ cause(p, ns, cl) := {
 cause(p, ns, cl) := {
 	"reason": "no-default-storageclass",
 	"text": sprintf("PersistentVolumeClaim %s is Pending: it names no StorageClass and none is marked default (storageclass.kubernetes.io/is-default-class); the cluster has %s", [cl.name, classes_text]),
-	"evidence": array.concat([kube.at(p, cl.path, sprintf("claim %s", [cl.name])), kube.at(claim, ["spec"], "no storageClassName"), kube.at(claim, ["status", "phase"], "phase Pending")], event_evidence(claim)),
+	"evidence": array.concat([kube.at(p, cl.path, sprintf("claim %s", [cl.name])), kube.cite(claim, sprintf("claim %s names no storageClassName", [cl.name])), kube.at(claim, ["status", "phase"], "phase Pending")], event_evidence(claim)),
 	"fix": sprintf("Mark a StorageClass default (kubectl annotate storageclass NAME storageclass.kubernetes.io/is-default-class=true) or set storageClassName on claim %s/%s (re-create it).", [ns, cl.name]),
 	"name": cl.name,
 } if {

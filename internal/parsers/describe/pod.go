@@ -332,6 +332,7 @@ func volumes(o *obj, n *node, p []any) {
 		v := map[string]any{"name": vn.key}
 		o.mark(vn.num, path(p, len(vols))...)
 		var src map[string]any
+		srcField := ""
 		for _, f := range vn.children {
 			if !f.hasKey {
 				continue
@@ -344,6 +345,7 @@ func volumes(o *obj, n *node, p []any) {
 				}
 				src = map[string]any{}
 				v[field] = src
+				srcField = field
 				continue
 			}
 			if src == nil || none(f.value) {
@@ -369,6 +371,8 @@ func volumes(o *obj, n *node, p []any) {
 				}
 			}
 			if k := volumeFields[f.key]; k != "" {
+				// the source's fields cite their own line ("Name: reporter-config")
+				o.mark(f.num, path(p, len(vols), srcField, k)...)
 				switch f.value {
 				case "true":
 					src[k] = true

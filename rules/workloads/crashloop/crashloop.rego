@@ -395,10 +395,33 @@ log_which(l) := "previous run" if {
 	l.previous == true
 } else := "current run"
 
-status_path(p, s) := ["status", field, i] if {
+# status_path is the field of the container's status that proves the
+# cause: the waiting reason, the termination's reason (OOMKilled) or exit
+# code; the report quotes its line.
+status_path(p, s) := array.concat(["status", field, i], proof_path(x)) if {
 	field := status_field(s)
 	some i, x in kube.array(p, ["status", field])
 	x.name == s.name
+}
+
+# (of the status as the pod holds it: a message taken from an event is not
+# in the pod)
+proof_path(s) := ["state", "waiting", "message"] if {
+	s.state.waiting.reason in start_errors
+	s.state.waiting.message
+} else := ["state", "waiting", "reason"] if {
+	s.state.waiting.reason in start_errors
+} else := [which, "terminated", "reason"] if {
+	which := termination_field(s)
+	s[which].terminated.reason == "OOMKilled"
+} else := [which, "terminated", "exitCode"] if {
+	which := termination_field(s)
+} else := []
+
+termination_field(s) := "lastState" if {
+	s.lastState.terminated
+} else := "state" if {
+	s.state.terminated
 }
 
 status_field(s) := "initContainerStatuses" if {
@@ -475,6 +498,9 @@ workload_evidence(w) := [condition_cite(o, c) |
 
 condition_cite(o, c) := kube.at(c.event, ["message"], sprintf("%s event", [c.reason])) if {
 	c.event
+} else := kube.at(o, ["status", "conditions", i, "reason"], c.reason) if {
+	some i, x in kube.array(o, ["status", "conditions"])
+	x == c
 } else := kube.at(o, ["status", "conditions"], c.reason)
 
 # A failed Job whose pods are gone (ttl, or only the Job was collected):

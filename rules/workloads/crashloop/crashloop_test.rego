@@ -52,7 +52,7 @@ test_fires_when_oomkilled_naming_the_limit if {
 	f.severity == "critical"
 	f.confirm[2] == "kubectl -n shop logs api-7d4b9c8f6-a -c api --previous"
 	contains(f.fix, "Raise container api's memory limit above 256Mi")
-	f.evidence[0].path == ["status", "containerStatuses", 0]
+	f.evidence[0].path == ["status", "containerStatuses", 0, "lastState", "terminated", "reason"]
 }
 
 test_is_high_when_some_replica_is_ready if {
@@ -159,7 +159,7 @@ test_fires_on_failing_init_container if {
 	p := json.patch(pod("api-7d4b9c8f6-a", {"restartCount": 0, "state": {"waiting": {"reason": "PodInitializing"}}}, false), [{"op": "add", "path": "/status/initContainerStatuses", "value": [object.union({"name": "migrate", "ready": false}, backoff(6, 1, "Error"))]}])
 	f := only(rule.findings) with input as cluster([p], {})
 	contains(f.message, "init container migrate (6 restarts, CrashLoopBackOff): application error (exit 1, Error)")
-	f.evidence[0].path == ["status", "initContainerStatuses", 0]
+	f.evidence[0].path == ["status", "initContainerStatuses", 0, "lastState", "terminated", "exitCode"]
 }
 
 test_silent_when_init_finished_and_job_completed if {

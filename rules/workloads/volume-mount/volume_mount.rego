@@ -197,11 +197,17 @@ missing_keys(p) := [c |
 	c := {
 		"reason": "key-missing",
 		"text": sprintf("%s reads key %s of ConfigMap %s, which has only %s", [r.how, r.key, r.name, keys_text(cm)]),
-		"evidence": [kube.at(p, array.concat(array.slice(r.path, 0, count(r.path) - 1), ["key"]), sprintf("key %s", [r.key])), kube.at(cm, ["data"], sprintf("ConfigMap %s data", [r.name]))],
+		"evidence": [kube.at(p, array.concat(array.slice(r.path, 0, count(r.path) - 1), ["key"]), sprintf("key %s", [r.key])), cm_keys_cite(cm, r.name)],
 		"fix": sprintf("Add key %s to ConfigMap %s/%s, or read one of the keys it has.", [r.key, ns, r.name]),
 		"name": r.name,
 	}
 ]
+
+# cm_keys_cite cites the first key the ConfigMap has (the keys it holds
+# are the proof), or the object when it has none.
+cm_keys_cite(cm, name) := kube.at(cm, ["data", k], sprintf("ConfigMap %s has key %s", [name, k])) if {
+	k := sort(object.keys(kube.map(cm, ["data"])))[0]
+} else := kube.cite(cm, sprintf("ConfigMap %s has no keys", [name]))
 
 keys_text(cm) := concat(", ", sort(object.keys(kube.map(cm, ["data"])))) if count(kube.map(cm, ["data"])) > 0
 
