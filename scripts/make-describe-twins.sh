@@ -14,7 +14,10 @@ image-pull-unauthorized image-pull-pulled volume-configmap-missing volume-config
 probe-port-mismatch probe-port-matches dns-coredns-loop dns-healthy netpol-egress-blocks-dns
 netpol-egress-allows-dns node-health-disk-evictions node-health-unknown node-health-healthy
 cni-flannel-no-podcidr cni-flannel-healthy selector-near-miss selector-udp-named-port
-selector-numeric-target-undeclared quota-limitrange-incident quota-must-specify healthy-cluster}"
+selector-numeric-target-undeclared quota-limitrange-incident quota-must-specify healthy-cluster
+kube-mark-drop-incident kube-mark-drop-flushed-nat listen-overflow-capture-only listen-overflow-incident
+mtu-calico-ipip-incident rolling-update-unreachable ip-forward-off volume-claim-pending volume-multi-attach
+volume-configmap-key-missing image-pull-not-found}"
 bin=$(mktemp -d)/describetext
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 (cd tools/describetext && go build -o "$bin" .)
