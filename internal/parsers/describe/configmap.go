@@ -33,7 +33,13 @@ func buildConfigMap(o *obj, _ []*node, lines []line) {
 			continue
 		}
 		key := strings.TrimSuffix(l.text, ":")
-		o.mark(l.num, "data", key)
+		// evidence on a key cites its value's first line (two below, past
+		// "----"), which is what proves anything; an empty value, the key
+		at := l.num
+		if i+2 < len(lines) && !isKey(i+2) && strings.TrimSpace(lines[i+2].raw) != "" {
+			at = lines[i+2].num
+		}
+		o.mark(at, "data", key)
 		j := i + 2
 		var val []string
 		size := 0
