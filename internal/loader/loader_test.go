@@ -501,7 +501,7 @@ var fuzzLimits = Limits{MaxEntries: 200, MaxFileSize: 64 << 10, MaxTotalSize: 1 
 var fuzzSeedCases = map[string]bool{
 	"escaping-names-tar": true, "escaping-names-zip": true, "links-tar": true, "links-zip": true,
 	"devices-tar": true, "gzip-bomb": true, "zip-bomb": true, "zip-overlap": true, "zip-size-lies": true,
-	"bz2-bomb": true, "xz-bomb": true, "xz-dict-bomb": true, "truncated-xz": true, "sparse-tar-bomb": true, "sparse-pax-bomb": true, "deep-nesting": true, "truncated-gzip": true, "duplicate-names": true,
+	"bz2-bomb": true, "xz-bomb": true, "xz-dict-bomb": true, "truncated-xz": true, "zstd-bomb": true, "zstd-window-bomb": true, "truncated-zstd": true, "sparse-tar-bomb": true, "sparse-pax-bomb": true, "deep-nesting": true, "truncated-gzip": true, "duplicate-names": true,
 	"invalid-utf8": true, "empty-archives": true, "fake-archives": true, "tar-short-body": true,
 }
 
