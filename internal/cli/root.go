@@ -35,10 +35,11 @@ func newRoot(stdout, stderr io.Writer, version string) *cobra.Command {
 		Long: `ktriage reads a support bundle offline (kubectl cluster-info dump, extra
 kubectl get output, pasted kubectl describe text and kubectl get tables,
 saved terminal sessions, sosreports, must-gathers, per-node network
-artifacts, nodes' resolv.conf and kubelet configuration), turns every file into normalized facts, evaluates Rego rules
-against them and writes an incident
-report (Markdown, JSON, SARIF or JUnit): what is broken, the file:line
-evidence, how to confirm it on the live cluster and how to fix it.
+artifacts, nodes' resolv.conf and kubelet configuration), turns every
+file into normalized facts, evaluates Rego rules against them and writes
+an incident report (Markdown, JSON, SARIF or JUnit): what is broken, the
+file:line evidence, how to confirm it on the live cluster and how to fix
+it.
 
   ktriage collect-script > collect.sh   # what a customer runs to make a bundle
   ktriage analyze bundle.tgz            # the report
