@@ -8,19 +8,15 @@
 # or pod creation, so the text is the same on every run.
 #
 # Run from the repository root:  make describe-twins
-# Not twinned yet: dns-coredns-loop and rolling-update-unreachable give the
-# same findings as text, but some of their evidence lands on a describe
-# section header ("Containers:"), which TestGoldenEvidenceQuotesValues
-# rightly refuses; the describe reader needs value lines for those paths.
 set -eu
 FIXTURES="${FIXTURES:-crashloop-incident crashloop-healthy scheduling-insufficient-cpu scheduling-fits
 image-pull-unauthorized image-pull-pulled volume-configmap-missing volume-configmap-present
-probe-port-mismatch probe-port-matches dns-healthy netpol-egress-blocks-dns
+probe-port-mismatch probe-port-matches dns-coredns-loop dns-healthy netpol-egress-blocks-dns
 netpol-egress-allows-dns node-health-disk-evictions node-health-unknown node-health-healthy
 cni-flannel-no-podcidr cni-flannel-healthy selector-near-miss selector-udp-named-port
 selector-numeric-target-undeclared quota-limitrange-incident quota-must-specify healthy-cluster
 kube-mark-drop-incident kube-mark-drop-flushed-nat listen-overflow-capture-only listen-overflow-incident
-mtu-calico-ipip-incident ip-forward-off volume-claim-pending volume-multi-attach
+mtu-calico-ipip-incident rolling-update-unreachable ip-forward-off volume-claim-pending volume-multi-attach
 volume-configmap-key-missing image-pull-not-found}"
 bin=$(mktemp -d)/describetext
 trap 'rm -rf "$(dirname "$bin")"' EXIT

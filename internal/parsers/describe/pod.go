@@ -3,6 +3,8 @@ package describe
 import (
 	"regexp"
 	"strings"
+
+	"github.com/ktriage/ktriage/internal/facts"
 )
 
 // buildPod reads describePod.
@@ -257,6 +259,15 @@ func containers(o *obj, n *node, spec, status []any, withStatus bool) {
 	o.set(n.num, list, spec...)
 	if withStatus && len(statuses) > 0 {
 		o.set(n.num, statuses, status...)
+	}
+	// Evidence on a whole list would quote the "Containers:" header; the
+	// first container's image (and its state, for the statuses) is a line
+	// that names something, as the JSON form's first element's name is.
+	if l, ok := o.lines[facts.PathKey(path(spec, 0, "image"))]; ok {
+		o.mark(l, spec...)
+	}
+	if l, ok := o.lines[facts.PathKey(path(status, 0, "state"))]; ok && withStatus {
+		o.mark(l, status...)
 	}
 }
 
