@@ -19,14 +19,15 @@ build:
 ## golden tests of the built binary over testdata/dumps, fuzz seed corpora,
 ## and the golden reports' kubectl commands parsed by kubectl's own command
 ## tree (tools/kubectlcheck, a module of its own so kubectl's dependencies
-## stay out of go.mod; its first run downloads them).
+## stay out of go.mod; its first run downloads them), and the text twins
+## rendered again by tools/describetext and compared with the committed ones.
 test: build
 	$(GO) vet $(PKGS)
 	@fmt_out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$fmt_out" ]; then echo "gofmt needed:"; echo "$$fmt_out"; exit 1; fi
 	KTRIAGE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m $(PKGS)
 	cd tools/kubectlcheck && $(GO) vet ./... && $(GO) test -count=1 ./...
-	cd tools/describetext && $(GO) vet ./...
+	cd tools/describetext && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 ## demo: analyse a bundled sample and print the Markdown report.
 demo: build

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,4 +67,43 @@ func TestProfileRule(t *testing.T) {
 	for _, s := range stats {
 		fmt.Printf("%8.1fms %8d evals %s:%d\n", float64(s.ExprTimeNs)/1e6, s.NumEval, s.Location.File, s.Location.Row)
 	}
+}
+
+// TestProfileAnalyze runs the whole analysis of a bundle in-process (parse,
+// conversion, every rule) for `go test -cpuprofile`:
+//
+//	KTRIAGE_PROFILE_ANALYZE=$PWD/testdata/bench/bundle-20000pods-10pct-failing \
+//	go test -run TestProfileAnalyze -cpuprofile cpu.out ./internal/bench/
+//	go tool pprof -top -cum cpu.out
+func TestProfileAnalyze(t *testing.T) {
+	dir := os.Getenv("KTRIAGE_PROFILE_ANALYZE")
+	if dir == "" {
+		t.Skip("set KTRIAGE_PROFILE_ANALYZE to a bundle to profile its analysis")
+	}
+	ctx := context.Background()
+	eng, err := engine.New(ctx, engine.Options{Builtin: rules.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	p, err := analyze.Parse(ctx, analyze.Options{Inputs: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	t1 := time.Now()
+	v, err := p.Facts.Value(facts.BundleInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t2 := time.Now()
+	results := eng.Eval(ctx, v, p.Facts.Collected, 0)
+	t3 := time.Now()
+	n := 0
+	var per []string
+	for _, r := range results {
+		n += len(r.Findings)
+		per = append(per, fmt.Sprintf("%s %s", r.Rule.ID, r.Elapsed.Round(time.Millisecond)))
+	}
+	fmt.Printf("parse %s, to OPA value %s, rules %s (%s), %d findings\n", t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), strings.Join(per, ", "), n)
 }

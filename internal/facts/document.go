@@ -159,6 +159,7 @@ func (f *Facts) Value(info BundleInfo) (ast.Value, error) {
 	for _, p := range order {
 		kube.Insert(ast.StringTerm(p), ast.ArrayTerm(groups[p]...))
 	}
+	obj.Insert(ast.StringTerm(IndexKey), ast.NewTerm(index(groups["pods"], groups["events"])))
 	return obj, nil
 }
 

@@ -124,3 +124,14 @@ milli_text(resource, m) := sprintf("%v", [round(m) / 1000]) if {
 byte_resource(r) if r in {"memory", "ephemeral-storage"}
 
 byte_resource(r) if startswith(r, "hugepages-")
+
+# pods_by_node maps spec.nodeName to the pods bound to that node,
+# terminated ones included. ktriage builds it in Go once for every rule
+# (input.index, docs/facts.md); the comprehension is for inputs without it
+# (`opa eval` over `ktriage facts` output, unit tests).
+pods_by_node := input.index.pods_by_node if {
+	is_object(input.index.pods_by_node)
+} else := {name: ps |
+	some name in {p.spec.nodeName | some p in input.kubernetes.pods}
+	ps := [p | some p in input.kubernetes.pods; p.spec.nodeName == name]
+}

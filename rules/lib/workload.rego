@@ -94,7 +94,12 @@ pod_counts(w, ns_pods) := c if {
 # among its namespace's, and only the workloads a finding names are
 # resolved: resolving every pod of the bundle in each rule that reports
 # per workload cost more than the rule's own work.
-pods_in := {ns: ps |
+# ktriage builds the same grouping in Go once for every rule
+# (input.index, docs/facts.md); the comprehension is for inputs without
+# it (`opa eval` over `ktriage facts` output, unit tests).
+pods_in := input.index.pods_by_namespace if {
+	is_object(input.index.pods_by_namespace)
+} else := {ns: ps |
 	some ns in {kube.namespace(p) | some p in input.kubernetes.pods}
 	ps := [p | some p in input.kubernetes.pods; kube.namespace(p) == ns]
 }
@@ -161,7 +166,10 @@ config_missing(message) if regex.match(key_missing_re, message)
 # distinct objects, not every event: an object comprehension that produces
 # the same key again (once per event of an object) costs time quadratic in
 # the events in OPA's evaluator (3,000 events 0.18 s, 15,000 4.2 s).
-events_by_object := {concat("/", pair): evs |
+# As pods_in, read from input.index when ktriage built it.
+events_by_object := input.index.events_by_object if {
+	is_object(input.index.events_by_object)
+} else := {concat("/", pair): evs |
 	some pair in {[e.involvedObject.namespace, e.involvedObject.name] | some e in input.kubernetes.events}
 	ns := pair[0]
 	name := pair[1]

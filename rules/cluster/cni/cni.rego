@@ -79,12 +79,8 @@ cni_label := concat(", ", sort({sprintf("%s/%s", [kube.namespace(ds), ds.metadat
 
 node_names := {n.metadata.name | some n in input.kubernetes.nodes}
 
-# pods_by_node indexes the pods once: the comprehension compares
-# spec.nodeName with a variable bound outside it (docs/writing-rules.md).
-pods_by_node := {name: ps |
-	some name in node_names
-	ps := [p | some p in input.kubernetes.pods; p.spec.nodeName == name]
-}
+# the pods bound to each node, grouped once (lib/kube).
+pods_by_node := kube.pods_by_node
 
 ready_condition(n) := node.ready_condition(n)
 

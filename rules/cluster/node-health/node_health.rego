@@ -42,12 +42,8 @@ import data.ktriage.lib.sh
 
 node_names := {n.metadata.name | some n in input.kubernetes.nodes}
 
-# pods_by_node indexes the pods once (docs/writing-rules.md: the
-# comprehension compares spec.nodeName with a variable bound outside it).
-pods_by_node := {name: ps |
-	some name in node_names
-	ps := [p | some p in input.kubernetes.pods; p.spec.nodeName == name]
-}
+# the pods bound to each node, grouped once (lib/kube).
+pods_by_node := kube.pods_by_node
 
 condition(n, t) := [i, c] if {
 	some i, c in kube.array(n, ["status", "conditions"])

@@ -209,10 +209,19 @@ container_facts(p, c) := {
 failing_pods := [{"pod": p, "key": workload.key(w), "w": w, "problems": ps} |
 	some p in input.kubernetes.pods
 	object.get(p, ["status", "phase"], "") == "Running"
+	unready(p)
 	ps := problems(p)
 	count(ps) > 0
 	w := workload.of(p)
 ]
+
+# unready: some container of the pod is not Ready, which failing needs;
+# one test per status dismisses the Ready pods, most of a large bundle,
+# before their containers are resolved one by one.
+unready(p) if {
+	some s in p.status.containerStatuses
+	s.ready == false
+}
 
 # parts of what the bundle proves about one container; a container whose
 # only sign is Ready=False is left out (nothing here says it is the probe),

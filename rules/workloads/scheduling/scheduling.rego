@@ -112,13 +112,13 @@ nodes := kube.array(input.kubernetes, ["nodes"])
 node_labels(n) := kube.labels(n)
 
 # non-terminated pods by node, with what they request: built once per node
-# (the comprehension compares spec.nodeName with a variable bound before
-# it, which OPA indexes), and only when some pod is pending.
+# from the pods grouped by node (lib/kube), and only when some pod is
+# pending.
 usage := {name: u |
 	count(pending) > 0
 	some n in nodes
 	name := n.metadata.name
-	ps := [p | some p in input.kubernetes.pods; p.spec.nodeName == name; not terminated(p)]
+	ps := [p | some p in object.get(kube.pods_by_node, name, []); not terminated(p)]
 	u := {
 		"pods": max([count(ps), count(kube.array(n, ["ktriage", "nonTerminatedPods"]))]),
 		"requests": {r: max([sum([pod_request(p.spec, r) | some p in ps]), described_request(n, r)]) | some r in wanted_resources},
