@@ -21,7 +21,10 @@ const IndexKey = "index"
 //   - pods_by_namespace: metadata.namespace ("" when absent) → its pods
 //     (workload.pods_in, kube.namespace's default);
 //   - pods_by_node: spec.nodeName → the pods bound to it, terminated ones
-//     included (kube.pods_by_node).
+//     included (kube.pods_by_node);
+//   - pods_by_label: "namespace/key=value" → the namespace's pods carrying
+//     that label (kube.selected: a Service's candidates are the pods with
+//     one of its selector's pairs, not its whole namespace).
 func index(pods, events []*ast.Term) ast.Object {
 	byObject := groups{}
 	for _, e := range events {
@@ -32,7 +35,7 @@ func index(pods, events []*ast.Term) ast.Object {
 			byObject.add(ast.StringTerm(s1+"/"+s2), e)
 		}
 	}
-	byNamespace, byNode := groups{}, groups{}
+	byNamespace, byNode, byLabel := groups{}, groups{}, groups{}
 	for _, p := range pods {
 		ns := field(p, "metadata", "namespace")
 		if ns == nil {
@@ -42,11 +45,24 @@ func index(pods, events []*ast.Term) ast.Object {
 		if node := field(p, "spec", "nodeName"); node != nil {
 			byNode.add(node, p)
 		}
+		nsName, ok := stringOf(ns)
+		labels, isObj := termValue(field(p, "metadata", "labels")).(ast.Object)
+		if !ok || !isObj {
+			continue
+		}
+		labels.Foreach(func(k, v *ast.Term) {
+			ks, ok1 := stringOf(k)
+			vs, ok2 := stringOf(v)
+			if ok1 && ok2 {
+				byLabel.add(ast.StringTerm(nsName+"/"+ks+"="+vs), p)
+			}
+		})
 	}
 	return ast.NewObject(
 		ast.Item(ast.StringTerm("events_by_object"), byObject.term()),
 		ast.Item(ast.StringTerm("pods_by_namespace"), byNamespace.term()),
 		ast.Item(ast.StringTerm("pods_by_node"), byNode.term()),
+		ast.Item(ast.StringTerm("pods_by_label"), byLabel.term()),
 	)
 }
 
@@ -89,6 +105,13 @@ func field(t *ast.Term, path ...string) *ast.Term {
 		}
 	}
 	return t
+}
+
+func termValue(t *ast.Term) ast.Value {
+	if t == nil {
+		return nil
+	}
+	return t.Value
 }
 
 func stringOf(t *ast.Term) (string, bool) {

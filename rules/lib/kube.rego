@@ -135,3 +135,28 @@ pods_by_node := input.index.pods_by_node if {
 	some name in {p.spec.nodeName | some p in input.kubernetes.pods}
 	ps := [p | some p in input.kubernetes.pods; p.spec.nodeName == name]
 }
+
+# selected is the pods of namespace ns whose labels hold every pair of the
+# selector map sel (selects). With ktriage's index (input.index.pods_by_label,
+# docs/facts.md) only the pods carrying one of the selector's pairs are
+# tested, not every pod of the namespace for every Service.
+selected(ns, sel) := [p | some p in candidates(ns, sel); selects(sel, labels(p))]
+
+candidates(ns, sel) := object.get(input.index.pods_by_label, concat("", [ns, "/", k, "=", sel[k]]), []) if {
+	is_object(input.index.pods_by_label)
+	is_string(ns)
+	count(sel) > 0
+	k := min(object.keys(sel))
+	is_string(sel[k])
+} else := object.get(pods_by_namespace, ns, [])
+
+# pods_by_namespace maps a namespace (namespace(p): "" when absent) to its
+# pods; built in Go like pods_by_node, else here (the inner comprehension
+# compares the namespace with a variable bound before it, which OPA
+# indexes).
+pods_by_namespace := input.index.pods_by_namespace if {
+	is_object(input.index.pods_by_namespace)
+} else := {ns: ps |
+	some ns in {namespace(p) | some p in input.kubernetes.pods}
+	ps := [p | some p in input.kubernetes.pods; namespace(p) == ns]
+}

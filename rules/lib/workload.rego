@@ -88,21 +88,12 @@ pod_counts(w, ns_pods) := c if {
 	mine := [p | some p in ns_pods; key(of(p)) == k]
 }
 
-# pods_in groups pods by namespace once per query, reading one field of
-# each (the inner comprehension compares it with ns, bound before it in
-# this rule's body, which OPA indexes). A workload's pods are then found
+# pods_in groups pods by namespace (lib/kube: once for all rules, or once
+# per query where ktriage's index is absent). A workload's pods are then found
 # among its namespace's, and only the workloads a finding names are
 # resolved: resolving every pod of the bundle in each rule that reports
 # per workload cost more than the rule's own work.
-# ktriage builds the same grouping in Go once for every rule
-# (input.index, docs/facts.md); the comprehension is for inputs without
-# it (`opa eval` over `ktriage facts` output, unit tests).
-pods_in := input.index.pods_by_namespace if {
-	is_object(input.index.pods_by_namespace)
-} else := {ns: ps |
-	some ns in {kube.namespace(p) | some p in input.kubernetes.pods}
-	ps := [p | some p in input.kubernetes.pods; kube.namespace(p) == ns]
-}
+pods_in := kube.pods_by_namespace
 
 # pod_stats counts a workload's pods and Ready pods. Every pod's workload
 # is in the pod's namespace (of), so the namespace's pods are all it reads.

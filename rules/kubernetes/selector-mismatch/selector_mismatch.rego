@@ -73,10 +73,9 @@ routed := {[ns, svc.metadata.name]: info |
 	some svc in input.kubernetes.services
 	sel := selector(svc)
 	ns := svc.metadata.namespace
-	pods := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns]
 	eps := [e | some e in input.kubernetes.endpoints; e.metadata.namespace == ns]
 	slices := [x | some x in input.kubernetes.endpointslices; x.metadata.namespace == ns]
-	matched := [p | some p in pods; kube.selects(sel, kube.labels(p))]
+	matched := kube.selected(ns, sel)
 	serving_pods := [p | some p in matched; serving(p)]
 	mine_eps := endpoints_of(svc, eps)
 	mine_slices := slices_of(svc, slices)

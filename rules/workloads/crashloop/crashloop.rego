@@ -209,7 +209,7 @@ findings contains f if {
 	p := x0.pod
 	ns := w.namespace
 	pn := p.metadata.name
-	ns_pods := [q | some q in input.kubernetes.pods; q.metadata.namespace == ns]
+	ns_pods := object.get(workload.pods_in, ns, [])
 	counts := workload.pod_counts(w, ns_pods)
 	ready := counts.ready
 
@@ -222,7 +222,7 @@ findings contains f if {
 	# if tested in the same comprehension
 	named_logs := [l | some l in object.get(input.kubernetes, "logs", []); l.pod == pn]
 	logs := [l | some l in named_logs; object.get(l, "namespace", "") in {ns, ""}]
-	events := [e | some e in input.kubernetes.events; e.involvedObject.name == pn; object.get(e, ["involvedObject", "namespace"], "") == ns]
+	events := object.get(workload.events_by_object, concat("/", [ns, pn]), [])
 	lines := [container_line(p, s, logs, events) | some s in ss]
 	wl := workload_lines(w)
 	own := [s | some x in group; some s in x.containers; state(s) == "failing"; not by_probe(x.pod, s); not by_config(s)]

@@ -109,6 +109,10 @@ reason_counts(msg) := [{"count": to_number(m[1]), "reason": m[2]} |
 
 nodes := kube.array(input.kubernetes, ["nodes"])
 
+# node_named finds a node by name with one lookup (evidence names the
+# nodes a verdict refuses, per workload).
+node_named := {n.metadata.name: n | some n in nodes}
+
 node_labels(n) := kube.labels(n)
 
 # non-terminated pods by node, with what they request: built once per node
@@ -330,11 +334,11 @@ findings contains f if {
 	spec := object.get(p, "spec", {})
 	ns := w.namespace
 	pvcs := [c | some c in object.get(input.kubernetes, "persistentvolumeclaims", []); c.metadata.namespace == ns]
-	# compared with a variable, not pods[0], so OPA indexes the events
-	# once instead of scanning them all per workload
+	# the first pod's events and the namespace's pods, looked up in the
+	# groupings built once (lib/workload), not scanned per workload
 	first := pods[0]
-	events := [e | some e in input.kubernetes.events; e.involvedObject.name == first; e.reason == "FailedScheduling"; object.get(e, ["involvedObject", "namespace"], "") == ns]
-	ns_pods := [q | some q in input.kubernetes.pods; q.metadata.namespace == ns]
+	events := [e | some e in object.get(workload.events_by_object, concat("/", [ns, first]), []); e.reason == "FailedScheduling"]
+	ns_pods := object.get(workload.pods_in, ns, [])
 	counts := workload.pod_counts(w, ns_pods)
 	ready := counts.ready
 
@@ -629,7 +633,7 @@ evidence(p, sched, unbound, verdicts) := array.concat(
 		),
 		array.concat(
 			[kube.at(c, ["status", "phase"], "claim Pending") | some c in unbound],
-			[kube.at(n, node_path(x, n), node_note(x)) | some x in verdicts; blocked(x) + count(x.short) > 0; some n in nodes; n.metadata.name == x.node],
+			[kube.at(n, node_path(x, n), node_note(x)) | some x in verdicts; blocked(x) + count(x.short) > 0; n := node_named[x.node]],
 		),
 	),
 )

@@ -1,0 +1,45 @@
+package ktriage.lib.kube_test
+
+import data.ktriage.lib.kube
+
+p(ns, name, labels) := {"kind": "Pod", "metadata": {"namespace": ns, "name": name, "labels": labels}}
+
+web := p("shop", "web-1", {"app": "web", "tier": "front"})
+
+web_other_tier := p("shop", "web-2", {"app": "web", "tier": "back"})
+
+elsewhere := p("lab", "web-3", {"app": "web", "tier": "front"})
+
+unlabelled := p("shop", "bare", null)
+
+pods := [web, web_other_tier, elsewhere, unlabelled]
+
+sel := {"app": "web", "tier": "front"}
+
+# Without ktriage's index (opa eval over `ktriage facts`), the namespace's
+# pods are tested one by one.
+test_selected_without_index if {
+	kube.selected("shop", sel) == [web] with input as {"kubernetes": {"pods": pods}}
+}
+
+# With it, only the pods under the selector's first pair are tested: the
+# index below holds a pod under app=web that does not carry it, to show
+# the candidates come from the index, and selects still decides.
+test_selected_reads_the_index if {
+	index := {"pods_by_label": {"shop/app=web": [web, web_other_tier]}, "pods_by_namespace": {}}
+	kube.selected("shop", sel) == [web] with input as {"kubernetes": {"pods": pods}, "index": index}
+	kube.selected("shop", {"app": "web"}) == [web, web_other_tier] with input as {"kubernetes": {"pods": pods}, "index": index}
+	kube.selected("shop", {"app": "api"}) == [] with input as {"kubernetes": {"pods": pods}, "index": index}
+}
+
+# An empty selector selects nothing, with or without the index.
+test_empty_selector_selects_nothing if {
+	kube.selected("shop", {}) == [] with input as {"kubernetes": {"pods": pods}}
+	kube.selected("shop", {}) == [] with input as {"kubernetes": {"pods": pods}, "index": {"pods_by_label": {}, "pods_by_namespace": {"shop": [web]}}}
+}
+
+test_pods_by_node_groups_bound_pods if {
+	bound := {"metadata": {"name": "a"}, "spec": {"nodeName": "n1"}}
+	waiting := {"metadata": {"name": "b"}, "spec": {}}
+	kube.pods_by_node == {"n1": [bound]} with input as {"kubernetes": {"pods": [bound, waiting]}}
+}
