@@ -85,25 +85,59 @@ func TestProfileAnalyze(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t0 := time.Now()
+	t0, c0 := time.Now(), processCPU()
 	p, err := analyze.Parse(ctx, analyze.Options{Inputs: []string{dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	t1 := time.Now()
+	t1, c1 := time.Now(), processCPU()
 	v, err := p.Facts.Value(facts.BundleInfo{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t2 := time.Now()
+	if err := eng.Prepare(ctx, p.Facts.Collected); err != nil {
+		t.Fatal(err)
+	}
+	t2, c2 := time.Now(), processCPU()
 	results := eng.Eval(ctx, v, p.Facts.Collected, 0)
-	t3 := time.Now()
+	t3, c3 := time.Now(), processCPU()
 	n := 0
 	var per []string
 	for _, r := range results {
 		n += len(r.Findings)
 		per = append(per, fmt.Sprintf("%s %s", r.Rule.ID, r.Elapsed.Round(time.Millisecond)))
 	}
-	fmt.Printf("parse %s, to OPA value %s, rules %s (%s), %d findings\n", t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), strings.Join(per, ", "), n)
+	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	fmt.Printf("wall / CPU: parse %s / %s, to OPA value and compile %s / %s, rules %s / %s\n(%s), %d findings\n",
+		r(t1.Sub(t0)), r(c1-c0), r(t2.Sub(t1)), r(c2-c1), r(t3.Sub(t2)), r(c3-c2), strings.Join(per, ", "), n)
+}
+
+
+// TestProfileEvaluate parses a bundle, then runs analyze.Evaluate (the
+// rules' input, the rules, the report) alone under the profiler: what
+// `--stats` calls "evaluate", e.g. on a bundle of many small files.
+//
+//	KTRIAGE_PROFILE_EVALUATE=$PWD/testdata/bench/logs-50000files \
+//	go test -run TestProfileEvaluate -cpuprofile cpu.out ./internal/bench/
+func TestProfileEvaluate(t *testing.T) {
+	dir := os.Getenv("KTRIAGE_PROFILE_EVALUATE")
+	if dir == "" {
+		t.Skip("set KTRIAGE_PROFILE_EVALUATE to a bundle to profile its evaluation")
+	}
+	ctx := context.Background()
+	eng, err := engine.New(ctx, engine.Options{Builtin: rules.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := analyze.Parse(ctx, analyze.Options{Inputs: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	t0, c0 := time.Now(), processCPU()
+	if _, err := analyze.Evaluate(ctx, p, eng, analyze.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("evaluate %s wall, %s CPU\n", time.Since(t0).Round(time.Millisecond), (processCPU() - c0).Round(time.Millisecond))
 }
