@@ -43,6 +43,78 @@ network_down(n) if {
 	regex.match(network_not_ready_re, object.get(c, "message", ""))
 }
 
+# host_network: the pod shares its node's network and needs no CNI. A pod
+# whose address is its node's is on the host network, whatever its spec
+# shows (old internal-form dumps do not carry hostNetwork).
+host_network(p) if p.spec.hostNetwork == true
+
+host_network(p) if {
+	is_string(p.status.podIP)
+	p.status.podIP == object.get(p, ["status", "hostIP"], "")
+}
+
+# The nodes whose pod network is down, by name, once per query: a rule
+# that asks about every pod looks its node up here rather than scanning
+# the nodes per pod.
+network_down_names := {n.metadata.name | some n in input.kubernetes.nodes; network_down(n)}
+
+# all_networks_down: every node of the dump is NotReady for its network,
+# so no node takes a pod that does not tolerate the not-ready taint.
+all_networks_down if {
+	count(network_down_names) > 0
+	count(network_down_names) == count(input.kubernetes.nodes)
+}
+
+# pod_network_down(p): pod p is not Ready because the pod network is down
+# where it could run: it waits on a node whose network is down (no sandbox
+# without the CNI; the node lifecycle controller marks a NotReady node's
+# pods not Ready), or the scheduler cannot place it while every node is
+# NotReady for its network. Such a pod is a consequence of the cni rule's
+# cause; rules that see it as a symptom (selector-mismatch, dns) leave it
+# to that finding, which lists what they would have reported.
+pod_network_down(p) if {
+	not kube.ready(p)
+	not object.get(p, ["status", "phase"], "") in {"Succeeded", "Failed"}
+	not host_network(p)
+	p.spec.nodeName in network_down_names
+}
+
+pod_network_down(p) if {
+	not kube.ready(p)
+	not p.spec.nodeName
+	some c in kube.array(p, ["status", "conditions"])
+	c.type == "PodScheduled"
+	c.status == "False"
+	all_networks_down
+}
+
+# stranded(pods): there are pods and none of them runs for want of the
+# pod network. A Service that selects only such pods has no endpoints
+# because of the cni rule's cause.
+stranded(pods) if {
+	count(pods) > 0
+	every p in pods {
+		pod_network_down(p)
+	}
+}
+
+# stranded_services is, per [namespace, name] of a Service with a
+# selector, the pods it selects when they are stranded: the cni finding
+# lists these Services, selector-mismatch points at it for the same test.
+# Computed only when some node's network is down; the namespace's pods come
+# from a comprehension indexed on the namespace (docs/writing-rules.md).
+stranded_services := {[ns, s.metadata.name]: matched |
+	count(network_down_names) > 0
+	some s in input.kubernetes.services
+	object.get(s, ["spec", "type"], "ClusterIP") != "ExternalName"
+	sel := kube.map(s, ["spec", "selector"])
+	count(sel) > 0
+	ns := kube.namespace(s)
+	pods := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns]
+	matched := [p | some p in pods; kube.selects(sel, kube.labels(p))]
+	stranded(matched)
+}
+
 internal_ips(name) := {a.address |
 	some a in node_object(name).status.addresses
 	a.type == "InternalIP"

@@ -11,7 +11,10 @@
 #   (FailedCreatePodSandBox) and the pods stay ContainerCreating. The rule
 #   reads the Nodes, the agent DaemonSet and its pods, the events, the
 #   agents' logs and the nodes' interfaces, and names the cause with the
-#   pods it strands (details.consequences). Critical: nodes whose Ready
+#   pods it strands (details.consequences); for nodes NotReady for their
+#   network also the Services left with no ready pod (selector-mismatch
+#   points here) and, when kube-dns is one, the pods whose logs show
+#   lookups failing. Critical: nodes whose Ready
 #   condition says the pod network is not ready; the agent absent or not
 #   Ready on nodes; sandbox failures classified by their CNI message
 #   (flannel's missing /run/flannel/subnet.env, Calico's expired token
@@ -49,6 +52,7 @@
 #     - https://github.com/flannel-io/flannel/blob/master/Documentation/troubleshooting.md
 package ktriage.rules.cluster.cni
 
+import data.ktriage.lib.dns
 import data.ktriage.lib.kube
 import data.ktriage.lib.netranges
 import data.ktriage.lib.node
@@ -97,14 +101,7 @@ network_not_ready_re := node.network_not_ready_re
 
 network_down(n) if node.network_down(n)
 
-host_network(p) if p.spec.hostNetwork == true
-
-# A pod whose address is its node's is on the host network, whatever its
-# spec shows (old internal-form dumps do not carry hostNetwork).
-host_network(p) if {
-	is_string(p.status.podIP)
-	p.status.podIP == object.get(p, ["status", "hostIP"], "")
-}
+host_network(p) if node.host_network(p)
 
 terminated(p) if object.get(p, ["status", "phase"], "") in {"Succeeded", "Failed"}
 
@@ -164,13 +161,15 @@ findings contains f if {
 	count(down_nodes) > 0
 	total := count(node_names)
 	objs := [n | some n in input.kubernetes.nodes; network_down(n)]
-	cons := array.concat(stuck_consequences(down_nodes), pending_for_taint)
+	pod_cons := array.concat(stuck_consequences(down_nodes), pending_for_taint)
+	cons := array.concat(pod_cons, array.concat(service_consequences, dns_consequences))
 	f := {
-		"message": sprintf("%s NotReady because the pod network is not ready (%s); %s. %s", [
+		"message": sprintf("%s NotReady because the pod network is not ready (%s); %s. %s%s", [
 			nodes_prefix(count(down_nodes), total, down_nodes),
 			concat("; ", sort(down_messages)),
 			agent_state_text,
-			consequences_text(cons),
+			consequences_text(pod_cons),
+			services_text,
 		]),
 		"subjects": [{"kind": "Node", "name": n} | some n in down_nodes],
 		"evidence": [kube.at(n, ["status", "conditions", ready_index(n), "message"], sprintf("Ready=%s since %s: network plugin not ready", [ready_condition(n).status, object.get(ready_condition(n), "lastTransitionTime", "?")])) | some n in array.slice(objs, 0, 3)],
@@ -194,6 +193,30 @@ nodes_prefix(k, total, names) := sprintf("The only node %s is", [names[0]]) if {
 } else := sprintf("%d of %d nodes (%s) are", [k, total, names_text(names)]) if {
 	k > 1
 } else := sprintf("Node %s is", [names[0]])
+
+# Services whose every selected pod waits on the pod network
+# (data.ktriage.lib.node.stranded_services): selector-mismatch sees them
+# without endpoints and points here, so they are listed as consequences
+# with its rule id.
+service_consequences := [{"kind": "Service", "namespace": ns, "name": name, "note": sprintf("selects %s and none is Ready: no endpoints while they wait on the pod network", [pods_text(count(pods))]), "rule": "selector-mismatch"} |
+	some [ns, name], pods in node.stranded_services
+]
+
+stranded_service_names := sort([sprintf("%s/%s", [ns, name]) | some [ns, name], _ in node.stranded_services])
+
+services_text := "" if {
+	count(stranded_service_names) == 0
+} else := sprintf(" Service %s has no ready pod.", stranded_service_names) if {
+	count(stranded_service_names) == 1
+} else := sprintf(" Services without a ready pod: %s.", [names_text(stranded_service_names)])
+
+# When cluster DNS is among them (the dns rule leaves CoreDNS pods that
+# wait on the pod network to this finding), the pods whose logs show
+# lookups failing suffer from this cause too.
+dns_consequences := [{"kind": "Pod", "namespace": ns, "name": pod, "note": sprintf("logs a name resolution failure (cluster DNS has no ready pod): %s", [x.text])} |
+	node.stranded_services[["kube-system", "kube-dns"]]
+	some [ns, pod], x in dns.failures
+]
 
 consequences_text(cons) := "No pod is known to wait on it yet; no new pod can start there." if {
 	count(cons) == 0

@@ -87,9 +87,12 @@ shown(p) if count(kube.array(p, ["status", "containerStatuses"])) > 0
 ready_pods := [p | some p in dns_pods; kube.ready(p)]
 
 # A CoreDNS pod the scheduler cannot place (every node NotReady, no CNI
-# yet) is a symptom of the nodes, not a DNS cause: selector-mismatch and
-# the node rules name that cause, so it is left out here.
-unready_pods := [p | some p in dns_pods; shown(p); not kube.ready(p); not unscheduled(p)]
+# yet) is a symptom of the nodes, not a DNS cause: scheduling and the node
+# rules name that cause, so it is left out here. So is one waiting on a
+# node whose pod network is down (data.ktriage.lib.node.pod_network_down):
+# the cni finding lists the kube-dns Service and the pods whose lookups
+# fail among its consequences.
+unready_pods := [p | some p in dns_pods; shown(p); not kube.ready(p); not unscheduled(p); not node.pod_network_down(p)]
 
 unscheduled(p) if {
 	some c in kube.array(p, ["status", "conditions"])
