@@ -187,6 +187,32 @@ test_fires_on_duplicate_pod_ip if {
 	contains(f.message, "2 running pods have the same IP 10.1.0.7 (shop/a on w1, shop/b on w2)")
 }
 
+# One finding per cause, not per address: the addresses one node handed
+# out twice are one finding for that node, those shared across nodes one
+# for the cluster, each listing its pods.
+test_duplicate_pod_ips_one_finding_per_cause if {
+	same_node := [pod("shop", sprintf("a%d", [i]), "w1", "Running", sprintf("10.1.0.%d", [i])) | some i in numbers.range(1, 5)]
+	twins := [pod("shop", sprintf("b%d", [i]), "w1", "Running", sprintf("10.1.0.%d", [i])) | some i in numbers.range(1, 5)]
+	across := [pod("shop", "c", "w1", "Running", "10.1.9.9"), pod("shop", "d", "w2", "Running", "10.1.9.9")]
+	fs := rule.findings with input as cluster(
+		[good_node("w1", ""), good_node("w2", "")],
+		array.concat(array.concat(same_node, twins), array.concat(across, [pod("shop", "e", "w2", "Running", "10.1.0.8")])),
+		[calico_ds],
+		[],
+	)
+	count(fs) == 2
+	some f in fs
+	f.details.node == "w1"
+	f.details.addresses == 5
+	startswith(f.message, "On w1 10 running pods share 5 addresses: 10.1.0.1 (shop/a1, shop/b1); 10.1.0.2 (shop/a2, shop/b2); 10.1.0.3 (shop/a3, shop/b3) and 2 more: w1's IPAM handed out addresses it had already given")
+	{"kind": "Node", "name": "w1"} in f.subjects
+	count(f.details.consequences) == 10
+	{"kind": "Pod", "namespace": "shop", "name": "a4", "note": "shares 10.1.0.4 with shop/b4"} in f.details.consequences
+	some g in fs
+	g.details.node == ""
+	startswith(g.message, "2 running pods have the same IP 10.1.9.9 (shop/c on w1, shop/d on w2): two nodes hand out the same addresses")
+}
+
 test_fires_on_pod_ip_outside_flannel_pod_cidr if {
 	fs := rule.findings with input as cluster(
 		[good_node("w1", "10.244.1.0/24")],
