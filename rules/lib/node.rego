@@ -72,20 +72,21 @@ all_networks_down if {
 # NotReady for its network. Such a pod is a consequence of the cni rule's
 # cause; rules that see it as a symptom (selector-mismatch, dns) leave it
 # to that finding, which lists what they would have reported.
+# (The cheap tests on the node come first: most pods fail them.)
 pod_network_down(p) if {
+	p.spec.nodeName in network_down_names
 	not kube.ready(p)
 	not object.get(p, ["status", "phase"], "") in {"Succeeded", "Failed"}
 	not host_network(p)
-	p.spec.nodeName in network_down_names
 }
 
 pod_network_down(p) if {
-	not kube.ready(p)
+	all_networks_down
 	not p.spec.nodeName
+	not kube.ready(p)
 	some c in kube.array(p, ["status", "conditions"])
 	c.type == "PodScheduled"
 	c.status == "False"
-	all_networks_down
 }
 
 # stranded(pods): there are pods and none of them runs for want of the
@@ -98,18 +99,33 @@ stranded(pods) if {
 	}
 }
 
+# The namespaces that hold a pod stranded so: only their Services can
+# select nothing but stranded pods. The pods of the nodes whose network is
+# down come from a comprehension indexed on the node (OPA builds that
+# index once); none is looked at when no node's network is down.
+stranded_namespaces := {kube.namespace(p) |
+	some name in network_down_names
+	on_node := [p | some p in input.kubernetes.pods; p.spec.nodeName == name]
+	some p in on_node
+	pod_network_down(p)
+} | {kube.namespace(p) |
+	all_networks_down
+	some p in input.kubernetes.pods
+	pod_network_down(p)
+}
+
 # stranded_services is, per [namespace, name] of a Service with a
 # selector, the pods it selects when they are stranded: the cni finding
 # lists these Services, selector-mismatch points at it for the same test.
-# Computed only when some node's network is down; the namespace's pods come
-# from a comprehension indexed on the namespace (docs/writing-rules.md).
+# Only the namespaces above are looked at; their pods come from a
+# comprehension indexed on the namespace (docs/writing-rules.md).
 stranded_services := {[ns, s.metadata.name]: matched |
-	count(network_down_names) > 0
 	some s in input.kubernetes.services
+	ns := kube.namespace(s)
+	ns in stranded_namespaces
 	object.get(s, ["spec", "type"], "ClusterIP") != "ExternalName"
 	sel := kube.map(s, ["spec", "selector"])
 	count(sel) > 0
-	ns := kube.namespace(s)
 	pods := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns]
 	matched := [p | some p in pods; kube.selects(sel, kube.labels(p))]
 	stranded(matched)

@@ -497,18 +497,21 @@ addressed := [p |
 	p.status.podIP != ""
 ]
 
-# Duplicates found by sorting, not by comparing every pair: the running
-# pods as [ip, namespace, name, node], ordered by address, so the pods that
-# share one are neighbours and each shared address is one run of them.
-ip_entries := sort([[p.status.podIP, kube.namespace(p), p.metadata.name, object.get(p, ["spec", "nodeName"], "")] | some p in addressed])
-
-duplicate_ips := {ip_entries[i][0] |
-	count(ip_entries) > 1
-	some i in numbers.range(1, count(ip_entries) - 1)
-	ip_entries[i][0] == ip_entries[i - 1][0]
+# Duplicates found by sorting, not by comparing every pair.
+duplicate_ips := {ips[i] |
+	ips := sort([p.status.podIP | some p in addressed])
+	count(ips) > 1
+	some i in numbers.range(1, count(ips) - 1)
+	ips[i] == ips[i - 1]
 }
 
-dup_entries := [e | some e in ip_entries; e[0] in duplicate_ips]
+# The pods that share an address as [ip, namespace, name, node], ordered
+# by address, so each shared address is one run of neighbours.
+dup_entries := sort([[p.status.podIP, kube.namespace(p), p.metadata.name, object.get(p, ["spec", "nodeName"], "")] |
+	count(duplicate_ips) > 0
+	some p in addressed
+	p.status.podIP in duplicate_ips
+])
 
 dup_starts := [i | some i, e in dup_entries; run_start(i)]
 
