@@ -51,6 +51,7 @@ package ktriage.rules.kubernetes["selector-mismatch"]
 
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
+import data.ktriage.lib.run
 import data.ktriage.lib.sh
 
 # ---------------------------------------------------------------- Services
@@ -499,9 +500,11 @@ findings contains f if {
 # whose network plugin is not ready, or unscheduled while every node is
 # NotReady for it: data.ktriage.lib.node.pod_network_down). The cni rule
 # reports that cause and lists this Service among its consequences, so
-# this finding is only the pointer to it: one cause, one critical.
+# this finding is only the pointer to it: one cause, one critical. Not
+# when cni does not run (--disable cni): then this finding is the one.
 network_wait(info, matched) := true if {
 	info.ready_addresses == 0
+	run.rule("cni")
 	node.stranded(matched)
 } else := false
 

@@ -513,6 +513,22 @@ test_pods_on_a_node_without_pod_network_point_at_cni if {
 	contains(f.message, "which is down on w1: that is the cause")
 }
 
+# With --disable cni nothing else names the cause: the Service's finding
+# keeps its severity.
+test_pods_on_a_node_without_pod_network_stay_high_when_cni_does_not_run if {
+	inp := json.patch(
+		cluster([svc("shop", "web", {"app": "web"}, [port(80, "http")])], [on_node(creating("shop", "web-1", {"app": "web"}), "w1")], [], [endpoints("shop", "web", [])]),
+		[
+			{"op": "add", "path": "/kubernetes/nodes", "value": [node("w1", "False", "KubeletNotReady", cni), ready_node("w2")]},
+			{"op": "add", "path": "/rules", "value": {"selector-mismatch": true, "dns": true}},
+		],
+	)
+	f := only(rule.findings) with input as inp
+	f.severity == "high"
+	not f.details.see
+	not contains(f.message, "reported by the cni finding")
+}
+
 # Near miss: the pods are not Ready because their readiness probe fails on
 # a Ready node with a working network, while another node's network is
 # down. That is the Service's own problem: high, no pointer.
