@@ -50,7 +50,7 @@ type ruleParams struct {
 func (rp *ruleParams) bind(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&rp.dirs, "rules", nil, "add the Rego rules in `DIR` (or one .rego file); repeatable")
 	fs.StringSliceVar(&rp.enable, "enable", nil, "run only these rule `IDs` (comma-separated or repeated)")
-	fs.StringSliceVar(&rp.disable, "disable", nil, "do not run these rule `IDs` (comma-separated or repeated)")
+	fs.StringSliceVar(&rp.disable, "disable", nil, "do not run these rule `IDs` (comma-separated or repeated); a symptom that would point at one of them keeps its own severity")
 }
 
 func (rp *ruleParams) options() engine.Options {

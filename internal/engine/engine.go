@@ -599,8 +599,16 @@ type Result struct {
 // rule after it was skipped, the built-in ones included. A rule that runs
 // out is skipped with a reason naming the budget; cancelling ctx stops
 // them all.
+//
+// Before the first rule, input.rules is set to the rules that run: a rule
+// that leaves a symptom to another rule's finding (one cause, one
+// critical) asks data.ktriage.lib.run whether that rule runs, so that with
+// --disable the symptom keeps its own severity (docs/facts.md).
 func (e *Engine) Eval(ctx context.Context, input ast.Value, available map[string]bool, perRule time.Duration) []Result {
 	out := make([]Result, len(e.rules))
+	if obj, ok := input.(ast.Object); ok {
+		obj.Insert(ast.StringTerm("rules"), ast.NewTerm(e.running(available)))
+	}
 	prepErr := e.Prepare(ctx, available)
 	// Rules read the same input and share nothing else, and OPA's prepared
 	// queries may be evaluated concurrently: on a large bundle the rules
@@ -647,6 +655,18 @@ func (e *Engine) evalOne(ctx context.Context, r Rule, input ast.Value, available
 	}
 	res.Findings, res.Notices = findings, notices
 	return res
+}
+
+// running is input.rules: {id: true} for every enabled rule whose needs
+// the bundle meets.
+func (e *Engine) running(available map[string]bool) ast.Object {
+	obj := ast.NewObject()
+	for _, r := range e.rules {
+		if len(missingNeeds(r, available)) == 0 {
+			obj.Insert(ast.StringTerm(r.ID), ast.BooleanTerm(true))
+		}
+	}
+	return obj
 }
 
 // missingNeeds lists the rule's METADATA `needs` that available lacks;

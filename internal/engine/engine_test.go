@@ -226,3 +226,38 @@ func TestConsequencesAreReadAndChecked(t *testing.T) {
 		}
 	}
 }
+
+// input.rules names the rules that run (enabled, their needs met), for
+// data.ktriage.lib.run: a symptom defers to another rule's finding only
+// when that rule runs.
+func TestInputNamesTheRulesThatRun(t *testing.T) {
+	seer := strings.NewReplacer(`id: named`, `id: seer`, `["named"]`, `["seer"]`, `needs: [kubernetes.pods]`, `needs: []`,
+		`findings contains {"message": sprintf("pod %s", [p.metadata.name])} if {
+	some p in input.kubernetes.pods
+}`, `findings contains {"message": sprintf("runs %v", [sort(object.keys(input.rules))])} if true`).Replace(okRule)
+	other := strings.NewReplacer(`id: named`, `id: other`, `["named"]`, `["other"]`, `needs: [kubernetes.pods]`, `needs: [node.sysctl]`).Replace(okRule)
+	files := map[string]string{"test/named/named.rego": okRule, "test/seer/seer.rego": seer, "test/other/other.rego": other}
+	for _, tc := range []struct {
+		disable []string
+		want    string
+	}{
+		{nil, `runs ["named", "seer"]`}, // other's needs are not met
+		{[]string{"named"}, `runs ["seer"]`},
+	} {
+		e, err := New(context.Background(), Options{Builtin: builtin(files), Disable: tc.disable})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range e.Eval(context.Background(), input(t, `{"kubernetes": {"pods": []}}`), map[string]bool{"kubernetes.pods": true}, 0) {
+			if r.Rule.ID == "seer" {
+				for _, f := range r.Findings {
+					got = append(got, f.Message)
+				}
+			}
+		}
+		if len(got) != 1 || got[0] != tc.want {
+			t.Errorf("disable %v: seer says %q, want %q", tc.disable, got, tc.want)
+		}
+	}
+}

@@ -28,8 +28,11 @@ type Expectation struct {
 	// Args are extra analyze flags (e.g. --fail-on, --enable).
 	Args []string `json:"args"`
 	// Exit is the exit status analyze must return, when given.
-	Exit            *int              `json:"exit"`
-	Must            []Must            `json:"must"`
+	Exit *int   `json:"exit"`
+	Must []Must `json:"must"`
+	// MustNot lists rules that must not fire, or, as "rule:severity",
+	// that must not fire at that severity or above (a symptom that points
+	// at another rule's cause stays, at info).
 	MustNot         []string          `json:"must_not"`
 	InputsStatus    map[string]string `json:"inputs_status"`
 	SkippedContains []string          `json:"skipped_contains"`
@@ -256,9 +259,19 @@ func Check(e Expectation, r *report.Report, exit int) []string {
 			add("no %s finding matches: %s", m.Rule, strings.Join(why, " | "))
 		}
 	}
-	for _, rule := range e.MustNot {
-		if byRule[rule] > 0 {
-			add("rule %s must not fire (findings: %s)", rule, summary(r))
+	for _, entry := range e.MustNot {
+		rule, floor, bySeverity := strings.Cut(entry, ":")
+		if !bySeverity {
+			if byRule[rule] > 0 {
+				add("rule %s must not fire (findings: %s)", rule, summary(r))
+			}
+			continue
+		}
+		for _, f := range r.Findings {
+			if f.Rule == rule && report.AtOrAbove(f.Severity, floor) {
+				add("rule %s must not fire at %s or above (findings: %s)", rule, floor, summary(r))
+				break
+			}
 		}
 	}
 	for _, id := range sortedInts(e.MustNotInCluster) {

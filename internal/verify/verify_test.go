@@ -40,6 +40,7 @@ func TestCheck(t *testing.T) {
 		{"severity", Expectation{Must: []Must{{Rule: "selector-mismatch", Severity: "info"}}}, 0, []string{"severity high, want info"}},
 		{"count", Expectation{Must: []Must{{Rule: "selector-mismatch", Count: 2}}}, 0, []string{"1 findings, want 2"}},
 		{"must not", Expectation{MustNot: []string{"selector-mismatch"}}, 0, []string{"must not fire"}},
+		{"must not at severity", Expectation{MustNot: []string{"selector-mismatch:high", "selector-mismatch:critical", "mtu:info"}}, 0, []string{"must not fire at high or above"}},
 		{"input status", Expectation{InputsStatus: map[string]string{"broken.yaml": "parsed", "gone.txt": "parsed"}}, 0, []string{"status failed, want parsed", "no input ends with gone.txt"}},
 		{"skipped", Expectation{SkippedContains: []string{"mtu"}}, 0, []string{"rule mtu reports no check as not run"}},
 	}

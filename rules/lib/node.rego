@@ -43,6 +43,94 @@ network_down(n) if {
 	regex.match(network_not_ready_re, object.get(c, "message", ""))
 }
 
+# host_network: the pod shares its node's network and needs no CNI. A pod
+# whose address is its node's is on the host network, whatever its spec
+# shows (old internal-form dumps do not carry hostNetwork).
+host_network(p) if p.spec.hostNetwork == true
+
+host_network(p) if {
+	is_string(p.status.podIP)
+	p.status.podIP == object.get(p, ["status", "hostIP"], "")
+}
+
+# The nodes whose pod network is down, by name, once per query: a rule
+# that asks about every pod looks its node up here rather than scanning
+# the nodes per pod.
+network_down_names := {n.metadata.name | some n in input.kubernetes.nodes; network_down(n)}
+
+# all_networks_down: every node of the dump is NotReady for its network,
+# so no node takes a pod that does not tolerate the not-ready taint.
+all_networks_down if {
+	count(network_down_names) > 0
+	count(network_down_names) == count(input.kubernetes.nodes)
+}
+
+# pod_network_down(p): pod p is not Ready because the pod network is down
+# where it could run: it waits on a node whose network is down (no sandbox
+# without the CNI; the node lifecycle controller marks a NotReady node's
+# pods not Ready), or the scheduler cannot place it while every node is
+# NotReady for its network. Such a pod is a consequence of the cni rule's
+# cause; rules that see it as a symptom (selector-mismatch, dns) leave it
+# to that finding, which lists what they would have reported.
+# (The cheap tests on the node come first: most pods fail them.)
+pod_network_down(p) if {
+	p.spec.nodeName in network_down_names
+	not kube.ready(p)
+	not object.get(p, ["status", "phase"], "") in {"Succeeded", "Failed"}
+	not host_network(p)
+}
+
+pod_network_down(p) if {
+	all_networks_down
+	not p.spec.nodeName
+	not kube.ready(p)
+	some c in kube.array(p, ["status", "conditions"])
+	c.type == "PodScheduled"
+	c.status == "False"
+}
+
+# stranded(pods): there are pods and none of them runs for want of the
+# pod network. A Service that selects only such pods has no endpoints
+# because of the cni rule's cause.
+stranded(pods) if {
+	count(pods) > 0
+	every p in pods {
+		pod_network_down(p)
+	}
+}
+
+# The namespaces that hold a pod stranded so: only their Services can
+# select nothing but stranded pods. The pods of the nodes whose network is
+# down come from a comprehension indexed on the node (OPA builds that
+# index once); none is looked at when no node's network is down.
+stranded_namespaces := {kube.namespace(p) |
+	some name in network_down_names
+	on_node := [p | some p in input.kubernetes.pods; p.spec.nodeName == name]
+	some p in on_node
+	pod_network_down(p)
+} | {kube.namespace(p) |
+	all_networks_down
+	some p in input.kubernetes.pods
+	pod_network_down(p)
+}
+
+# stranded_services is, per [namespace, name] of a Service with a
+# selector, the pods it selects when they are stranded: the cni finding
+# lists these Services, selector-mismatch points at it for the same test.
+# Only the namespaces above are looked at; their pods come from a
+# comprehension indexed on the namespace (docs/writing-rules.md).
+stranded_services := {[ns, s.metadata.name]: matched |
+	some s in input.kubernetes.services
+	ns := kube.namespace(s)
+	ns in stranded_namespaces
+	object.get(s, ["spec", "type"], "ClusterIP") != "ExternalName"
+	sel := kube.map(s, ["spec", "selector"])
+	count(sel) > 0
+	pods := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns]
+	matched := [p | some p in pods; kube.selects(sel, kube.labels(p))]
+	stranded(matched)
+}
+
 internal_ips(name) := {a.address |
 	some a in node_object(name).status.addresses
 	a.type == "InternalIP"

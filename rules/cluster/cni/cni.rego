@@ -11,15 +11,19 @@
 #   (FailedCreatePodSandBox) and the pods stay ContainerCreating. The rule
 #   reads the Nodes, the agent DaemonSet and its pods, the events, the
 #   agents' logs and the nodes' interfaces, and names the cause with the
-#   pods it strands (details.consequences). Critical: nodes whose Ready
+#   pods it strands (details.consequences); for nodes NotReady for their
+#   network also the Services left with no ready pod (selector-mismatch
+#   points here) and, when kube-dns is one, the pods whose logs show
+#   lookups failing. Critical: nodes whose Ready
 #   condition says the pod network is not ready; the agent absent or not
 #   Ready on nodes; sandbox failures classified by their CNI message
 #   (flannel's missing /run/flannel/subnet.env, Calico's expired token
 #   "connection is unauthorized", an exhausted host-local range "no IP
 #   addresses available in range set", Cilium's agent unreachable); a Node
 #   without spec.podCIDR where the CNI allocates from it (flannel, canal,
-#   kindnet), with flannel's "pod cidr not assigned". High: two running
-#   pods with the same IP; pod IPs outside their node's podCIDR (flannel,
+#   kindnet), with flannel's "pod cidr not assigned". High: running pods
+#   that share an IP, one finding per cause (a node whose IPAM handed
+#   addresses out twice; addresses shared across nodes), not per address; pod IPs outside their node's podCIDR (flannel,
 #   kindnet only: Calico, Cilium and the AWS VPC CNI use their own IPAM);
 #   the cluster's pod network (kubeadm-config podSubnet, --cluster-cidr,
 #   kube-proxy's clusterCIDR, Calico IPPools, OpenShift's clusterNetwork)
@@ -49,6 +53,7 @@
 #     - https://github.com/flannel-io/flannel/blob/master/Documentation/troubleshooting.md
 package ktriage.rules.cluster.cni
 
+import data.ktriage.lib.dns
 import data.ktriage.lib.kube
 import data.ktriage.lib.netranges
 import data.ktriage.lib.node
@@ -93,14 +98,7 @@ network_not_ready_re := node.network_not_ready_re
 
 network_down(n) if node.network_down(n)
 
-host_network(p) if p.spec.hostNetwork == true
-
-# A pod whose address is its node's is on the host network, whatever its
-# spec shows (old internal-form dumps do not carry hostNetwork).
-host_network(p) if {
-	is_string(p.status.podIP)
-	p.status.podIP == object.get(p, ["status", "hostIP"], "")
-}
+host_network(p) if node.host_network(p)
 
 terminated(p) if object.get(p, ["status", "phase"], "") in {"Succeeded", "Failed"}
 
@@ -160,13 +158,15 @@ findings contains f if {
 	count(down_nodes) > 0
 	total := count(node_names)
 	objs := [n | some n in input.kubernetes.nodes; network_down(n)]
-	cons := array.concat(stuck_consequences(down_nodes), pending_for_taint)
+	pod_cons := array.concat(stuck_consequences(down_nodes), pending_for_taint)
+	cons := array.concat(pod_cons, array.concat(service_consequences, dns_consequences))
 	f := {
-		"message": sprintf("%s NotReady because the pod network is not ready (%s); %s. %s", [
+		"message": sprintf("%s NotReady because the pod network is not ready (%s); %s. %s%s", [
 			nodes_prefix(count(down_nodes), total, down_nodes),
 			concat("; ", sort(down_messages)),
 			agent_state_text,
-			consequences_text(cons),
+			consequences_text(pod_cons),
+			services_text,
 		]),
 		"subjects": [{"kind": "Node", "name": n} | some n in down_nodes],
 		"evidence": [kube.at(n, ["status", "conditions", ready_index(n), "message"], sprintf("Ready=%s since %s: network plugin not ready", [ready_condition(n).status, object.get(ready_condition(n), "lastTransitionTime", "?")])) | some n in array.slice(objs, 0, 3)],
@@ -190,6 +190,30 @@ nodes_prefix(k, total, names) := sprintf("The only node %s is", [names[0]]) if {
 } else := sprintf("%d of %d nodes (%s) are", [k, total, names_text(names)]) if {
 	k > 1
 } else := sprintf("Node %s is", [names[0]])
+
+# Services whose every selected pod waits on the pod network
+# (data.ktriage.lib.node.stranded_services): selector-mismatch sees them
+# without endpoints and points here, so they are listed as consequences
+# with its rule id.
+service_consequences := [{"kind": "Service", "namespace": ns, "name": name, "note": sprintf("selects %s and none is Ready: no endpoints while they wait on the pod network", [pods_text(count(pods))]), "rule": "selector-mismatch"} |
+	some [ns, name], pods in node.stranded_services
+]
+
+stranded_service_names := sort([sprintf("%s/%s", [ns, name]) | some [ns, name], _ in node.stranded_services])
+
+services_text := "" if {
+	count(stranded_service_names) == 0
+} else := sprintf(" Service %s has no ready pod.", stranded_service_names) if {
+	count(stranded_service_names) == 1
+} else := sprintf(" Services without a ready pod: %s.", [names_text(stranded_service_names)])
+
+# When cluster DNS is among them (the dns rule leaves CoreDNS pods that
+# wait on the pod network to this finding), the pods whose logs show
+# lookups failing suffer from this cause too.
+dns_consequences := [{"kind": "Pod", "namespace": ns, "name": pod, "note": sprintf("logs a name resolution failure (cluster DNS has no ready pod): %s", [x.text])} |
+	node.stranded_services[["kube-system", "kube-dns"]]
+	some [ns, pod], x in dns.failures
+]
 
 consequences_text(cons) := "No pod is known to wait on it yet; no new pod can start there." if {
 	count(cons) == 0
@@ -477,18 +501,115 @@ duplicate_ips := {ips[i] |
 	ips[i] == ips[i - 1]
 }
 
+# The pods that share an address as [ip, namespace, name, node], ordered
+# by address, so each shared address is one run of neighbours.
+dup_entries := sort([[p.status.podIP, kube.namespace(p), p.metadata.name, object.get(p, ["spec", "nodeName"], "")] |
+	count(duplicate_ips) > 0
+	some p in addressed
+	p.status.podIP in duplicate_ips
+])
+
+dup_starts := [i | some i, e in dup_entries; run_start(i)]
+
+run_start(0)
+
+run_start(i) if {
+	i > 0
+	dup_entries[i][0] != dup_entries[i - 1][0]
+}
+
+run_end(k) := dup_starts[k + 1] if k + 1 < count(dup_starts) else := count(dup_entries)
+
+# shared lists each address held by more than one running pod, with the
+# cause it points at: one node's IPAM handing it out twice (key: that
+# node), or two nodes handing out the same address (key: "", one cause for
+# the cluster: overlapping ranges or a cluster-wide IPAM that lost its
+# allocations). One finding per key, not per address: a wiped store or an
+# overlap duplicates hundreds of addresses at once.
+shared := [{"ip": run[0][0], "pods": run, "key": shared_key(run)} |
+	some k, s in dup_starts
+	run := array.slice(dup_entries, s, run_end(k))
+]
+
+shared_key(run) := node_name if {
+	nodes := {x[3] | some x in run}
+	count(nodes) == 1
+	some node_name in nodes
+	node_name != ""
+} else := ""
+
+duplicate_pod_text(x, key) := sprintf("%s/%s", [x[1], x[2]]) if key != "" else := sprintf("%s/%s on %s", [x[1], x[2], node_or_unknown(x[3])])
+
+node_or_unknown("") := "an unnamed node"
+
+node_or_unknown(n) := n if n != ""
+
+shared_text(s, key) := sprintf("%s (%s)", [s.ip, few_text([duplicate_pod_text(x, key) | some x in array.slice(s.pods, 0, 4)], count(s.pods))])
+
+# few_text joins the first names of a list of k, then says how many more.
+few_text(names, k) := concat(", ", names) if {
+	count(names) == k
+} else := sprintf("%s and %d more", [concat(", ", array.slice(names, 0, 3)), k - 3])
+
+addresses_text(1) := "1 address"
+
+addresses_text(k) := sprintf("%d addresses", [k]) if k != 1
+
+# The first three addresses in full, then how many more.
+shared_list_text(group, key) := concat("; ", [shared_text(s, key) | some s in group]) if {
+	count(group) <= 3
+} else := sprintf("%s and %d more", [concat("; ", [shared_text(s, key) | some s in array.slice(group, 0, 3)]), count(group) - 3])
+
+duplicate_message(key, group, pods) := sprintf("%d running pods have the same IP %s", [count(pods), shared_text(group[0], key)]) if {
+	count(group) == 1
+} else := sprintf("On %s %d running pods share %s: %s", [key, count(pods), addresses_text(count(group)), shared_list_text(group, key)]) if {
+	key != ""
+} else := sprintf("%d running pods on different nodes share %s: %s", [count(pods), addresses_text(count(group)), shared_list_text(group, key)])
+
+duplicate_cause(key) := sprintf("%s's IPAM handed out addresses it had already given (a host-local store under /var/lib/cni/networks lost, e.g. wiped by a reboot, while pods kept their addresses)", [key]) if {
+	key != ""
+} else := "two nodes hand out the same addresses (their pod ranges overlap, or a cluster-wide IPAM lost its allocations)"
+
+duplicate_fix(key) := sprintf("Delete the newer pod of each pair on %s so it gets a fresh address, and find why %s's IPAM forgot its leases (a host-local store on tmpfs, a node rebuilt without draining).", [key, key]) if {
+	key != ""
+} else := "Compare the nodes' podCIDRs and the CNI's pools (kubectl get nodes -o wide, the CNI's IPAM state): give each node a range of its own, then delete the newer pod of each pair so it gets a fresh address."
+
+# The pods that share an address, each with (up to three of) the others;
+# no more than the report keeps (engine: 200 per finding), taken from the
+# first 200 addresses, as each holds two pods or more.
+duplicate_consequences(group) := array.slice(
+	[{"kind": "Pod", "namespace": x[1], "name": x[2], "note": sprintf("shares %s with %s", [x[0], few_text(
+		[sprintf("%s/%s", [y[1], y[2]]) | some y in array.slice(s.pods, 0, 5); y != x],
+		count(s.pods) - 1,
+	)])} |
+		some s in array.slice(group, 0, 200)
+		some x in s.pods
+	],
+	0, 200,
+)
+
 findings contains f if {
-	some ip in duplicate_ips
-	same := [p | some p in addressed; p.status.podIP == ip]
-	named := sort([sprintf("%s/%s on %s", [kube.namespace(p), p.metadata.name, object.get(p, ["spec", "nodeName"], "?")]) | some p in same])
+	some key in {s.key | some s in shared}
+	group := [s | some s in shared; s.key == key]
+	pods := [x | some s in group; some x in s.pods]
 	f := {
-		"message": sprintf("%d running pods have the same IP %s (%s): traffic for one reaches the other, or neither.", [count(same), ip, concat(", ", named)]),
+		"message": sprintf("%s: %s, so traffic for one pod reaches the other, or neither.", [duplicate_message(key, group, pods), duplicate_cause(key)]),
 		"severity": "high",
-		"subjects": [kube.ref(p) | some p in same],
-		"evidence": [kube.at(p, ["status", "podIP"], sprintf("podIP %s", [ip])) | some p in same],
-		"confirm": ["kubectl get pods -A -o wide"],
-		"fix": "Find the IPAM that handed the address out twice (two nodes with overlapping podCIDRs, a host-local store wiped by a reboot while a pod kept its address) and delete the newer pod.",
-		"details": {"reason": "duplicate-pod-ip", "ip": ip, "consequences": [consequence(p, sprintf("shares %s", [ip])) | some p in same]},
+		"subjects": array.concat(
+			[{"kind": "Node", "name": key} | key != ""; key in node_names],
+			[{"kind": "Pod", "namespace": x[1], "name": x[2]} | some x in array.slice(pods, 0, 6)],
+		),
+		"evidence": [{"object": {"kind": "Pod", "namespace": x[1], "name": x[2]}, "path": ["status", "podIP"], "note": sprintf("podIP %s", [x[0]])} | some x in array.slice(pods, 0, 4)],
+		"confirm": array.concat(
+			["kubectl get pods -A -o wide"],
+			[sh.format("kubectl get pods -A -o wide --field-selector %s", [concat("", ["spec.nodeName=", key])]) | key != ""; key in node_names],
+		),
+		"fix": duplicate_fix(key),
+		"details": {
+			"reason": "duplicate-pod-ip", "node": key, "addresses": count(group), "pods": count(pods),
+			"ips": [s.ip | some s in array.slice(group, 0, 20)],
+			"consequences": duplicate_consequences(group),
+		},
 	}
 }
 

@@ -187,6 +187,32 @@ test_fires_on_duplicate_pod_ip if {
 	contains(f.message, "2 running pods have the same IP 10.1.0.7 (shop/a on w1, shop/b on w2)")
 }
 
+# One finding per cause, not per address: the addresses one node handed
+# out twice are one finding for that node, those shared across nodes one
+# for the cluster, each listing its pods.
+test_duplicate_pod_ips_one_finding_per_cause if {
+	same_node := [pod("shop", sprintf("a%d", [i]), "w1", "Running", sprintf("10.1.0.%d", [i])) | some i in numbers.range(1, 5)]
+	twins := [pod("shop", sprintf("b%d", [i]), "w1", "Running", sprintf("10.1.0.%d", [i])) | some i in numbers.range(1, 5)]
+	across := [pod("shop", "c", "w1", "Running", "10.1.9.9"), pod("shop", "d", "w2", "Running", "10.1.9.9")]
+	fs := rule.findings with input as cluster(
+		[good_node("w1", ""), good_node("w2", "")],
+		array.concat(array.concat(same_node, twins), array.concat(across, [pod("shop", "e", "w2", "Running", "10.1.0.8")])),
+		[calico_ds],
+		[],
+	)
+	count(fs) == 2
+	some f in fs
+	f.details.node == "w1"
+	f.details.addresses == 5
+	startswith(f.message, "On w1 10 running pods share 5 addresses: 10.1.0.1 (shop/a1, shop/b1); 10.1.0.2 (shop/a2, shop/b2); 10.1.0.3 (shop/a3, shop/b3) and 2 more: w1's IPAM handed out addresses it had already given")
+	{"kind": "Node", "name": "w1"} in f.subjects
+	count(f.details.consequences) == 10
+	{"kind": "Pod", "namespace": "shop", "name": "a4", "note": "shares 10.1.0.4 with shop/b4"} in f.details.consequences
+	some g in fs
+	g.details.node == ""
+	startswith(g.message, "2 running pods have the same IP 10.1.9.9 (shop/c on w1, shop/d on w2): two nodes hand out the same addresses")
+}
+
 test_fires_on_pod_ip_outside_flannel_pod_cidr if {
 	fs := rule.findings with input as cluster(
 		[good_node("w1", "10.244.1.0/24")],
@@ -465,4 +491,60 @@ test_node_pod_cidr_in_service_range_without_cluster_range if {
 	f.details.reason == "pod-cidr-overlap"
 	contains(f.message, "Node w1's pod CIDR 10.96.5.0/24 overlaps the Service range 10.96.0.0/12")
 	count(f.evidence) == 2
+}
+
+# ------------------------------------------------------------ Services it leaves without endpoints
+
+web_svc := {"kind": "Service", "metadata": {"namespace": "shop", "name": "web"}, "spec": {"selector": {"app": "web"}}}
+
+labelled(p, labels) := json.patch(p, [{"op": "add", "path": "/metadata/labels", "value": labels}])
+
+with_services(inp, svcs) := json.patch(inp, [{"op": "add", "path": "/kubernetes/services", "value": svcs}])
+
+# Every pod the Service selects waits on a node whose network is down: the
+# Service is a consequence, linked to selector-mismatch's finding (which
+# points back here at info).
+test_lists_the_services_it_leaves_without_endpoints if {
+	inp := with_services(cluster(
+		[node("w1", "10.244.1.0/24", "False", not_ready_msg), good_node("w2", "10.244.2.0/24")],
+		[labelled(creating("shop", "web-1", "w1"), {"app": "web"}), labelled(creating("shop", "web-2", "w1"), {"app": "web"})],
+		[],
+		[],
+	), [web_svc])
+	f := only(rule.findings) with input as inp
+	contains(f.message, "Service shop/web has no ready pod.")
+	{"kind": "Service", "namespace": "shop", "name": "web", "note": "selects 2 pods and none is Ready: no endpoints while they wait on the pod network", "rule": "selector-mismatch"} in f.details.consequences
+}
+
+# Near miss: one selected pod is not Ready on a Ready node (its own
+# readiness): the Service is not this cause's consequence.
+test_service_with_a_pod_failing_elsewhere_is_not_a_consequence if {
+	failing := labelled(pod("shop", "web-2", "w2", "Running", "10.244.2.5"), {"app": "web"})
+	unready := json.patch(failing, [{"op": "replace", "path": "/status/conditions/0/status", "value": "False"}])
+	inp := with_services(cluster(
+		[node("w1", "10.244.1.0/24", "False", not_ready_msg), good_node("w2", "10.244.2.0/24")],
+		[labelled(creating("shop", "web-1", "w1"), {"app": "web"}), unready],
+		[],
+		[],
+	), [web_svc])
+	f := only(rule.findings) with input as inp
+	not contains(f.message, "Service shop/web")
+	every c in f.details.consequences {
+		c.kind == "Pod"
+	}
+}
+
+# When cluster DNS is among those Services, the pods whose logs show
+# lookups failing are consequences too (the dns rule leaves them here).
+test_lists_dns_failures_when_kube_dns_waits_on_the_network if {
+	coredns := labelled(creating("kube-system", "coredns-1", "w1"), {"k8s-app": "kube-dns"})
+	dns_svc := {"kind": "Service", "metadata": {"namespace": "kube-system", "name": "kube-dns"}, "spec": {"selector": {"k8s-app": "kube-dns"}}}
+	log := {"namespace": "orders", "pod": "api-1", "container": "app", "file": "orders/api-1/logs.txt", "line": 1, "kept": [{"line": 3, "text": "Error: getaddrinfo EAI_AGAIN payments.orders.svc.cluster.local"}]}
+	inp := json.patch(with_services(cluster([node("w1", "10.244.1.0/24", "False", not_ready_msg)], [coredns], [], []), [dns_svc]), [{"op": "replace", "path": "/kubernetes/logs", "value": [log]}])
+	f := only(rule.findings) with input as inp
+	contains(f.message, "Service kube-system/kube-dns has no ready pod.")
+	some c in f.details.consequences
+	c.kind == "Pod"
+	c.name == "api-1"
+	contains(c.note, "EAI_AGAIN")
 }

@@ -48,6 +48,7 @@ package ktriage.rules.cluster["dns"]
 import data.ktriage.lib.dns
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
+import data.ktriage.lib.run
 import data.ktriage.lib.sh
 import data.ktriage.lib.text
 
@@ -87,9 +88,23 @@ shown(p) if count(kube.array(p, ["status", "containerStatuses"])) > 0
 ready_pods := [p | some p in dns_pods; kube.ready(p)]
 
 # A CoreDNS pod the scheduler cannot place (every node NotReady, no CNI
-# yet) is a symptom of the nodes, not a DNS cause: selector-mismatch and
-# the node rules name that cause, so it is left out here.
-unready_pods := [p | some p in dns_pods; shown(p); not kube.ready(p); not unscheduled(p)]
+# yet) is a symptom of the nodes, not a DNS cause: scheduling and the node
+# rules name that cause, so it is left out here. So is one waiting on a
+# node whose pod network is down (data.ktriage.lib.node.pod_network_down):
+# the cni finding lists the kube-dns Service and the pods whose lookups
+# fail among its consequences. Each is left out only when the rule that
+# names its cause runs (data.ktriage.lib.run).
+unready_pods := [p | some p in dns_pods; shown(p); not kube.ready(p); not left_to_others(p)]
+
+left_to_others(p) if {
+	unscheduled(p)
+	run.rule("scheduling")
+}
+
+left_to_others(p) if {
+	node.pod_network_down(p)
+	run.rule("cni")
+}
 
 unscheduled(p) if {
 	some c in kube.array(p, ["status", "conditions"])

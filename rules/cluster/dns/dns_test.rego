@@ -164,6 +164,38 @@ test_nodelocal_not_ready if {
 test_unschedulable_coredns_is_not_a_dns_cause if {
 	pending := [json.patch(coredns(n, false, ""), [{"op": "replace", "path": "/status", "value": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable"}]}}]) | some n in ["coredns-a", "coredns-b"]]
 	count(rule.findings) == 0 with input as cluster(pending, [], [])
+
+	# with --disable scheduling nothing else reports them
+	f := only(rule.findings) with input as object.union(cluster(pending, [], []), {"rules": {"dns": true}})
+	f.severity == "critical"
+}
+
+# CoreDNS ContainerCreating on nodes whose network plugin is not ready: the
+# cni finding is the cause and lists the Service; a CoreDNS pod that
+# crash-loops on a Ready node beside them stays a DNS cause.
+cni_down := "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"
+
+k8s_node(name, ready, msg) := {"kind": "Node", "metadata": {"name": name}, "status": {"conditions": [{"type": "Ready", "status": ready, "reason": "KubeletNotReady", "message": msg}]}}
+
+test_coredns_waiting_on_the_pod_network_is_not_a_dns_cause if {
+	creating := [on_node(coredns(n, false, "ContainerCreating"), "w1") | some n in ["coredns-a", "coredns-b"]]
+	inp := json.patch(cluster(creating, [], []), [{"op": "add", "path": "/kubernetes/nodes", "value": [k8s_node("w1", "False", cni_down)]}])
+	count(rule.findings) == 0 with input as inp
+
+	# with --disable cni nothing else names it: a DNS finding
+	g := only(rule.findings) with input as object.union(inp, {"rules": {"dns": true, "scheduling": true}})
+	g.details.reason == "not-ready"
+
+	# the same pods on a Ready node: CoreDNS itself is the cause
+	ready_node := json.patch(inp, [{"op": "replace", "path": "/kubernetes/nodes/0", "value": k8s_node("w1", "True", "kubelet is posting ready status")}])
+	f := only(rule.findings) with input as ready_node
+	f.details.reason == "not-ready"
+	f.severity == "critical"
+}
+
+only(s) := x if {
+	count(s) == 1
+	some x in s
 }
 
 # ------------------------------------------------------------ node files

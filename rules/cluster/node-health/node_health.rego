@@ -16,7 +16,7 @@
 #   Medium: a kubelet newer than the API server, or older than the skew
 #   policy allows (3 minor versions from 1.28 on, 2 before). Nodes whose
 #   Ready condition blames the pod network are left to the cni rule, which
-#   names that cause.
+#   names that cause (unless it is disabled).
 # custom:
 #   id: node-health
 #   category: node-health
@@ -38,6 +38,7 @@ package ktriage.rules.cluster["node-health"]
 
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
+import data.ktriage.lib.run
 import data.ktriage.lib.sh
 
 node_names := {n.metadata.name | some n in input.kubernetes.nodes}
@@ -53,7 +54,12 @@ condition(n, t) := [i, c] if {
 # Left to the cni rule: the kubelet's own words that the runtime's network
 # is not ready (NetworkPluginNotReady, "cni config uninitialized", "cni
 # plugin not initialized").
-network_down(n) if node.network_down(n)
+# A node NotReady for its pod network is the cni rule's cause, left to
+# it when it runs (data.ktriage.lib.run).
+left_to_cni(n) if {
+	node.network_down(n)
+	run.rule("cni")
+}
 
 terminated(p) if object.get(p, ["status", "phase"], "") in {"Succeeded", "Failed"}
 
@@ -82,7 +88,7 @@ findings contains f if {
 	some n in input.kubernetes.nodes
 	[i, c] := condition(n, "Ready")
 	c.status != "True"
-	not network_down(n)
+	not left_to_cni(n)
 	name := n.metadata.name
 	stranded := [p | some p in pods_by_node[name]; not terminated(p)]
 	cons := [consequence(p, sprintf("on %s node %s", [state_word(c.status), name])) | some p in stranded]

@@ -51,6 +51,14 @@ test_leaves_network_plugin_not_ready_to_cni if {
 	count(rule.findings) == 0 with input as cluster([node("w1", [c], {})], [])
 }
 
+# With --disable cni the node is reported here, not left to a rule that
+# does not run.
+test_reports_network_plugin_not_ready_when_cni_does_not_run if {
+	c := {"type": "Ready", "status": "False", "reason": "KubeletNotReady", "message": "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"}
+	f := only(rule.findings) with input as object.union(cluster([node("w1", [c], {})], []), {"rules": {"node-health": true}})
+	contains(f.message, "cni plugin not initialized")
+}
+
 test_silent_on_healthy_nodes if {
 	count(rule.findings) == 0 with input as cluster(
 		[node("w1", [ready], {}), node("w2", [ready], {})],

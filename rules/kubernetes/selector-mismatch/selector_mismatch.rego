@@ -16,7 +16,11 @@
 #   component is not deployed here, common for platform Services of disabled
 #   components), or the bundle contradicts itself (the Service's Endpoints
 #   list ready addresses while its pods look unready or absent: objects
-#   collected at different moments). Info: the only workload is scaled to 0
+#   collected at different moments). Info: the matching pods all wait on a
+#   pod network that is down (on nodes whose network plugin is not ready,
+#   or unscheduled while every node is NotReady for it): the cni finding
+#   reports that cause and lists the Service, so this one only points
+#   there; the only workload is scaled to 0
 #   on purpose (spec.replicas 0), or a numeric targetPort that the pods do
 #   not declare while they declare other ports (Kubernetes routes to it all
 #   the same; declaring container ports is informational).
@@ -46,6 +50,8 @@
 package ktriage.rules.kubernetes["selector-mismatch"]
 
 import data.ktriage.lib.kube
+import data.ktriage.lib.node
+import data.ktriage.lib.run
 import data.ktriage.lib.sh
 
 # ---------------------------------------------------------------- Services
@@ -463,9 +469,10 @@ findings contains f if {
 	matched := [p | some p in pods; kube.selects(info.sel, kube.labels(p))]
 	shown := array.slice(matched, 0, 5)
 	cause := pending_cause(matched)
+	network := network_wait(info, matched)
 	f := {
-		"message": not_ready_message(info, shown, cause),
-		"severity": not_ready_severity(info),
+		"message": concat("", [not_ready_message(info, shown, cause), network_line(network, matched)]),
+		"severity": not_ready_severity(info, network),
 		"subjects": array.concat([kube.ref(svc)], [kube.ref(p) | some p in shown]),
 		"evidence": array.concat(
 			array.concat([selector_evidence(svc)], [pod_state_evidence(p) | some p in shown]),
@@ -478,19 +485,50 @@ findings contains f if {
 			array.concat(confirm(svc), [sh.format("kubectl -n %s describe pod %s", [ns, p.metadata.name]) | some p in array.slice(shown, 0, 2)]),
 			[sh.format("kubectl describe node %s", [n]) | some n in array.slice(cause.nodes, 0, 1)],
 		),
-		"fix": not_ready_fix(info, cause),
-		"details": {
-			"reason": not_ready_reason(info),
+		"fix": not_ready_fix(info, cause, network),
+		"details": object.union(network_details(network), {
+			"reason": not_ready_reason(info, network),
 			"selector": info.sel,
 			"pods": [{"name": p.metadata.name, "state": pod_state(p)} | some p in matched],
 			"not_ready_nodes": cause.nodes,
-		},
+		}),
 	}
 }
 
-not_ready_severity(info) := "low" if info.ready_addresses > 0 else := "high"
+# network_wait: every selected pod waits on the pod network (on a node
+# whose network plugin is not ready, or unscheduled while every node is
+# NotReady for it: data.ktriage.lib.node.pod_network_down). The cni rule
+# reports that cause and lists this Service among its consequences, so
+# this finding is only the pointer to it: one cause, one critical. Not
+# when cni does not run (--disable cni): then this finding is the one.
+network_wait(info, matched) := true if {
+	info.ready_addresses == 0
+	run.rule("cni")
+	node.stranded(matched)
+} else := false
 
-not_ready_reason(info) := "inconsistent-endpoints" if info.ready_addresses > 0 else := "no-ready-pod"
+network_line(network, matched) := sprintf(" They wait on the pod network, which is down on %s: that is the cause, reported by the cni finding, which lists this Service among its consequences.", [names_text(network_nodes(matched))]) if {
+	network
+} else := ""
+
+# The nodes a stranded pod waits on: its own, or every node for a pod the
+# scheduler cannot place.
+network_nodes(matched) := sort(node.network_down_names) if {
+	some p in matched
+	not p.spec.nodeName
+} else := sort({p.spec.nodeName | some p in matched})
+
+network_details(true) := {"see": "cni"}
+
+network_details(false) := {}
+
+not_ready_severity(_, true) := "info"
+
+not_ready_severity(info, false) := "low" if info.ready_addresses > 0 else := "high"
+
+not_ready_reason(_, true) := "node-network-not-ready"
+
+not_ready_reason(info, false) := "inconsistent-endpoints" if info.ready_addresses > 0 else := "no-ready-pod"
 
 pods_text(shown) := concat("; ", [sprintf("%s (%s)", [p.metadata.name, pod_state(p)]) | some p in shown])
 
@@ -502,7 +540,9 @@ not_ready_message(info, shown, cause) := sprintf("Service %s selects %d pod(s) w
 	name(info.svc), info.matched, kube.format_labels(info.sel), pods_text(shown), cause.text,
 ])
 
-not_ready_fix(info, cause) := inconsistent_fix(info.svc) if {
+not_ready_fix(_, _, true) := "The selector is right; install the pod network or make its agent Ready on these nodes (see the cni finding): once the nodes are Ready the pods start and the Service gets endpoints."
+
+not_ready_fix(info, cause, false) := inconsistent_fix(info.svc) if {
 	info.ready_addresses > 0
 } else := sprintf("The selector is right; the pods cannot be scheduled while nodes are NotReady: %s Make the nodes Ready (their Ready condition says what is missing, e.g. a pod network (CNI) that is not installed yet).", [sentence(cause.nodes_text)]) if {
 	count(cause.nodes) > 0

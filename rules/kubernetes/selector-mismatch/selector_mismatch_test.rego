@@ -462,15 +462,91 @@ test_pending_pods_name_the_scheduler_and_the_nodes if {
 		[{"op": "add", "path": "/kubernetes/nodes", "value": [node("cp-1", "False", "KubeletNotReady", cni), node("worker-1", "False", "KubeletNotReady", cni)]}],
 	)
 	f := only(rule.findings) with input as inp
-	f.severity == "high"
-	f.details.reason == "no-ready-pod"
+
+	# every node is NotReady for its network: the cni finding is the cause
+	f.severity == "info"
+	f.details.reason == "node-network-not-ready"
+	f.details.see == "cni"
+	contains(f.message, "They wait on the pod network, which is down on cp-1, worker-1: that is the cause, reported by the cni finding")
 	contains(f.message, "coredns-1 (Pending: Unschedulable)")
 	contains(f.message, sprintf("coredns-1 (Pending: Unschedulable). Scheduler: %s Nodes: every node (2) is NotReady (cp-1, worker-1): KubeletNotReady: %s.", [taint, cni]))
 	f.details.not_ready_nodes == ["cp-1", "worker-1"]
-	contains(f.fix, sprintf("while nodes are NotReady: every node (2) is NotReady (cp-1, worker-1): KubeletNotReady: %s. Make the nodes Ready", [cni]))
+	contains(f.fix, "see the cni finding")
 	"kubectl describe node cp-1" in f.confirm
 	{e.path | some e in f.evidence; e.object.kind == "Node"} == {["status", "conditions", 1, "message"]}
 	{e.path | some e in f.evidence; e.object.kind == "Pod"} == {["status", "conditions", 0, "message"]}
+}
+
+# The nodes are NotReady, but not for their network: the selector-mismatch
+# finding keeps its severity and names the nodes.
+test_pending_pods_behind_nodes_not_ready_for_another_reason_stay_high if {
+	inp := json.patch(
+		cluster([svc("kube-system", "kube-dns", {"k8s-app": "kube-dns"}, [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53}])], [pending("kube-system", "coredns-1", {"k8s-app": "kube-dns"})], [], []),
+		[{"op": "add", "path": "/kubernetes/nodes", "value": [node("cp-1", "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status."), node("worker-1", "False", "KubeletNotReady", cni)]}],
+	)
+	f := only(rule.findings) with input as inp
+	f.severity == "high"
+	f.details.reason == "no-ready-pod"
+	not f.details.see
+	contains(f.message, "NodeStatusUnknown: Kubelet stopped posting node status.")
+	not contains(f.message, "pod network")
+}
+
+on_node(p, name) := json.patch(p, [{"op": "add", "path": "/spec/nodeName", "value": name}])
+
+creating(ns, name, labels) := json.patch(pod(ns, name, labels, false, http), [
+	{"op": "replace", "path": "/status", "value": {"phase": "Pending", "conditions": [{"type": "Ready", "status": "False"}], "containerStatuses": [{"name": "app", "state": {"waiting": {"reason": "ContainerCreating"}}}]}},
+])
+
+ready_node(name) := node(name, "True", "KubeletReady", "kubelet is posting ready status")
+
+# Pods scheduled on a node whose network plugin is not ready wait there for
+# a sandbox: the Service's finding points at the cni cause.
+test_pods_on_a_node_without_pod_network_point_at_cni if {
+	inp := json.patch(
+		cluster([svc("shop", "web", {"app": "web"}, [port(80, "http")])], [on_node(creating("shop", "web-1", {"app": "web"}), "w1"), on_node(creating("shop", "web-2", {"app": "web"}), "w1")], [], [endpoints("shop", "web", [])]),
+		[{"op": "add", "path": "/kubernetes/nodes", "value": [node("w1", "False", "KubeletNotReady", cni), ready_node("w2")]}],
+	)
+	f := only(rule.findings) with input as inp
+	f.severity == "info"
+	f.details.see == "cni"
+	contains(f.message, "which is down on w1: that is the cause")
+}
+
+# With --disable cni nothing else names the cause: the Service's finding
+# keeps its severity.
+test_pods_on_a_node_without_pod_network_stay_high_when_cni_does_not_run if {
+	inp := json.patch(
+		cluster([svc("shop", "web", {"app": "web"}, [port(80, "http")])], [on_node(creating("shop", "web-1", {"app": "web"}), "w1")], [], [endpoints("shop", "web", [])]),
+		[
+			{"op": "add", "path": "/kubernetes/nodes", "value": [node("w1", "False", "KubeletNotReady", cni), ready_node("w2")]},
+			{"op": "add", "path": "/rules", "value": {"selector-mismatch": true, "dns": true}},
+		],
+	)
+	f := only(rule.findings) with input as inp
+	f.severity == "high"
+	not f.details.see
+	not contains(f.message, "reported by the cni finding")
+}
+
+# Near miss: the pods are not Ready because their readiness probe fails on
+# a Ready node with a working network, while another node's network is
+# down. That is the Service's own problem: high, no pointer.
+test_readiness_failing_on_a_ready_node_stays_high if {
+	failing := on_node(pod("shop", "web-1", {"app": "web"}, false, http), "w2")
+	stuck := on_node(creating("shop", "web-2", {"app": "web"}), "w1")
+	nodes := [node("w1", "False", "KubeletNotReady", cni), ready_node("w2")]
+	s := svc("shop", "web", {"app": "web"}, [port(80, "http")])
+	f := only(rule.findings) with input as json.patch(cluster([s], [failing], [], []), [{"op": "add", "path": "/kubernetes/nodes", "value": nodes}])
+	f.severity == "high"
+	f.details.reason == "no-ready-pod"
+	not f.details.see
+	not contains(f.message, "pod network")
+
+	# one pod stranded, one failing on its own: not every pod waits on the network
+	g := only(rule.findings) with input as json.patch(cluster([s], [failing, stuck], [], []), [{"op": "add", "path": "/kubernetes/nodes", "value": nodes}])
+	g.severity == "high"
+	not g.details.see
 }
 
 test_pending_pods_with_ready_nodes_name_only_the_scheduler if {

@@ -44,6 +44,7 @@ package ktriage.rules.workloads["crashloop"]
 
 import data.ktriage.lib.kube
 import data.ktriage.lib.liveness
+import data.ktriage.lib.run
 import data.ktriage.lib.sh
 import data.ktriage.lib.workload
 
@@ -344,8 +345,11 @@ kill_text(p, s) := sprintf(". Its liveness probe restarts it (%s): the probe's c
 
 # by_config: a container the kubelet cannot configure because a ConfigMap,
 # Secret or key is missing; the volume-mount rule reports that, with the
-# nearest existing name or the keys there are.
+# nearest existing name or the keys there are. Each is pointed at only
+# when that rule runs (data.ktriage.lib.run): with it disabled, this
+# finding judges the container itself.
 by_config(s) if {
+	run.rule("volume-mount")
 	s.state.waiting.reason == "CreateContainerConfigError"
 	workload.config_missing(object.get(s, ["state", "waiting", "message"], ""))
 }
@@ -354,6 +358,7 @@ by_config(s) if {
 # kills, with the probe and its failures; one cause is one finding, so here
 # it is only pointed at.
 by_probe(p, s) if {
+	run.rule("probe")
 	not s.init
 	liveness.reported_by_probe(p, spec_container(p, s))
 }

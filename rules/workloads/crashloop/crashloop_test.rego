@@ -84,6 +84,17 @@ test_liveness_kill_points_at_probe_and_is_info if {
 	contains(f.fix, "See the probe finding for container api")
 }
 
+# With --disable probe the restarts are judged here: no pointer to a
+# finding the report does not have.
+test_liveness_kill_is_judged_here_when_probe_does_not_run if {
+	ev := probe_ev("Killing", "Container api failed liveness probe, will be restarted", 5)
+	inp := cluster([probed(pod("api-7d4b9c8f6-a", backoff(5, 137, "Error"), false))], {"events": [ev]})
+	f := only(rule.findings) with input as object.union(inp, {"rules": {"crashloop": true, "volume-mount": true}})
+	f.severity == "critical"
+	not f.details.see
+	not contains(f.message, "see the probe finding")
+}
+
 # coredns-autoscaler on AKS: exit 2 on the kubelet's SIGTERM, 3 liveness
 # failures per restart.
 test_liveness_kill_with_the_applications_own_exit_code if {
@@ -144,6 +155,13 @@ test_points_at_volume_mount_for_a_missing_configmap_or_key if {
 	key := json.patch(st, [{"op": "replace", "path": "/state/waiting/message", "value": "couldn't find key DB_HOST in ConfigMap shop/api-config"}])
 	g := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", key, false)], {})
 	g.severity == "info"
+}
+
+test_judges_a_missing_configmap_itself_when_volume_mount_does_not_run if {
+	st := {"restartCount": 0, "state": {"waiting": {"reason": "CreateContainerConfigError", "message": "configmap \"api-config\" not found"}}}
+	f := only(rule.findings) with input as object.union(cluster([pod("api-7d4b9c8f6-a", st, false)], {}), {"rules": {"crashloop": true, "probe": true}})
+	f.severity == "critical"
+	not f.details.see
 }
 
 test_judges_other_config_errors_itself if {

@@ -39,6 +39,7 @@ package ktriage.rules.workloads["probe"]
 
 import data.ktriage.lib.kube
 import data.ktriage.lib.liveness
+import data.ktriage.lib.run
 import data.ktriage.lib.sh
 import data.ktriage.lib.workload
 
@@ -282,10 +283,12 @@ verb(w) := "fails its probes" if w.kind == "Pod"
 
 else := "fail their probes"
 
-service_text(w, svcs) := sprintf(" With no Ready pod, Service %s has no ready endpoint (see selector-mismatch).", [concat(", ", svcs)]) if {
+service_text(w, svcs) := sprintf(" With no Ready pod, Service %s has no ready endpoint%s.", [concat(", ", svcs), see_selector_mismatch]) if {
 	count(svcs) > 0
 	workload.ready_count(w) == 0
 } else := ""
+
+see_selector_mismatch := " (see selector-mismatch)" if run.rule("selector-mismatch") else := ""
 
 evidence(p, xs) := [ev |
 	some x in xs

@@ -43,6 +43,7 @@ package ktriage.rules.workloads["scheduling"]
 import data.ktriage.lib.claims
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
+import data.ktriage.lib.run
 import data.ktriage.lib.sh
 import data.ktriage.lib.workload
 
@@ -397,8 +398,10 @@ severity(ready, verdicts, p, unbound) := "info" if {
 # pod. Every node refuses it only for the node lifecycle controller's
 # not-ready taint, and every node is NotReady because its network plugin is
 # not ready. The cni rule reports that cause and lists these pods as its
-# consequences, so this finding is only the pointer to it.
+# consequences, so this finding is only the pointer to it (when cni runs:
+# data.ktriage.lib.run).
 network_wait(verdicts) if {
+	run.rule("cni")
 	count(verdicts) > 0
 	every v in verdicts {
 		count(v.taints) > 0
@@ -421,6 +424,7 @@ network_line(verdicts) := ["Every node is NotReady because its pod network is no
 # the objects say why each claim is Pending (data.ktriage.lib.claims): the
 # volume-mount rule reports that cause for the same pods.
 claim_wait(p, verdicts, unbound) if {
+	run.rule("volume-mount")
 	count(unbound) > 0
 	count(verdicts) > 0
 	every v in verdicts {

@@ -225,6 +225,18 @@ test_points_at_cni_when_every_node_waits_for_its_network if {
 	contains(f.message, "reported by the cni finding")
 }
 
+# With --disable cni there is no cni finding to point at: the pods' own
+# finding is the critical one.
+test_stays_critical_when_cni_does_not_run if {
+	inp := cluster([no_cni("n-1"), no_cni("n-2")], [pending("etl-5c8f7d6b9-a", etl_spec("1"), old_msg)], [])
+	f := only(rule.findings) with input as object.union(inp, {"rules": {"scheduling": true, "node-health": true}})
+	f.severity == "critical"
+	not f.details.see
+	not contains(f.message, "reported by the cni finding")
+	g := only(rule.findings) with input as object.union(inp, {"rules": {"scheduling": true, "cni": true}})
+	g.severity == "info"
+}
+
 test_stays_critical_when_a_node_is_not_ready_for_another_reason if {
 	stopped := json.patch(no_cni("n-2"), [{"op": "replace", "path": "/status/conditions/0/message", "value": "Kubelet stopped posting node status."}])
 	f := only(rule.findings) with input as cluster([no_cni("n-1"), stopped], [pending("etl-5c8f7d6b9-a", etl_spec("1"), old_msg)], [])
