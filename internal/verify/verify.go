@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -136,6 +137,12 @@ func Load(dir string) (Fixture, error) {
 	}
 	if len(e.Inputs) == 0 {
 		return Fixture{}, fmt.Errorf("%s: no inputs", filepath.Join(dir, FileName))
+	}
+	for _, entry := range e.MustNot {
+		// A misspelt floor would match every severity or none.
+		if _, floor, ok := strings.Cut(entry, ":"); ok && !slices.Contains(report.Severities, floor) {
+			return Fixture{}, fmt.Errorf("%s: must_not %q: %q is not a severity (%s)", filepath.Join(dir, FileName), entry, floor, strings.Join(report.Severities, ", "))
+		}
 	}
 	return Fixture{Dir: dir, Expect: e}, nil
 }

@@ -110,3 +110,15 @@ func TestCompareFindings(t *testing.T) {
 		t.Errorf("a changed severity and a duplicate must be 3 problems: %v", p)
 	}
 }
+
+func TestLoadRefusesAnUnknownSeverityFloor(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, FileName), []byte("inputs: [bundle]\nmust_not: [\"selector-mismatch:hihg\"]\n"), 0o644)
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), `"hihg" is not a severity`) {
+		t.Fatalf("Load: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, FileName), []byte("inputs: [bundle]\nmust_not: [\"selector-mismatch:high\", dns]\n"), 0o644)
+	if _, err := Load(dir); err != nil {
+		t.Fatal(err)
+	}
+}
