@@ -113,7 +113,6 @@ func TestProfileAnalyze(t *testing.T) {
 		r(t1.Sub(t0)), r(c1-c0), r(t2.Sub(t1)), r(c2-c1), r(t3.Sub(t2)), r(c3-c2), strings.Join(per, ", "), n)
 }
 
-
 // TestProfileEvaluate parses a bundle, then runs analyze.Evaluate (the
 // rules' input, the rules, the report) alone under the profiler: what
 // `--stats` calls "evaluate", e.g. on a bundle of many small files.

@@ -237,9 +237,42 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 	}
 	ctx := c.Context()
 	t0 := time.Now()
-	eng, err := engine.New(ctx, p.rules.options())
-	if err != nil {
-		return usageErr("%v", err)
+	// The built-in rules' headers are read while the bundle is parsed (most
+	// of a small bundle's run is fixed costs like these); a bad --enable or
+	// --disable stops the parse at once. User rules are compiled whole
+	// first, so their mistakes are reported before any input is read.
+	type engineResult struct {
+		eng     *engine.Engine
+		err     error
+		elapsed time.Duration
+	}
+	pctx, cancelParse := context.WithCancel(ctx)
+	defer cancelParse()
+	engc := make(chan engineResult, 1)
+	startEngine := func() {
+		eng, err := engine.New(ctx, p.rules.options())
+		if err != nil {
+			cancelParse()
+		}
+		engc <- engineResult{eng, err, time.Since(t0)}
+	}
+	if len(p.rules.dirs) > 0 {
+		startEngine()
+	} else {
+		go startEngine()
+	}
+	waitEngine := func() (*engine.Engine, time.Duration, error) {
+		res := <-engc
+		engc <- res
+		if res.err != nil {
+			return nil, 0, usageErr("%v", res.err)
+		}
+		return res.eng, res.elapsed, nil
+	}
+	if len(p.rules.dirs) > 0 {
+		if _, _, err := waitEngine(); err != nil {
+			return err
+		}
 	}
 	opts := analyze.Options{Inputs: args, Limits: p.limits, TempDir: p.tmpDir, EvalTimeout: p.timeout, Version: version}
 	bar := newProgress(c.ErrOrStderr())
@@ -248,7 +281,14 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 	}
 	defer bar.Close() // also on error paths; a no-op once closed
 	t1 := time.Now()
-	parsed, err := analyze.Parse(ctx, opts)
+	parsed, err := analyze.Parse(pctx, opts)
+	eng, readRules, engErr := waitEngine()
+	if engErr != nil {
+		if parsed != nil {
+			parsed.Close()
+		}
+		return engErr
+	}
 	if err != nil {
 		var ce *analyze.ClustersError
 		if errors.Is(err, loader.ErrUnreadable) || errors.As(err, &ce) {
@@ -274,7 +314,7 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 	if p.stats {
 		// Rules are read at start and compiled during evaluation, beside
 		// the conversion of the facts.
-		printStats(c.ErrOrStderr(), parsed, r, t1.Sub(t0), eng.CompileTime(), t2.Sub(t1), time.Since(t2))
+		printStats(c.ErrOrStderr(), parsed, r, readRules, eng.CompileTime(), t2.Sub(t1), time.Since(t2))
 	}
 	if err := writeOutput(c, p.output, func(f io.Writer) error { return analyze.WriteReport(f, r, p.format) }); err != nil {
 		return err

@@ -156,9 +156,12 @@ func LoadModules(builtin fs.FS, userDirs []string, tests bool) ([]Module, error)
 func Parse(mods []Module) (map[string]*ast.Module, error) {
 	out := make(map[string]*ast.Module, len(mods))
 	var errs []string
+	// Without capabilities the parser builds OPA's whole list again for
+	// every module: half of reading the rules' headers at start-up.
+	caps := parserCapabilities()
 	for _, m := range mods {
 		pm, err := ast.ParseModuleWithOpts(m.Name, string(m.Source), ast.ParserOptions{
-			RegoVersion: ast.RegoV1, ProcessAnnotation: true,
+			RegoVersion: ast.RegoV1, ProcessAnnotation: true, Capabilities: caps,
 		})
 		if err != nil {
 			errs = append(errs, err.Error())

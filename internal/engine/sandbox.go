@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -38,7 +39,17 @@ var denied = map[string]string{
 }
 
 // Capabilities returns this OPA version's builtins minus the denied ones.
-func Capabilities() *ast.Capabilities {
+func Capabilities() *ast.Capabilities { return sandboxCapabilities() }
+
+// OPA builds its capabilities list anew on every call (a few
+// milliseconds): build each once per process. Neither the parser nor the
+// compiler changes the value it is given.
+var (
+	sandboxCapabilities = sync.OnceValue(buildCapabilities)
+	parserCapabilities  = sync.OnceValue(func() *ast.Capabilities { return ast.CapabilitiesForThisVersion() })
+)
+
+func buildCapabilities() *ast.Capabilities {
 	c := ast.CapabilitiesForThisVersion()
 	kept := c.Builtins[:0]
 	for _, b := range c.Builtins {
