@@ -30,3 +30,33 @@ failures := {[l.namespace, l.pod]: {"file": l.file, "line": k.line, "text": k.te
 	not l.pod in pod_names
 	k := [x | some x in l.kept; resolution_failure(x.text)][0]
 }
+
+# The loop plugin's fatal line. CoreDNS >= 1.2.2 (plugin/loop/loop.go):
+#   [FATAL] plugin/loop: Loop (127.0.0.1:59298 -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO 4547991504243258144.3688648895315093531."
+# 1.2.1 wrote `Seen "HINFO IN …" more than twice, loop detected`. Searched
+# in every log: a log without a pod is CoreDNS's when its lines say so.
+# The dns rule reports the loop as the cause; crashloop and
+# selector-mismatch point at it for what it explains.
+loop_lines := [{"file": l.file, "line": k.line, "text": k.text, "pod": l.pod} |
+	some l in input.kubernetes.logs
+	some k in l.kept
+	regex.match(`plugin/loop: (Loop \(.*\) detected for zone|Seen .* loop detected)`, k.text)
+]
+
+# loop_pods are the DNS pods whose own logs hold the loop line.
+loop_pods := {x.pod | some x in loop_lines; x.pod in pod_names}
+
+# explained_by_loop: what the dns rule's loop finding explains about a pod
+# (its cause, pointed at by crashloop and selector-mismatch): a DNS pod
+# that exits on the loop line, or, while the loop halts CoreDNS, a pod
+# whose log shows its lookups failing (listed among that finding's
+# consequences).
+explained_by_loop(p) if {
+	kube.namespace(p) == "kube-system"
+	p.metadata.name in loop_pods
+}
+
+explained_by_loop(p) if {
+	count(loop_lines) > 0
+	failures[[kube.namespace(p), p.metadata.name]]
+}

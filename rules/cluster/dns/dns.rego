@@ -139,14 +139,8 @@ dns_logs := [l |
 	l.pod in dns_pod_names
 ]
 
-# The loop plugin's fatal line. CoreDNS ≥ 1.2.2 (plugin/loop/loop.go):
-#   [FATAL] plugin/loop: Loop (127.0.0.1:59298 -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO 4547991504243258144.3688648895315093531."
-# 1.2.1 wrote `Seen "HINFO IN …" more than twice, loop detected`.
-loop_lines := [{"file": l.file, "line": k.line, "text": k.text, "pod": l.pod} |
-	some l in input.kubernetes.logs
-	some k in l.kept
-	regex.match(`plugin/loop: (Loop \(.*\) detected for zone|Seen .* loop detected)`, k.text)
-]
+# The loop plugin's fatal line, in any log (data.ktriage.lib.dns).
+loop_lines := dns.loop_lines
 
 loop_zone := z if {
 	z := regex.find_all_string_submatch_n(`detected for zone "([^"]*)"`, loop_lines[0].text, 1)[0][1]

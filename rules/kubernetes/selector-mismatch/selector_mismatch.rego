@@ -20,7 +20,9 @@
 #   pod network that is down (on nodes whose network plugin is not ready,
 #   or unscheduled while every node is NotReady for it): the cni finding
 #   reports that cause and lists the Service, so this one only points
-#   there; the only workload is scaled to 0
+#   there; the matching pods all crash because CoreDNS halts on a
+#   forwarding loop (CoreDNS itself, or pods whose lookups fail): the dns
+#   finding is the cause; the only workload is scaled to 0
 #   on purpose (spec.replicas 0), or a numeric targetPort that the pods do
 #   not declare while they declare other ports (Kubernetes routes to it all
 #   the same; declaring container ports is informational).
@@ -49,6 +51,7 @@
 #     - https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports
 package ktriage.rules.kubernetes["selector-mismatch"]
 
+import data.ktriage.lib.dns
 import data.ktriage.lib.kube
 import data.ktriage.lib.node
 import data.ktriage.lib.run
@@ -465,11 +468,10 @@ findings contains f if {
 	info.unknown == 0
 	svc := info.svc
 	ns := info.ns
-	pods := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns]
-	matched := [p | some p in pods; kube.selects(info.sel, kube.labels(p))]
+	matched := kube.selected(ns, info.sel)
 	shown := array.slice(matched, 0, 5)
 	cause := pending_cause(matched)
-	network := network_wait(info, matched)
+	network := deferred_to(info, matched)
 	f := {
 		"message": concat("", [not_ready_message(info, shown, cause), network_line(network, matched)]),
 		"severity": not_ready_severity(info, network),
@@ -495,21 +497,34 @@ findings contains f if {
 	}
 }
 
-# network_wait: every selected pod waits on the pod network (on a node
+# deferred_to, "cni": every selected pod waits on the pod network (on a node
 # whose network plugin is not ready, or unscheduled while every node is
 # NotReady for it: data.ktriage.lib.node.pod_network_down). The cni rule
 # reports that cause and lists this Service among its consequences, so
 # this finding is only the pointer to it: one cause, one critical. Not
 # when cni does not run (--disable cni): then this finding is the one.
-network_wait(info, matched) := true if {
+#
+# deferred_to, "dns", the same for cluster DNS: CoreDNS halts on a forwarding loop
+# (data.ktriage.lib.dns.explained_by_loop) and every selected pod is one of
+# the CoreDNS pods exiting on it or fails its lookups; the dns finding is
+# the cause.
+deferred_to(info, matched) := "cni" if {
 	info.ready_addresses == 0
 	run.rule("cni")
 	node.stranded(matched)
-} else := false
-
-network_line(network, matched) := sprintf(" They wait on the pod network, which is down on %s: that is the cause, reported by the cni finding, which lists this Service among its consequences.", [names_text(network_nodes(matched))]) if {
-	network
+} else := "dns" if {
+	info.ready_addresses == 0
+	run.rule("dns")
+	every p in matched {
+		dns.explained_by_loop(p)
+	}
 } else := ""
+
+network_line("cni", matched) := sprintf(" They wait on the pod network, which is down on %s: that is the cause, reported by the cni finding, which lists this Service among its consequences.", [names_text(network_nodes(matched))])
+
+network_line("dns", _) := " They crash because cluster DNS is down: CoreDNS halts on a forwarding loop, the cause the dns finding reports."
+
+network_line("", _) := ""
 
 # The nodes a stranded pod waits on: its own, or every node for a pod the
 # scheduler cannot place.
@@ -518,17 +533,19 @@ network_nodes(matched) := sort(node.network_down_names) if {
 	not p.spec.nodeName
 } else := sort({p.spec.nodeName | some p in matched})
 
-network_details(true) := {"see": "cni"}
+network_details("") := {}
 
-network_details(false) := {}
+network_details(rule) := {"see": rule} if rule != ""
 
-not_ready_severity(_, true) := "info"
+not_ready_severity(info, "") := "low" if info.ready_addresses > 0 else := "high"
 
-not_ready_severity(info, false) := "low" if info.ready_addresses > 0 else := "high"
+not_ready_severity(_, rule) := "info" if rule != ""
 
-not_ready_reason(_, true) := "node-network-not-ready"
+not_ready_reason(_, "cni") := "node-network-not-ready"
 
-not_ready_reason(info, false) := "inconsistent-endpoints" if info.ready_addresses > 0 else := "no-ready-pod"
+not_ready_reason(_, "dns") := "dns-loop"
+
+not_ready_reason(info, "") := "inconsistent-endpoints" if info.ready_addresses > 0 else := "no-ready-pod"
 
 pods_text(shown) := concat("; ", [sprintf("%s (%s)", [p.metadata.name, pod_state(p)]) | some p in shown])
 
@@ -540,9 +557,11 @@ not_ready_message(info, shown, cause) := sprintf("Service %s selects %d pod(s) w
 	name(info.svc), info.matched, kube.format_labels(info.sel), pods_text(shown), cause.text,
 ])
 
-not_ready_fix(_, _, true) := "The selector is right; install the pod network or make its agent Ready on these nodes (see the cni finding): once the nodes are Ready the pods start and the Service gets endpoints."
+not_ready_fix(_, _, "cni") := "The selector is right; install the pod network or make its agent Ready on these nodes (see the cni finding): once the nodes are Ready the pods start and the Service gets endpoints."
 
-not_ready_fix(info, cause, false) := inconsistent_fix(info.svc) if {
+not_ready_fix(_, _, "dns") := "The selector is right; fix CoreDNS's forwarding loop (see the dns finding): once cluster DNS answers, the pods start and the Service gets endpoints."
+
+not_ready_fix(info, cause, "") := inconsistent_fix(info.svc) if {
 	info.ready_addresses > 0
 } else := sprintf("The selector is right; the pods cannot be scheduled while nodes are NotReady: %s Make the nodes Ready (their Ready condition says what is missing, e.g. a pod network (CNI) that is not installed yet).", [sentence(cause.nodes_text)]) if {
 	count(cause.nodes) > 0

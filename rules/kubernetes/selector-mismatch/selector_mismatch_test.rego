@@ -610,3 +610,40 @@ test_judged_when_table_shows_selector_column if {
 	count(rule.findings) == 1 with input as inp
 	count({n | some n in rule.notices; contains(n, "SELECTOR")}) == 0 with input as inp
 }
+
+# ------------------------------------------------- cluster DNS as the cause
+
+crashing(ns, name, labels) := json.patch(pod(ns, name, labels, false, http), [
+	{"op": "replace", "path": "/status", "value": {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}], "containerStatuses": [{"name": "app", "ready": false, "restartCount": 9, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}},
+])
+
+# CoreDNS's loop plugin (plugin/loop/loop.go) and a Node application's
+# getaddrinfo failure.
+loop_log := {"namespace": "kube-system", "pod": "coredns-1", "container": "coredns", "file": "coredns.log", "kept": [{"line": 1, "text": `[FATAL] plugin/loop: Loop (127.0.0.1:59298 -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting.`}]}
+
+web_log(text) := {"namespace": "shop", "pod": "web-1", "container": "app", "file": "web.log", "kept": [{"line": 1, "text": text}]}
+
+# The Service's pods crash on failed lookups while CoreDNS halts on a
+# forwarding loop: the dns finding is the cause.
+test_pods_crashing_on_a_dns_loop_point_at_dns if {
+	inp := json.patch(
+		cluster([svc("shop", "web", {"app": "web"}, [port(80, "http")])], [crashing("shop", "web-1", {"app": "web"})], [], [endpoints("shop", "web", [])]),
+		[{"op": "add", "path": "/kubernetes/logs", "value": [loop_log, web_log("Error: getaddrinfo EAI_AGAIN db.shop.svc.cluster.local")]}],
+	)
+	f := only(rule.findings) with input as inp
+	f.severity == "info"
+	f.details.see == "dns"
+	contains(f.message, "They crash because cluster DNS is down")
+}
+
+# Near miss: the same crash with no resolution failure in the pod's log is
+# the Service's own high, loop or not.
+test_pods_crashing_for_another_reason_stay_high_during_a_dns_loop if {
+	inp := json.patch(
+		cluster([svc("shop", "web", {"app": "web"}, [port(80, "http")])], [crashing("shop", "web-1", {"app": "web"})], [], [endpoints("shop", "web", [])]),
+		[{"op": "add", "path": "/kubernetes/logs", "value": [loop_log, web_log("panic: runtime error: index out of range")]}],
+	)
+	f := only(rule.findings) with input as inp
+	f.severity == "high"
+	not f.details.see
+}

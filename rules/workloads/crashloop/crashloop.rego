@@ -16,7 +16,10 @@
 #   long as the probe's budget) is the probe rule's finding: here it is
 #   only pointed at, as info, whatever exit code the application chose on
 #   SIGTERM. Likewise a CreateContainerConfigError for a missing ConfigMap,
-#   Secret or key is volume-mount's finding and only pointed at here. Jobs
+#   Secret or key is volume-mount's finding and only pointed at here, and
+#   so are, while CoreDNS halts on a forwarding loop, the CoreDNS pods
+#   exiting on it and the pods whose logs show their lookups failing (the
+#   dns finding is the cause). Jobs
 #   that failed
 #   (BackoffLimitExceeded, DeadlineExceeded) and Deployments whose rollout
 #   stopped (ProgressDeadlineExceeded) are reported with their failing
@@ -42,6 +45,7 @@
 #     - https://kubernetes.io/docs/concepts/workloads/controllers/job/#pod-backoff-failure-policy
 package ktriage.rules.workloads["crashloop"]
 
+import data.ktriage.lib.dns
 import data.ktriage.lib.kube
 import data.ktriage.lib.liveness
 import data.ktriage.lib.run
@@ -226,7 +230,7 @@ findings contains f if {
 	events := object.get(workload.events_by_object, concat("/", [ns, pn]), [])
 	lines := [container_line(p, s, logs, events) | some s in ss]
 	wl := workload_lines(w)
-	own := [s | some x in group; some s in x.containers; state(s) == "failing"; not by_probe(x.pod, s); not by_config(s)]
+	own := [s | some x in group; some s in x.containers; state(s) == "failing"; not by_probe(x.pod, s); not by_config(s); not by_dns(x.pod, s)]
 	severity := deferred_sev(count(now), count(own), sev(count(now), ready, recent_storm(group)))
 	f := {
 		"message": concat(" ", array.concat(
@@ -265,6 +269,12 @@ deferred_details(n, own, group) := {"reason": "config-missing", "see": "volume-m
 	some x in group
 	some s in x.containers
 	by_config(s)
+} else := {"reason": "dns-loop", "see": "dns"} if {
+	n > 0
+	own == 0
+	some x in group
+	some s in x.containers
+	by_dns(x.pod, s)
 } else := {"reason": "liveness-kill", "see": "probe"} if {
 	n > 0
 	own == 0
@@ -310,6 +320,10 @@ container_line(p, s, logs, events) := sprintf("%s %s: %s: see the volume-mount f
 	kind_text(s), s.name, cause(p, s),
 ]) if {
 	by_config(s)
+} else := sprintf("%s %s%s: %s%s: see the dns finding (rule dns): CoreDNS halts on a forwarding loop, which is the cause.", [
+	kind_text(s), s.name, restarts_text(s), cause(p, s), dns_text(p),
+]) if {
+	by_dns(p, s)
 } else := sprintf("%s %s%s: restarted by its liveness probe (%s), last exit %v: see the probe finding (rule probe), which reports the probe and its failures.", [
 	kind_text(s), s.name, restarts_text(s), liveness.kill(p, spec_container(p, s)), object.get(termination(s), "exitCode", "unknown"),
 ]) if {
@@ -353,6 +367,21 @@ by_config(s) if {
 	s.state.waiting.reason == "CreateContainerConfigError"
 	workload.config_missing(object.get(s, ["state", "waiting", "message"], ""))
 }
+
+# by_dns: the dns rule reports CoreDNS's forwarding loop as the cause
+# (data.ktriage.lib.dns.loop_lines) and lists what it explains: the
+# CoreDNS pods whose own logs hold the loop plugin's fatal line exit on
+# it, and an application pod whose log shows its lookups failing
+# (dns.failures) is among the finding's consequences. Pointed at only when
+# dns runs.
+by_dns(p, _) if {
+	run.rule("dns")
+	dns.explained_by_loop(p)
+}
+
+dns_text(p) := sprintf(", its log: %s", [dns.failures[[kube.namespace(p), p.metadata.name]].text]) if {
+	dns.failures[[kube.namespace(p), p.metadata.name]]
+} else := ""
 
 # by_probe: the probe rule reports this container's restarts as liveness
 # kills, with the probe and its failures; one cause is one finding, so here
@@ -435,12 +464,16 @@ status_field(s) := "initContainerStatuses" if {
 
 evidence_note(p, s) := sprintf("%s: %s", [s.name, s.state.waiting.message]) if {
 	by_config(s)
+} else := sprintf("%s: %s (cluster DNS halts on a forwarding loop)", [s.name, cause(p, s)]) if {
+	by_dns(p, s)
 } else := sprintf("%s: restarted by its liveness probe", [s.name]) if {
 	by_probe(p, s)
 } else := sprintf("%s: %s", [s.name, cause(p, s)])
 
 fix(p, s) := sprintf("See the volume-mount finding for container %s: %s.", [s.name, s.state.waiting.message]) if {
 	by_config(s)
+} else := sprintf("See the dns finding: container %s fails because cluster DNS halts on a forwarding loop; fix the loop and it starts.", [s.name]) if {
+	by_dns(p, s)
 } else := sprintf("See the probe finding for container %s: its restarts are liveness kills.", [s.name]) if {
 	by_probe(p, s)
 } else := sprintf("Fix the missing object or key the message names (%s).", [s.state.waiting.message]) if {

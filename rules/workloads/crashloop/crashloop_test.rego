@@ -274,3 +274,42 @@ test_bare_log_file_without_namespace_is_the_pods if {
 	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", backoff(3, 2, "Error"), false)], {"logs": [l]})
 	contains(f.message, "Last log lines (current run): panic: boom.")
 }
+
+# ------------------------------------------------- cluster DNS as the cause
+
+# CoreDNS's loop plugin (plugin/loop/loop.go) and a Node application's
+# getaddrinfo failure, as the dns rule reads them.
+loop_line := `[FATAL] plugin/loop: Loop (127.0.0.1:59298 -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO 4547991504243258144.3688648895315093531."`
+
+eai_again := "Error: getaddrinfo EAI_AGAIN payments.shop.svc.cluster.local"
+
+api_log(text) := {"namespace": "shop", "pod": "api-7d4b9c8f6-a", "container": "api", "file": "shop/api/logs.txt", "kept": [{"line": 1, "text": text}]}
+
+coredns_log := {"namespace": "kube-system", "pod": "coredns-5dd5756b68-4xk8p", "container": "coredns", "file": "kube-system/coredns/logs.txt", "kept": [{"line": 1, "text": loop_line}]}
+
+# An application that crash-loops on failed lookups while CoreDNS halts on
+# a forwarding loop: the dns finding is the cause and lists the pod; this
+# one points at it.
+test_lookup_failures_during_a_dns_loop_point_at_dns if {
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", backoff(9, 1, "Error"), false)], {"logs": [api_log(eai_again), coredns_log]})
+	f.severity == "info"
+	f.details.see == "dns"
+	contains(f.message, "its log: Error: getaddrinfo EAI_AGAIN payments.shop.svc.cluster.local: see the dns finding (rule dns)")
+	contains(f.fix, "See the dns finding")
+}
+
+# Near miss: the same failures with no loop in the bundle are the
+# application's own crash, judged here.
+test_lookup_failures_without_a_dns_cause_stay_critical if {
+	f := only(rule.findings) with input as cluster([pod("api-7d4b9c8f6-a", backoff(9, 1, "Error"), false)], {"logs": [api_log(eai_again)]})
+	f.severity == "critical"
+	not f.details.see
+}
+
+# With --disable dns there is no finding to point at.
+test_lookup_failures_are_judged_here_when_dns_does_not_run if {
+	inp := cluster([pod("api-7d4b9c8f6-a", backoff(9, 1, "Error"), false)], {"logs": [api_log(eai_again), coredns_log]})
+	f := only(rule.findings) with input as object.union(inp, {"rules": {"crashloop": true}})
+	f.severity == "critical"
+	not f.details.see
+}
