@@ -8,7 +8,8 @@ LDFLAGS  := -X main.version=$(VERSION)
 PKGS     := ./...
 DEMO     ?= testdata/dumps/quota-limitrange-incident/bundle
 
-.PHONY: all build test test-go test-rego demo bench fuzz lint fmt clean describe-twins
+.PHONY: all build test test-go test-rego demo bench fuzz lint fmt clean describe-twins \
+	cluster-up cluster-down controlplane-bin
 
 all: build
 
@@ -74,6 +75,21 @@ fuzz: build
 ## findings.
 describe-twins:
 	sh scripts/make-describe-twins.sh
+
+## cluster-up / cluster-down: a throwaway control plane on 127.0.0.1
+## (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, and kwok
+## simulating two nodes), built once from tools/controlplane (a module of
+## its own, pinned to one Kubernetes release) into .cache/controlplane/.
+## The first build takes minutes (docs/testing.md). cluster-up prints the
+## `export KUBECONFIG=...` line that points kubectl at it.
+controlplane-bin:
+	sh scripts/cluster-up.sh --build-only
+
+cluster-up:
+	sh scripts/cluster-up.sh
+
+cluster-down:
+	sh scripts/cluster-down.sh
 
 lint:
 	$(GO) vet $(PKGS)
