@@ -9,7 +9,7 @@ PKGS     := ./...
 DEMO     ?= testdata/dumps/quota-limitrange-incident/bundle
 
 .PHONY: all build test test-go test-rego demo bench fuzz lint fmt clean describe-twins \
-	cluster-up cluster-down controlplane-bin
+	cluster-up cluster-down controlplane-bin cluster-fixtures
 
 all: build
 
@@ -90,6 +90,12 @@ cluster-up:
 
 cluster-down:
 	sh scripts/cluster-down.sh
+
+## cluster-fixtures: the scenarios of test/e2e/scenarios/ applied to the
+## running control plane and collected with ktriage-collect.sh, written to
+## testdata/dumps/live-<scenario>/ (regenerate their goldens after).
+cluster-fixtures:
+	sh scripts/cluster-scenarios.sh fixtures
 
 lint:
 	$(GO) vet $(PKGS)
