@@ -9,7 +9,7 @@ PKGS     := ./...
 DEMO     ?= testdata/dumps/quota-limitrange-incident/bundle
 
 .PHONY: all build test test-go test-rego demo bench fuzz lint fmt clean describe-twins \
-	cluster-up cluster-down controlplane-bin cluster-fixtures
+	cluster-up cluster-down controlplane-bin cluster-fixtures e2e
 
 all: build
 
@@ -96,6 +96,13 @@ cluster-down:
 ## testdata/dumps/live-<scenario>/ (regenerate their goldens after).
 cluster-fixtures:
 	sh scripts/cluster-scenarios.sh fixtures
+
+## e2e: the collector end to end against the running control plane
+## (nodes included: kwok's have no kubelet, which the bundle must record),
+## each bundle analysed and checked. Opt-in, not part of `make test` or CI:
+## the control plane's first build takes minutes (docs/testing.md).
+e2e:
+	sh scripts/cluster-scenarios.sh e2e
 
 lint:
 	$(GO) vet $(PKGS)

@@ -45,7 +45,7 @@ server_version=$("$K" version -o json | jq -r .serverVersion.gitVersion)
 fail=0
 
 # modv MODULE: its version in tools/controlplane.
-modv() { awk -v m="$1" '$1 == m { print $2; exit }' "$ROOT/tools/controlplane/go.mod"; }
+modv() { awk -v m="$1" '$1 == m && $2 ~ /^v/ { print $2; exit }' "$ROOT/tools/controlplane/go.mod"; }
 
 # poll SECONDS CMD...: until CMD succeeds.
 poll() {
@@ -122,6 +122,13 @@ EOT
 			fail=1
 		else
 			sh "$ROOT/scripts/e2e-check.sh" "$KT" "$tgz" "$sd/expect.yaml" "$rc" || fail=1
+			# The collector deletes the debug pods it made, also when the
+			# node failed.
+			if ! poll 30 sh -c '! "$1" get pods -A -o name | grep -q node-debugger-' sh "$K"; then
+				echo "$s: FAIL: debug pods left behind:" >&2
+				"$K" get pods -A | grep node-debugger- >&2
+				fail=1
+			fi
 		fi
 		;;
 	esac

@@ -278,6 +278,11 @@ start kube-scheduler "$CP_BIN/kube-scheduler" \
 
 # kwok's stages come from its own module, as released: nodes become Ready
 # and keep a lease; pods are created, run and become Ready (pod/general).
+# Without --node-lease-duration-seconds kwok renews no lease, the node
+# lifecycle controller marks the nodes Unknown within a minute, and
+# node-initialize starts over (the nodes flap and lose their addresses).
+# The kubelet API of every node (logs, attach, configz) is kwok's server on
+# 127.0.0.1:$KWOK_PORT, which answers that it has nothing to attach to.
 stages=$(cd "$ROOT/tools/controlplane" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage
 for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
 	pod/general/pod-create.yaml pod/general/pod-init-container-running.yaml \
@@ -291,6 +296,7 @@ start kwok "$CP_BIN/kwok" --config "$CP_DIR/kwok-stages.yaml" \
 	--manage-all-nodes=false \
 	--manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
 	--cidr "$KWOK_POD_CIDR" --node-ip 127.0.0.1 \
+	--node-lease-duration-seconds 40 \
 	--server-address "127.0.0.1:$KWOK_PORT" --node-port "$KWOK_PORT" \
 	--tls-cert-file "$pki/kwok.crt" --tls-private-key-file "$pki/kwok.key"
 
