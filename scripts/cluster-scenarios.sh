@@ -57,6 +57,59 @@ poll() {
 	done
 }
 
+# provenance DIR SCENARIO FORM: DIR/PROVENANCE.md, naming what wrote it.
+provenance() {
+	cat >"$1/PROVENANCE.md" <<EOT
+Written by \`make cluster-fixtures\` (scripts/cluster-scenarios.sh) from
+test/e2e/scenarios/$2/manifests.yaml on a live control plane:
+Kubernetes $server_version (kube-apiserver, kube-controller-manager and
+kube-scheduler built from k8s.io/kubernetes $K8S_VERSION by tools/controlplane;
+etcd $(modv go.etcd.io/etcd/server/v3)), nodes and pods simulated by kwok $(modv sigs.k8s.io/kwok).
+$3
+Names, uids, times and addresses change on every run.
+EOT
+}
+
+# twin SCENARIO FORM-NAME FORM: testdata/dumps/live-SCENARIO-FORM-NAME's
+# expect.yaml and PROVENANCE.md: a second form of live-SCENARIO, which must
+# give its findings exactly.
+twin() {
+	cat >"$ROOT/testdata/dumps/live-$1-$2/expect.yaml" <<EOT
+description: >-
+  live-$1 as $3, taken from the same live control plane right after the
+  collector (PROVENANCE.md). It must give the same findings.
+inputs: [bundle]
+exit: 1
+same_findings_as: ../live-$1
+EOT
+	provenance "$ROOT/testdata/dumps/live-$1-$2" "$1" "\`bundle/\`: $3, right after ../live-$1's collector run."
+}
+
+# other_forms SCENARIO NAMESPACE: the same objects as kubectl prints them
+# other ways, each a fixture that must agree with live-SCENARIO:
+#   live-S-dump-stdout     kubectl cluster-info dump on stdout (one stream of
+#                          JSON lists and log sections) with the collector's
+#                          cluster-resources/
+#   live-S-describe-text   kubectl describe, one file per kind
+other_forms() {
+	d=$ROOT/testdata/dumps/live-$1-dump-stdout
+	rm -rf "$d"
+	mkdir -p "$d/bundle"
+	"$K" cluster-info dump --namespaces "kube-system,$2" >"$d/bundle/cluster-info-dump.txt"
+	cp -R "$ROOT/testdata/dumps/live-$1/bundle/cluster-resources" "$d/bundle/"
+	twin "$1" dump-stdout "kubectl cluster-info dump --namespaces kube-system,$2 on stdout, with the collector's cluster-resources/"
+	d=$ROOT/testdata/dumps/live-$1-describe-text
+	rm -rf "$d"
+	mkdir -p "$d/bundle"
+	"$K" describe nodes >"$d/bundle/describe-nodes.txt"
+	for kind in deployments replicasets pods services endpoints resourcequotas limitranges; do
+		"$K" describe "$kind" -n "$2" >"$d/bundle/describe-$kind-$2.txt" 2>/dev/null
+		[ -s "$d/bundle/describe-$kind-$2.txt" ] || rm -f "$d/bundle/describe-$kind-$2.txt"
+	done
+	twin "$1" describe-text "kubectl describe KIND -n $2, one file per kind (and kubectl describe nodes)"
+	echo "$1: wrote testdata/dumps/live-$1-dump-stdout, live-$1-describe-text" >&2
+}
+
 for s in $SCENARIOS; do
 	sd=$ROOT/test/e2e/scenarios/$s
 	ns=$(awk '/^kind: Namespace/ { f = 1 } f && /^  name:/ { print $2; exit }' "$sd/manifests.yaml")
@@ -102,17 +155,10 @@ for s in $SCENARIOS; do
 			mkdir -p "$fx"
 			mv "${tgz%.tgz}" "$fx/bundle"
 			cp "$sd/expect.yaml" "$fx/expect.yaml"
-			cat >"$fx/PROVENANCE.md" <<EOT
-Written by \`make cluster-fixtures\` (scripts/cluster-scenarios.sh) from
-test/e2e/scenarios/$s/manifests.yaml on a live control plane:
-Kubernetes $server_version (kube-apiserver, kube-controller-manager and
-kube-scheduler built from k8s.io/kubernetes $K8S_VERSION by tools/controlplane;
-etcd $(modv go.etcd.io/etcd/server/v3)), nodes and pods simulated by kwok $(modv sigs.k8s.io/kwok).
-\`bundle/\` is what ktriage-collect.sh (\`ktriage collect-script\`) wrote with
-\`--namespace $ns --no-nodes\`, unpacked, as it was: names, uids, times and
-addresses change on every run.
-EOT
+			provenance "$fx" "$s" "\`bundle/\` is what ktriage-collect.sh (\`ktriage collect-script\`) wrote with
+\`--namespace $ns --no-nodes\`, unpacked, as it was."
 			echo "$s: wrote testdata/dumps/live-$s" >&2
+			other_forms "$s" "$ns"
 		fi
 		;;
 	e2e)
