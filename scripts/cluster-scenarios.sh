@@ -101,12 +101,17 @@ other_forms() {
 	d=$ROOT/testdata/dumps/live-$1-describe-text
 	rm -rf "$d"
 	mkdir -p "$d/bundle"
+	# --show-events=true: kubectl prints the Events of one described object,
+	# but (kubectl v1.37) not those of several unless asked.
 	"$K" describe nodes >"$d/bundle/describe-nodes.txt"
-	for kind in deployments replicasets pods services endpoints resourcequotas limitranges; do
-		"$K" describe "$kind" -n "$2" >"$d/bundle/describe-$kind-$2.txt" 2>/dev/null
-		[ -s "$d/bundle/describe-$kind-$2.txt" ] || rm -f "$d/bundle/describe-$kind-$2.txt"
+	"$K" describe storageclasses --show-events=true >"$d/bundle/describe-storageclasses.txt" 2>/dev/null
+	for kind in deployments replicasets pods services endpoints resourcequotas limitranges persistentvolumeclaims; do
+		"$K" describe "$kind" -n "$2" --show-events=true >"$d/bundle/describe-$kind-$2.txt" 2>/dev/null
 	done
-	twin "$1" describe-text "kubectl describe KIND -n $2, one file per kind (and kubectl describe nodes)"
+	for f in "$d"/bundle/*; do
+		[ -s "$f" ] || rm -f "$f" # "No resources found" goes to stderr
+	done
+	twin "$1" describe-text "kubectl describe KIND -n $2 --show-events=true, one file per kind (and kubectl describe nodes, storageclasses)"
 	echo "$1: wrote testdata/dumps/live-$1-dump-stdout, live-$1-describe-text" >&2
 }
 
@@ -179,8 +184,9 @@ for s in $SCENARIOS; do
 		;;
 	esac
 
-	"$K" delete namespace "$ns" --timeout=120s >/dev/null || {
-		echo "$s: namespace $ns not gone after 120 s" >&2
+	# Everything the scenario made, its cluster-wide objects too.
+	"$K" delete -f "$sd/manifests.yaml" --ignore-not-found --timeout=120s >/dev/null || {
+		echo "$s: its objects (namespace $ns) not gone after 120 s" >&2
 		fail=1
 	}
 done
