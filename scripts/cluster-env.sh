@@ -1,5 +1,6 @@
-# Shared by scripts/cluster-*.sh and scripts/e2e.sh (sourced, with ROOT set):
+# Shared by scripts/cluster-*.sh and scripts/e2e-check.sh (sourced, with ROOT set):
 # where the control plane's binaries and state live, and its ports.
+# shellcheck disable=SC2034 # the variables are for the scripts that source it
 
 # The release the binaries are built from, as tools/controlplane pins it.
 K8S_VERSION=$(awk '$1 == "k8s.io/kubernetes" { print $2; exit }' "$ROOT/tools/controlplane/go.mod")

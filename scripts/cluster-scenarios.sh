@@ -175,6 +175,7 @@ for s in $SCENARIOS; do
 			sh "$ROOT/scripts/e2e-check.sh" "$KT" "$tgz" "$sd/expect.yaml" "$rc" || fail=1
 			# The collector deletes the debug pods it made, also when the
 			# node failed.
+			# shellcheck disable=SC2016 # $1 is the inner shell's
 			if ! poll 30 sh -c '! "$1" get pods -A -o name | grep -q node-debugger-' sh "$K"; then
 				echo "$s: FAIL: debug pods left behind:" >&2
 				"$K" get pods -A | grep node-debugger- >&2

@@ -160,8 +160,8 @@ command -v openssl >/dev/null 2>&1 || {
 }
 
 rm -rf "$CP_DIR"
-mkdir -p -m 700 "$CP_DIR"
-mkdir -p -m 700 "$CP_DIR/pki" "$CP_DIR/logs" "$CP_DIR/pids" "$CP_DIR/etcd"
+mkdir -m 700 "$CP_DIR"
+mkdir -m 700 "$CP_DIR/pki" "$CP_DIR/logs" "$CP_DIR/pids" "$CP_DIR/etcd"
 
 # ------------------------------------------------------------------ PKI
 
