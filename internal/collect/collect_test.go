@@ -90,6 +90,7 @@ get)
 			*/jobs) kind=Job ;;
 			*/persistentvolumeclaims) kind=PersistentVolumeClaim ;;
 			*/storageclasses) kind=StorageClass ;;
+			*/persistentvolumes) kind=PersistentVolume ;;
 			*/namespaces) kind=Namespace ;;
 			*/configmaps) kind=ConfigMap ;;
 			*) echo "fake kubectl: unexpected path $3" >&2; exit 1 ;;
@@ -445,7 +446,8 @@ func runVariant(t *testing.T, v variant, script []byte, eng *engine.Engine) {
 		"cluster-resources/limitranges.json", "cluster-resources/endpoints.json",
 		"cluster-resources/endpointslices.json", "cluster-resources/statefulsets.json",
 		"cluster-resources/jobs.json", "cluster-resources/persistentvolumeclaims.json",
-		"cluster-resources/storageclasses.json", "cluster-resources/configmaps/kube-system.json",
+		"cluster-resources/storageclasses.json", "cluster-resources/persistentvolumes.json",
+		"cluster-resources/configmaps/kube-system.json",
 		"cluster-resources/configmaps/kube-flannel.json",
 		"cluster-resources/ippools.json",
 		"nodes/vm-8/ktriage-collect.log",

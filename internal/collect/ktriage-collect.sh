@@ -543,9 +543,11 @@ collect_cluster() {
 	quote "$TMP/err" "stderr: "
 
 	get_list cluster-resources/namespaces.json /api/v1/namespaces
-	# Which StorageClasses exist and which is the default: why a claim that
-	# names a missing class, or none, stays Pending.
+	# Which StorageClasses exist and which is the default, and the
+	# pre-created volumes: why a claim that names a missing class, none, or
+	# a class that does not provision, stays Pending.
 	get_list cluster-resources/storageclasses.json /apis/storage.k8s.io/v1/storageclasses
+	get_list cluster-resources/persistentvolumes.json /api/v1/persistentvolumes
 	for kind in $EXTRA_KINDS; do
 		plural=${kind%%:*}
 		apis=${kind#*:}
