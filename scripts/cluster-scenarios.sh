@@ -79,7 +79,7 @@ description: >-
   live-$1 as $3, taken from the same live control plane right after the
   collector (PROVENANCE.md). It must give the same findings.
 inputs: [bundle]
-exit: 1
+$(grep '^exit:' "$ROOT/test/e2e/scenarios/$1/expect.yaml")
 same_findings_as: ../live-$1
 EOT
 	provenance "$ROOT/testdata/dumps/live-$1-$2" "$1" "\`bundle/\`: $3, right after ../live-$1's collector run."

@@ -56,6 +56,7 @@ jq -r '.inputs[] | select(.status == "partial") | "\(.file): partial: \(.warning
 	"$w/report.json" | sed "s/^/$name: note: /" >&2
 
 if [ "$fail" -eq 0 ]; then
-	echo "$name: ok: $(jq -r '[.findings[].rule] | group_by(.) | map("\(.[0]) x\(length)") | join(", ")' "$w/report.json"); $(jq '.inputs | length' "$w/report.json") files, all understood" >&2
+	found=$(jq -r '[.findings[].rule] | group_by(.) | map("\(.[0]) x\(length)") | join(", ")' "$w/report.json")
+	echo "$name: ok: ${found:-no finding}; $(jq '.inputs | length' "$w/report.json") files, all understood" >&2
 fi
 exit "$fail"
