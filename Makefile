@@ -8,7 +8,8 @@ LDFLAGS  := -X main.version=$(VERSION)
 PKGS     := ./...
 DEMO     ?= testdata/dumps/quota-limitrange-incident/bundle
 
-.PHONY: all build test test-go test-rego demo bench fuzz lint fmt clean describe-twins
+.PHONY: all build test test-go test-rego demo bench fuzz lint fmt clean describe-twins \
+	cluster-up cluster-down controlplane-bin cluster-fixtures e2e
 
 all: build
 
@@ -75,6 +76,34 @@ fuzz: build
 ## findings.
 describe-twins:
 	sh scripts/make-describe-twins.sh
+
+## cluster-up / cluster-down: a throwaway control plane on 127.0.0.1
+## (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, and kwok
+## simulating two nodes), built once from tools/controlplane (a module of
+## its own, pinned to one Kubernetes release) into .cache/controlplane/.
+## The first build takes minutes (docs/testing.md). cluster-up prints the
+## `export KUBECONFIG=...` line that points kubectl at it.
+controlplane-bin:
+	sh scripts/cluster-up.sh --build-only
+
+cluster-up:
+	sh scripts/cluster-up.sh
+
+cluster-down:
+	sh scripts/cluster-down.sh
+
+## cluster-fixtures: the scenarios of test/e2e/scenarios/ applied to the
+## running control plane and collected with ktriage-collect.sh, written to
+## testdata/dumps/live-<scenario>/ (regenerate their goldens after).
+cluster-fixtures:
+	sh scripts/cluster-scenarios.sh fixtures
+
+## e2e: the collector end to end against the running control plane
+## (nodes included: kwok's have no kubelet, which the bundle must record),
+## each bundle analysed and checked. Opt-in, not part of `make test` or CI:
+## the control plane's first build takes minutes (docs/testing.md).
+e2e:
+	sh scripts/cluster-scenarios.sh e2e
 
 lint:
 	$(GO) vet $(PKGS)

@@ -42,15 +42,21 @@ func (rs *resolver) evidence(e engine.RawEvidence) report.Evidence {
 			return report.Evidence{Note: note}
 		}
 		src := o.Sources[0]
-		line := src.Line
+		line, text := src.Line, ""
 		if a := rs.p.Artifacts[src.File]; a != nil {
 			if f, err := a.Open(); err == nil {
-				line, _ = kube.Locate(f, src, e.Path, e.Note)
+				var off int64
+				line, off, _ = kube.LocateAt(f, src, e.Path, e.Note)
+				// A field on a line too long to quote whole (a compact
+				// JSON list) is quoted from where it starts.
+				text, _ = source.ExcerptAt(f, off)
 				f.Close()
 			}
 		}
-		rs.need(src.File, line)
-		return report.Evidence{File: src.File, Line: line, Note: e.Note}
+		if text == "" {
+			rs.need(src.File, line)
+		}
+		return report.Evidence{File: src.File, Line: line, Text: text, Note: e.Note}
 	}
 	ev := report.Evidence{File: e.File, Line: e.Line, Frame: e.Frame, Text: e.Text, Note: e.Note}
 	if ev.Text == "" {

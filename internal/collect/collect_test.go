@@ -88,6 +88,9 @@ get)
 			*/endpointslices) kind=EndpointSlice ;;
 			*/statefulsets) kind=StatefulSet ;;
 			*/jobs) kind=Job ;;
+			*/persistentvolumeclaims) kind=PersistentVolumeClaim ;;
+			*/storageclasses) kind=StorageClass ;;
+			*/persistentvolumes) kind=PersistentVolume ;;
 			*/namespaces) kind=Namespace ;;
 			*/configmaps) kind=ConfigMap ;;
 			*) echo "fake kubectl: unexpected path $3" >&2; exit 1 ;;
@@ -442,7 +445,9 @@ func runVariant(t *testing.T, v variant, script []byte, eng *engine.Engine) {
 		"cluster-resources/namespaces.json", "cluster-resources/resourcequotas.json",
 		"cluster-resources/limitranges.json", "cluster-resources/endpoints.json",
 		"cluster-resources/endpointslices.json", "cluster-resources/statefulsets.json",
-		"cluster-resources/jobs.json", "cluster-resources/configmaps/kube-system.json",
+		"cluster-resources/jobs.json", "cluster-resources/persistentvolumeclaims.json",
+		"cluster-resources/storageclasses.json", "cluster-resources/persistentvolumes.json",
+		"cluster-resources/configmaps/kube-system.json",
 		"cluster-resources/configmaps/kube-flannel.json",
 		"cluster-resources/ippools.json",
 		"nodes/vm-8/ktriage-collect.log",

@@ -520,7 +520,8 @@ endpoints:/api/v1
 endpointslices:/apis/discovery.k8s.io/v1:/apis/discovery.k8s.io/v1beta1
 networkpolicies:/apis/networking.k8s.io/v1
 statefulsets:/apis/apps/v1
-jobs:/apis/batch/v1"
+jobs:/apis/batch/v1
+persistentvolumeclaims:/api/v1"
 
 collect_cluster() {
 	mkdir -p "$B/cluster-resources/configmaps"
@@ -542,6 +543,11 @@ collect_cluster() {
 	quote "$TMP/err" "stderr: "
 
 	get_list cluster-resources/namespaces.json /api/v1/namespaces
+	# Which StorageClasses exist and which is the default, and the
+	# pre-created volumes: why a claim that names a missing class, none, or
+	# a class that does not provision, stays Pending.
+	get_list cluster-resources/storageclasses.json /apis/storage.k8s.io/v1/storageclasses
+	get_list cluster-resources/persistentvolumes.json /api/v1/persistentvolumes
 	for kind in $EXTRA_KINDS; do
 		plural=${kind%%:*}
 		apis=${kind#*:}

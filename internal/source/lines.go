@@ -114,6 +114,49 @@ func readLine(br *bufio.Reader, keep bool) (string, error) {
 	}
 }
 
+// ExcerptAt returns what to quote for a citation at byte off of a line
+// too long to quote from its start (longer than MaxExcerpt): the text from
+// off on, cut like Clip, with "…" where the line goes on before it. The API
+// server writes whole lists as one line (kubectl get --raw), where the
+// line's start is the list's header whatever field is cited. ok is false
+// when the line is short enough to quote whole, as ReadLines does.
+func ExcerptAt(ra io.ReaderAt, off int64) (text string, ok bool) {
+	if off < 0 {
+		return "", false
+	}
+	start := max(off-MaxExcerpt, 0)
+	back := make([]byte, off-start)
+	n, _ := ra.ReadAt(back, start)
+	back = back[:n]
+	lineStart := int64(-1) // unknown: before what was read
+	if i := bytes.LastIndexByte(back, '\n'); i >= 0 {
+		lineStart = start + int64(i) + 1
+	} else if start == 0 && int64(n) == off {
+		lineStart = 0
+	}
+	const ahead = 4 * MaxExcerpt // bytes, for MaxExcerpt runes
+	fwd := make([]byte, ahead)
+	n, _ = ra.ReadAt(fwd, off)
+	fwd = fwd[:n]
+	rest := fwd
+	end := bytes.IndexByte(fwd, '\n')
+	if end >= 0 {
+		rest = fwd[:end]
+	}
+	// Only blanks before it: the line's own start is the place to quote
+	// from.
+	if lineStart >= 0 && len(bytes.TrimSpace(back[lineStart-start:])) == 0 {
+		return "", false
+	}
+	if lineStart >= 0 && end >= 0 && off-lineStart+int64(end) <= MaxExcerpt {
+		return "", false
+	}
+	if lineStart >= 0 && end < 0 && n < ahead && off-lineStart+int64(n) <= MaxExcerpt {
+		return "", false // the file's last line, short
+	}
+	return "…" + Clip(string(rest)), true
+}
+
 // Clip trims a line for quoting: no line ending, no trailing blanks, at most
 // MaxExcerpt characters (cut on a rune boundary).
 func Clip(s string) string {

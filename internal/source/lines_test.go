@@ -40,3 +40,29 @@ func TestClipKeepsRunes(t *testing.T) {
 		t.Errorf("%q", c)
 	}
 }
+
+func TestExcerptAt(t *testing.T) {
+	long := `{"kind":"EndpointsList","items":[` + strings.Repeat(`{"metadata":{"name":"cart"}},`, 20) +
+		`{"metadata":{"name":"invoice"}}]}`
+	pretty := "{\n  \"a\": 1,\n  \"message\": \"" + strings.Repeat("m", 300) + "\"\n}\n"
+	short := "{\"a\": 1, \"b\": 2}"
+	for _, tc := range []struct {
+		name, doc, at string
+		want          string // "" when the line is to be quoted whole
+	}{
+		{"compact list: from the field", long, `"name":"invoice"`, `…"name":"invoice"}}]}`},
+		{"compact list, cut", long, `{"metadata":{"name":"cart"}},{"metadata"`, "…" + Clip(long[33:])},
+		{"long line cited at its start", pretty, `"message"`, ""},
+		{"short line", pretty, `"a"`, ""},
+		{"short last line without newline", short, `"b"`, ""},
+	} {
+		r := strings.NewReader(tc.doc)
+		got, ok := ExcerptAt(r, int64(strings.Index(tc.doc, tc.at)))
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("%s: ExcerptAt = %q, %v; want %q", tc.name, got, ok, tc.want)
+		}
+	}
+	if _, ok := ExcerptAt(strings.NewReader(long), -1); ok {
+		t.Error("offset -1 (unknown) gave an excerpt")
+	}
+}

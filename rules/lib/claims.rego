@@ -60,6 +60,28 @@ cause(p, ns, cl) := {
 	not cls in {sc.metadata.name | some sc in storage_classes}
 }
 
+# Without the StorageClass list (a describe-only bundle), the PV
+# controller's own ProvisioningFailed event says the class is missing; its
+# text is the class lister's NotFound error
+# (pkg/controller/volume/persistentvolume/pv_controller.go).
+cause(p, ns, cl) := {
+	"reason": "storageclass-missing",
+	"text": sprintf("PersistentVolumeClaim %s is Pending: it asks for StorageClass %s, which does not exist (the PV controller says %s; the StorageClasses are not in the bundle)", [cl.name, cls, not_found]),
+	"evidence": array.concat([kube.at(p, cl.path, sprintf("claim %s", [cl.name])), kube.at(claim, ["spec", "storageClassName"], sprintf("storageClassName %s", [cls])), kube.at(claim, ["status", "phase"], "phase Pending")], event_evidence(claim)),
+	"fix": sprintf("Set the claim's storageClassName to a class that exists (kubectl get storageclass), or create StorageClass %s; a claim's class cannot be changed, so delete and re-create the claim.", [cls]),
+	"name": cl.name,
+} if {
+	claim := pvc(ns, cl.name)
+	claim.status.phase == "Pending"
+	cls := claim.spec.storageClassName
+	cls != ""
+	not classes_known
+	not_found := sprintf(`storageclass.storage.k8s.io "%s" not found`, [cls])
+	some e in workload.events_of(ns, "PersistentVolumeClaim", cl.name)
+	e.reason == "ProvisioningFailed"
+	e.message == not_found
+}
+
 cause(p, ns, cl) := {
 	"reason": "no-default-storageclass",
 	"text": sprintf("PersistentVolumeClaim %s is Pending: it names no StorageClass and none is marked default (storageclass.kubernetes.io/is-default-class); the cluster has %s", [cl.name, classes_text]),

@@ -41,12 +41,22 @@ const maxKept = 4096
 // readinessProbe cites the container's name. A key given twice is the last
 // one, as the decoders that built the facts read it.
 func Locate(ra io.ReaderAt, src facts.Source, path []any, note string) (line int, exact bool) {
+	line, _, exact = LocateAt(ra, src, path, note)
+	return line, exact
+}
+
+// LocateAt is Locate that also returns the byte offset in the file where
+// the cited text starts (the field's key, or the value of a list element),
+// -1 when unknown. JSON only: the API server writes lists as one compact
+// line, where the line alone cites nothing (kubectl get --raw).
+func LocateAt(ra io.ReaderAt, src facts.Source, path []any, note string) (line int, off int64, exact bool) {
 	// Text forms (kubectl describe) record each field's line as they parse.
 	if src.FieldLines != nil {
-		return src.FieldLine(path)
+		line, exact = src.FieldLine(path)
+		return line, -1, exact
 	}
 	if src.End <= src.Start || src.End-src.Start > maxLocate {
-		return src.Line, len(path) == 0
+		return src.Line, -1, len(path) == 0
 	}
 	data := make([]byte, src.End-src.Start)
 	n, _ := ra.ReadAt(data, src.Start)
@@ -69,18 +79,35 @@ func Locate(ra io.ReaderAt, src facts.Source, path []any, note string) (line int
 		base = source.NewLines(ra, src.End).At(src.Start)
 	}
 	if root == nil {
-		return src.Line, false
+		return src.Line, -1, false
 	}
 	obj, depth := root.walk(want[:prefix])
 	if depth < prefix {
-		return src.Line, false
+		return src.Line, -1, false
 	}
 	t, depth := obj.walk(want[prefix:])
-	l := t.pick(note, depth == 0)
-	if l == 0 {
-		return src.Line, false
+	c := t.pick(note, depth == 0)
+	if c.line == 0 {
+		return src.Line, -1, false
 	}
-	return base + l - 1, depth == len(path)
+	off = -1
+	if src.Format == facts.FormatJSON && c.off >= 0 {
+		off = src.Start + int64(c.off)
+	}
+	return base + c.line - 1, off, depth == len(path)
+}
+
+// cite is a place in the data: its 1-based line and the byte offset where
+// the cited text starts (-1 when unknown: YAML).
+type cite struct{ line, off int }
+
+// at cites n: at its key inside a map (`"app": "web"` reads better than
+// `"web"`), else where its value starts.
+func (n *lnode) at() cite {
+	if n.key != "" && n.keyOff >= 0 {
+		return cite{n.line, n.keyOff}
+	}
+	return cite{n.line, n.off}
 }
 
 func segString(s any) string {
@@ -103,6 +130,8 @@ type lnode struct {
 	kind    byte // 'm' map, 's' list, 'v' scalar
 	line    int  // where the value starts (1-based, relative to the data)
 	keyLine int  // where its key is, inside a map
+	off     int  // byte offset of the value in the data (JSON; -1 in YAML)
+	keyOff  int  // byte offset of its key (JSON; -1 in YAML)
 	key     string
 	val     string
 	kids    []*lnode
@@ -135,35 +164,35 @@ func (n *lnode) walk(path []string) (*lnode, int) {
 
 // pick chooses the line to cite for n (see Locate). whole says n is the
 // cited object itself.
-func (n *lnode) pick(note string, whole bool) int {
+func (n *lnode) pick(note string, whole bool) cite {
 	if n.kind == 'v' {
-		return n.line
+		return n.at()
 	}
-	if l := n.noteLine(note); l > 0 {
-		return l
+	if c := n.noteLine(note); c.line > 0 {
+		return c
 	}
 	if whole {
 		if md, _ := n.walk([]string{"metadata", "name"}); md != n && md.kind == 'v' && md.key == "name" {
-			return md.line
+			return md.at()
 		}
 	}
 	id := n
 	if n.kind == 's' && len(n.kids) > 0 {
 		id = n.kids[0]
 	}
-	if l := id.proof(); l > 0 {
-		return l
+	if c := id.proof(); c.line > 0 {
+		return c
 	}
-	if l := id.identity(); l > 0 {
-		return l
+	if c := id.identity(); c.line > 0 {
+		return c
 	}
 	if n.keyLine > 0 {
-		return n.keyLine
+		return cite{n.keyLine, n.keyOff}
 	}
 	if len(n.kids) > 0 && n.kind == 's' && n.kids[0].kind == 'v' {
-		return n.kids[0].line
+		return n.kids[0].at()
 	}
-	return n.line
+	return cite{n.line, n.off}
 }
 
 // identityKeys name the field that tells list elements apart, in the
@@ -174,48 +203,49 @@ var identityKeys = []string{"name", "type", "key", "ip", "containerPort", "port"
 // an event): its message says more than its type.
 var proofKeys = []string{"message", "reason"}
 
-// proof returns the line of n's message or reason, 0 when it has neither.
-func (n *lnode) proof() int {
+// proof cites n's message or reason; line 0 when it has neither.
+func (n *lnode) proof() cite {
 	if n.kind != 'm' {
-		return 0
+		return cite{}
 	}
 	for _, k := range proofKeys {
 		for _, c := range n.kids {
 			if c.key == k && c.kind == 'v' && c.val != "" {
-				return c.line
+				return c.at()
 			}
 		}
 	}
-	return 0
+	return cite{}
 }
 
-func (n *lnode) identity() int {
+func (n *lnode) identity() cite {
 	if n.kind == 'v' {
-		return n.line
+		return n.at()
 	}
 	if n.kind != 'm' {
-		return 0
+		return cite{}
 	}
 	for _, k := range identityKeys {
 		for _, c := range n.kids {
 			if c.key == k && c.kind == 'v' {
-				return c.line
+				return c.at()
 			}
 		}
 	}
-	return 0
+	return cite{}
 }
 
-// noteLine returns the line of the scalar under n that the note names:
+// noteLine cites the scalar under n that the note names (line 0: none):
 // `key=value` or `key: value` first, else a value that appears in the
 // note as a whole word, the longest (the most specific) such value, the
 // first in document order among equals. kind and apiVersion name the
 // object, not what a rule says about it.
-func (n *lnode) noteLine(note string) int {
+func (n *lnode) noteLine(note string) cite {
 	if strings.TrimSpace(note) == "" {
-		return 0
+		return cite{}
 	}
-	best, bestScore, bestLen := 0, 0, 0
+	var best cite
+	bestScore, bestLen := 0, 0
 	var visit func(c *lnode)
 	visit = func(c *lnode) {
 		if c.kind == 'v' {
@@ -231,7 +261,7 @@ func (n *lnode) noteLine(note string) int {
 				score = 1
 			}
 			if score > bestScore || score > 0 && score == bestScore && len(v) > bestLen {
-				best, bestScore, bestLen = c.line, score, len(v)
+				best, bestScore, bestLen = c.at(), score, len(v)
 			}
 			return
 		}
@@ -291,7 +321,8 @@ func jsonTree(data []byte, want []string) *lnode {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	line, counted := 1, 0
-	lineAt := func() int {
+	// lineAt returns where the next token starts: its line and offset.
+	lineAt := func() (int, int) {
 		off := int(dec.InputOffset())
 		off += skipSep(data[min(off, len(data)):])
 		if off > len(data) {
@@ -301,7 +332,7 @@ func jsonTree(data []byte, want []string) *lnode {
 			line += bytes.Count(data[counted:off], []byte{'\n'})
 			counted = off
 		}
-		return line
+		return line, off
 	}
 	b := &treeBuilder{want: want}
 	// value reads one value; keep says whether to build it, depth is its
@@ -311,7 +342,7 @@ func jsonTree(data []byte, want []string) *lnode {
 		if depth > maxLocateDepth {
 			return nil, false
 		}
-		l := lineAt()
+		l, o := lineAt()
 		tok, err := dec.Token()
 		if err != nil {
 			return nil, false
@@ -326,7 +357,7 @@ func jsonTree(data []byte, want []string) *lnode {
 				}
 			}
 			if keep {
-				n = &lnode{line: l}
+				n = &lnode{line: l, off: o, keyOff: -1}
 			}
 		}
 		d, isDelim := tok.(json.Delim)
@@ -342,7 +373,7 @@ func jsonTree(data []byte, want []string) *lnode {
 				n.kind = 'm'
 			}
 			for dec.More() {
-				kl := lineAt()
+				kl, ko := lineAt()
 				kt, err := dec.Token()
 				if err != nil {
 					return n, false
@@ -354,7 +385,7 @@ func jsonTree(data []byte, want []string) *lnode {
 					return n, false
 				}
 				if c != nil && n != nil {
-					c.key, c.keyLine = k, kl
+					c.key, c.keyLine, c.keyOff = k, kl, ko
 					n.kids = append(n.kids, c)
 				}
 			}
@@ -371,7 +402,7 @@ func jsonTree(data []byte, want []string) *lnode {
 				if n != nil {
 					if c == nil {
 						// keep the index right for the elements after it
-						c = &lnode{kind: 'v'}
+						c = &lnode{kind: 'v', off: -1, keyOff: -1}
 					}
 					n.kids = append(n.kids, c)
 				}
@@ -427,7 +458,7 @@ func yamlTree(doc []byte, want []string) *lnode {
 			}
 			b.kept++
 		}
-		n := &lnode{line: y.Line}
+		n := &lnode{line: y.Line, off: -1, keyOff: -1}
 		switch y.Kind {
 		case yamlv3.MappingNode:
 			n.kind = 'm'
@@ -455,7 +486,7 @@ func yamlTree(doc []byte, want []string) *lnode {
 					c = conv(e, depth+1, inside || depth+1 >= len(want))
 				}
 				if c == nil {
-					c = &lnode{kind: 'v'}
+					c = &lnode{kind: 'v', off: -1, keyOff: -1}
 				}
 				n.kids = append(n.kids, c)
 			}

@@ -203,3 +203,36 @@ func TestLocateDamaged(t *testing.T) {
 		}
 	}
 }
+
+// The API server's lists (kubectl get --raw) are one line: the offset, not
+// the line, says which field is cited, and it points at the field's key.
+func TestLocateAtCompactJSON(t *testing.T) {
+	doc := `{"kind":"ServiceList","items":[` +
+		`{"metadata":{"name":"cart"},"spec":{"selector":{"app":"cart"}}},` +
+		`{"metadata":{"name":"invoice"},"spec":{"selector":{"app":"invoice","tier":"backend"}}}]}`
+	p := filepath.Join(t.TempDir(), "services.json")
+	os.WriteFile(p, []byte(doc), 0o644)
+	src := facts.Source{Line: 1, Start: 0, End: int64(len(doc)), Format: facts.FormatJSON, Prefix: []any{"items", 1}}
+	for _, tc := range []struct {
+		path []any
+		note string
+		want string
+	}{
+		{[]any{"spec", "selector"}, "selector tier=backend", `"tier":"backend"}`},
+		{[]any{"spec", "selector", "app"}, "", `"app":"invoice",`},
+		{nil, "", `"name":"invoice"}`},
+	} {
+		line, off, exact := LocateAt(mustOpen(t, p), src, tc.path, tc.note)
+		if line != 1 || !exact || off < 0 || !strings.HasPrefix(doc[off:], tc.want) {
+			t.Errorf("LocateAt(%v, %q) = line %d, offset %d (%q), exact %v; want line 1 at %q",
+				tc.path, tc.note, line, off, doc[max(off, 0):], exact, tc.want)
+		}
+	}
+	// YAML has no offsets.
+	yp := filepath.Join(t.TempDir(), "a.yaml")
+	os.WriteFile(yp, []byte(locateYAMLDoc), 0o644)
+	ys := facts.Source{Line: 7, Start: 0, End: int64(len(locateYAMLDoc)), Format: facts.FormatYAML, Prefix: []any{"items", 1}}
+	if _, off, _ := LocateAt(mustOpen(t, yp), ys, []any{"metadata", "labels", "tier"}, ""); off != -1 {
+		t.Errorf("YAML offset %d, want -1", off)
+	}
+}

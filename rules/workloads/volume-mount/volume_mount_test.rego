@@ -170,3 +170,21 @@ test_claim_events_are_evidence if {
 	f := only(rule.findings) with input as cluster(pods, [good], [e], extra)
 	f.evidence[3].note == "ProvisioningFailed event (x14)"
 }
+
+# A describe-only bundle has the claim and its events but no StorageClass
+# list: the PV controller's ProvisioningFailed event is the proof.
+test_storageclass_missing_from_event_when_classes_not_collected if {
+	pods := [pod("reporter-7c9d8f6b4-a", [claim_vol], "", "")]
+	e := {"kind": "Event", "metadata": {"namespace": "reports", "name": "reporter-data.x"}, "involvedObject": {"kind": "PersistentVolumeClaim", "namespace": "reports", "name": "reporter-data"}, "reason": "ProvisioningFailed", "message": `storageclass.storage.k8s.io "fast-ssd" not found`, "count": 3}
+	extra := {"pvcs": [pvc({"storageClassName": "fast-ssd", "accessModes": ["ReadWriteOnce"]})]}
+	f := only(rule.findings) with input as cluster(pods, [good], [e], extra)
+	f.details.reason == "storageclass-missing"
+	contains(f.message, `the PV controller says storageclass.storage.k8s.io "fast-ssd" not found`)
+}
+
+test_storageclass_not_judged_without_classes_or_event if {
+	pods := [pod("reporter-7c9d8f6b4-a", [claim_vol], "", "")]
+	e := {"kind": "Event", "metadata": {"namespace": "reports", "name": "reporter-data.x"}, "involvedObject": {"kind": "PersistentVolumeClaim", "namespace": "reports", "name": "reporter-data"}, "reason": "ProvisioningFailed", "message": `storageclass.storage.k8s.io "other" not found`}
+	extra := {"pvcs": [pvc({"storageClassName": "fast-ssd", "accessModes": ["ReadWriteOnce"]})]}
+	count(rule.findings) == 0 with input as cluster(pods, [good], [e], extra)
+}
