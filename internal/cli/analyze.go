@@ -241,38 +241,27 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 	// of a small bundle's run is fixed costs like these); a bad --enable or
 	// --disable stops the parse at once. User rules are compiled whole
 	// first, so their mistakes are reported before any input is read.
-	type engineResult struct {
-		eng     *engine.Engine
-		err     error
-		elapsed time.Duration
-	}
 	pctx, cancelParse := context.WithCancel(ctx)
 	defer cancelParse()
-	engc := make(chan engineResult, 1)
-	startEngine := func() {
-		eng, err := engine.New(ctx, p.rules.options())
-		if err != nil {
+	var (
+		eng       *engine.Engine
+		engErr    error
+		readRules time.Duration
+	)
+	engDone := make(chan struct{})
+	readEngine := func() {
+		defer close(engDone)
+		if eng, engErr = engine.New(ctx, p.rules.options()); engErr != nil {
 			cancelParse()
 		}
-		engc <- engineResult{eng, err, time.Since(t0)}
+		readRules = time.Since(t0)
 	}
 	if len(p.rules.dirs) > 0 {
-		startEngine()
+		if readEngine(); engErr != nil {
+			return usageErr("%v", engErr)
+		}
 	} else {
-		go startEngine()
-	}
-	waitEngine := func() (*engine.Engine, time.Duration, error) {
-		res := <-engc
-		engc <- res
-		if res.err != nil {
-			return nil, 0, usageErr("%v", res.err)
-		}
-		return res.eng, res.elapsed, nil
-	}
-	if len(p.rules.dirs) > 0 {
-		if _, _, err := waitEngine(); err != nil {
-			return err
-		}
+		go readEngine()
 	}
 	opts := analyze.Options{Inputs: args, Limits: p.limits, TempDir: p.tmpDir, EvalTimeout: p.timeout, Version: version}
 	bar := newProgress(c.ErrOrStderr())
@@ -282,12 +271,12 @@ func runAnalyze(c *cobra.Command, p *analyzeParams, args []string, version strin
 	defer bar.Close() // also on error paths; a no-op once closed
 	t1 := time.Now()
 	parsed, err := analyze.Parse(pctx, opts)
-	eng, readRules, engErr := waitEngine()
+	<-engDone
 	if engErr != nil {
 		if parsed != nil {
 			parsed.Close()
 		}
-		return engErr
+		return usageErr("%v", engErr)
 	}
 	if err != nil {
 		var ce *analyze.ClustersError

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"hash/crc32"
+	"io"
 
 	"github.com/ulikunitz/xz"
 )
@@ -22,8 +23,13 @@ func xzZeros(n int64) []byte {
 }
 
 func xzOf(b []byte) ([]byte, error) {
+	return compressed(b, func(w io.Writer) (io.WriteCloser, error) { return xz.NewWriter(w) })
+}
+
+// compressed is b written through the compressor open makes.
+func compressed(b []byte, open func(io.Writer) (io.WriteCloser, error)) ([]byte, error) {
 	var buf bytes.Buffer
-	w, err := xz.NewWriter(&buf)
+	w, err := open(&buf)
 	if err != nil {
 		return nil, err
 	}

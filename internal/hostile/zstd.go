@@ -1,24 +1,15 @@
 package hostile
 
 import (
-	"bytes"
+	"io"
 
 	"github.com/klauspost/compress/zstd"
 )
 
 func zstdOf(b []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	w, err := zstd.NewWriter(&buf, zstd.WithEncoderLevel(zstd.SpeedBestCompression), zstd.WithEncoderConcurrency(1))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := w.Write(b); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return compressed(b, func(w io.Writer) (io.WriteCloser, error) {
+		return zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedBestCompression), zstd.WithEncoderConcurrency(1))
+	})
 }
 
 // zstdBomb is concatenated zstd frames of 8 MiB of zeros each (a few

@@ -414,8 +414,6 @@ network_wait(verdicts) if {
 	}
 }
 
-node_named := {n.metadata.name: n | some n in nodes}
-
 network_line(verdicts) := ["Every node is NotReady because its pod network is not ready (the kubelet's Ready condition: network plugin not ready): that is the cause, reported by the cni finding, which lists these pods among its consequences."] if {
 	network_wait(verdicts)
 } else := []
