@@ -1,6 +1,10 @@
 package facts
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
 
 // Identity is what a file says about which cluster it was taken from: the
 // values that differ between any two clusters (UIDs are random per
@@ -30,7 +34,7 @@ const maxKeysPerFile = 2000
 
 // noteIdentity records what body says about its file's cluster, and its
 // name. Called by AddObject with b.mu held.
-func (b *Builder) noteIdentity(body map[string]any, key ObjectKey, file string) {
+func (b *Builder) noteIdentity(body ast.Object, key ObjectKey, file string) {
 	if b.fileKeys == nil {
 		b.fileKeys = map[string][]ObjectKey{}
 		b.idents = map[string]*Identity{}
@@ -38,8 +42,7 @@ func (b *Builder) noteIdentity(body map[string]any, key ObjectKey, file string) 
 	if ks := b.fileKeys[file]; len(ks) < maxKeysPerFile {
 		b.fileKeys[file] = append(ks, key)
 	}
-	md, _ := body["metadata"].(map[string]any)
-	uid, _ := md["uid"].(string)
+	uid := stringAt(body, "metadata", "uid")
 	id := func() *Identity {
 		if b.idents[file] == nil {
 			b.idents[file] = &Identity{}
@@ -50,8 +53,7 @@ func (b *Builder) noteIdentity(body map[string]any, key ObjectKey, file string) 
 	case key.Kind == "Namespace" && key.Name == "kube-system" && uid != "":
 		id().KubeSystemUID = uid
 	case key.Kind == "Service" && key.Namespace == "default" && key.Name == "kubernetes":
-		spec, _ := body["spec"].(map[string]any)
-		ip, _ := spec["clusterIP"].(string)
+		ip := stringAt(body, "spec", "clusterIP")
 		if uid != "" {
 			id().APIServiceUID = uid
 		}
@@ -60,12 +62,9 @@ func (b *Builder) noteIdentity(body map[string]any, key ObjectKey, file string) 
 		}
 	case key.Kind == "Node":
 		n := NodeIdentity{UID: uid}
-		st, _ := body["status"].(map[string]any)
-		addrs, _ := st["addresses"].([]any)
-		for _, a := range addrs {
-			m, _ := a.(map[string]any)
-			if t, _ := m["type"].(string); t == "InternalIP" && n.InternalIP == "" {
-				n.InternalIP, _ = m["address"].(string)
+		for _, a := range arrayAt(body, "status", "addresses") {
+			if stringAt(a.Value, "type") == "InternalIP" && n.InternalIP == "" {
+				n.InternalIP = stringAt(a.Value, "address")
 			}
 		}
 		i := id()

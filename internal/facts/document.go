@@ -3,11 +3,9 @@ package facts
 import (
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"gopkg.in/inf.v0"
@@ -36,7 +34,7 @@ func (f *Facts) Document(info BundleInfo) map[string]any {
 	for _, o := range f.Objects {
 		p := Plural(o.Key.Kind)
 		l, _ := kube[p].([]any)
-		kube[p] = append(l, o.Body)
+		kube[p] = append(l, o.Map())
 	}
 	return doc
 }
@@ -106,47 +104,22 @@ func Value(doc map[string]any) (ast.Value, error) {
 	return ast.InterfaceToValue(doc)
 }
 
-// Value builds the rules' input straight from the facts, for analysis: the
-// objects, which are most of a large bundle, are converted on every core,
-// and each object's Go form is released as soon as it is converted (after
-// this, Objects keep only keys and sources), so the two forms of the whole
-// bundle never sit in memory side by side.
+// Value builds the rules' input from the facts. The objects are already
+// in OPA's form (Object.Value) and are shared, not copied: the input holds
+// the very terms the facts do.
 func (f *Facts) Value(info BundleInfo) (ast.Value, error) {
 	base, err := ast.InterfaceToValue(f.document(info))
 	if err != nil {
 		return nil, err
 	}
-	terms := make([]*ast.Term, len(f.Objects))
-	errs := make([]error, len(f.Objects))
-	next := make(chan int, 256)
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				v, err := ast.InterfaceToValue(f.Objects[i].Body)
-				terms[i], errs[i] = ast.NewTerm(v), err
-				f.Objects[i].Body = nil
-			}
-		}()
-	}
-	for i := range f.Objects {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 	groups := map[string][]*ast.Term{}
 	var order []string
-	for i, o := range f.Objects {
-		if errs[i] != nil {
-			return nil, fmt.Errorf("%s: %w", o.Key, errs[i])
-		}
+	for _, o := range f.Objects {
 		p := Plural(o.Key.Kind)
 		if _, ok := groups[p]; !ok {
 			order = append(order, p)
 		}
-		groups[p] = append(groups[p], terms[i])
+		groups[p] = append(groups[p], ast.NewTerm(o.Value))
 	}
 	obj, ok := base.(ast.Object)
 	if !ok {
@@ -179,7 +152,7 @@ var quantityParents = map[string]bool{
 func (f *Facts) quantities() map[string]any {
 	seen := map[string]bool{}
 	for _, o := range f.Objects {
-		collectQuantities(o.Body, false, seen)
+		collectQuantities(o.Value, false, seen)
 	}
 	keys := make([]string, 0, len(seen))
 	for k := range seen {
@@ -195,22 +168,21 @@ func (f *Facts) quantities() map[string]any {
 	return out
 }
 
-func collectQuantities(v any, underParent bool, seen map[string]bool) {
+func collectQuantities(v ast.Value, underParent bool, seen map[string]bool) {
 	switch t := v.(type) {
-	case map[string]any:
-		for k, c := range t {
+	case ast.Object:
+		t.Foreach(func(k, c *ast.Term) {
 			if underParent {
-				if s, ok := c.(string); ok {
-					seen[s] = true
-					continue
+				if s, ok := c.Value.(ast.String); ok {
+					seen[string(s)] = true
+					return
 				}
 			}
-			collectQuantities(c, quantityParents[k], seen)
-		}
-	case []any:
-		for _, c := range t {
-			collectQuantities(c, false, seen)
-		}
+			key, _ := k.Value.(ast.String)
+			collectQuantities(c.Value, quantityParents[string(key)], seen)
+		})
+	case *ast.Array:
+		t.Foreach(func(c *ast.Term) { collectQuantities(c.Value, false, seen) })
 	}
 }
 

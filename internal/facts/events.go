@@ -3,6 +3,8 @@ package facts
 import (
 	"sort"
 	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // One event often reaches a bundle twice: as a row of `kubectl get events`
@@ -20,25 +22,20 @@ type eventKey struct {
 	kind, name, typ, reason, message string
 }
 
-func eventKeyOf(body map[string]any) (eventKey, bool) {
-	inv, _ := body["involvedObject"].(map[string]any)
-	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+func eventKeyOf(body ast.Value) (eventKey, bool) {
 	k := eventKey{
-		kind: str(inv, "kind"), name: str(inv, "name"),
-		typ: str(body, "type"), reason: str(body, "reason"),
-		message: strings.Join(strings.Fields(str(body, "message")), " "),
+		kind: stringAt(body, "involvedObject", "kind"), name: stringAt(body, "involvedObject", "name"),
+		typ: stringAt(body, "type"), reason: stringAt(body, "reason"),
+		message: strings.Join(strings.Fields(stringAt(body, "message")), " "),
 	}
 	return k, k.kind != "" && k.name != "" && k.reason != "" && k.message != ""
 }
 
-func eventCount(body map[string]any) float64 {
-	switch c := body["count"].(type) {
-	case float64:
-		return c
-	case int64:
-		return float64(c)
-	case int:
-		return float64(c)
+func eventCount(body ast.Value) float64 {
+	if n, ok := valueAt(body, "count").(ast.Number); ok {
+		if f, ok := n.Float64(); ok {
+			return f
+		}
 	}
 	return 1
 }
@@ -52,7 +49,7 @@ func dropDuplicateEvents(objects map[ObjectKey]*Object) {
 		if k.Kind != "Event" {
 			continue
 		}
-		if ek, ok := eventKeyOf(o.Body); ok {
+		if ek, ok := eventKeyOf(o.Value); ok {
 			byEvent[ek] = append(byEvent[ek], o)
 		}
 	}
@@ -62,10 +59,10 @@ func dropDuplicateEvents(objects map[ObjectKey]*Object) {
 		}
 		sort.Slice(copies, func(i, j int) bool {
 			a, b := copies[i], copies[j]
-			if pa, pb := partial(a.Body), partial(b.Body); pa != pb {
+			if pa, pb := partial(a.Value), partial(b.Value); pa != pb {
 				return !pa
 			}
-			if ca, cb := eventCount(a.Body), eventCount(b.Body); ca != cb {
+			if ca, cb := eventCount(a.Value), eventCount(b.Value); ca != cb {
 				return ca > cb
 			}
 			return sourceLess(a.Sources[0], b.Sources[0])
@@ -76,7 +73,7 @@ func dropDuplicateEvents(objects map[ObjectKey]*Object) {
 		var kept []*Object
 	next:
 		for _, o := range copies {
-			if partial(o.Body) {
+			if partial(o.Value) {
 				for _, k := range kept {
 					if sameNamespace(k, o) && !sameFile(o, k) {
 						k.Sources = append(k.Sources, o.Sources...)
@@ -93,18 +90,15 @@ func dropDuplicateEvents(objects map[ObjectKey]*Object) {
 // sameNamespace: a `kubectl get events -n X` table shows no namespace, so
 // an event without one matches the same event of any namespace.
 func sameNamespace(a, b *Object) bool {
-	x, y := eventNamespace(a.Body), eventNamespace(b.Body)
+	x, y := eventNamespace(a.Value), eventNamespace(b.Value)
 	return x == "" || y == "" || x == y
 }
 
-func eventNamespace(body map[string]any) string {
-	inv, _ := body["involvedObject"].(map[string]any)
-	if ns, _ := inv["namespace"].(string); ns != "" {
+func eventNamespace(body ast.Value) string {
+	if ns := stringAt(body, "involvedObject", "namespace"); ns != "" {
 		return ns
 	}
-	md, _ := body["metadata"].(map[string]any)
-	ns, _ := md["namespace"].(string)
-	return ns
+	return stringAt(body, "metadata", "namespace")
 }
 
 func sameFile(a, b *Object) bool {

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // SchemaVersion changes when a field rules rely on changes meaning.
@@ -86,11 +88,25 @@ func (k ObjectKey) String() string {
 	return k.Kind + "/" + k.Namespace + "/" + k.Name
 }
 
-// Object is a Kubernetes object and every place the bundle holds it.
+// Object is a Kubernetes object and every place the bundle holds it. The
+// body is kept in OPA's form only: it is what the rules read, and a large
+// dump is mostly its objects, so a second (Go) copy would double the
+// memory and the work (docs/performance.md).
 type Object struct {
 	Key     ObjectKey
-	Body    map[string]any
+	Value   ast.Object
 	Sources []Source
+}
+
+// Map returns the object as plain Go values (maps, slices, strings,
+// json.Number, bool), for `ktriage facts` and tests.
+func (o *Object) Map() map[string]any {
+	v, err := ast.JSON(o.Value)
+	if err != nil {
+		return nil
+	}
+	m, _ := v.(map[string]any)
+	return m
 }
 
 // LogLine is a line kept from a container log.
@@ -172,13 +188,25 @@ func (b *Builder) MarkAvailable(name string) {
 	b.mu.Unlock()
 }
 
-// AddObject adds a normalized object (kind and metadata.name set). When the
+// AddObject adds a normalized object (kind and metadata.name set) given as
+// plain Go values; see AddValue.
+func (b *Builder) AddObject(body map[string]any, src Source) {
+	v, err := ast.InterfaceToValue(body)
+	if err != nil {
+		return
+	}
+	if o, ok := v.(ast.Object); ok {
+		b.AddValue(o, src)
+	}
+}
+
+// AddValue adds a normalized object (kind and metadata.name set). When the
 // bundle holds the same object twice, the copy with the higher
 // resourceVersion wins, and on a tie the copy whose file (then line) sorts
 // first, whatever order parsers deliver them in; every place is
 // remembered as a source.
-func (b *Builder) AddObject(body map[string]any, src Source) {
-	key := KeyOf(body)
+func (b *Builder) AddValue(body ast.Object, src Source) {
+	key := KeyOfValue(body)
 	if key.Kind == "" || key.Name == "" {
 		return
 	}
@@ -194,19 +222,19 @@ func (b *Builder) AddObject(body map[string]any, src Source) {
 		b.listed[p][key.Namespace] = true
 	}
 	if o, ok := b.objects[key]; ok {
-		c := compareVersions(body, o.Body)
+		c := compareVersions(body, o.Value)
 		if c == 0 {
-			c = compareWhole(body, o.Body)
+			c = compareWhole(body, o.Value)
 		}
 		if c > 0 || (c == 0 && sourceLess(src, o.Sources[0])) {
-			o.Body = body
+			o.Value = body
 			o.Sources = append([]Source{src}, o.Sources...)
 		} else {
 			o.Sources = append(o.Sources, src)
 		}
 		return
 	}
-	b.objects[key] = &Object{Key: key, Body: body, Sources: []Source{src}}
+	b.objects[key] = &Object{Key: key, Value: body, Sources: []Source{src}}
 }
 
 func sourceLess(a, b Source) bool {
@@ -241,9 +269,14 @@ func KeyOf(body map[string]any) ObjectKey {
 	return ObjectKey{Kind: k, Namespace: ns, Name: name}
 }
 
+// KeyOfValue reads kind, namespace and name from an object.
+func KeyOfValue(body ast.Object) ObjectKey {
+	return ObjectKey{Kind: stringAt(body, "kind"), Namespace: stringAt(body, "metadata", "namespace"), Name: stringAt(body, "metadata", "name")}
+}
+
 // compareVersions orders two copies by resourceVersion when both are
 // numbers (etcd revisions); 0 when equal or not comparable.
-func compareVersions(a, b map[string]any) int {
+func compareVersions(a, b ast.Object) int {
 	ra, rb := resourceVersion(a), resourceVersion(b)
 	ia, ea := strconv.ParseUint(ra, 10, 64)
 	ib, eb := strconv.ParseUint(rb, 10, 64)
@@ -259,7 +292,7 @@ func compareVersions(a, b map[string]any) int {
 // compareWhole prefers an object read whole to a partial one (read from
 // kubectl describe text, marked by the ktriage.io/source annotation), which
 // carries no resourceVersion to compare: 1 when a is whole and b partial.
-func compareWhole(a, b map[string]any) int {
+func compareWhole(a, b ast.Object) int {
 	pa, pb := partial(a), partial(b)
 	switch {
 	case pa == pb:
@@ -270,17 +303,12 @@ func compareWhole(a, b map[string]any) int {
 	return -1
 }
 
-func partial(o map[string]any) bool {
-	md, _ := o["metadata"].(map[string]any)
-	ann, _ := md["annotations"].(map[string]any)
-	_, ok := ann["ktriage.io/source"]
-	return ok
+func partial(o ast.Value) bool {
+	return valueAt(o, "metadata", "annotations", "ktriage.io/source") != nil
 }
 
-func resourceVersion(o map[string]any) string {
-	md, _ := o["metadata"].(map[string]any)
-	s, _ := md["resourceVersion"].(string)
-	return s
+func resourceVersion(o ast.Value) string {
+	return stringAt(o, "metadata", "resourceVersion")
 }
 
 // irregular plurals of kinds that matter; everything else is kind+"s".

@@ -197,8 +197,8 @@ func TestDuplicatesKeepNewerAndAllSources(t *testing.T) {
 	b.AddObject(old, Source{File: "a.json"})
 	b.AddObject(newer, Source{File: "b.json"})
 	o, _ := b.Build().Lookup(ObjectKey{"Pod", "n", "p"})
-	if o.Body["v"] != "new" || len(o.Sources) != 2 || o.Sources[0].File != "b.json" {
-		t.Errorf("kept %v from %v", o.Body["v"], o.Sources)
+	if o.Map()["v"] != "new" || len(o.Sources) != 2 || o.Sources[0].File != "b.json" {
+		t.Errorf("kept %v from %v", o.Map()["v"], o.Sources)
 	}
 }
 
@@ -212,8 +212,8 @@ func TestWholeObjectWinsOverPartial(t *testing.T) {
 		b.AddObject(order[0], Source{File: "a-describe.txt", Line: 1})
 		b.AddObject(order[1], Source{File: "z-dump.json", Line: 1})
 		o, _ := b.Build().Lookup(ObjectKey{Kind: "Pod", Namespace: "n", Name: "p"})
-		if o.Body["v"] != "whole" || len(o.Sources) != 2 {
-			t.Fatalf("kept %v with %d sources", o.Body["v"], len(o.Sources))
+		if o.Map()["v"] != "whole" || len(o.Sources) != 2 {
+			t.Fatalf("kept %v with %d sources", o.Map()["v"], len(o.Sources))
 		}
 	}
 }
@@ -254,5 +254,21 @@ func TestDuplicateTextEventsDropped(t *testing.T) {
 	f = b.Build()
 	if len(f.Objects) != 1 || f.Objects[0].Key.Name != "whole" || len(f.Objects[0].Sources) != 2 {
 		t.Errorf("whole event not preferred: %+v", f.Objects)
+	}
+
+	// The describe reader writes its count as a json.Number: it was read
+	// as 1 then, so a table row's copy won on "higher count" against a
+	// describe copy counting the same. Counts of every number type compare.
+	withCount := func(name, file string, count any) {
+		e := ev(name, "shop", "kubectl-describe", "exceeded quota", 0)
+		e["count"] = count
+		b.AddObject(e, Source{File: file, Line: 1})
+	}
+	b = NewBuilder()
+	withCount("table", "a-events.txt", int64(9))
+	withCount("describe", "b-describe.txt", json.Number("17"))
+	f = b.Build()
+	if len(f.Objects) != 1 || f.Objects[0].Key.Name != "describe" {
+		t.Errorf("the copy counting 17 (json.Number) lost to the one counting 9: %+v", f.Objects)
 	}
 }

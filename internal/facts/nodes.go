@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // NodeFacts is what one node-level artifact (ip addr, iptables-save,
@@ -102,12 +104,8 @@ func (f *Facts) nodeIndex() nodeIndex {
 		ix.names[name] = true
 		ix.byHost[strings.ToLower(name)] = name
 		ix.byHost[shortHost(name)] = name
-		st, _ := o.Body["status"].(map[string]any)
-		addrs, _ := st["addresses"].([]any)
-		for _, a := range addrs {
-			m, _ := a.(map[string]any)
-			v, _ := m["address"].(string)
-			t, _ := m["type"].(string)
+		for _, a := range arrayAt(o.Value, "status", "addresses") {
+			v, t := stringAt(a.Value, "address"), stringAt(a.Value, "type")
 			if v == "" {
 				continue
 			}
@@ -127,13 +125,11 @@ func (f *Facts) nodeIndex() nodeIndex {
 		if o.Key.Kind != "Pod" {
 			continue
 		}
-		spec, _ := o.Body["spec"].(map[string]any)
-		nodeName, _ := spec["nodeName"].(string)
-		if hn, _ := spec["hostNetwork"].(bool); hn || nodeName == "" {
+		nodeName := stringAt(o.Value, "spec", "nodeName")
+		if hn, _ := valueAt(o.Value, "spec", "hostNetwork").(ast.Boolean); bool(hn) || nodeName == "" {
 			continue
 		}
-		st, _ := o.Body["status"].(map[string]any)
-		if v, _ := st["podIP"].(string); v != "" {
+		if v := stringAt(o.Value, "status", "podIP"); v != "" {
 			if ip, err := netip.ParseAddr(v); err == nil {
 				if _, taken := ix.byAddress[ip.String()]; !taken {
 					ix.byAddress[ip.String()] = nodeName

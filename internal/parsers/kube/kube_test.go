@@ -1,7 +1,9 @@
 package kube
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"github.com/ktriage/ktriage/internal/facts"
 	"github.com/ktriage/ktriage/internal/loader"
 	"github.com/ktriage/ktriage/internal/parsers"
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // parse writes content to a file named inner and runs the first of our
@@ -183,7 +186,7 @@ func TestStreamDetails(t *testing.T) {
 		if !ok {
 			t.Fatal("service missing")
 		}
-		spec := o.Body["spec"].(map[string]any)
+		spec := o.Map()["spec"].(map[string]any)
 		if spec["clusterIP"] != "10.96.0.10" {
 			t.Errorf("clusterIP: %v", spec)
 		}
@@ -200,7 +203,7 @@ func TestStreamDetails(t *testing.T) {
 			{"kind":"Pod","metadata":{"name":"p","namespace":"n","managedFields":[{"manager":"x"}],"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{...}","keep":"me"}}},
 			{"kind":"Secret","metadata":{"name":"s","namespace":"n"},"data":{"password":"aHVudGVyMg=="}}]}`)
 		p, _ := f.Lookup(facts.ObjectKey{Kind: "Pod", Namespace: "n", Name: "p"})
-		md := p.Body["metadata"].(map[string]any)
+		md := p.Map()["metadata"].(map[string]any)
 		if _, ok := md["managedFields"]; ok {
 			t.Error("managedFields kept")
 		}
@@ -208,7 +211,7 @@ func TestStreamDetails(t *testing.T) {
 			t.Errorf("annotations %v", ann)
 		}
 		s, _ := f.Lookup(facts.ObjectKey{Kind: "Secret", Namespace: "n", Name: "s"})
-		if s.Body["data"].(map[string]any)["password"] != "<redacted>" {
+		if s.Map()["data"].(map[string]any)["password"] != "<redacted>" {
 			t.Error("secret value kept")
 		}
 	})
@@ -241,8 +244,8 @@ func TestStreamDetails(t *testing.T) {
 			{"kind":"Pod","metadata":{"name":"p","namespace":"n","resourceVersion":"9","labels":{"v":"new"}}},
 			{"kind":"Pod","metadata":{"name":"p","namespace":"n","resourceVersion":"5","labels":{"v":"old"}}}]}`)
 		p, _ := f.Lookup(facts.ObjectKey{Kind: "Pod", Namespace: "n", Name: "p"})
-		if p.Body["metadata"].(map[string]any)["labels"].(map[string]any)["v"] != "new" || len(p.Sources) != 2 {
-			t.Errorf("kept %v with %d sources", p.Body["metadata"], len(p.Sources))
+		if p.Map()["metadata"].(map[string]any)["labels"].(map[string]any)["v"] != "new" || len(p.Sources) != 2 {
+			t.Errorf("kept %v with %d sources", p.Map()["metadata"], len(p.Sources))
 		}
 	})
 	t.Run("log lines kept: head, notable and tail", func(t *testing.T) {
@@ -410,6 +413,19 @@ func addSeeds(f *testing.F, globs ...string) {
 	}
 }
 
+// streamAt runs the stream parser on data as a file at inner.
+func streamAt(t *testing.T, data []byte, inner string) *facts.Facts {
+	p := filepath.Join(t.TempDir(), "in.json")
+	os.WriteFile(p, data, 0o644)
+	a, err := loader.FromFile(p, "in.json", inner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := facts.NewBuilder()
+	Stream{}.Parse(context.Background(), a, b)
+	return b.Build()
+}
+
 func FuzzStream(f *testing.F) {
 	addSeeds(f, "../../../testdata/realworld/cluster-info-dump/*.txt", "../../../testdata/dumps/*/bundle/*.txt",
 		"../../../testdata/dumps/*/bundle/cluster-info/*/*.json", "../../../../shared/realworld/cluster-info-dump/*.txt")
@@ -422,16 +438,7 @@ func FuzzStream(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
-		p := filepath.Join(dir, "in.json")
-		os.WriteFile(p, data, 0o644)
-		a, err := loader.FromFile(p, "in.json", "ns/pods.json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := facts.NewBuilder()
-		Stream{}.Parse(context.Background(), a, b)
-		for _, o := range b.Build().Objects {
+		for _, o := range streamAt(t, data, "ns/pods.json").Objects {
 			if o.Key.Kind == "" || o.Key.Name == "" || o.Sources[0].Line < 1 {
 				t.Fatalf("object without kind, name or line: %+v", o.Key)
 			}
@@ -513,9 +520,9 @@ func TestRealWorldInternalFormDump(t *testing.T) {
 		count[o.Key.Kind]++
 		switch o.Key.String() {
 		case "Service/kube-system/kube-dns":
-			dns = o.Body
+			dns = o.Map()
 		case "Pod/kube-system/coredns-86c58d9df4-mnjkg":
-			coredns = o.Body
+			coredns = o.Map()
 		}
 	}
 	if count["Node"] != 1 || count["Pod"] != 11 || count["Service"] != 2 || count["Deployment"] != 3 {
@@ -565,4 +572,83 @@ func TestResolutionFailuresAreKept(t *testing.T) {
 	if got := len(lc.log().Kept); got != keepHead+4 {
 		t.Errorf("kept %d lines, want %d: %+v", got, keepHead+4, lc.log().Kept[keepHead:])
 	}
+}
+
+// FuzzStreamMatchesEncodingJSON holds the List reader (framer + jsonast)
+// to what encoding/json and Normalize make of the same valid List: the
+// same objects, field for field.
+func FuzzStreamMatchesEncodingJSON(f *testing.F) {
+	addSeeds(f, "../../../testdata/dumps/*/bundle/cluster-info/*/*.json")
+	for _, s := range []string{
+		`{"kind":"PodList","items":[{"metadata":{"name":"a","namespace":"n","managedFields":[{"x":1}]}}]}`,
+		`{"items":[{"kind":"Secret","metadata":{"name":"s","namespace":"n"},"data":{"k":"dg=="}}],"kind":"List"}`,
+		`{"kind":"ConfigMapList","items":[{"metadata":{"name":"c","namespace":"n","annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}","a":"b"}},"data":{"k":"v\u00e9"}}, 5, "x", {}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var top map[string]json.RawMessage
+		var items []json.RawMessage
+		var listKind, apiVersion string
+		if !json.Valid(data) || json.Unmarshal(data, &top) != nil || json.Unmarshal(top["items"], &items) != nil ||
+			len(items) == 0 || bytes.Count(data, []byte(`"items"`)) > 1 || bytes.Contains(data, []byte(`"Items"`)) {
+			return
+		}
+		json.Unmarshal(top["kind"], &listKind)
+		json.Unmarshal(top["apiVersion"], &apiVersion)
+		// The item kind as the parser derives it (itemKind), for a file at
+		// ns/pods.json: the List's kind, or the layout's when it names none.
+		itemKind := ""
+		switch {
+		case strings.HasSuffix(listKind, "List") && listKind != "List":
+			itemKind = strings.TrimSuffix(listKind, "List")
+		case listKind == "":
+			itemKind = "Pod"
+		}
+		want := map[facts.ObjectKey]ast.Value{}
+		dup := map[facts.ObjectKey]bool{}
+		for _, raw := range items {
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.UseNumber()
+			var m map[string]any
+			if dec.Decode(&m) != nil || len(m) == 0 {
+				continue
+			}
+			obj, ok := Normalize(m, itemKind, apiVersion, itemKind)
+			if !ok {
+				continue
+			}
+			v, err := ast.InterfaceToValue(obj)
+			if err != nil {
+				return // beyond OPA's numbers: left out, with a warning
+			}
+			k := facts.KeyOf(obj)
+			if _, seen := want[k]; seen {
+				dup[k] = true
+			}
+			want[k] = v
+		}
+		got := streamAt(t, data, "ns/pods.json").Objects
+		for _, o := range got {
+			w, ok := want[o.Key]
+			if o.Key.Kind == "" || o.Key.Name == "" {
+				continue
+			}
+			if !ok {
+				t.Fatalf("object %v read, not in the List", o.Key)
+			}
+			if !dup[o.Key] && ast.Compare(o.Value, w) != 0 {
+				t.Fatalf("object %v:\n got %v\nwant %v", o.Key, o.Value, w)
+			}
+		}
+		n := 0
+		for k := range want {
+			if k.Kind != "" && k.Name != "" {
+				n++
+			}
+		}
+		if len(got) != n {
+			t.Fatalf("%d objects read, the List holds %d", len(got), n)
+		}
+	})
 }

@@ -32,7 +32,7 @@ func TestKindFromPlace(t *testing.T) {
 		if got := keys(f); len(got) != 1 || got[0] != tc.want {
 			t.Fatalf("%s: objects %v, want %s", tc.inner, got, tc.want)
 		}
-		if api := f.Objects[0].Body["apiVersion"]; api != tc.api {
+		if api := f.Objects[0].Map()["apiVersion"]; api != tc.api {
 			t.Errorf("%s: apiVersion %v, want %s", tc.inner, api, tc.api)
 		}
 		if res.Node != tc.node {

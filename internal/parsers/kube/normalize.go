@@ -6,6 +6,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ktriage/ktriage/internal/jsonast"
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // Normalize turns a decoded object into the API shape rules expect: kind
@@ -43,7 +46,7 @@ func Normalize(body map[string]any, kind, apiVersion, fallbackKind string) (map[
 	}
 	delete(md, "managedFields")
 	if ann, ok := md["annotations"].(map[string]any); ok {
-		delete(ann, "kubectl.kubernetes.io/last-applied-configuration")
+		delete(ann, lastApplied)
 	}
 	if body["kind"] == "Secret" {
 		redactSecret(body)
@@ -51,11 +54,112 @@ func Normalize(body map[string]any, kind, apiVersion, fallbackKind string) (map[
 	return body, true
 }
 
+// newItemDecoder returns the decoder of List items: it leaves out, unread,
+// what Normalize drops (managedFields, the last-applied copy), which on a
+// dump written by kubectl ≥ 1.18 is a large part of every object.
+func newItemDecoder() *jsonast.Decoder {
+	return &jsonast.Decoder{MaxSkipDepth: 3, Skip: func(path []string, key string) bool {
+		switch len(path) {
+		case 1:
+			return key == "managedFields" && path[0] == "metadata"
+		case 2:
+			return key == lastApplied && path[0] == "metadata" && path[1] == "annotations"
+		}
+		return false
+	}}
+}
+
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// NormalizeValue is Normalize for an object decoded by newItemDecoder
+// (which has already left out managedFields and the last-applied copy).
+func NormalizeValue(body ast.Object, kind, apiVersion, fallbackKind string) (ast.Object, bool) {
+	md := body.Get(ast.InternedTerm("metadata"))
+	if md == nil {
+		if n := body.Get(ast.InternedTerm("name")); n != nil {
+			if _, named := n.Value.(ast.String); named {
+				return normalizeInternal(body, kind, apiVersion, fallbackKind)
+			}
+		}
+		return nil, false
+	}
+	if name, _ := objectString(md.Value, "name"); name == "" {
+		return nil, false
+	}
+	k, _ := objectString(body, "kind")
+	switch {
+	case k != "":
+	case kind != "":
+		k = kind
+		body.Insert(ast.InternedTerm("kind"), ast.StringTerm(kind))
+	case fallbackKind != "":
+		k = fallbackKind
+		body.Insert(ast.InternedTerm("kind"), ast.StringTerm(fallbackKind))
+	default:
+		return nil, false
+	}
+	if _, ok := objectString(body, "apiVersion"); !ok && apiVersion != "" {
+		body.Insert(ast.InternedTerm("apiVersion"), ast.StringTerm(apiVersion))
+	}
+	if k == "Secret" {
+		for _, field := range []string{"data", "stringData"} {
+			t := body.Get(ast.InternedTerm(field))
+			if t == nil {
+				continue
+			}
+			if m, ok := t.Value.(ast.Object); ok {
+				red := ast.NewObjectWithCapacity(m.Len())
+				m.Foreach(func(k, _ *ast.Term) { red.Insert(k, ast.StringTerm(redacted)) })
+				body.Insert(ast.InternedTerm(field), ast.NewTerm(red))
+			}
+		}
+	}
+	return body, true
+}
+
+// normalizeInternal maps the old internal form (rare: kubectl before 1.x
+// wrote it) through plain values, where Normalize knows it.
+func normalizeInternal(body ast.Object, kind, apiVersion, fallbackKind string) (ast.Object, bool) {
+	v, err := ast.JSON(body)
+	if err != nil {
+		return nil, false
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	out, ok := Normalize(m, kind, apiVersion, fallbackKind)
+	if !ok {
+		return nil, false
+	}
+	o, err := ast.InterfaceToValue(out)
+	if err != nil {
+		return nil, false
+	}
+	obj, ok := o.(ast.Object)
+	return obj, ok
+}
+
+func objectString(v ast.Value, key string) (string, bool) {
+	o, ok := v.(ast.Object)
+	if !ok {
+		return "", false
+	}
+	t := o.Get(ast.InternedTerm(key))
+	if t == nil {
+		return "", false
+	}
+	s, ok := t.Value.(ast.String)
+	return string(s), ok
+}
+
+const redacted = "<redacted>"
+
 func redactSecret(body map[string]any) {
 	for _, field := range []string{"data", "stringData"} {
 		if m, ok := body[field].(map[string]any); ok {
 			for k := range m {
-				m[k] = "<redacted>"
+				m[k] = redacted
 			}
 		}
 	}

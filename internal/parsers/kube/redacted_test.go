@@ -18,7 +18,7 @@ func TestRedactedYAML(t *testing.T) {
 	if err != nil || len(f.Objects) != 1 {
 		t.Fatalf("objects %v, err %v", keys(f), err)
 	}
-	set := f.Objects[0].Body["spec"].(map[string]any)["set"].(map[string]any)
+	set := f.Objects[0].Map()["spec"].(map[string]any)["set"].(map[string]any)
 	for k, want := range map[string]any{
 		"global.database.dsn":  "***HIDDEN***:***HIDDEN***@tcp(***HIDDEN***:3306)/***HIDDEN***",
 		"global.auth.password": "***HIDDEN***",

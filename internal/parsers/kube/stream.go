@@ -18,9 +18,11 @@ import (
 	"strings"
 
 	"github.com/ktriage/ktriage/internal/facts"
+	"github.com/ktriage/ktriage/internal/jsonast"
 	"github.com/ktriage/ktriage/internal/loader"
 	"github.com/ktriage/ktriage/internal/parsers"
 	"github.com/ktriage/ktriage/internal/source"
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // Stream parses JSON output of kubectl, one value or many, with cluster-info
@@ -77,6 +79,8 @@ type streamParser struct {
 	// ctx is polled between List items: a List of millions of items must
 	// stop at a signal, not after its last item.
 	ctx context.Context
+	// jd is reused for every List item.
+	jd *jsonast.Decoder
 }
 
 // Parse reads every JSON value and log block; damage is skipped with a
@@ -92,7 +96,7 @@ func (Stream) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (
 		return parsers.Result{}, err
 	}
 	p := &streamParser{a: a, f: f, size: st.Size(), lines: source.NewLines(f, st.Size()), b: b,
-		hint: kindFromLayout(a.Inner), objects: map[string]int{}}
+		hint: kindFromLayout(a.Inner), objects: map[string]int{}, jd: newItemDecoder()}
 	p.objKind, p.objAPI = objectFromLayout(a.Inner)
 	if err := p.run(ctx); err != nil {
 		return p.result(), err
@@ -312,61 +316,65 @@ func (p *streamParser) nextLine(off int64) (int64, bool) {
 	return next, next < p.size
 }
 
-// skipSep moves past white space and commas (between list items).
-func (p *streamParser) skipSep(off int64) int64 {
-	var buf [256]byte
-	for {
-		n, _ := p.f.ReadAt(buf[:], off)
-		if n == 0 {
-			return off
-		}
-		for i := 0; i < n; i++ {
-			switch buf[i] {
-			case ' ', '\t', '\r', '\n', ',':
-				continue
-			}
-			return off + int64(i)
-		}
-		off += int64(n)
-	}
-}
-
 type pendingItem struct {
-	body       map[string]any
+	body       ast.Object
 	start, end int64
 }
 
 // decodeValue reads one top-level JSON value starting at pos and emits the
 // objects in it. List items are decoded one at a time so memory stays
-// proportional to the largest object, not the file.
+// proportional to the largest object, not the file. Text that is not JSON
+// is read again with encoding/json, whose error (and its offset) the
+// warnings quote; what was emitted before the damage stays.
 func (p *streamParser) decodeValue(pos int64) (int64, error) {
-	dec := json.NewDecoder(io.NewSectionReader(p.f, pos, p.size-pos))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return 0, err
+	end, err := p.frameValue(pos)
+	if err == nil || p.ctx.Err() != nil {
+		return end, err
 	}
-	switch tok {
-	case json.Delim('['):
+	if jerr := jsonError(io.NewSectionReader(p.f, pos, p.size-pos)); jerr != nil {
+		return 0, jerr
+	}
+	return 0, err
+}
+
+func (p *streamParser) frameValue(pos int64) (int64, error) {
+	f := newFramer(p.f, pos, p.size)
+	defer f.release()
+	if c, _ := f.peek(); c == '[' {
 		// A bare array of objects (`jq '.items'` output, support bundles'
 		// custom resources).
-		if err := p.decodeElements(dec, pos, p.hint, "", nil); err != nil {
+		f.i++
+		if err := p.frameElements(f, p.hint, "", nil); err != nil {
 			return 0, err
 		}
-		return pos + dec.InputOffset(), nil
-	case json.Delim('{'):
-	default:
-		return 0, fmt.Errorf("unexpected %v", tok)
+		return f.pos(), nil
+	}
+	if err := f.expect('{'); err != nil {
+		return 0, err
 	}
 	top := map[string]any{}
 	isList := false
 	var pending []pendingItem
-	for dec.More() {
-		kt, err := dec.Token()
+	for first := true; ; first = false {
+		c, ok := f.peek()
+		if !ok {
+			return 0, io.ErrUnexpectedEOF
+		}
+		if c == '}' && first {
+			f.i++
+			break
+		}
+		raw, err := f.value()
 		if err != nil {
 			return 0, err
 		}
-		key, _ := kt.(string)
+		var key string
+		if raw[0] != '"' || json.Unmarshal(raw, &key) != nil {
+			return 0, errFrame
+		}
+		if err := f.expect(':'); err != nil {
+			return 0, err
+		}
 		if key == "items" || key == "Items" {
 			isList = true
 			listKind, _ := top["kind"].(string)
@@ -377,21 +385,33 @@ func (p *streamParser) decodeValue(pos int64) (int64, error) {
 				// kind may follow items; hold them until the List is read.
 				buf = &pending
 			}
-			if err := p.decodeItems(dec, pos, itemKind, apiVersion, buf); err != nil {
+			if err := p.frameItems(f, itemKind, apiVersion, buf); err != nil {
 				return 0, err
 			}
-			continue
+		} else {
+			raw, err := f.value()
+			if err != nil {
+				return 0, err
+			}
+			v, err := decodeAny(raw)
+			if err != nil {
+				return 0, err
+			}
+			top[key] = v
 		}
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return 0, err
+		c, ok = f.peek()
+		if !ok {
+			return 0, io.ErrUnexpectedEOF
 		}
-		top[key] = v
+		f.i++
+		if c == '}' {
+			break
+		}
+		if c != ',' {
+			return 0, errFrame
+		}
 	}
-	if _, err := dec.Token(); err != nil {
-		return 0, err
-	}
-	end := pos + dec.InputOffset()
+	end := f.pos()
 	if isList {
 		p.lists++
 		listKind, _ := top["kind"].(string)
@@ -402,7 +422,7 @@ func (p *streamParser) decodeValue(pos int64) (int64, error) {
 		}
 		apiVersion, _ := top["apiVersion"].(string)
 		for _, it := range pending {
-			p.emit(it.body, it.start, it.end, itemKind, apiVersion)
+			p.emitValue(it.body, it.start, it.end, itemKind, apiVersion)
 		}
 		return end, nil
 	}
@@ -410,46 +430,140 @@ func (p *streamParser) decodeValue(pos int64) (int64, error) {
 	return end, nil
 }
 
-func (p *streamParser) decodeItems(dec *json.Decoder, pos int64, itemKind, apiVersion string, buf *[]pendingItem) error {
-	t, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if t == nil { // "items": null
-		return nil
-	}
-	if t != json.Delim('[') {
-		return fmt.Errorf("items is not an array")
-	}
-	return p.decodeElements(dec, pos, itemKind, apiVersion, buf)
+// decodeAny decodes a List's own fields (and a single object's) into plain
+// values: they are few and small.
+func decodeAny(raw []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	return v, err
 }
 
-// decodeElements reads array elements up to and including the closing "]".
-func (p *streamParser) decodeElements(dec *json.Decoder, pos int64, itemKind, apiVersion string, buf *[]pendingItem) error {
-	for dec.More() {
+func (p *streamParser) frameItems(f *framer, itemKind, apiVersion string, buf *[]pendingItem) error {
+	c, ok := f.peek()
+	switch {
+	case !ok:
+		return io.ErrUnexpectedEOF
+	case c == 'n': // "items": null
+		raw, err := f.value()
+		if err != nil || string(raw) != "null" {
+			return errFrame
+		}
+		return nil
+	case c != '[':
+		return errFrame
+	}
+	f.i++
+	return p.frameElements(f, itemKind, apiVersion, buf)
+}
+
+// frameElements reads array elements up to and including the closing "]",
+// each built in OPA's form directly, leaving out what no reader wants.
+func (p *streamParser) frameElements(f *framer, itemKind, apiVersion string, buf *[]pendingItem) error {
+	for first := true; ; first = false {
 		if err := p.ctx.Err(); err != nil {
 			return err
 		}
-		before := pos + dec.InputOffset()
-		var v any
-		if err := dec.Decode(&v); err != nil {
+		c, ok := f.peek()
+		if !ok {
+			return io.ErrUnexpectedEOF
+		}
+		if c == ']' && first {
+			f.i++
+			return nil
+		}
+		start := f.pos()
+		raw, err := f.value()
+		if err != nil {
 			return err
 		}
-		m, ok := v.(map[string]any)
-		if !ok || len(m) == 0 {
-			// Nothing to keep: skip it before looking for where it
-			// starts, which costs a read of the file.
-			continue
+		if raw[0] == '{' {
+			v, err := p.jd.Decode(raw)
+			switch {
+			case err != nil && !json.Valid(raw):
+				return errFrame // encoding/json says where
+			case err != nil:
+				// JSON, but not a value OPA holds (a number beyond its
+				// range): that item alone is left out.
+				p.warn(start, "unreadable JSON value: %v", err)
+			default:
+				// An empty object is nothing to keep.
+				if m, ok := v.(ast.Object); ok && m.Len() > 0 {
+					if buf != nil {
+						*buf = append(*buf, pendingItem{m, start, f.pos()})
+					} else {
+						p.emitValue(m, start, f.pos(), itemKind, apiVersion)
+					}
+				}
+			}
 		}
-		end := pos + dec.InputOffset()
-		start := p.skipSep(before)
-		if buf != nil {
-			*buf = append(*buf, pendingItem{m, start, end})
-			continue
+		c, ok = f.peek()
+		if !ok {
+			return io.ErrUnexpectedEOF
 		}
-		p.emit(m, start, end, itemKind, apiVersion)
+		f.i++
+		if c == ']' {
+			return nil
+		}
+		if c != ',' {
+			return errFrame
+		}
 	}
-	_, err := dec.Token()
+}
+
+// jsonError reads a top-level value the way encoding/json's Decoder does,
+// building nothing, and returns its error: the reason and offset users
+// know from every JSON tool.
+func jsonError(r io.Reader) error {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	var raw json.RawMessage
+	elements := func() error {
+		for dec.More() {
+			if err := dec.Decode(&raw); err != nil {
+				return err
+			}
+		}
+		_, err := dec.Token()
+		return err
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('['):
+		return elements()
+	case json.Delim('{'):
+	default:
+		return fmt.Errorf("unexpected %v", tok)
+	}
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if key, _ := kt.(string); key == "items" || key == "Items" {
+			t, err := dec.Token()
+			switch {
+			case err != nil:
+				return err
+			case t == nil:
+				continue
+			case t != json.Delim('['):
+				return fmt.Errorf("items is not an array")
+			}
+			if err := elements(); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := dec.Decode(&raw); err != nil {
+			return err
+		}
+	}
+	_, err = dec.Token()
 	return err
 }
 
@@ -486,14 +600,33 @@ func (p *streamParser) emit(body map[string]any, start, end int64, kind, apiVers
 	if !ok {
 		return
 	}
-	if ns := facts.KeyOf(obj).Namespace; ns != "" {
-		p.lastNS = ns
+	v, err := ast.InterfaceToValue(obj)
+	if err != nil {
+		return
 	}
-	p.objects[obj["kind"].(string)]++
-	if obj["kind"] == "Node" && len(p.nodes) < 2 {
-		p.nodes = append(p.nodes, facts.KeyOf(obj).Name)
+	if o, ok := v.(ast.Object); ok {
+		p.add(o, start, end)
 	}
-	p.b.AddObject(obj, facts.Source{File: p.a.Path, Line: p.lines.At(start), Start: start, End: end, Format: facts.FormatJSON})
+}
+
+func (p *streamParser) emitValue(body ast.Object, start, end int64, kind, apiVersion string) {
+	obj, ok := NormalizeValue(body, kind, apiVersion, p.lastItemKind)
+	if !ok {
+		return
+	}
+	p.add(obj, start, end)
+}
+
+func (p *streamParser) add(obj ast.Object, start, end int64) {
+	key := facts.KeyOfValue(obj)
+	if key.Namespace != "" {
+		p.lastNS = key.Namespace
+	}
+	p.objects[key.Kind]++
+	if key.Kind == "Node" && len(p.nodes) < 2 {
+		p.nodes = append(p.nodes, key.Name)
+	}
+	p.b.AddValue(obj, facts.Source{File: p.a.Path, Line: p.lines.At(start), Start: start, End: end, Format: facts.FormatJSON})
 }
 
 // readLogBlock reads one "==== START logs …" block and returns the offset

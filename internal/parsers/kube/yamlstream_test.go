@@ -46,8 +46,8 @@ func sameObjects(t testing.TB, stream, whole *facts.Facts) {
 		if s.Key != w.Key {
 			t.Fatalf("object %d: streamed %v, whole %v", i, s.Key, w.Key)
 		}
-		if !reflect.DeepEqual(s.Body, w.Body) {
-			t.Errorf("%v: streamed body %v, whole %v", s.Key, s.Body, w.Body)
+		if !reflect.DeepEqual(s.Map(), w.Map()) {
+			t.Errorf("%v: streamed body %v, whole %v", s.Key, s.Map(), w.Map())
 		}
 		if s.Sources[0].Line != w.Sources[0].Line {
 			t.Errorf("%v: streamed at line %d, whole at line %d", s.Key, s.Sources[0].Line, w.Sources[0].Line)
@@ -198,8 +198,8 @@ func FuzzYAMLStream(f *testing.F) {
 			t.Fatalf("streamed %v, whole %v", keys(s), keys(w))
 		}
 		for i, o := range s.Objects {
-			if o.Key != w.Objects[i].Key || !reflect.DeepEqual(o.Body, w.Objects[i].Body) {
-				t.Fatalf("streamed %v %v, whole %v %v", o.Key, o.Body, w.Objects[i].Key, w.Objects[i].Body)
+			if o.Key != w.Objects[i].Key || !reflect.DeepEqual(o.Map(), w.Objects[i].Map()) {
+				t.Fatalf("streamed %v %v, whole %v %v", o.Key, o.Map(), w.Objects[i].Key, w.Objects[i].Map())
 			}
 		}
 	})

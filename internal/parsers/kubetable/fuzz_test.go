@@ -45,7 +45,7 @@ func FuzzTable(f *testing.F) {
 			if o.Key.Kind == "" || o.Key.Name == "" {
 				t.Fatalf("object without kind or name: %v", o.Key)
 			}
-			md, _ := o.Body["metadata"].(map[string]any)
+			md, _ := o.Map()["metadata"].(map[string]any)
 			ann, _ := md["annotations"].(map[string]any)
 			if ann[SourceAnnotation] == nil {
 				t.Fatalf("%v has no %s", o.Key, SourceAnnotation)

@@ -50,7 +50,7 @@ func find(t *testing.T, f *facts.Facts, kind, ns, name string) map[string]any {
 		}
 		t.Fatalf("%s/%s/%s not read; have %v", kind, ns, name, have)
 	}
-	return o.Body
+	return o.Map()
 }
 
 // field reads a dotted path, [n] for list elements; a key holding dots
@@ -125,7 +125,7 @@ func TestRealOldEventsTranscript(t *testing.T) {
 	if len(f.Objects) != 1 {
 		t.Fatalf("%d objects, want 1", len(f.Objects))
 	}
-	e := f.Objects[0].Body
+	e := f.Objects[0].Map()
 	check(t, e, map[string]any{
 		"kind": "Event", "metadata.namespace": "kube-system", "count": 26052, "type": "Warning",
 		"reason": "FailedSync", "involvedObject.kind": "Pod", "involvedObject.name": "kube-dns-2247936740-j6pq1",
@@ -147,8 +147,8 @@ func TestCurrentEvents(t *testing.T) {
 	f, _ := parse(t, "events.txt", plain)
 	var ev map[string]any
 	for _, o := range f.Objects {
-		if o.Body["reason"] == "FailedCreate" {
-			ev = o.Body
+		if o.Map()["reason"] == "FailedCreate" {
+			ev = o.Map()
 		}
 	}
 	if ev == nil {
