@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/ktriage/ktriage/internal/engine"
 	"github.com/ktriage/ktriage/internal/facts"
@@ -29,6 +30,7 @@ func TestIndexMatchesRego(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lib := newLibEval(t)
 	judged := 0
 	for _, dir := range dirs {
 		fx, err := verify.Load(dir)
@@ -55,6 +57,15 @@ func TestIndexMatchesRego(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", dir, err)
 			}
+			// Each grouping itself, not only the findings: a rule may
+			// reach the same answer by another road (a Deployment
+			// inferred from its ReplicaSet's name when the controller
+			// lookup misses), which would hide a wrong grouping.
+			for _, q := range indexedGroupings {
+				if a, b := lib.eval(t, q, v), lib.eval(t, q, withoutIndex(v)); ast.Compare(a, b) != 0 {
+					t.Errorf("%s: %s differs with and without input.index\nwith:    %v\nwithout: %v", filepath.Base(dir), q, a, b)
+				}
+			}
 			with := findingsJSON(t, e.Eval(ctx, v, part.Facts.Collected, 0))
 			without := findingsJSON(t, e.Eval(ctx, withoutIndex(v), part.Facts.Collected, 0))
 			if with != without {
@@ -67,6 +78,54 @@ func TestIndexMatchesRego(t *testing.T) {
 	if judged < 50 {
 		t.Fatalf("only %d fixtures judged", judged)
 	}
+}
+
+// indexedGroupings are the library rules input.index stands in for.
+var indexedGroupings = []string{
+	"data.ktriage.lib.workload.events_by_object",
+	"data.ktriage.lib.workload.controllers",
+	"data.ktriage.lib.workload.objects",
+	"data.ktriage.lib.kube.pods_by_namespace",
+	"data.ktriage.lib.kube.pods_by_node",
+}
+
+type libEval struct{ c *ast.Compiler }
+
+func newLibEval(t *testing.T) libEval {
+	mods, err := engine.LoadModules(rules.FS, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := engine.Parse(mods)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := engine.NewCompiler()
+	if c.Compile(parsed); c.Failed() {
+		t.Fatal(c.Errors)
+	}
+	return libEval{c}
+}
+
+func (l libEval) eval(t *testing.T, query string, input ast.Value) ast.Value {
+	t.Helper()
+	ctx := context.Background()
+	q, err := rego.New(rego.Compiler(l.c), rego.Query(query)).PrepareForEval(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	if len(rs) == 0 {
+		return ast.Null{}
+	}
+	v, err := ast.InterfaceToValue(rs[0].Expressions[0].Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func withoutIndex(v ast.Value) ast.Value {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ktriage/ktriage/internal/jsonast"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"gopkg.in/inf.v0"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -108,10 +109,6 @@ func Value(doc map[string]any) (ast.Value, error) {
 // in OPA's form (Object.Value) and are shared, not copied: the input holds
 // the very terms the facts do.
 func (f *Facts) Value(info BundleInfo) (ast.Value, error) {
-	base, err := ast.InterfaceToValue(f.document(info))
-	if err != nil {
-		return nil, err
-	}
 	groups := map[string][]*ast.Term{}
 	var order []string
 	for _, o := range f.Objects {
@@ -120,6 +117,14 @@ func (f *Facts) Value(info BundleInfo) (ast.Value, error) {
 			order = append(order, p)
 		}
 		groups[p] = append(groups[p], ast.NewTerm(o.Value))
+	}
+	// The lookups are built while the rest of the document is converted.
+	ix := make(chan ast.Object, 1)
+	go func() { ix <- index(groups) }()
+	base, err := ast.InterfaceToValue(f.document(info))
+	lookups := <-ix
+	if err != nil {
+		return nil, err
 	}
 	obj, ok := base.(ast.Object)
 	if !ok {
@@ -132,7 +137,7 @@ func (f *Facts) Value(info BundleInfo) (ast.Value, error) {
 	for _, p := range order {
 		kube.Insert(ast.StringTerm(p), ast.ArrayTerm(groups[p]...))
 	}
-	obj.Insert(ast.StringTerm(IndexKey), ast.NewTerm(index(groups["pods"], groups["events"])))
+	obj.Insert(ast.StringTerm(IndexKey), ast.NewTerm(lookups))
 	return obj, nil
 }
 
@@ -145,17 +150,22 @@ var quantityParents = map[string]bool{
 	"requests": true, "capacity": true, "allocatable": true,
 }
 
+// QuantityAt says whether the string at path (object keys, with
+// jsonast.InArray for each step into an array) is one of those places: a
+// member of an object that is itself the value of a quantityParents key.
+func QuantityAt(path []string) bool {
+	n := len(path)
+	return n >= 2 && path[n-1] != jsonast.InArray && quantityParents[path[n-2]]
+}
+
 // quantities maps every quantity string found in those places to its value
 // in milli-units, exactly (apimachinery's parser, no floats): "1G" and "1Gi"
 // differ, "500m" is 500. Rules compare through this table so they need no
-// custom builtin and still run under plain `opa eval`.
+// custom builtin and still run under plain `opa eval`. The strings were
+// gathered as the objects were read (AddObject, AddQuantities).
 func (f *Facts) quantities() map[string]any {
-	seen := map[string]bool{}
-	for _, o := range f.Objects {
-		collectQuantities(o.Value, false, seen)
-	}
-	keys := make([]string, 0, len(seen))
-	for k := range seen {
+	keys := make([]string, 0, len(f.quantityStrings))
+	for k := range f.quantityStrings {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -168,21 +178,26 @@ func (f *Facts) quantities() map[string]any {
 	return out
 }
 
-func collectQuantities(v ast.Value, underParent bool, seen map[string]bool) {
+// CollectQuantities adds to seen the quantity strings of an object given
+// as plain Go values.
+func CollectQuantities(obj map[string]any, seen map[string]bool) { collectQuantities(obj, false, seen) }
+
+func collectQuantities(v any, underParent bool, seen map[string]bool) {
 	switch t := v.(type) {
-	case ast.Object:
-		t.Foreach(func(k, c *ast.Term) {
+	case map[string]any:
+		for k, c := range t {
 			if underParent {
-				if s, ok := c.Value.(ast.String); ok {
-					seen[string(s)] = true
-					return
+				if s, ok := c.(string); ok {
+					seen[s] = true
+					continue
 				}
 			}
-			key, _ := k.Value.(ast.String)
-			collectQuantities(c.Value, quantityParents[string(key)], seen)
-		})
-	case *ast.Array:
-		t.Foreach(func(c *ast.Term) { collectQuantities(c.Value, false, seen) })
+			collectQuantities(c, quantityParents[k], seen)
+		}
+	case []any:
+		for _, c := range t {
+			collectQuantities(c, false, seen)
+		}
 	}
 }
 

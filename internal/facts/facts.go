@@ -147,6 +147,8 @@ type Builder struct {
 	// by file: which cluster its objects say it is from (cluster.go)
 	idents   map[string]*Identity
 	fileKeys map[string][]ObjectKey
+	// strings read where quantities stand (AddQuantities)
+	quantityStrings map[string]bool
 }
 
 // NewBuilder returns an empty Builder.
@@ -195,12 +197,35 @@ func (b *Builder) AddObject(body map[string]any, src Source) {
 	if err != nil {
 		return
 	}
-	if o, ok := v.(ast.Object); ok {
-		b.AddValue(o, src)
+	o, ok := v.(ast.Object)
+	if !ok {
+		return
+	}
+	qs := map[string]bool{}
+	CollectQuantities(body, qs)
+	b.AddQuantities(qs)
+	b.AddValue(o, src)
+}
+
+// AddQuantities records strings that stand where Kubernetes keeps resource
+// quantities (QuantityAt), for the document's quantities table. A parser
+// that builds objects in OPA's form (AddValue) gathers them as it reads.
+func (b *Builder) AddQuantities(qs map[string]bool) {
+	if len(qs) == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.quantityStrings == nil {
+		b.quantityStrings = map[string]bool{}
+	}
+	for q := range qs {
+		b.quantityStrings[q] = true
 	}
 }
 
-// AddValue adds a normalized object (kind and metadata.name set). When the
+// AddValue adds a normalized object (kind and metadata.name set); its
+// quantity strings are the caller's to report (AddQuantities). When the
 // bundle holds the same object twice, the copy with the higher
 // resourceVersion wins, and on a tie the copy whose file (then line) sorts
 // first, whatever order parsers deliver them in; every place is
@@ -359,6 +384,7 @@ type Facts struct {
 	index           map[ObjectKey]*Object
 	idents          map[string]*Identity
 	fileKeys        map[string][]ObjectKey
+	quantityStrings map[string]bool
 }
 
 // Build freezes the builder's content into Facts with a stable order.
@@ -416,7 +442,7 @@ func (b *Builder) Build() *Facts {
 	nfs := append([]NodeFacts(nil), b.nodeFacts...)
 	sort.SliceStable(nfs, func(i, j int) bool { return nfs[i].File < nfs[j].File })
 	f.buildNodes(nfs, b.hosts)
-	f.idents, f.fileKeys = b.idents, b.fileKeys
+	f.idents, f.fileKeys, f.quantityStrings = b.idents, b.fileKeys, b.quantityStrings
 	return f
 }
 

@@ -24,8 +24,13 @@ const IndexKey = "index"
 //     included (kube.pods_by_node);
 //   - pods_by_label: "namespace/key=value" → the namespace's pods carrying
 //     that label (kube.selected: a Service's candidates are the pods with
-//     one of its selector's pairs, not its whole namespace).
-func index(pods, events []*ast.Term) ast.Object {
+//     one of its selector's pairs, not its whole namespace);
+//   - controllers: "namespace/kind/name" of a ReplicaSet or Job → its
+//     ownerReference marked controller (workload.controllers);
+//   - workloads: "namespace/kind/name" → the Deployment, StatefulSet,
+//     DaemonSet, Job, CronJob or ReplicaSet (workload.objects).
+func index(kinds map[string][]*ast.Term) ast.Object {
+	pods, events := kinds["pods"], kinds["events"]
 	byObject := groups{}
 	for _, e := range events {
 		ns, name := field(e, "involvedObject", "namespace"), field(e, "involvedObject", "name")
@@ -58,12 +63,42 @@ func index(pods, events []*ast.Term) ast.Object {
 			}
 		})
 	}
+	controllers := ast.NewObject()
+	for plural, kind := range map[string]string{"replicasets": "ReplicaSet", "jobs": "Job"} {
+		for _, o := range kinds[plural] {
+			refs, _ := termValue(field(o, "metadata", "ownerReferences")).(*ast.Array)
+			if refs == nil {
+				continue
+			}
+			refs.Foreach(func(r *ast.Term) {
+				if c, _ := termValue(field(r, "controller")).(ast.Boolean); c {
+					controllers.Insert(workloadKey(o, kind), r)
+				}
+			})
+		}
+	}
+	workloads := ast.NewObject()
+	for plural, kind := range map[string]string{"deployments": "Deployment", "statefulsets": "StatefulSet", "daemonsets": "DaemonSet", "jobs": "Job", "cronjobs": "CronJob", "replicasets": "ReplicaSet"} {
+		for _, o := range kinds[plural] {
+			workloads.Insert(workloadKey(o, kind), o)
+		}
+	}
 	return ast.NewObject(
 		ast.Item(ast.StringTerm("events_by_object"), byObject.term()),
 		ast.Item(ast.StringTerm("pods_by_namespace"), byNamespace.term()),
 		ast.Item(ast.StringTerm("pods_by_node"), byNode.term()),
 		ast.Item(ast.StringTerm("pods_by_label"), byLabel.term()),
+		ast.Item(ast.StringTerm("controllers"), ast.NewTerm(controllers)),
+		ast.Item(ast.StringTerm("workloads"), ast.NewTerm(workloads)),
 	)
+}
+
+// workloadKey is workload.key of an object: "namespace/kind/name". Every
+// object in the facts has a string name and a string namespace or none.
+func workloadKey(o *ast.Term, kind string) *ast.Term {
+	ns, _ := stringOf(field(o, "metadata", "namespace"))
+	name, _ := stringOf(field(o, "metadata", "name"))
+	return ast.StringTerm(ns + "/" + kind + "/" + name)
 }
 
 // groups collects terms under a key term, keys compared as OPA compares

@@ -18,10 +18,18 @@ import (
 )
 
 // Skip says whether the member key of the object reached by path (the keys
-// from the top value down; array elements add nothing) is dropped while
-// decoding, unread. It lets a caller leave out fields no reader wants
-// without building them first.
+// from the top value down, an array's elements adding InArray) is dropped
+// while decoding, unread. It lets a caller leave out fields no reader
+// wants without building them first.
 type Skip func(path []string, key string) bool
+
+// InArray stands in a path for the step into an array's elements.
+const InArray = "\x00[]"
+
+// Strings, when set, hears every string value with its path (the value's
+// own key last): a caller gathers what it needs from the text as it is
+// read instead of walking the built value again.
+type Strings func(path []string, s string)
 
 // Decoder decodes JSON values into OPA values. Its buffers are reused
 // between calls; it is not safe for concurrent use.
@@ -30,6 +38,7 @@ type Decoder struct {
 	// below MaxSkipDepth.
 	Skip         Skip
 	MaxSkipDepth int
+	Strings      Strings
 
 	data   []byte
 	pos    int
@@ -37,7 +46,19 @@ type Decoder struct {
 	tuples [][2]*ast.Term
 	elems  []*ast.Term
 	slab   []ast.Term
+	// shared holds one term per short string seen: object keys and
+	// values such as "True", "Running" or a node's name repeat in every
+	// object, and a term shared by all (OPA treats input terms as
+	// immutable, as its own interned terms are) is memory and work saved.
+	shared map[string]*ast.Term
 }
+
+// Bounds of the shared terms: strings longer than maxShared are rarely
+// repeated, and a hostile file must not grow the table without end.
+const (
+	maxShared      = 64
+	maxSharedTerms = 1 << 16
+)
 
 // ErrSyntax is returned for text that is not one JSON value.
 var ErrSyntax = errors.New("jsonast: invalid JSON")
@@ -107,11 +128,14 @@ func (d *Decoder) value(depth int) (*ast.Term, error) {
 	case c == '[':
 		return d.array(depth)
 	case c == '"':
-		s, err := d.str()
+		s, t, err := d.str()
 		if err != nil {
 			return nil, err
 		}
-		return d.stringTerm(s), nil
+		if d.Strings != nil {
+			d.Strings(d.path, s)
+		}
+		return d.stringTerm(s, t), nil
 	case c == 't':
 		return d.literal("true", ast.InternedTerm(true))
 	case c == 'f':
@@ -124,8 +148,25 @@ func (d *Decoder) value(depth int) (*ast.Term, error) {
 	return nil, d.errAt(d.pos, "unexpected character")
 }
 
-func (d *Decoder) stringTerm(s string) *ast.Term {
-	return d.term(ast.InternedValueOr(s, func(s string) ast.Value { return ast.String(s) }))
+// stringTerm returns the term of s: shared, the one str found, or new.
+func (d *Decoder) stringTerm(s string, found *ast.Term) *ast.Term {
+	if found != nil {
+		return found
+	}
+	if len(s) > maxShared {
+		return d.term(ast.String(s))
+	}
+	if t, ok := d.shared[s]; ok {
+		return t
+	}
+	t := d.term(ast.InternedValueOr(s, func(s string) ast.Value { return ast.String(s) }))
+	if d.shared == nil {
+		d.shared = make(map[string]*ast.Term, 1024)
+	}
+	if len(d.shared) < maxSharedTerms {
+		d.shared[s] = t
+	}
+	return t
 }
 
 func (d *Decoder) literal(word string, t *ast.Term) (*ast.Term, error) {
@@ -179,10 +220,11 @@ func (d *Decoder) number() (*ast.Term, error) {
 	return d.term(n), nil
 }
 
-// str reads a string at d.pos (its opening quote). Plain strings (no
-// escape, valid UTF-8) are cut out directly; the rest go through
-// encoding/json so escapes and invalid bytes read exactly as it reads them.
-func (d *Decoder) str() (string, error) {
+// str reads a string at d.pos (its opening quote), with its shared term
+// when it has one. Plain strings (no escape, valid UTF-8) are cut out
+// directly; the rest go through encoding/json so escapes and invalid bytes
+// read exactly as it reads them.
+func (d *Decoder) str() (string, *ast.Term, error) {
 	start := d.pos
 	i := start + 1
 	plain := true
@@ -198,25 +240,28 @@ func (d *Decoder) str() (string, error) {
 			continue
 		}
 		if c < 0x20 {
-			return "", d.errAt(i, "control character in string")
+			return "", nil, d.errAt(i, "control character in string")
 		}
 		if c >= 0x80 {
 			ascii = false
 		}
 	}
 	if i >= len(d.data) {
-		return "", d.errAt(start, "unterminated string")
+		return "", nil, d.errAt(start, "unterminated string")
 	}
 	d.pos = i + 1
 	body := d.data[start+1 : i]
 	if plain && (ascii || utf8.Valid(body)) {
-		return string(body), nil
+		if t, ok := d.shared[string(body)]; ok { // no allocation for the lookup
+			return string(t.Value.(ast.String)), t, nil
+		}
+		return string(body), nil, nil
 	}
 	var s string
 	if err := json.Unmarshal(d.data[start:i+1], &s); err != nil {
-		return "", d.errAt(start, err.Error())
+		return "", nil, d.errAt(start, err.Error())
 	}
-	return s, nil
+	return s, nil, nil
 }
 
 func (d *Decoder) object(depth int) (*ast.Term, error) {
@@ -233,7 +278,7 @@ func (d *Decoder) object(depth int) (*ast.Term, error) {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return nil, d.errAt(d.pos, "object key expected")
 		}
-		key, err := d.str()
+		key, keyTerm, err := d.str()
 		if err != nil {
 			return nil, err
 		}
@@ -253,7 +298,7 @@ func (d *Decoder) object(depth int) (*ast.Term, error) {
 			if err != nil {
 				return nil, err
 			}
-			d.tuples = append(d.tuples, [2]*ast.Term{d.stringTerm(key), v})
+			d.tuples = append(d.tuples, [2]*ast.Term{d.stringTerm(key, keyTerm), v})
 		}
 		d.space()
 		if d.pos >= len(d.data) {
@@ -327,6 +372,8 @@ func (d *Decoder) array(depth int) (*ast.Term, error) {
 		d.pos++
 		return d.term(ast.NewArray()), nil
 	}
+	d.path = append(d.path, InArray)
+	defer func() { d.path = d.path[:len(d.path)-1] }()
 	for {
 		v, err := d.value(depth + 1)
 		if err != nil {
@@ -380,7 +427,7 @@ func (d *Decoder) skipValue(depth int) error {
 				if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 					return d.errAt(d.pos, "object key expected")
 				}
-				if _, err := d.str(); err != nil {
+				if _, _, err := d.str(); err != nil {
 					return err
 				}
 				d.space()
@@ -406,7 +453,7 @@ func (d *Decoder) skipValue(depth int) error {
 			}
 		}
 	case c == '"':
-		_, err := d.str()
+		_, _, err := d.str()
 		return err
 	default:
 		_, err := d.value(depth) // a number or literal: nothing to allocate

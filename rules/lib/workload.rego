@@ -8,10 +8,14 @@ package ktriage.lib.workload
 import data.ktriage.lib.kube
 
 # controllers maps "namespace/kind/name" of every ReplicaSet and Job to the
-# controller that owns it (a Deployment, a CronJob). A complete rule: OPA
-# builds it once per query, so resolving a pod's workload is two lookups
-# instead of a scan of every ReplicaSet.
-controllers := {sprintf("%s/%s/%s", [kube.namespace(o), kind, o.metadata.name]): r |
+# controller that owns it (a Deployment, a CronJob), so resolving a pod's
+# workload is two lookups instead of a scan of every ReplicaSet. ktriage
+# builds it in Go once for every rule (input.index, docs/facts.md); the
+# comprehension, a complete rule built once per query, is for inputs
+# without it.
+controllers := input.index.controllers if {
+	is_object(input.index.controllers)
+} else := {sprintf("%s/%s/%s", [kube.namespace(o), kind, o.metadata.name]): r |
 	some plural, kind in {"replicasets": "ReplicaSet", "jobs": "Job"}
 	some o in kube.array(input.kubernetes, [plural])
 	some r in kube.array(o, ["metadata", "ownerReferences"])
@@ -55,9 +59,12 @@ of(pod) := w if {
 key(w) := sprintf("%s/%s/%s", [w.namespace, w.kind, w.name])
 
 # objects maps key to the workload object (Deployment, StatefulSet,
-# DaemonSet, Job, CronJob, ReplicaSet), built once per query so a rule
-# finds a workload with one lookup instead of scanning every Deployment.
-objects := {key({"kind": kind, "namespace": kube.namespace(o), "name": o.metadata.name}): o |
+# DaemonSet, Job, CronJob, ReplicaSet), so a rule finds a workload with one
+# lookup instead of scanning every Deployment; from input.index as
+# controllers.
+objects := input.index.workloads if {
+	is_object(input.index.workloads)
+} else := {key({"kind": kind, "namespace": kube.namespace(o), "name": o.metadata.name}): o |
 	some plural, kind in {"deployments": "Deployment", "statefulsets": "StatefulSet", "daemonsets": "DaemonSet", "jobs": "Job", "cronjobs": "CronJob", "replicasets": "ReplicaSet"}
 	some o in kube.array(input.kubernetes, [plural])
 }

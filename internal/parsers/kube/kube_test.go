@@ -583,6 +583,8 @@ func FuzzStreamMatchesEncodingJSON(f *testing.F) {
 		`{"kind":"PodList","items":[{"metadata":{"name":"a","namespace":"n","managedFields":[{"x":1}]}}]}`,
 		`{"items":[{"kind":"Secret","metadata":{"name":"s","namespace":"n"},"data":{"k":"dg=="}}],"kind":"List"}`,
 		`{"kind":"ConfigMapList","items":[{"metadata":{"name":"c","namespace":"n","annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}","a":"b"}},"data":{"k":"v\u00e9"}}, 5, "x", {}]}`,
+		`{"kind":"LimitRangeList","items":[{"metadata":{"name":"l","namespace":"n"},"spec":{"limits":[{"default":{"cpu":"2","memory":"2Gi"},"max":["3"]}],"hard":{"cpu":"1"}}}]}`,
+		`{"Items":[{"name":"p","Spec":{"Containers":[{"Resources":{"Limits":{"cpu":"250m"}}}]}}]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -607,6 +609,7 @@ func FuzzStreamMatchesEncodingJSON(f *testing.F) {
 		}
 		want := map[facts.ObjectKey]ast.Value{}
 		dup := map[facts.ObjectKey]bool{}
+		wantQ := map[string]bool{}
 		for _, raw := range items {
 			dec := json.NewDecoder(bytes.NewReader(raw))
 			dec.UseNumber()
@@ -622,13 +625,30 @@ func FuzzStreamMatchesEncodingJSON(f *testing.F) {
 			if err != nil {
 				return // beyond OPA's numbers: left out, with a warning
 			}
+			if _, err := ast.InterfaceToValue(m); err != nil {
+				return
+			}
+			facts.CollectQuantities(obj, wantQ)
 			k := facts.KeyOf(obj)
 			if _, seen := want[k]; seen {
 				dup[k] = true
 			}
 			want[k] = v
 		}
-		got := streamAt(t, data, "ns/pods.json").Objects
+		read := streamAt(t, data, "ns/pods.json")
+		got := read.Objects
+		// The quantities table: the same strings, gathered while reading.
+		gotQ, _ := read.Document(facts.BundleInfo{})["quantities"].(map[string]any)
+		for q := range wantQ {
+			if _, ok := facts.MilliValue(q); ok && gotQ[q] == nil {
+				t.Fatalf("quantity %q not gathered", q)
+			}
+		}
+		for q := range gotQ {
+			if !wantQ[q] {
+				t.Fatalf("quantity %q gathered, not where quantities stand", q)
+			}
+		}
 		for _, o := range got {
 			w, ok := want[o.Key]
 			if o.Key.Kind == "" || o.Key.Name == "" {
@@ -651,4 +671,21 @@ func FuzzStreamMatchesEncodingJSON(f *testing.F) {
 			t.Fatalf("%d objects read, the List holds %d", len(got), n)
 		}
 	})
+}
+
+// Quantity strings are gathered while a List is read; an item in the old
+// internal form has its keys capitalised until Normalize renames them, and
+// its quantities must still be found.
+func TestQuantitiesGatheredWhileReading(t *testing.T) {
+	for name, in := range map[string]string{
+		"v1":       `{"kind":"PodList","items":[{"metadata":{"name":"p","namespace":"n"},"spec":{"containers":[{"resources":{"limits":{"cpu":"250m"},"requests":{"memory":"64Mi"}},"ports":[{"name":"not-a-quantity"}]}]}}]}`,
+		"internal": `{"Items":[{"name":"p","namespace":"n","Spec":{"Containers":[{"Resources":{"Limits":{"cpu":"250m"},"Requests":{"memory":"64Mi"}},"Ports":[{"Name":"not-a-quantity"}]}]}}]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			q, _ := streamAt(t, []byte(in), "n/pods.json").Document(facts.BundleInfo{})["quantities"].(map[string]any)
+			if q["250m"] != json.Number("250") || q["64Mi"] != json.Number("67108864000") || len(q) != 2 {
+				t.Errorf("quantities %v", q)
+			}
+		})
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ktriage/ktriage/internal/facts"
 	"github.com/ktriage/ktriage/internal/jsonast"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -57,7 +58,9 @@ func Normalize(body map[string]any, kind, apiVersion, fallbackKind string) (map[
 // newItemDecoder returns the decoder of List items: it leaves out, unread,
 // what Normalize drops (managedFields, the last-applied copy), which on a
 // dump written by kubectl ≥ 1.18 is a large part of every object.
-func newItemDecoder() *jsonast.Decoder {
+// Strings where quantities stand are gathered into quantities as they are
+// read (facts.QuantityAt).
+func newItemDecoder(quantities map[string]bool) *jsonast.Decoder {
 	return &jsonast.Decoder{MaxSkipDepth: 3, Skip: func(path []string, key string) bool {
 		switch len(path) {
 		case 1:
@@ -66,19 +69,26 @@ func newItemDecoder() *jsonast.Decoder {
 			return key == lastApplied && path[0] == "metadata" && path[1] == "annotations"
 		}
 		return false
+	}, Strings: func(path []string, s string) {
+		if facts.QuantityAt(path) {
+			quantities[s] = true
+		}
 	}}
 }
 
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 // NormalizeValue is Normalize for an object decoded by newItemDecoder
-// (which has already left out managedFields and the last-applied copy).
-func NormalizeValue(body ast.Object, kind, apiVersion, fallbackKind string) (ast.Object, bool) {
+// (which has already left out managedFields and the last-applied copy, and
+// gathered its quantity strings). An object in the old internal form is
+// renamed through plain values, and its quantity strings, whose keys the
+// decoder saw capitalised, are gathered into quantities then.
+func NormalizeValue(body ast.Object, kind, apiVersion, fallbackKind string, quantities map[string]bool) (ast.Object, bool) {
 	md := body.Get(ast.InternedTerm("metadata"))
 	if md == nil {
 		if n := body.Get(ast.InternedTerm("name")); n != nil {
 			if _, named := n.Value.(ast.String); named {
-				return normalizeInternal(body, kind, apiVersion, fallbackKind)
+				return normalizeInternal(body, kind, apiVersion, fallbackKind, quantities)
 			}
 		}
 		return nil, false
@@ -119,7 +129,7 @@ func NormalizeValue(body ast.Object, kind, apiVersion, fallbackKind string) (ast
 
 // normalizeInternal maps the old internal form (rare: kubectl before 1.x
 // wrote it) through plain values, where Normalize knows it.
-func normalizeInternal(body ast.Object, kind, apiVersion, fallbackKind string) (ast.Object, bool) {
+func normalizeInternal(body ast.Object, kind, apiVersion, fallbackKind string, quantities map[string]bool) (ast.Object, bool) {
 	v, err := ast.JSON(body)
 	if err != nil {
 		return nil, false
@@ -132,6 +142,7 @@ func normalizeInternal(body ast.Object, kind, apiVersion, fallbackKind string) (
 	if !ok {
 		return nil, false
 	}
+	facts.CollectQuantities(out, quantities)
 	o, err := ast.InterfaceToValue(out)
 	if err != nil {
 		return nil, false

@@ -79,8 +79,10 @@ type streamParser struct {
 	// ctx is polled between List items: a List of millions of items must
 	// stop at a signal, not after its last item.
 	ctx context.Context
-	// jd is reused for every List item.
-	jd *jsonast.Decoder
+	// jd is reused for every List item; it gathers the quantity strings of
+	// the objects it builds into quantities.
+	jd         *jsonast.Decoder
+	quantities map[string]bool
 }
 
 // Parse reads every JSON value and log block; damage is skipped with a
@@ -96,7 +98,9 @@ func (Stream) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (
 		return parsers.Result{}, err
 	}
 	p := &streamParser{a: a, f: f, size: st.Size(), lines: source.NewLines(f, st.Size()), b: b,
-		hint: kindFromLayout(a.Inner), objects: map[string]int{}, jd: newItemDecoder()}
+		hint: kindFromLayout(a.Inner), objects: map[string]int{}, quantities: map[string]bool{}}
+	p.jd = newItemDecoder(p.quantities)
+	defer func() { b.AddQuantities(p.quantities) }()
 	p.objKind, p.objAPI = objectFromLayout(a.Inner)
 	if err := p.run(ctx); err != nil {
 		return p.result(), err
@@ -600,6 +604,7 @@ func (p *streamParser) emit(body map[string]any, start, end int64, kind, apiVers
 	if !ok {
 		return
 	}
+	facts.CollectQuantities(obj, p.quantities)
 	v, err := ast.InterfaceToValue(obj)
 	if err != nil {
 		return
@@ -610,7 +615,7 @@ func (p *streamParser) emit(body map[string]any, start, end int64, kind, apiVers
 }
 
 func (p *streamParser) emitValue(body ast.Object, start, end int64, kind, apiVersion string) {
-	obj, ok := NormalizeValue(body, kind, apiVersion, p.lastItemKind)
+	obj, ok := NormalizeValue(body, kind, apiVersion, p.lastItemKind, p.quantities)
 	if !ok {
 		return
 	}
