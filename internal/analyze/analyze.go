@@ -327,6 +327,11 @@ func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*
 	}
 	res := newResolver(p)
 	r.RuleTimes = map[string]time.Duration{}
+	type raw struct {
+		rule engine.Rule
+		f    engine.RawFinding
+	}
+	var raws []raw
 	for _, rr := range results {
 		r.RuleTimes[rr.Rule.ID] = rr.Elapsed
 		r.Rules = append(r.Rules, reportRule(rr.Rule, rr.Skipped))
@@ -339,9 +344,13 @@ func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*
 			r.Skipped = append(r.Skipped, report.Skipped{Rule: rr.Rule.ID, Reason: n})
 		}
 		for _, f := range rr.Findings {
-			r.Findings = append(r.Findings, res.finding(rr.Rule, f))
+			raws = append(raws, raw{rr.Rule, f})
 		}
 	}
+	// Citing a field means reading its object's bytes again: hundreds of
+	// findings are resolved on every core.
+	r.Findings = make([]report.Finding, len(raws))
+	onEveryCore(len(raws), func(i int) { r.Findings[i] = res.finding(raws[i].rule, raws[i].f) })
 	res.fillText(r)
 	r.Unjudged, r.Unreachable = unjudged(r)
 	r.Sort()
@@ -511,6 +520,26 @@ func WriteReport(w io.Writer, r *report.Report, format string) error {
 		return fmt.Errorf("unknown format %q (want %s)", format, report.FormatNames())
 	}
 	return wr(w, r)
+}
+
+// onEveryCore calls fn(0) … fn(n-1), GOMAXPROCS calls at a time.
+func onEveryCore(n int, fn func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // sortedKeys is shared by the resolver.

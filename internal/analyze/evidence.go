@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/ktriage/ktriage/internal/engine"
 	"github.com/ktriage/ktriage/internal/facts"
@@ -15,6 +16,7 @@ import (
 // a rule names is located by reading that object back from its file.
 type resolver struct {
 	p    *Parsed
+	mu   sync.Mutex // findings are resolved concurrently
 	want map[string]map[int]bool
 }
 
@@ -24,6 +26,8 @@ func (rs *resolver) need(file string, line int) {
 	if file == "" || line <= 0 {
 		return
 	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
 	if rs.want[file] == nil {
 		rs.want[file] = map[int]bool{}
 	}
@@ -67,22 +71,27 @@ func (rs *resolver) evidence(e engine.RawEvidence) report.Evidence {
 
 // fillText reads every cited line once per file and quotes it.
 func (rs *resolver) fillText(r *report.Report) {
-	texts := map[string]map[int]string{}
-	for _, file := range sortedKeys(rs.want) {
-		a := rs.p.Artifacts[file]
+	files := sortedKeys(rs.want)
+	read := make([]map[int]string, len(files))
+	onEveryCore(len(files), func(i int) {
+		a := rs.p.Artifacts[files[i]]
 		if a == nil {
-			continue
+			return
 		}
 		f, err := a.Open()
 		if err != nil {
-			continue
+			return
 		}
-		lines := make([]int, 0, len(rs.want[file]))
-		for l := range rs.want[file] {
+		lines := make([]int, 0, len(rs.want[files[i]]))
+		for l := range rs.want[files[i]] {
 			lines = append(lines, l)
 		}
-		texts[file] = source.ReadLines(f, lines)
+		read[i] = source.ReadLines(f, lines)
 		f.Close()
+	})
+	texts := make(map[string]map[int]string, len(files))
+	for i, file := range files {
+		texts[file] = read[i]
 	}
 	for i := range r.Findings {
 		for j := range r.Findings[i].Evidence {

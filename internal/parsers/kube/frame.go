@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"sync"
@@ -20,6 +21,10 @@ type framer struct {
 	buf   []byte
 	i, n  int // next unread byte; bytes valid in buf
 	atEOF bool
+	// line is the line number at file offset lineOff: items are placed on
+	// their lines from the bytes read here, not by reading the file again.
+	line    int
+	lineOff int64
 }
 
 // errFrame marks text that is not JSON where the framer looked; the caller
@@ -30,9 +35,23 @@ var errFrame = errors.New("not JSON here")
 // small files, and a fresh zeroed window for each cost more than reading.
 var framerBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
-func newFramer(ra io.ReaderAt, from, end int64) *framer {
-	return &framer{ra: ra, off: from, end: end, buf: *framerBufs.Get().(*[]byte)}
+// newFramer reads the range [from, end) of ra; line is the line number at
+// from.
+func newFramer(ra io.ReaderAt, from, end int64, line int) *framer {
+	return &framer{ra: ra, off: from, end: end, buf: *framerBufs.Get().(*[]byte), line: line, lineOff: from}
 }
+
+// lineAt returns the line number at file offset pos, an offset at or after
+// the last one asked for and not before the window.
+func (f *framer) lineAt(pos int64) int {
+	if pos > f.lineOff {
+		f.line += bytes.Count(f.buf[f.lineOff-f.off:pos-f.off], newline)
+		f.lineOff = pos
+	}
+	return f.line
+}
+
+var newline = []byte{'\n'}
 
 // release returns the window (unless a large value grew it) for reuse.
 func (f *framer) release() {
@@ -53,6 +72,10 @@ func (f *framer) fill(keep int) bool {
 		return false
 	}
 	if keep > 0 {
+		// Count the lines of what is dropped first.
+		if drop := f.off + int64(keep); f.lineOff < drop {
+			f.lineAt(drop)
+		}
 		copy(f.buf, f.buf[keep:f.n])
 		f.n -= keep
 		f.i -= keep

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -660,6 +661,10 @@ func FuzzStreamMatchesEncodingJSON(f *testing.F) {
 			if !dup[o.Key] && ast.Compare(o.Value, w) != 0 {
 				t.Fatalf("object %v:\n got %v\nwant %v", o.Key, o.Value, w)
 			}
+			src := o.Sources[0]
+			if want := 1 + bytes.Count(data[:src.Start], []byte("\n")); src.Line != want {
+				t.Fatalf("object %v placed on line %d, starts on line %d", o.Key, src.Line, want)
+			}
 		}
 		n := 0
 		for k := range want {
@@ -687,5 +692,40 @@ func TestQuantitiesGatheredWhileReading(t *testing.T) {
 				t.Errorf("quantities %v", q)
 			}
 		})
+	}
+}
+
+// A List larger than the framer's read window (64 KiB) and items larger
+// than it: every item still starts on its own line, and reads whole.
+func TestLargeListAcrossReadWindows(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("{\n  \"kind\": \"ConfigMapList\",\n  \"items\": [\n")
+	starts := map[string]int{}
+	line := 4
+	for i := 0; i < 60; i++ {
+		if i > 0 {
+			sb.WriteString(",\n")
+			line++
+		}
+		name := fmt.Sprintf("cm-%03d", i)
+		starts[name] = line
+		big := strings.Repeat("x", (i%7)*30000) // some items span windows
+		fmt.Fprintf(&sb, "    {\n      \"metadata\": {\"name\": %q, \"namespace\": \"n\"},\n      \"data\": {\"k\": %q}\n    }", name, big)
+		line += 3
+	}
+	sb.WriteString("\n  ]\n}\n")
+	f := streamAt(t, []byte(sb.String()), "n/configmaps.json")
+	if len(f.Objects) != 60 {
+		t.Fatalf("%d objects read, want 60", len(f.Objects))
+	}
+	for _, o := range f.Objects {
+		if got, want := o.Sources[0].Line, starts[o.Key.Name]; got != want {
+			t.Errorf("%s on line %d, want %d", o.Key.Name, got, want)
+		}
+		var n int
+		fmt.Sscanf(o.Key.Name, "cm-%d", &n)
+		if v, _ := o.Map()["data"].(map[string]any)["k"].(string); len(v) != (n%7)*30000 {
+			t.Errorf("%s: data read %d bytes long", o.Key.Name, len(v))
+		}
 	}
 }

@@ -323,6 +323,7 @@ func (p *streamParser) nextLine(off int64) (int64, bool) {
 type pendingItem struct {
 	body       ast.Object
 	start, end int64
+	line       int
 }
 
 // decodeValue reads one top-level JSON value starting at pos and emits the
@@ -342,7 +343,7 @@ func (p *streamParser) decodeValue(pos int64) (int64, error) {
 }
 
 func (p *streamParser) frameValue(pos int64) (int64, error) {
-	f := newFramer(p.f, pos, p.size)
+	f := newFramer(p.f, pos, p.size, p.lines.At(pos))
 	defer f.release()
 	if c, _ := f.peek(); c == '[' {
 		// A bare array of objects (`jq '.items'` output, support bundles'
@@ -426,7 +427,7 @@ func (p *streamParser) frameValue(pos int64) (int64, error) {
 		}
 		apiVersion, _ := top["apiVersion"].(string)
 		for _, it := range pending {
-			p.emitValue(it.body, it.start, it.end, itemKind, apiVersion)
+			p.emitValue(it, itemKind, apiVersion)
 		}
 		return end, nil
 	}
@@ -494,10 +495,11 @@ func (p *streamParser) frameElements(f *framer, itemKind, apiVersion string, buf
 			default:
 				// An empty object is nothing to keep.
 				if m, ok := v.(ast.Object); ok && m.Len() > 0 {
+					it := pendingItem{m, start, f.pos(), f.lineAt(start)}
 					if buf != nil {
-						*buf = append(*buf, pendingItem{m, start, f.pos()})
+						*buf = append(*buf, it)
 					} else {
-						p.emitValue(m, start, f.pos(), itemKind, apiVersion)
+						p.emitValue(it, itemKind, apiVersion)
 					}
 				}
 			}
@@ -610,19 +612,19 @@ func (p *streamParser) emit(body map[string]any, start, end int64, kind, apiVers
 		return
 	}
 	if o, ok := v.(ast.Object); ok {
-		p.add(o, start, end)
+		p.add(o, start, end, p.lines.At(start))
 	}
 }
 
-func (p *streamParser) emitValue(body ast.Object, start, end int64, kind, apiVersion string) {
-	obj, ok := NormalizeValue(body, kind, apiVersion, p.lastItemKind, p.quantities)
+func (p *streamParser) emitValue(it pendingItem, kind, apiVersion string) {
+	obj, ok := NormalizeValue(it.body, kind, apiVersion, p.lastItemKind, p.quantities)
 	if !ok {
 		return
 	}
-	p.add(obj, start, end)
+	p.add(obj, it.start, it.end, it.line)
 }
 
-func (p *streamParser) add(obj ast.Object, start, end int64) {
+func (p *streamParser) add(obj ast.Object, start, end int64, line int) {
 	key := facts.KeyOfValue(obj)
 	if key.Namespace != "" {
 		p.lastNS = key.Namespace
@@ -631,7 +633,7 @@ func (p *streamParser) add(obj ast.Object, start, end int64) {
 	if key.Kind == "Node" && len(p.nodes) < 2 {
 		p.nodes = append(p.nodes, key.Name)
 	}
-	p.b.AddValue(obj, facts.Source{File: p.a.Path, Line: p.lines.At(start), Start: start, End: end, Format: facts.FormatJSON})
+	p.b.AddValue(obj, facts.Source{File: p.a.Path, Line: line, Start: start, End: end, Format: facts.FormatJSON})
 }
 
 // readLogBlock reads one "==== START logs …" block and returns the offset
