@@ -7,7 +7,9 @@
 #   NotReady or Unknown (the node lifecycle controller's "Kubelet stopped
 #   posting node status.") with pods on it, named with the time it turned
 #   so (lastTransitionTime) and the pods it strands (details.consequences);
-#   high when no pod is known on it. High: MemoryPressure, DiskPressure or
+#   while no node is Ready, the Pending pods that do not tolerate the
+#   not-ready taint wait for one and are listed too (the scheduling
+#   finding points here); high when no pod is known on it. High: MemoryPressure, DiskPressure or
 #   PIDPressure, with the pods the kubelet evicted from the node grouped by
 #   the resource its message names ("The node was low on resource:
 #   ephemeral-storage."); medium for evictions of the past on a node no
@@ -91,13 +93,16 @@ findings contains f if {
 	not left_to_cni(n)
 	name := n.metadata.name
 	stranded := [p | some p in pods_by_node[name]; not terminated(p)]
-	cons := [consequence(p, sprintf("on %s node %s", [state_word(c.status), name])) | some p in stranded]
+	cons := array.concat(
+		[consequence(p, sprintf("on %s node %s", [state_word(c.status), name])) | some p in stranded],
+		[consequence(p, "Pending: no node is Ready") | some p in waiting],
+	)
 	since := object.get(c, "lastTransitionTime", "an unknown time")
 	f := {
-		"message": sprintf("Node %s is %s since %s (%s); %s.", [
-			name, state_word(c.status), since, condition_text(c), stranded_text(stranded),
+		"message": sprintf("Node %s is %s since %s (%s); %s%s.", [
+			name, state_word(c.status), since, condition_text(c), stranded_text(stranded), waiting_text,
 		]),
-		"severity": stranded_severity(stranded),
+		"severity": stranded_severity(array.concat(stranded, waiting)),
 		"subjects": [{"kind": "Node", "name": name}],
 		"evidence": [kube.at(n, ["status", "conditions", i, "message"], sprintf("Ready=%s since %s", [c.status, since]))],
 		"confirm": [sh.format("kubectl describe node %s", [name]), node_pods_cmd(name)],
@@ -107,6 +112,50 @@ findings contains f if {
 }
 
 stranded_severity(ps) := "critical" if count(ps) > 0 else := "high"
+
+# waiting: while no node is Ready, the node lifecycle controller's
+# not-ready/unreachable taints refuse every Pending pod that does not
+# tolerate them on every node, so the NotReady nodes are why it is not
+# scheduled (the scheduling finding points here then).
+waiting := [p |
+	count(input.kubernetes.nodes) > 0
+	count(ready_nodes) == 0
+	some p in input.kubernetes.pods
+	object.get(p, ["status", "phase"], "") == "Pending"
+	object.get(p, ["spec", "nodeName"], "") == ""
+	not tolerates_not_ready(p)
+]
+
+ready_nodes := {n.metadata.name |
+	some n in input.kubernetes.nodes
+	[_, c] := condition(n, "Ready")
+	c.status == "True"
+}
+
+tolerates_not_ready(p) if {
+	some t in kube.array(p, ["spec", "tolerations"])
+	object.get(t, "effect", "") in {"", "NoSchedule"}
+	object.get(t, "key", "") in {"", "node.kubernetes.io/not-ready"}
+	object.get(t, "operator", "Equal") == "Exists"
+}
+
+tolerates_not_ready(p) if {
+	some t in kube.array(p, ["spec", "tolerations"])
+	object.get(t, "effect", "") in {"", "NoSchedule"}
+	t.key == "node.kubernetes.io/not-ready"
+	object.get(t, "operator", "Equal") == "Equal"
+	object.get(t, "value", "") == ""
+}
+
+waiting_text := "" if {
+	count(waiting) == 0
+} else := sprintf("; no node is Ready, so %s Pending: %s", [
+	waits_word(count(waiting)), names_text(sort([pod_name(p) | some p in waiting])),
+])
+
+waits_word(1) := "1 pod waits"
+
+waits_word(k) := sprintf("%d pods wait", [k]) if k != 1
 
 stranded_text(ps) := "no pod of the bundle is scheduled on it" if {
 	count(ps) == 0

@@ -41,6 +41,31 @@ test_fires_on_unknown_node_with_stranded_pods if {
 	f.details.consequences == [{"kind": "Pod", "namespace": "shop", "name": "web-1", "note": "on Unknown node w2"}]
 }
 
+# While no node is Ready, the lifecycle controller's taints refuse every
+# Pending pod on every node: they wait for these nodes, and are listed
+# (scheduling points here). A pod tolerating the not-ready taint (a
+# DaemonSet's) is not held back by it.
+unscheduled(name, tolerations) := {"kind": "Pod", "metadata": {"namespace": "kube-system", "name": name}, "spec": {"tolerations": tolerations}, "status": {"phase": "Pending"}}
+
+test_lists_pending_pods_while_no_node_is_ready if {
+	f := only(rule.findings) with input as cluster(
+		[node("w2", [unknown], {})],
+		[unscheduled("coredns-1", [{"key": "CriticalAddonsOnly", "operator": "Exists"}]), unscheduled("ds-1", [{"operator": "Exists"}])],
+	)
+	f.severity == "critical"
+	endswith(f.message, "no pod of the bundle is scheduled on it; no node is Ready, so 1 pod waits Pending: kube-system/coredns-1.")
+	f.details.consequences == [{"kind": "Pod", "namespace": "kube-system", "name": "coredns-1", "note": "Pending: no node is Ready"}]
+}
+
+test_pending_pods_are_not_its_doing_while_a_node_is_ready if {
+	f := only(rule.findings) with input as cluster(
+		[node("w1", [ready], {}), node("w2", [unknown], {})],
+		[unscheduled("coredns-1", [])],
+	)
+	f.severity == "high"
+	f.details.consequences == []
+}
+
 test_not_ready_node_without_pods_is_high if {
 	f := only(rule.findings) with input as cluster([node("w2", [unknown], {})], [])
 	f.severity == "high"

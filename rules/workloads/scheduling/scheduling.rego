@@ -15,8 +15,10 @@
 #   topology are not recomputed: when nothing recomputed explains the
 #   verdict the finding says so. Pods held back only by the not-ready
 #   taint of nodes whose pod network is not ready are the cni finding's
-#   consequences: they are reported here as info, pointing at it; so are
-#   pods every node would take but for a Pending claim whose cause the
+#   consequences: they are reported here as info, pointing at it; pods
+#   held back only by those taints on nodes NotReady for another reason
+#   (or while cni does not run) point at node-health, which lists them; so
+#   are pods every node would take but for a Pending claim whose cause the
 #   objects show (a missing StorageClass, no default one, no matching
 #   PersistentVolume), which volume-mount reports.
 #   For objects read from kubectl describe text: a node's "Allocated
@@ -358,7 +360,7 @@ findings contains f if {
 	f := {
 		"message": concat(" ", array.concat(
 			[sprintf("%d of %d pods of %s %s/%s Pending, not bound to a node (%s).", [count(pods), total, w.kind, ns, w.name, named(pods)])],
-			array.concat(scheduler_line(sched, p), array.concat(causes, array.concat(network_line(verdicts), claim_line(p, verdicts, unbound)))),
+			array.concat(scheduler_line(sched, p), array.concat(causes, array.concat(array.concat(network_line(verdicts), node_line(verdicts)), claim_line(p, verdicts, unbound)))),
 		)),
 		"subjects": array.concat([{"kind": w.kind, "namespace": ns, "name": w.name} | not w.kind == "Pod"], [kube.ref(p)]),
 		"evidence": evidence(p, sched, unbound, verdicts),
@@ -369,7 +371,7 @@ findings contains f if {
 		],
 		"fix": fix(spec, verdicts, unbound),
 		"severity": severity(ready, verdicts, p, unbound),
-		"details": object.union(object.union(network_details(verdicts), claim_details(p, verdicts, unbound)), {
+		"details": object.union(object.union(object.union(network_details(verdicts), node_details(verdicts)), claim_details(p, verdicts, unbound)), {
 			"workload": w, "pending": count(pods), "total": total, "ready": ready, "pods": pods,
 			"scheduler_message": sched.message, "scheduler_reasons": reason_counts(sched.message),
 			"nodes": verdicts, "unbound_claims": [c.metadata.name | some c in unbound],
@@ -388,6 +390,8 @@ held_back(_, _, unbound) if count(unbound) > 0
 
 severity(ready, verdicts, p, unbound) := "info" if {
 	network_wait(verdicts)
+} else := "info" if {
+	node_wait(verdicts)
 } else := "info" if {
 	claim_wait(p, verdicts, unbound)
 } else := "critical" if {
@@ -413,6 +417,36 @@ network_wait(verdicts) if {
 		node.network_down(node_named[v.node])
 	}
 }
+
+# node_wait: every node refuses the pod only for the node lifecycle
+# controller's taints, on nodes that are not Ready, for a cause other than
+# a pod network the cni finding reports (a kubelet that stopped posting
+# status; cni not run). The node-health finding reports those nodes and
+# lists these pods among its consequences: one cause, one finding.
+node_wait(verdicts) if {
+	not network_wait(verdicts)
+	run.rule("node-health")
+	count(verdicts) > 0
+	every v in verdicts {
+		count(v.taints) > 0
+		every t in v.taints {
+			lifecycle_taint(t)
+		}
+		blocked(v) == count(v.taints)
+		count(v.short) == 0
+		not_ready(node_named[v.node])
+	}
+}
+
+not_ready(n) if node.ready_condition(n).status != "True"
+
+node_line(verdicts) := ["Every node is NotReady (the node lifecycle controller's taint): that is the cause, reported by the node-health finding, which lists these pods among its consequences."] if {
+	node_wait(verdicts)
+} else := []
+
+node_details(verdicts) := {"reason": "nodes-not-ready", "see": "node-health"} if {
+	node_wait(verdicts)
+} else := {}
 
 network_line(verdicts) := ["Every node is NotReady because its pod network is not ready (the kubelet's Ready condition: network plugin not ready): that is the cause, reported by the cni finding, which lists these pods among its consequences."] if {
 	network_wait(verdicts)

@@ -225,21 +225,42 @@ test_points_at_cni_when_every_node_waits_for_its_network if {
 	contains(f.message, "reported by the cni finding")
 }
 
-# With --disable cni there is no cni finding to point at: the pods' own
-# finding is the critical one.
-test_stays_critical_when_cni_does_not_run if {
+# With --disable cni there is no cni finding to point at: the NotReady
+# nodes are node-health's finding, which lists the pods; with neither rule
+# running, the pods' own finding is the critical one.
+test_points_at_node_health_when_cni_does_not_run if {
 	inp := cluster([no_cni("n-1"), no_cni("n-2")], [pending("etl-5c8f7d6b9-a", etl_spec("1"), old_msg)], [])
 	f := only(rule.findings) with input as object.union(inp, {"rules": {"scheduling": true, "node-health": true}})
-	f.severity == "critical"
-	not f.details.see
+	f.severity == "info"
+	f.details.see == "node-health"
+	contains(f.message, "reported by the node-health finding")
 	not contains(f.message, "reported by the cni finding")
 	g := only(rule.findings) with input as object.union(inp, {"rules": {"scheduling": true, "cni": true}})
 	g.severity == "info"
+	g.details.see == "cni"
+	h := only(rule.findings) with input as object.union(inp, {"rules": {"scheduling": true}})
+	h.severity == "critical"
+	not h.details.see
 }
 
-test_stays_critical_when_a_node_is_not_ready_for_another_reason if {
+# One node NotReady for its network, one whose kubelet stopped: not the
+# cni finding's cause alone, but every node is NotReady, which node-health
+# reports (with these pods among its consequences).
+test_points_at_node_health_when_a_node_is_not_ready_for_another_reason if {
 	stopped := json.patch(no_cni("n-2"), [{"op": "replace", "path": "/status/conditions/0/message", "value": "Kubelet stopped posting node status."}])
 	f := only(rule.findings) with input as cluster([no_cni("n-1"), stopped], [pending("etl-5c8f7d6b9-a", etl_spec("1"), old_msg)], [])
+	f.severity == "info"
+	f.details.see == "node-health"
+}
+
+# A Ready node that refuses the pod for its own reason keeps the finding
+# the pod's own.
+test_stays_critical_when_a_ready_node_refuses_too if {
+	ready := json.patch(no_cni("n-2"), [
+		{"op": "replace", "path": "/status/conditions/0/status", "value": "True"},
+		{"op": "replace", "path": "/spec/taints", "value": [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]},
+	])
+	f := only(rule.findings) with input as cluster([no_cni("n-1"), ready], [pending("etl-5c8f7d6b9-a", etl_spec("1"), old_msg)], [])
 	f.severity == "critical"
 	not f.details.see
 }
