@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 func nodeObj(name, ip, hostname string) map[string]any {
@@ -270,5 +272,27 @@ func TestDuplicateTextEventsDropped(t *testing.T) {
 	f = b.Build()
 	if len(f.Objects) != 1 || f.Objects[0].Key.Name != "describe" {
 		t.Errorf("the copy counting 17 (json.Number) lost to the one counting 9: %+v", f.Objects)
+	}
+}
+
+// Value builds the logs in OPA's form directly; they must be what the
+// document (`ktriage facts`) holds, converted.
+func TestValueLogsMatchDocument(t *testing.T) {
+	b := NewBuilder()
+	b.AddLog(Log{Namespace: "shop", Pod: "web-1", Container: "app", Previous: true, File: "a/logs.txt", Line: 3, Lines: 120,
+		Kept: []LogLine{{Line: 4, Text: "starting"}, {Line: 122, Text: "panic: boom"}}, Truncated: true})
+	b.AddLog(Log{Namespace: "shop", Pod: "web-2", Container: "app", File: "b/logs.txt", Line: 1, Lines: 0})
+	f := b.Build()
+	v, err := f.Value(BundleInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := v.(ast.Object).Get(ast.StringTerm("kubernetes")).Value.(ast.Object).Get(ast.StringTerm("logs")).Value
+	want, err := ast.InterfaceToValue(f.Document(BundleInfo{})["kubernetes"].(map[string]any)["logs"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ast.Compare(got, want) != 0 {
+		t.Fatalf("logs in Value:\n%v\nin the document:\n%v", got, want)
 	}
 }
