@@ -3,9 +3,11 @@ package facts
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ktriage/ktriage/internal/jsonast"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -74,27 +76,42 @@ var logKeys = func() map[string]*ast.Term {
 // evaluation converting their Go form.
 func (f *Facts) logsTerm() *ast.Term {
 	logs := make([]*ast.Term, len(f.Logs))
-	for i, l := range f.Logs {
-		kept := make([]*ast.Term, len(l.Kept))
-		for j, k := range l.Kept {
-			kept[j] = ast.ObjectTerm(
-				ast.Item(logKeys["line"], ast.InternedTerm(k.Line)),
-				ast.Item(logKeys["text"], ast.StringTerm(k.Text)),
-			)
-		}
-		logs[i] = ast.ObjectTerm(
-			ast.Item(logKeys["namespace"], ast.StringTerm(l.Namespace)),
-			ast.Item(logKeys["pod"], ast.StringTerm(l.Pod)),
-			ast.Item(logKeys["container"], ast.StringTerm(l.Container)),
-			ast.Item(logKeys["previous"], ast.InternedTerm(l.Previous)),
-			ast.Item(logKeys["file"], ast.StringTerm(l.File)),
-			ast.Item(logKeys["line"], ast.InternedTerm(l.Line)),
-			ast.Item(logKeys["lines"], ast.InternedTerm(l.Lines)),
-			ast.Item(logKeys["kept"], ast.ArrayTerm(kept...)),
-			ast.Item(logKeys["truncated"], ast.InternedTerm(l.Truncated)),
+	// Built on every core, a slice of the logs each.
+	n := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := 0; w < n; w++ {
+		lo, hi := w*len(logs)/n, (w+1)*len(logs)/n
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				logs[i] = logTerm(f.Logs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return ast.ArrayTerm(logs...)
+}
+
+func logTerm(l Log) *ast.Term {
+	kept := make([]*ast.Term, len(l.Kept))
+	for j, k := range l.Kept {
+		kept[j] = ast.ObjectTerm(
+			ast.Item(logKeys["line"], ast.InternedTerm(k.Line)),
+			ast.Item(logKeys["text"], ast.StringTerm(k.Text)),
 		)
 	}
-	return ast.ArrayTerm(logs...)
+	return ast.ObjectTerm(
+		ast.Item(logKeys["namespace"], ast.StringTerm(l.Namespace)),
+		ast.Item(logKeys["pod"], ast.StringTerm(l.Pod)),
+		ast.Item(logKeys["container"], ast.StringTerm(l.Container)),
+		ast.Item(logKeys["previous"], ast.InternedTerm(l.Previous)),
+		ast.Item(logKeys["file"], ast.StringTerm(l.File)),
+		ast.Item(logKeys["line"], ast.InternedTerm(l.Line)),
+		ast.Item(logKeys["lines"], ast.InternedTerm(l.Lines)),
+		ast.Item(logKeys["kept"], ast.ArrayTerm(kept...)),
+		ast.Item(logKeys["truncated"], ast.InternedTerm(l.Truncated)),
+	)
 }
 
 func (f *Facts) documentWithoutLogs(info BundleInfo) map[string]any {
