@@ -8,9 +8,10 @@ import data.ktriage.lib.kube
 # CoreDNS so) or k8s-app=coredns (some Helm charts), in kube-system.
 apps := {"kube-dns", "coredns"}
 
+# kube-system's pods from the pods grouped by namespace (lib/kube), not a
+# test of every pod of the cluster.
 pods := [p |
-	some p in input.kubernetes.pods
-	kube.namespace(p) == "kube-system"
+	some p in object.get(kube.pods_by_namespace, "kube-system", [])
 	kube.labels(p)["k8s-app"] in apps
 ]
 

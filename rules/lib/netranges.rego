@@ -23,9 +23,12 @@ control_plane_namespace(ns) if startswith(ns, "openshift-")
 
 flag_holders contains ["daemonsets", w] if some w in kube.array(input.kubernetes, "daemonsets")
 
+# The control-plane namespaces' pods, from the pods grouped by namespace
+# (lib/kube), not a test of every pod of the cluster.
 flag_holders contains ["pods", p] if {
-	some p in kube.array(input.kubernetes, "pods")
-	control_plane_namespace(kube.namespace(p))
+	some ns, ps in kube.pods_by_namespace
+	control_plane_namespace(ns)
+	some p in ps
 }
 
 # [object, path, flag, value, container] for every range flag of a

@@ -493,20 +493,30 @@ addressed := [p |
 	p.status.podIP != ""
 ]
 
-# Duplicates found by sorting, not by comparing every pair.
-duplicate_ips := {ips[i] |
-	ips := sort([p.status.podIP | some p in addressed])
+# Addresses held by two pods, found by sorting every pod's address (one
+# step per pod, not a comparison of every pair); only the pods holding
+# one are then asked whether they own it (Running, not host network).
+maybe_shared := {ips[i] |
+	ips := sort([ip | some p in input.kubernetes.pods; ip := p.status.podIP; is_string(ip); ip != ""])
 	count(ips) > 1
 	some i in numbers.range(1, count(ips) - 1)
 	ips[i] == ips[i - 1]
 }
 
+# holders maps each address two running pods own to those pods.
+holders := {ip: ps |
+	some ip in maybe_shared
+	ps := [p | some p in input.kubernetes.pods; p.status.podIP == ip; running(p); not host_network(p)]
+	count(ps) > 1
+}
+
+duplicate_ips := {ip | some ip, _ in holders}
+
 # The pods that share an address as [ip, namespace, name, node], ordered
 # by address, so each shared address is one run of neighbours.
 dup_entries := sort([[p.status.podIP, kube.namespace(p), p.metadata.name, object.get(p, ["spec", "nodeName"], "")] |
-	count(duplicate_ips) > 0
-	some p in addressed
-	p.status.podIP in duplicate_ips
+	some _, ps in holders
+	some p in ps
 ])
 
 dup_starts := [i | some i, e in dup_entries; run_start(i)]

@@ -569,8 +569,7 @@ node_consequence_text(cons) := "" if count(cons) == 0 else := sprintf(" %d pod(s
 # on that node (pods ask 169.254.20.10 there).
 findings contains f if {
 	nl := [p |
-		some p in input.kubernetes.pods
-		kube.namespace(p) == "kube-system"
+		some p in object.get(kube.pods_by_namespace, "kube-system", [])
 		kube.labels(p)["k8s-app"] == "node-local-dns"
 		shown(p)
 		not kube.ready(p)

@@ -273,8 +273,7 @@ cordon_severity(k, total) := "high" if k == total else := "medium"
 # The API server's version: its static pod's image tag, else the highest
 # kubelet of the control-plane nodes.
 apiserver_versions := {v |
-	some p in input.kubernetes.pods
-	p.metadata.namespace == "kube-system"
+	some p in object.get(kube.pods_by_namespace, "kube-system", [])
 	startswith(p.metadata.name, "kube-apiserver")
 	some c in kube.array(p, ["spec", "containers"])
 	c.name == "kube-apiserver"
