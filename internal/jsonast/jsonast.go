@@ -71,7 +71,12 @@ const maxDepth = 10000
 // white space allowed).
 func (d *Decoder) Decode(data []byte) (ast.Value, error) {
 	d.data, d.pos = data, 0
+	// A value that failed half way leaves its members here.
 	d.path = d.path[:0]
+	clear(d.tuples)
+	d.tuples = d.tuples[:0]
+	clear(d.elems)
+	d.elems = d.elems[:0]
 	v, err := d.value(0)
 	d.data = nil
 	if err != nil {

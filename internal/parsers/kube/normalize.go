@@ -4,6 +4,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -55,12 +56,27 @@ func Normalize(body map[string]any, kind, apiVersion, fallbackKind string) (map[
 	return body, true
 }
 
-// newItemDecoder returns the decoder of List items: it leaves out, unread,
-// what Normalize drops (managedFields, the last-applied copy), which on a
-// dump written by kubectl ≥ 1.18 is a large part of every object.
-// Strings where quantities stand are gathered into quantities as they are
-// read (facts.QuantityAt).
-func newItemDecoder(quantities map[string]bool) *jsonast.Decoder {
+// itemDecoder returns a decoder of List items: it leaves out, unread, what
+// Normalize drops (managedFields, the last-applied copy), which on a dump
+// written by kubectl ≥ 1.18 is a large part of every object, and gathers
+// the strings where quantities stand into quantities as they are read
+// (facts.QuantityAt). Decoders are pooled across files, so the strings
+// they share (object keys, "True", node names) and their term slabs serve
+// a whole dump, not one file each; release returns it.
+func itemDecoder(quantities map[string]bool) (d *jsonast.Decoder, release func()) {
+	d = itemDecoders.Get().(*jsonast.Decoder)
+	d.Strings = func(path []string, s string) {
+		if facts.QuantityAt(path) {
+			quantities[s] = true
+		}
+	}
+	return d, func() {
+		d.Strings = nil
+		itemDecoders.Put(d)
+	}
+}
+
+var itemDecoders = sync.Pool{New: func() any {
 	return &jsonast.Decoder{MaxSkipDepth: 3, Skip: func(path []string, key string) bool {
 		switch len(path) {
 		case 1:
@@ -69,16 +85,12 @@ func newItemDecoder(quantities map[string]bool) *jsonast.Decoder {
 			return key == lastApplied && path[0] == "metadata" && path[1] == "annotations"
 		}
 		return false
-	}, Strings: func(path []string, s string) {
-		if facts.QuantityAt(path) {
-			quantities[s] = true
-		}
 	}}
-}
+}}
 
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
-// NormalizeValue is Normalize for an object decoded by newItemDecoder
+// NormalizeValue is Normalize for an object decoded by itemDecoder
 // (which has already left out managedFields and the last-applied copy, and
 // gathered its quantity strings). An object in the old internal form is
 // renamed through plain values, and its quantity strings, whose keys the

@@ -99,7 +99,9 @@ func (Stream) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (
 	}
 	p := &streamParser{a: a, f: f, size: st.Size(), lines: source.NewLines(f, st.Size()), b: b,
 		hint: kindFromLayout(a.Inner), objects: map[string]int{}, quantities: map[string]bool{}}
-	p.jd = newItemDecoder(p.quantities)
+	jd, release := itemDecoder(p.quantities)
+	defer release()
+	p.jd = jd
 	defer func() { b.AddQuantities(p.quantities) }()
 	p.objKind, p.objAPI = objectFromLayout(a.Inner)
 	if err := p.run(ctx); err != nil {
