@@ -97,7 +97,7 @@ routed := {[ns, svc.metadata.name]: info |
 		"svc": svc, "sel": sel, "ns": ns,
 		"matched": count(matched), "serving": count(serving_pods),
 		"unknown": count([p | some p in matched; readiness(p) == "unknown"]),
-		"declared": declared_ports(matched), "serving_declared": declared_ports(serving_pods),
+		"unexposed": unexposed(svc, matched), "serving_unexposed": unexposed(svc, serving_pods),
 		"eps": [kube.ref(e) | some e in mine_eps], "slices": [kube.ref(x) | some x in mine_slices],
 		"ready_addresses": ready_addresses(mine_eps, mine_slices),
 		"unnamed": count([p | some p in matched; port_names_hidden(p)]),
@@ -709,7 +709,7 @@ target_value(t) := t.intVal if {
 	is_object(t)
 } else := t
 
-declared_ports(pods) := [{"name": object.get(cp, "name", ""), "port": cp.containerPort, "protocol": object.get(cp, "protocol", "TCP")} |
+declared_ports(pods) := [port_entry(cp) |
 	some p in pods
 	some c in kube.containers(p.spec)
 	some cp in kube.array(c, "ports")
@@ -725,10 +725,10 @@ findings contains f if {
 	svc := info.svc
 	ns := info.ns
 	some i, port in kube.array(svc, ["spec", "ports"])
+	i in info.unexposed
 	t := target_value(target(port))
 	proto := object.get(port, "protocol", "TCP")
-	declared := info.declared
-	not exposes(declared, t, proto)
+	declared := declared_ports(kube.selected(ns, info.sel))
 	reportable(declared, t)
 	not names_unknown(info, t)
 	pods := [p | some p in input.kubernetes.pods; p.metadata.namespace == ns]
@@ -763,6 +763,25 @@ target_key(port) := "targetPort" if port.targetPort else := "port"
 ports_path(p) := ["spec", "containers", j, "ports", 0, "containerPort"] if {
 	j := min({j | some j, c in kube.array(p, ["spec", "containers"]); count(kube.array(c, "ports")) > 0})
 } else := ["spec", "containers"]
+
+# unexposed: the indexes of the Service's ports whose target no pod of
+# pods declares. Asked for every Service, so it stops at the first pod
+# that declares the target (most Services) instead of listing every pod's
+# ports; the list is built only for the ports it reports.
+unexposed(svc, pods) := {i |
+	some i, port in kube.array(svc, ["spec", "ports"])
+	not pods_expose(pods, target_value(target(port)), object.get(port, "protocol", "TCP"))
+}
+
+pods_expose(pods, t, proto) if {
+	some p in pods
+	some c in kube.containers(p.spec)
+	some cp in kube.array(c, "ports")
+	exposes([port_entry(cp)], t, proto)
+}
+
+# port_entry is a container port as declared_ports lists it.
+port_entry(cp) := {"name": object.get(cp, "name", ""), "port": cp.containerPort, "protocol": object.get(cp, "protocol", "TCP")}
 
 exposes(declared, t, proto) if {
 	is_string(t)
@@ -891,10 +910,10 @@ other_reason(info) if {
 }
 
 other_reason(info) if {
-	some port in kube.array(info.svc, ["spec", "ports"])
+	some i, port in kube.array(info.svc, ["spec", "ports"])
 	t := target_value(target(port))
 	is_string(t)
-	not exposes(info.serving_declared, t, object.get(port, "protocol", "TCP"))
+	i in info.serving_unexposed
 	not names_unknown(info, t)
 }
 
