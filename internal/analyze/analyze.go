@@ -65,8 +65,7 @@ type Parsed struct {
 	streamed map[string]bool
 }
 
-// Document is the rules' input as plain values (for `ktriage facts`). Call
-// it before Evaluate: evaluation releases the objects' bodies.
+// Document is the rules' input as plain values (for `ktriage facts`).
 func (p *Parsed) Document() map[string]any { return p.Facts.Document(p.info) }
 
 // Close releases the bundle's temp area.
@@ -96,31 +95,18 @@ func Parse(ctx context.Context, opts Options) (*Parsed, error) {
 	// concurrent use and everything it keeps is ordered at Build, so the
 	// facts do not depend on which parser finishes first.
 	p.Inputs = make([]report.Input, len(b.Artifacts))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				a := b.Artifacts[i]
-				prog.Parsing(a.Path, a.Size)
-				if in, ok := st.inputs[a]; ok {
-					p.Inputs[i] = in // parsed as it was read
-					continue
-				}
-				p.Inputs[i] = parseOne(ctx, a, fb, all.Detect(a))
-			}
-		}()
-	}
-	for i := range b.Artifacts {
+	onEveryCore(len(b.Artifacts), func(i int) {
 		if ctx.Err() != nil {
-			break
+			return
 		}
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+		a := b.Artifacts[i]
+		prog.Parsing(a.Path, a.Size)
+		if in, ok := st.inputs[a]; ok {
+			p.Inputs[i] = in // parsed as it was read
+			return
+		}
+		p.Inputs[i] = parseOne(ctx, a, fb, all.Detect(a))
+	})
 	if err := ctx.Err(); err != nil {
 		b.Close()
 		return nil, err

@@ -126,33 +126,3 @@ func (g groups) term() *ast.Term {
 	}
 	return ast.NewTerm(obj)
 }
-
-// field follows object keys from t; nil when a step is missing or not an
-// object.
-func field(t *ast.Term, path ...string) *ast.Term {
-	for _, k := range path {
-		obj, ok := t.Value.(ast.Object)
-		if !ok {
-			return nil
-		}
-		if t = obj.Get(ast.InternedTerm(k)); t == nil {
-			return nil
-		}
-	}
-	return t
-}
-
-func termValue(t *ast.Term) ast.Value {
-	if t == nil {
-		return nil
-	}
-	return t.Value
-}
-
-func stringOf(t *ast.Term) (string, bool) {
-	if t == nil {
-		return "", false
-	}
-	s, ok := t.Value.(ast.String)
-	return string(s), ok
-}

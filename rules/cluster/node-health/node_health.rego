@@ -118,18 +118,21 @@ stranded_severity(ps) := "critical" if count(ps) > 0 else := "high"
 # tolerate them on every node, so the NotReady nodes are why it is not
 # scheduled (the scheduling finding points here then).
 waiting := [p |
-	count(input.kubernetes.nodes) > 0
-	count(ready_nodes) == 0
+	none_ready
 	some p in input.kubernetes.pods
 	object.get(p, ["status", "phase"], "") == "Pending"
 	object.get(p, ["spec", "nodeName"], "") == ""
 	not tolerates_not_ready(p)
 ]
 
-ready_nodes := {n.metadata.name |
-	some n in input.kubernetes.nodes
-	[_, c] := condition(n, "Ready")
-	c.status == "True"
+# none_ready: every node's Ready condition is known and not True (a node
+# whose conditions the bundle does not show might be Ready).
+none_ready if {
+	count(input.kubernetes.nodes) > 0
+	every n in input.kubernetes.nodes {
+		[_, c] := condition(n, "Ready")
+		c.status != "True"
+	}
 }
 
 tolerates_not_ready(p) if {

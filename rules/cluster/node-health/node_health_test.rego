@@ -57,6 +57,17 @@ test_lists_pending_pods_while_no_node_is_ready if {
 	f.details.consequences == [{"kind": "Pod", "namespace": "kube-system", "name": "coredns-1", "note": "Pending: no node is Ready"}]
 }
 
+# A node whose conditions the bundle does not show (a fragment) might be
+# Ready: the Pending pods are not judged to wait for the NotReady one.
+test_pending_pods_not_judged_while_a_node_readiness_is_unknown if {
+	f := only(rule.findings) with input as cluster(
+		[node("w1", [], {}), node("w2", [unknown], {})],
+		[unscheduled("coredns-1", [])],
+	)
+	f.severity == "high"
+	f.details.consequences == []
+}
+
 test_pending_pods_are_not_its_doing_while_a_node_is_ready if {
 	f := only(rule.findings) with input as cluster(
 		[node("w1", [ready], {}), node("w2", [unknown], {})],

@@ -408,12 +408,10 @@ network_wait(verdicts) if {
 	run.rule("cni")
 	count(verdicts) > 0
 	every v in verdicts {
-		count(v.taints) > 0
+		only_taints(v)
 		every t in v.taints {
 			startswith(t, "node.kubernetes.io/not-ready:")
 		}
-		blocked(v) == count(v.taints)
-		count(v.short) == 0
 		node.network_down(node_named[v.node])
 	}
 }
@@ -428,14 +426,20 @@ node_wait(verdicts) if {
 	run.rule("node-health")
 	count(verdicts) > 0
 	every v in verdicts {
-		count(v.taints) > 0
+		only_taints(v)
 		every t in v.taints {
 			lifecycle_taint(t)
 		}
-		blocked(v) == count(v.taints)
-		count(v.short) == 0
 		not_ready(node_named[v.node])
 	}
+}
+
+# only_taints: the node refuses the pod for untolerated taints and nothing
+# else (no other predicate, no resource short).
+only_taints(v) if {
+	count(v.taints) > 0
+	blocked(v) == count(v.taints)
+	count(v.short) == 0
 }
 
 not_ready(n) if node.ready_condition(n).status != "True"
