@@ -8,7 +8,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 PKGS     := ./...
 DEMO     ?= testdata/dumps/quota-limitrange-incident/bundle
 
-.PHONY: all build test test-go test-rego demo bench fuzz lint fmt clean describe-twins \
+.PHONY: all build test test-go test-rego demo bench fuzz lint fmt clean describe-twins precompile \
 	cluster-up cluster-down controlplane-bin cluster-fixtures e2e
 
 all: build
@@ -29,6 +29,13 @@ test: build
 	KTRIAGE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m $(PKGS)
 	cd tools/kubectlcheck && $(GO) vet ./... && $(GO) test -count=1 ./...
 	cd tools/describetext && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+## precompile: compile the built-in rules into rules/compiled.bin, which
+## the binary embeds and reads instead of parsing and compiling the rules
+## on every run. Run it after changing a rule (or OPA): `make test` fails
+## while the file is stale, and a stale file is not used.
+precompile:
+	$(GO) test -count=1 -run '^TestPrecompiledIsCurrent$$' ./internal/engine -update-precompiled
 
 ## demo: analyse a bundled sample and print the Markdown report.
 demo: build

@@ -6,7 +6,9 @@ package rules
 import "embed"
 
 // FS holds every .rego file of this tree, tests included; the engine skips
-// _test.rego files when it loads rules for analysis.
+// _test.rego files when it loads rules for analysis. It also holds
+// compiled.bin, the rules compiled when ktriage is built (`make
+// precompile`; the engine compiles from source when it is stale).
 //
-//go:embed lib/*.rego */*/*.rego
+//go:embed lib/*.rego */*/*.rego compiled.bin
 var FS embed.FS

@@ -21,16 +21,75 @@ import (
 // findings must be the same: the index is a shortcut, never a second
 // opinion.
 func TestIndexMatchesRego(t *testing.T) {
-	dirs, err := verify.Find(filepath.Join("..", "..", "testdata", "dumps"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	e, err := engine.New(ctx, engine.Options{Builtin: rules.FS})
 	if err != nil {
 		t.Fatal(err)
 	}
 	lib := newLibEval(t)
+	eachFixture(t, func(name string, part *Parsed, v ast.Value) {
+		// Each grouping itself, not only the findings: a rule may
+		// reach the same answer by another road (a Deployment
+		// inferred from its ReplicaSet's name when the controller
+		// lookup misses), which would hide a wrong grouping.
+		for _, q := range indexedGroupings {
+			if a, b := lib.eval(t, q, v), lib.eval(t, q, withoutIndex(v)); ast.Compare(a, b) != 0 {
+				t.Errorf("%s: %s differs with and without input.index\nwith:    %v\nwithout: %v", name, q, a, b)
+			}
+		}
+		with := findingsJSON(t, e.Eval(ctx, v, part.Facts.Collected, 0))
+		without := findingsJSON(t, e.Eval(ctx, withoutIndex(v), part.Facts.Collected, 0))
+		if with != without {
+			t.Errorf("%s: findings differ with and without input.index\nwith:    %s\nwithout: %s", name, with, without)
+		}
+	})
+}
+
+// TestPrecompiledMatchesSource runs every rule on every fixture compiled
+// both ways: from the compiled set made at build time (what ktriage
+// runs) and from source. The compiled set skips OPA's rewriting stages,
+// so a stage it should have kept, or a module it lost, shows here.
+func TestPrecompiledMatchesSource(t *testing.T) {
+	ctx := context.Background()
+	pre, err := engine.New(ctx, engine.Options{Builtin: rules.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pre.PrecompiledError(); err != nil {
+		t.Fatalf("compiled rules not used: %v", err)
+	}
+	src, err := engine.New(ctx, engine.Options{Builtin: rules.FS, FromSource: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	eachFixture(t, func(name string, part *Parsed, v ast.Value) {
+		rs := pre.Eval(ctx, v, part.Facts.Collected, 0)
+		a, b := findingsJSON(t, rs), findingsJSON(t, src.Eval(ctx, v, part.Facts.Collected, 0))
+		if a != b {
+			t.Errorf("%s: findings differ\nprecompiled: %s\nfrom source: %s", name, a, b)
+		}
+		for _, r := range rs {
+			if len(r.Findings) > 0 {
+				found++
+				break
+			}
+		}
+	})
+	if found < 50 {
+		t.Fatalf("only %d fixtures gave findings", found)
+	}
+}
+
+// eachFixture calls fn on every fixture's parsed bundle (each cluster
+// of a multi-cluster one) and its OPA input.
+func eachFixture(t *testing.T, fn func(name string, part *Parsed, v ast.Value)) {
+	t.Helper()
+	dirs, err := verify.Find(filepath.Join("..", "..", "testdata", "dumps"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
 	judged := 0
 	for _, dir := range dirs {
 		fx, err := verify.Load(dir)
@@ -57,20 +116,7 @@ func TestIndexMatchesRego(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", dir, err)
 			}
-			// Each grouping itself, not only the findings: a rule may
-			// reach the same answer by another road (a Deployment
-			// inferred from its ReplicaSet's name when the controller
-			// lookup misses), which would hide a wrong grouping.
-			for _, q := range indexedGroupings {
-				if a, b := lib.eval(t, q, v), lib.eval(t, q, withoutIndex(v)); ast.Compare(a, b) != 0 {
-					t.Errorf("%s: %s differs with and without input.index\nwith:    %v\nwithout: %v", filepath.Base(dir), q, a, b)
-				}
-			}
-			with := findingsJSON(t, e.Eval(ctx, v, part.Facts.Collected, 0))
-			without := findingsJSON(t, e.Eval(ctx, withoutIndex(v), part.Facts.Collected, 0))
-			if with != without {
-				t.Errorf("%s: findings differ with and without input.index\nwith:    %s\nwithout: %s", filepath.Base(dir), with, without)
-			}
+			fn(filepath.Base(dir), part, v)
 			judged++
 		}
 		p.Close()

@@ -25,6 +25,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/ktriage/ktriage/internal/regocodec"
 )
 
 // RulesRoot is the package prefix every rule lives under.
@@ -73,6 +75,9 @@ type Options struct {
 	UserDirs []string
 	// Enable, when non-empty, keeps only these rule ids; Disable removes ids.
 	Enable, Disable []string
+	// FromSource compiles the built-in rules from their source even when
+	// the tree holds them compiled (CompiledFile): tests compare the two.
+	FromSource bool
 }
 
 // Engine holds compiled, prepared rules.
@@ -82,6 +87,10 @@ type Engine struct {
 	// packages is each built-in module's package, read from its header;
 	// nil when everything was compiled at New.
 	packages map[string]ast.Ref
+	// compiled is the built-in rules compiled at build time; nil when
+	// they are compiled from source (compiledErr says why).
+	compiled    *regocodec.Blob
+	compiledErr error
 
 	mu sync.Mutex // guards what Prepare fills in
 	// full holds every rule, compiled at New when there are user rules;
@@ -258,6 +267,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		if as, e.packages, err = readHeaders(mods); err != nil {
 			return nil, err
 		}
+		if opts.FromSource {
+			e.compiledErr = errors.New("compiling from source as asked")
+		} else {
+			e.compiled, e.compiledErr = openCompiled(opts.Builtin, mods)
+		}
 	}
 	builtinFiles := map[string]bool{}
 	for _, m := range mods {
@@ -304,9 +318,25 @@ func (e *Engine) Prepare(ctx context.Context, available map[string]bool) error {
 	// The rules are compiled in groups, one per core, each group with
 	// the helper modules it needs: rules never read each other, and on a
 	// small bundle nothing else is left to run beside the compiler.
-	parsed, deps, err := e.parseFor(run)
-	if err != nil {
-		return err
+	var (
+		parsed map[string]*ast.Module
+		deps   map[string][]string
+		err    error
+	)
+	if e.compiled == nil {
+		if parsed, deps, err = e.parseFor(run); err != nil {
+			return err
+		}
+	}
+	compile := func(g []Rule) (*ast.Compiler, error) {
+		if e.compiled == nil {
+			return compileModules(e.closure(g, parsed, deps))
+		}
+		mods, err := e.decodeFor(g)
+		if err != nil {
+			return nil, err
+		}
+		return compilePrecompiled(mods, e.compiled.RewrittenVars())
 	}
 	groups := partition(run, runtime.GOMAXPROCS(0), e.sourceSize)
 	comps := make([]*ast.Compiler, len(groups))
@@ -317,7 +347,7 @@ func (e *Engine) Prepare(ctx context.Context, available map[string]bool) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			comps[i], errs[i] = compileModules(e.closure(g, parsed, deps))
+			comps[i], errs[i] = compile(g)
 			if errs[i] == nil {
 				queries[i], errs[i] = e.prepareQueries(ctx, comps[i], g)
 			}

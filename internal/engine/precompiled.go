@@ -1,0 +1,203 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+	"sort"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/version"
+
+	"github.com/ktriage/ktriage/internal/regocodec"
+)
+
+// CompiledFile is where, in the built-in rule tree, the rules compiled at
+// build time are kept (`make precompile` writes it; a test fails when it
+// is stale). Parsing and compiling the rules a cluster dump calls for
+// cost 0.2 s of wall time on every run, four fifths of a small bundle's
+// analysis; reading them compiled costs a few milliseconds.
+const CompiledFile = "compiled.bin"
+
+// builtStages are the stages a precompiled module still goes through:
+// those that build the compiler's own state (trees and indices, keyed by
+// the compiler's copies of the modules). Every other stage rewrites or
+// checks modules, and the stored modules are their output.
+var builtStages = map[ast.StageID]bool{
+	ast.StageSetModuleTree:             true,
+	ast.StageSetRuleTree:               true,
+	ast.StageBuildRuleIndices:          true,
+	ast.StageBuildComprehensionIndices: true,
+}
+
+// allStages are OPA's compiler stages (v1.22). An OPA upgrade changes the
+// digest, so the stored rules are compiled from source until they are
+// made again and this list is checked (TestPrecompiledMatchesSource).
+var allStages = []ast.StageID{
+	ast.StageResolveRefs, ast.StageCheckUnusedImports, ast.StageInitLocalVarGen,
+	ast.StageRewriteRuleHeadRefs, ast.StageCheckKeywordOverrides, ast.StageCheckDuplicateImports,
+	ast.StageRemoveImports, ast.StageSetModuleTree, ast.StageSetRuleTree, ast.StageRewriteLocalVars,
+	ast.StageRewriteTemplateStrings, ast.StageCheckVoidCalls, ast.StageRewritePrintCalls,
+	ast.StageRewriteExprTerms, ast.StageParseMetadataBlocks, ast.StageSetAnnotationSet,
+	ast.StageRewriteRegoMetadataCalls, ast.StageSetGraph, ast.StageRewriteComprehensionTerms,
+	ast.StageRewriteRefsInHead, ast.StageRewriteWithValues, ast.StageCheckRuleConflicts,
+	ast.StageCheckUndefinedFuncs, ast.StageCheckSafetyRuleHeads, ast.StageCheckSafetyRuleBodies,
+	ast.StageRewriteEquals, ast.StageRewriteDynamicTerms, ast.StageRewriteTestRulesForTracing,
+	ast.StageCheckRecursion, ast.StageCheckTypes, ast.StageCheckUnsafeBuiltins,
+	ast.StageCheckDeprecatedBuiltins, ast.StageBuildRuleIndices, ast.StageBuildComprehensionIndices,
+	ast.StageBuildRequiredCapabilities,
+}
+
+// sourceDigest names what a compiled set was made from: the OPA version,
+// the sandbox, the stages kept, and every built-in module's name and
+// source. A blob with another digest is not used.
+func sourceDigest(mods []Module) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "opa %s\n", version.Version)
+	for _, name := range slices.Sorted(maps.Keys(denied)) {
+		fmt.Fprintf(h, "denied %s\n", name)
+	}
+	for _, s := range allStages {
+		fmt.Fprintf(h, "stage %s %v\n", s, builtStages[s])
+	}
+	for _, m := range mods {
+		if m.Builtin {
+			fmt.Fprintf(h, "module %s %d\n", m.Name, len(m.Source))
+			h.Write(m.Source)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// openCompiled returns the built-in tree's compiled rules, or why they
+// cannot be used (absent, stale, unreadable): the engine then compiles
+// from source, which is slower and gives the same results.
+func openCompiled(builtin fs.FS, mods []Module) (*regocodec.Blob, error) {
+	if builtin == nil {
+		return nil, fmt.Errorf("no built-in rule tree")
+	}
+	data, err := fs.ReadFile(builtin, CompiledFile)
+	if err != nil {
+		return nil, err
+	}
+	b, err := regocodec.Open(data)
+	if err != nil {
+		return nil, err
+	}
+	if b.Digest() != sourceDigest(mods) {
+		return nil, fmt.Errorf("%s was made from other rules or another OPA: run `make precompile`", CompiledFile)
+	}
+	for _, m := range mods {
+		if m.Builtin && !b.Has(m.Name) {
+			return nil, fmt.Errorf("%s lacks %s: run `make precompile`", CompiledFile, m.Name)
+		}
+	}
+	return b, nil
+}
+
+// Precompile compiles every built-in rule of the tree and encodes the
+// result, with each module's dependencies, for CompiledFile.
+func Precompile(builtin fs.FS) ([]byte, error) {
+	mods, err := LoadModules(builtin, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := Parse(mods)
+	if err != nil {
+		return nil, err
+	}
+	pkgs := map[string]ast.Ref{}
+	for name, m := range parsed {
+		pkgs[name] = m.Package.Path
+	}
+	c, err := compileModules(parsed)
+	if err != nil {
+		return nil, err
+	}
+	set := regocodec.Set{Digest: sourceDigest(mods), RewrittenVars: c.RewrittenVars}
+	sources := map[string][]byte{}
+	for _, m := range mods {
+		sources[m.Name] = m.Source
+		var deps []string
+		for _, dep := range dataRefs(parsed[m.Name]) {
+			for other, pkg := range pkgs {
+				if other != m.Name && (pkg.HasPrefix(dep) || dep.HasPrefix(pkg)) && !slices.Contains(deps, other) {
+					deps = append(deps, other)
+				}
+			}
+		}
+		set.Modules = append(set.Modules, regocodec.Module{Name: m.Name, Deps: deps, Module: c.Modules[m.Name]})
+	}
+	return regocodec.Encode(set, sources)
+}
+
+// compilePrecompiled builds a compiler over modules decoded from the
+// compiled set: only the stages that build the compiler's state run.
+func compilePrecompiled(mods map[string]*ast.Module, rewritten map[ast.Var]ast.Var) (*ast.Compiler, error) {
+	var skip []ast.StageID
+	for _, s := range allStages {
+		if !builtStages[s] {
+			skip = append(skip, s)
+		}
+	}
+	c := NewCompiler().WithSkipStages(skip...)
+	// Evaluation errors name the variables as the rule's author wrote
+	// them; the compiler only reads this map once the modules are built.
+	c.RewrittenVars = rewritten
+	c.Compile(mods)
+	if c.Failed() {
+		return nil, fmt.Errorf("compile rules:\n%s", explainCompileErrors(c.Errors))
+	}
+	return c, nil
+}
+
+// decodeFor decodes the modules the rules need from the compiled set:
+// their own and, transitively, what those read.
+func (e *Engine) decodeFor(rules []Rule) (map[string]*ast.Module, error) {
+	src := map[string][]byte{}
+	for _, m := range e.mods {
+		src[m.Name] = m.Source
+	}
+	out := map[string]*ast.Module{}
+	var visit func(string) error
+	visit = func(name string) error {
+		if _, ok := out[name]; ok {
+			return nil
+		}
+		m, err := e.compiled.Module(name, src[name])
+		if err != nil {
+			return err
+		}
+		out[name] = m
+		for _, d := range e.compiled.Deps(name) {
+			if err := visit(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var names []string
+	for _, r := range rules {
+		names = append(names, e.ruleFiles(r)...)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := visit(n); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// PrecompiledError says why the engine compiles its built-in rules from
+// source, or nil when it reads them compiled.
+func (e *Engine) PrecompiledError() error {
+	if e.full != nil {
+		return errors.New("user rules are compiled with the built-in ones")
+	}
+	return e.compiledErr
+}
