@@ -263,15 +263,6 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		e.full, e.compileTime = c, time.Since(start)
 		as = c.GetAnnotationSet()
-	} else {
-		if as, e.packages, err = readHeaders(mods); err != nil {
-			return nil, err
-		}
-		if opts.FromSource {
-			e.compiledErr = errors.New("compiling from source as asked")
-		} else {
-			e.compiled, e.compiledErr = openCompiled(opts.Builtin, mods)
-		}
 	}
 	builtinFiles := map[string]bool{}
 	for _, m := range mods {
@@ -279,9 +270,30 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			builtinFiles[m.Name] = true
 		}
 	}
-	rules, err := discover(as, builtinFiles)
-	if err != nil {
-		return nil, err
+	var rules []Rule
+	if e.full == nil {
+		// Built-in rules alone: their METADATA and packages come with the
+		// compiled set, or else from the modules' headers.
+		if opts.FromSource {
+			e.compiledErr = errors.New("compiling from source as asked")
+		} else {
+			e.compiled, e.compiledErr = openCompiled(opts.Builtin, mods)
+		}
+		if e.compiled != nil {
+			if rules, e.packages, err = compiledMeta(e.compiled); err != nil {
+				e.compiled, e.compiledErr = nil, err
+			}
+		}
+		if e.compiled == nil {
+			if as, e.packages, err = readHeaders(mods); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if as != nil {
+		if rules, err = discover(as, builtinFiles); err != nil {
+			return nil, err
+		}
 	}
 	if e.rules, err = filterRules(rules, opts.Enable, opts.Disable); err != nil {
 		return nil, err

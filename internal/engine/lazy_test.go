@@ -37,8 +37,9 @@ func compileBuiltin(t *testing.T) ([]Module, map[string]*ast.Module, *ast.Compil
 	return mods, parsed, c
 }
 
-// New reads the built-in rules from their headers alone; what it learns
-// must be what the whole compiled modules say.
+// New reads the built-in rules from their headers alone, or from the
+// compiled set; what it learns either way must be what the whole compiled
+// modules say.
 func TestHeadersGiveTheCompiledMetadata(t *testing.T) {
 	mods, parsed, c := compileBuiltin(t)
 	builtin := map[string]bool{}
@@ -49,16 +50,24 @@ func TestHeadersGiveTheCompiledMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(context.Background(), Options{Builtin: rules.FS})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(e.Rules(), want) {
-		t.Fatalf("from headers:\n%+v\ncompiled:\n%+v", e.Rules(), want)
-	}
-	for name, pm := range parsed {
-		if !e.packages[name].Equal(pm.Package.Path) {
-			t.Errorf("%s: header package %v, module package %v", name, e.packages[name], pm.Package.Path)
+	for _, fromSource := range []bool{true, false} {
+		e, err := New(context.Background(), Options{Builtin: rules.FS, FromSource: fromSource})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (e.compiled == nil) != fromSource {
+			t.Fatalf("from source %v, but compiled set used: %v (%v)", fromSource, e.compiled != nil, e.compiledErr)
+		}
+		if !reflect.DeepEqual(e.Rules(), want) {
+			t.Fatalf("from source %v:\n%+v\ncompiled:\n%+v", fromSource, e.Rules(), want)
+		}
+		if len(e.packages) != len(parsed) {
+			t.Errorf("from source %v: %d packages, %d modules", fromSource, len(e.packages), len(parsed))
+		}
+		for name, pm := range parsed {
+			if !e.packages[name].Equal(pm.Package.Path) {
+				t.Errorf("from source %v: %s: package %v, module package %v", fromSource, name, e.packages[name], pm.Package.Path)
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -118,7 +119,19 @@ func Precompile(builtin fs.FS) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	set := regocodec.Set{Digest: sourceDigest(mods), RewrittenVars: c.RewrittenVars}
+	files := map[string]bool{}
+	for _, m := range mods {
+		files[m.Name] = true
+	}
+	found, err := discover(c.GetAnnotationSet(), files)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := json.Marshal(struct{ Rules []Rule }{found})
+	if err != nil {
+		return nil, err
+	}
+	set := regocodec.Set{Digest: sourceDigest(mods), RewrittenVars: c.RewrittenVars, Meta: meta}
 	sources := map[string][]byte{}
 	for _, m := range mods {
 		sources[m.Name] = m.Source
@@ -200,4 +213,22 @@ func (e *Engine) PrecompiledError() error {
 		return errors.New("user rules are compiled with the built-in ones")
 	}
 	return e.compiledErr
+}
+
+// compiledMeta is what New would read from the modules' headers: the
+// rules' METADATA and each module's package.
+func compiledMeta(b *regocodec.Blob) ([]Rule, map[string]ast.Ref, error) {
+	var meta struct{ Rules []Rule }
+	if err := json.Unmarshal(b.Meta(), &meta); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", CompiledFile, err)
+	}
+	pkgs := map[string]ast.Ref{}
+	for _, name := range b.Names() {
+		ref, err := b.Package(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		pkgs[name] = ref
+	}
+	return meta.Rules, pkgs, nil
 }

@@ -12,6 +12,7 @@ import (
 // Blob is an opened set: its index read, its modules decoded on demand.
 type Blob struct {
 	digest   string
+	meta     []byte
 	strs     []string
 	rewrites map[ast.Var]ast.Var
 	sections map[string]section
@@ -19,6 +20,7 @@ type Blob struct {
 
 type section struct {
 	deps []string
+	pkg  []byte
 	data []byte
 }
 
@@ -108,6 +110,7 @@ func Open(data []byte) (b *Blob, err error) {
 	r := &reader{data: data, pos: len(magic)}
 	b = &Blob{sections: map[string]section{}}
 	b.digest = string(r.bytes(r.count()))
+	b.meta = r.bytes(r.count())
 	n := r.count()
 	r.strs = make([]string, n)
 	for i := range r.strs {
@@ -130,7 +133,8 @@ func Open(data []byte) (b *Blob, err error) {
 		for i := range deps {
 			deps[i] = r.str()
 		}
-		b.sections[name] = section{deps: deps, data: r.bytes(r.count())}
+		pkg := r.bytes(r.count())
+		b.sections[name] = section{deps: deps, pkg: pkg, data: r.bytes(r.count())}
 	}
 	if r.pos != len(data) {
 		return nil, errCorrupt
@@ -145,6 +149,34 @@ func (b *Blob) Digest() string { return b.digest }
 func (b *Blob) Has(name string) bool {
 	_, ok := b.sections[name]
 	return ok
+}
+
+// Meta is what the set was encoded with as Meta; the caller must not
+// change it.
+func (b *Blob) Meta() []byte { return b.meta }
+
+// Names are the modules the blob holds, in no order.
+func (b *Blob) Names() []string {
+	out := make([]string, 0, len(b.sections))
+	for name := range b.sections {
+		out = append(out, name)
+	}
+	return out
+}
+
+// Package is the named module's package path, read from the index alone.
+func (b *Blob) Package(name string) (ref ast.Ref, err error) {
+	sec, ok := b.sections[name]
+	if !ok {
+		return nil, fmt.Errorf("regocodec: no module %q", name)
+	}
+	defer catch(&err)
+	d := &decoder{reader: reader{data: sec.pkg, strs: b.strs}}
+	ref = ast.Ref(d.terms())
+	if d.pos != len(d.data) || len(ref) == 0 {
+		return nil, errCorrupt
+	}
+	return ref, nil
 }
 
 // Deps are the modules the named one reads.

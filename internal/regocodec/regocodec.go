@@ -41,6 +41,9 @@ type Set struct {
 	Digest        string
 	Modules       []Module
 	RewrittenVars map[ast.Var]ast.Var
+	// Meta is stored as given, for the reader's own use (the engine keeps
+	// the rules' METADATA there, so a run need not parse any Rego).
+	Meta []byte
 }
 
 // Value tags.
@@ -363,6 +366,7 @@ func Encode(set Set, sources map[string][]byte) ([]byte, error) {
 	type section struct {
 		name       string
 		deps       []string
+		pkg        []byte
 		locs, body []byte
 	}
 	var secs []section
@@ -373,6 +377,7 @@ func Encode(set Set, sources map[string][]byte) ([]byte, error) {
 		if err := e.module(m.Module); err != nil {
 			return nil, fmt.Errorf("%s: %w", m.Name, err)
 		}
+		body := e.buf
 		deps := append([]string(nil), m.Deps...)
 		sort.Strings(deps)
 		e.strIndex(m.Name)
@@ -380,7 +385,18 @@ func Encode(set Set, sources map[string][]byte) ([]byte, error) {
 			e.strIndex(d)
 		}
 		locs := binary.AppendUvarint(nil, e.nLocs)
-		secs = append(secs, section{name: m.Name, deps: deps, locs: append(locs, e.locBuf...), body: e.buf})
+		// The package path again, in the index, so a reader learns every
+		// module's package without decoding any.
+		e.buf = nil
+		path := m.Module.Package.Path.Copy()
+		for _, t := range path {
+			t.Location = nil
+		}
+		if err := e.terms(path); err != nil {
+			return nil, err
+		}
+		pkg := e.buf
+		secs = append(secs, section{name: m.Name, deps: deps, pkg: pkg, locs: append(locs, e.locBuf...), body: body})
 	}
 	vars := make([]string, 0, len(set.RewrittenVars))
 	for k := range set.RewrittenVars {
@@ -397,6 +413,8 @@ func Encode(set Set, sources map[string][]byte) ([]byte, error) {
 	out := []byte(magic)
 	out = binary.AppendUvarint(out, uint64(len(set.Digest)))
 	out = append(out, set.Digest...)
+	out = binary.AppendUvarint(out, uint64(len(set.Meta)))
+	out = append(out, set.Meta...)
 	out = binary.AppendUvarint(out, uint64(len(e.strList)))
 	for _, s := range e.strList {
 		out = binary.AppendUvarint(out, uint64(len(s)))
@@ -410,6 +428,8 @@ func Encode(set Set, sources map[string][]byte) ([]byte, error) {
 		for _, d := range s.deps {
 			out = binary.AppendUvarint(out, e.strIndex(d))
 		}
+		out = binary.AppendUvarint(out, uint64(len(s.pkg)))
+		out = append(out, s.pkg...)
 		out = binary.AppendUvarint(out, uint64(len(s.locs)+len(s.body)))
 		out = append(out, s.locs...)
 		out = append(out, s.body...)
