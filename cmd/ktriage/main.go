@@ -19,6 +19,7 @@ var version = "dev"
 // cli.Grace later, or a second signal, removes the temp area and any
 // partial report and exits 130 at once (cli.Interrupts).
 func main() {
+	delayFirstCollection()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	ctx, cancel := cli.Interrupts(context.Background(), sigs, cli.Grace, os.Stderr, os.Exit)

@@ -130,16 +130,17 @@ type settings struct {
 func (rd *settings) line(seq, n int, raw string) {
 	p := rd.p
 	t := strings.TrimSpace(raw)
-	if t == "" || t[0] == '#' || t[0] == ';' || strings.HasPrefix(t, "* Applying ") || rePrompt.MatchString(t) {
-		return
-	}
-	if m := reSysctlError.FindStringSubmatch(t); m != nil {
-		if len(p.Unreadable) < 100 {
-			p.Unreadable = append(p.Unreadable, strings.TrimSpace(m[1]))
-		}
+	// Each pattern is tried only on lines holding what it cannot match
+	// without (a prompt character, the "sysctl: " prefix): on the
+	// thousands of plain settings of a sysctl -a the regular expressions
+	// were most of the parse.
+	if t == "" || t[0] == '#' || t[0] == ';' || strings.HasPrefix(t, "* Applying ") || (strings.ContainsAny(t, "$%#") && rePrompt.MatchString(t)) {
 		return
 	}
 	if strings.HasPrefix(t, "sysctl: ") {
+		if m := reSysctlError.FindStringSubmatch(t); m != nil && len(p.Unreadable) < 100 {
+			p.Unreadable = append(p.Unreadable, strings.TrimSpace(m[1]))
+		}
 		return // other diagnostics: no setting to record
 	}
 	rawKey, value, ok := splitLine(t)
