@@ -30,10 +30,14 @@ type chunk struct {
 }
 
 // Read ahead only where it pays: files larger than this, or streams of
-// unknown size, and with a second core to read on.
+// unknown size, and with a second core to read on. Chunks of 256 KiB
+// rather than 1 MiB: the five buffers are fresh memory, and on this kind
+// of VM each fresh page costs a fault (100 MB capture, perf stat, 15 runs
+// each, three rounds: 1,150 fewer faults, 137–173 → 121–134 ms; the 1 GB
+// capture and a .tgz unchanged or faster).
 const (
 	readAheadMin    = 8 << 20
-	readAheadChunk  = 1 << 20
+	readAheadChunk  = 256 << 10
 	readAheadChunks = 4
 )
 
