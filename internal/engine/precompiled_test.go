@@ -3,9 +3,15 @@ package engine_test
 import (
 	"context"
 	"flag"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"testing/fstest"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/ktriage/ktriage/internal/engine"
 	"github.com/ktriage/ktriage/rules"
@@ -41,5 +47,63 @@ func TestPrecompiledIsCurrent(t *testing.T) {
 	}
 	if err := e.PrecompiledError(); err != nil {
 		t.Fatalf("the engine does not use the compiled rules: %v", err)
+	}
+}
+
+// A compiled set that does not match the rules beside it (a rule edited
+// without `make precompile`, or a damaged file) is not used: the engine
+// compiles from source and says why.
+func TestStaleOrDamagedPrecompiledIsNotUsed(t *testing.T) {
+	base := fstest.MapFS{}
+	err := fs.WalkDir(rules.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(rules.FS, p)
+		base[p] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := base[engine.CompiledFile].Data
+	edited := maps.Clone(base)
+	src := string(base["lib/text.rego"].Data)
+	edited["lib/text.rego"] = &fstest.MapFile{Data: []byte(src + "\n# edited\n")}
+	damaged := maps.Clone(base)
+	damaged[engine.CompiledFile] = &fstest.MapFile{Data: blob[:len(blob)/2]}
+	missing := maps.Clone(base)
+	delete(missing, engine.CompiledFile)
+	for name, fsys := range map[string]fs.FS{"rule edited": edited, "file cut": damaged, "file missing": missing} {
+		e, err := engine.New(context.Background(), engine.Options{Builtin: fsys})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if e.PrecompiledError() == nil {
+			t.Errorf("%s: the compiled set was used", name)
+		}
+		// One rule compiled from source, and run.
+		r := e.Rules()[0]
+		avail := map[string]bool{}
+		for _, n := range r.Needs {
+			for _, alt := range strings.Split(n, "|") {
+				avail[strings.TrimSpace(alt)] = true
+			}
+		}
+		if err := e.Prepare(context.Background(), avail); err != nil {
+			t.Errorf("%s: compiling from source: %v", name, err)
+		}
+		if e.CompileTime() == 0 {
+			t.Errorf("%s: nothing compiled for %s (needs %v)", name, r.ID, r.Needs)
+		}
+		for _, res := range e.Eval(context.Background(), ast.NewObject(), avail, 0) {
+			if res.Rule.ID == r.ID && res.Skipped {
+				t.Errorf("%s: %s did not run: %s", name, r.ID, res.Reason)
+			}
+		}
+	}
+	e, err := engine.New(context.Background(), engine.Options{Builtin: base})
+	if err != nil || e.PrecompiledError() != nil {
+		t.Fatalf("the unchanged tree: %v / %v", err, e.PrecompiledError())
 	}
 }
