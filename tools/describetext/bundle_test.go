@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -82,14 +81,43 @@ func tree(t *testing.T, root string) map[string]string {
 	return out
 }
 
-// sameLines: the same lines in another order. kubectl's LimitRange
-// describer (pkg/describe describeLimitRangeSpec) prints its rows in Go
-// map order, which changes from run to run.
+// sameLines: the same text once the rows of each LimitRange table are
+// sorted. kubectl's LimitRange describer (pkg/describe
+// describeLimitRangeSpec) prints those rows in Go map order, which changes
+// from run to run; any other line out of place is a difference.
 func sameLines(a, b string) bool {
-	x, y := strings.Split(a, "\n"), strings.Split(b, "\n")
-	sort.Strings(x)
-	sort.Strings(y)
-	return slices.Equal(x, y)
+	return limitRangeRowsSorted(a) == limitRangeRowsSorted(b)
+}
+
+// limitRangeRowsSorted sorts the rows under every LimitRange table header
+// ("Type  Resource  Min  Max …" and its dashes), up to the first line
+// that is not a row of it (blank, or one that does not start with a
+// limit type).
+func limitRangeRowsSorted(text string) string {
+	lines := strings.Split(text, "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		if !strings.HasPrefix(lines[i], "Type ") || !strings.Contains(lines[i], "Max Limit/Request Ratio") || !strings.HasPrefix(lines[i+1], "----") {
+			continue
+		}
+		start := i + 2
+		end := start
+		for end < len(lines) && limitRow(lines[end]) {
+			end++
+		}
+		sort.Strings(lines[start:end])
+		i = end - 1
+	}
+	return strings.Join(lines, "\n")
+}
+
+// limitRow: a row of the table, which starts with its limit type.
+func limitRow(line string) bool {
+	for _, t := range []string{"Container ", "Pod ", "PersistentVolumeClaim "} {
+		if strings.HasPrefix(line, t) {
+			return true
+		}
+	}
+	return false
 }
 
 func firstDiff(want, got string) string {
@@ -107,4 +135,27 @@ func firstDiff(want, got string) string {
 		}
 	}
 	return "(same lines, different bytes)"
+}
+
+// Only a LimitRange table's rows may come in another order.
+func TestSameLines(t *testing.T) {
+	table := "Name:       d\nNamespace:  a\nType        Resource  Min   Max\n----        --------  ---   ---\n"
+	for _, c := range []struct {
+		name string
+		a, b string
+		same bool
+	}{
+		{"identical", table + "Container   cpu  1  2\n", table + "Container   cpu  1  2\n", true},
+		{"rows swapped", table + "Container   memory  1  2\nContainer   cpu  1  2\n\nEvents: <none>\n", table + "Container   cpu  1  2\nContainer   memory  1  2\n\nEvents: <none>\n", true},
+		{"a row changed", table + "Container   cpu  1  2\n", table + "Container   cpu  1  3\n", false},
+		{"other lines swapped", "Name:  x\nNamespace:  y\n", "Namespace:  y\nName:  x\n", false},
+		{"a row moved out of its table", table + "Container   cpu  1  2\n\nPod   cpu  1  2\n", table + "Pod   cpu  1  2\nContainer   cpu  1  2\n\n", false},
+		{"a table without its header", "Container   memory  1  2\nContainer   cpu  1  2\n", "Container   cpu  1  2\nContainer   memory  1  2\n", false},
+	} {
+		c.a = strings.Replace(c.a, "Max\n", "Max  Default Request  Default Limit  Max Limit/Request Ratio\n", 1)
+		c.b = strings.Replace(c.b, "Max\n", "Max  Default Request  Default Limit  Max Limit/Request Ratio\n", 1)
+		if got := sameLines(c.a, c.b); got != c.same {
+			t.Errorf("%s: sameLines %v, want %v", c.name, got, c.same)
+		}
+	}
 }
