@@ -133,6 +133,7 @@ var indexedGroupings = []string{
 	"data.ktriage.lib.workload.objects",
 	"data.ktriage.lib.kube.pods_by_namespace",
 	"data.ktriage.lib.kube.pods_by_node",
+	"data.ktriage.lib.kube.pods_waiting",
 }
 
 type libEval struct{ c *ast.Compiler }
@@ -200,4 +201,47 @@ func findingsJSON(t *testing.T, rs []engine.Result) string {
 		t.Fatal(err)
 	}
 	return string(raw)
+}
+
+// The fixtures hold few odd pod statuses: pods_waiting's Go and Rego forms
+// are compared here on each case the Rego test names, and more.
+func TestPodsWaitingMatchesRego(t *testing.T) {
+	up := map[string]any{"name": "c", "ready": true, "state": map[string]any{"running": map[string]any{}}}
+	pod := func(name string, status map[string]any) map[string]any {
+		return map[string]any{"kind": "Pod", "apiVersion": "v1", "metadata": map[string]any{"namespace": "a", "name": name}, "status": status}
+	}
+	pods := []map[string]any{
+		pod("healthy", map[string]any{"phase": "Running", "containerStatuses": []any{up}}),
+		pod("pending", map[string]any{"phase": "Pending", "containerStatuses": []any{up}}),
+		pod("pulling", map[string]any{"phase": "Running", "containerStatuses": []any{up, map[string]any{"name": "d", "state": map[string]any{"waiting": map[string]any{"reason": "ErrImagePull"}}}}}),
+		pod("init-waiting", map[string]any{"phase": "Pending", "containerStatuses": []any{up}, "initContainerStatuses": []any{map[string]any{"state": map[string]any{"waiting": map[string]any{}}}}}),
+		pod("init-waiting-running", map[string]any{"phase": "Running", "containerStatuses": []any{up}, "initContainerStatuses": []any{map[string]any{"state": map[string]any{"waiting": nil}}}}),
+		pod("from-a-table", map[string]any{"phase": "Running"}),
+		pod("no-status", nil),
+		pod("statuses-null", map[string]any{"phase": "Running", "containerStatuses": nil}),
+		pod("init-not-a-list", map[string]any{"phase": "Running", "containerStatuses": []any{up}, "initContainerStatuses": "x"}),
+		pod("init-null", map[string]any{"phase": "Running", "containerStatuses": []any{up}, "initContainerStatuses": nil}),
+		pod("waiting-false", map[string]any{"phase": "Running", "containerStatuses": []any{map[string]any{"state": map[string]any{"waiting": false}}}}),
+		pod("state-not-an-object", map[string]any{"phase": "Running", "containerStatuses": []any{map[string]any{"state": "waiting"}, "x"}}),
+		pod("succeeded", map[string]any{"phase": "Succeeded", "containerStatuses": []any{}}),
+	}
+	b := facts.NewBuilder()
+	for i, p := range pods {
+		b.AddObject(p, facts.Source{File: "pods.json", Line: i + 1})
+	}
+	v, err := b.Build().Value(facts.BundleInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := newLibEval(t)
+	q := "[p.metadata.name | some p in data.ktriage.lib.kube.pods_waiting]"
+	with, without := lib.eval(t, q, v), lib.eval(t, q, withoutIndex(v))
+	if ast.Compare(with, without) != 0 {
+		t.Fatalf("with the index %v, without %v", with, without)
+	}
+	// The facts hold pods in name order.
+	want := ast.MustParseTerm(`["from-a-table", "init-not-a-list", "init-waiting", "init-waiting-running", "no-status", "pending", "pulling", "statuses-null"]`).Value
+	if ast.Compare(with, want) != 0 {
+		t.Fatalf("got %v, want %v", with, want)
+	}
 }

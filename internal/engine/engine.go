@@ -670,7 +670,18 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value, available map[string
 			}
 		}()
 	}
-	for i := range e.rules {
+	// Largest rule first: the longest rule bounds the wall time, and
+	// started last it ran alone at the end (selector-mismatch, the
+	// largest, took 1.5 s of a 20,000-pod bundle's 2 s of rules, with
+	// one core idle for most of that). A rule's source size is a rough
+	// but free guess at its cost.
+	order := make([]int, len(e.rules))
+	size := make([]int, len(e.rules))
+	for i, r := range e.rules {
+		order[i], size[i] = i, e.sourceSize(r)
+	}
+	sort.SliceStable(order, func(a, b int) bool { return size[order[a]] > size[order[b]] })
+	for _, i := range order {
 		work <- i
 	}
 	close(work)

@@ -28,7 +28,9 @@ const IndexKey = "index"
 //   - controllers: "namespace/kind/name" of a ReplicaSet or Job → its
 //     ownerReference marked controller (workload.controllers);
 //   - workloads: "namespace/kind/name" → the Deployment, StatefulSet,
-//     DaemonSet, Job, CronJob or ReplicaSet (workload.objects).
+//     DaemonSet, Job, CronJob or ReplicaSet (workload.objects);
+//   - pods_waiting: the pods that may be waiting for something, in the
+//     bundle's order (kube.pods_waiting, mayWait).
 func index(kinds map[string][]*ast.Term) ast.Object {
 	pods, events := kinds["pods"], kinds["events"]
 	byObject := groups{}
@@ -41,7 +43,11 @@ func index(kinds map[string][]*ast.Term) ast.Object {
 		}
 	}
 	byNamespace, byNode, byLabel := groups{}, groups{}, groups{}
+	var waiting []*ast.Term
 	for _, p := range pods {
+		if mayWait(p) {
+			waiting = append(waiting, p)
+		}
 		ns := field(p, "metadata", "namespace")
 		if ns == nil {
 			ns = ast.StringTerm("")
@@ -90,7 +96,50 @@ func index(kinds map[string][]*ast.Term) ast.Object {
 		ast.Item(ast.StringTerm("pods_by_label"), byLabel.term()),
 		ast.Item(ast.StringTerm("controllers"), ast.NewTerm(controllers)),
 		ast.Item(ast.StringTerm("workloads"), ast.NewTerm(workloads)),
+		ast.Item(ast.StringTerm("pods_waiting"), ast.ArrayTerm(waiting...)),
 	)
+}
+
+// mayWait is kube.may_wait: Pending, container statuses not a list, init
+// container statuses neither a list nor null, or a container (init or
+// not) whose state.waiting is there and not false (Rego's truth).
+func mayWait(p *ast.Term) bool {
+	if s, ok := stringOf(field(p, "status", "phase")); ok && s == "Pending" {
+		return true
+	}
+	if _, ok := termValue(field(p, "status", "containerStatuses")).(*ast.Array); !ok {
+		return true
+	}
+	init := field(p, "status", "initContainerStatuses")
+	if init != nil {
+		if _, null := init.Value.(ast.Null); !null {
+			if _, ok := init.Value.(*ast.Array); !ok {
+				return true
+			}
+		}
+	}
+	for _, list := range []string{"containerStatuses", "initContainerStatuses"} {
+		arr, _ := termValue(field(p, "status", list)).(*ast.Array)
+		if arr == nil {
+			continue
+		}
+		found := false
+		arr.Until(func(s *ast.Term) bool {
+			w := field(s, "state", "waiting")
+			if w == nil {
+				return false
+			}
+			if b, ok := w.Value.(ast.Boolean); ok && !bool(b) {
+				return false
+			}
+			found = true
+			return true
+		})
+		if found {
+			return true
+		}
+	}
+	return false
 }
 
 // workloadKey is workload.key of an object: "namespace/kind/name". Every

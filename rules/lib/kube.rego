@@ -150,6 +150,32 @@ candidates(ns, sel) := object.get(input.index.pods_by_label, concat("", [ns, "/"
 	is_string(sel[k])
 } else := object.get(pods_by_namespace, ns, [])
 
+# pods_waiting is the pods that may be waiting for something, in the
+# bundle's order: Pending, or a container (init or not) in a waiting
+# state, or container statuses not given as a list (a pod read from a
+# table or a fragment). Rules about pods stuck before they run (image
+# pulls, volumes) look only at these: on a large healthy bundle that is
+# almost none. Built in Go like pods_by_node, else here.
+pods_waiting := input.index.pods_waiting if {
+	is_array(input.index.pods_waiting)
+} else := [p | some p in input.kubernetes.pods; may_wait(p)]
+
+may_wait(p) if object.get(p, ["status", "phase"], "") == "Pending"
+
+may_wait(p) if not is_array(object.get(p, ["status", "containerStatuses"], null))
+
+may_wait(p) if {
+	x := p.status.initContainerStatuses
+	x != null
+	not is_array(x)
+}
+
+may_wait(p) if {
+	some list in ["containerStatuses", "initContainerStatuses"]
+	some s in array(p, ["status", list])
+	s.state.waiting
+}
+
 # pods_by_namespace maps a namespace (namespace(p): "" when absent) to its
 # pods; built in Go like pods_by_node, else here (the inner comprehension
 # compares the namespace with a variable bound before it, which OPA

@@ -43,3 +43,27 @@ test_pods_by_node_groups_bound_pods if {
 	waiting := {"metadata": {"name": "b"}, "spec": {}}
 	kube.pods_by_node == {"n1": [bound]} with input as {"kubernetes": {"pods": [bound, waiting]}}
 }
+
+running(name, statuses) := {"kind": "Pod", "metadata": {"namespace": "a", "name": name}, "status": {"phase": "Running", "containerStatuses": statuses}}
+
+up := {"name": "c", "ready": true, "state": {"running": {}}}
+
+test_pods_waiting_keeps_only_pods_that_may_wait if {
+	pods := [
+		running("healthy", [up]),
+		{"kind": "Pod", "metadata": {"name": "pending"}, "status": {"phase": "Pending", "containerStatuses": [up]}},
+		running("pulling", [up, {"name": "d", "state": {"waiting": {"reason": "ImagePullBackOff"}}}]),
+		object.union(running("init-waiting", [up]), {"status": {"initContainerStatuses": [{"name": "i", "state": {"waiting": {}}}]}}),
+		{"kind": "Pod", "metadata": {"name": "from-a-table"}, "status": {"phase": "Running"}},
+		object.union(running("init-not-a-list", [up]), {"status": {"initContainerStatuses": {"i": {}}}}),
+		running("waiting-false", [{"name": "c", "state": {"waiting": false}}]),
+		object.union(running("init-null", [up]), {"status": {"initContainerStatuses": null}}),
+	]
+	names := [p.metadata.name | some p in kube.pods_waiting] with input as {"kubernetes": {"pods": pods}}
+	names == ["pending", "pulling", "init-waiting", "from-a-table", "init-not-a-list"]
+}
+
+test_pods_waiting_reads_the_index if {
+	got := kube.pods_waiting with input as {"kubernetes": {"pods": [running("healthy", [up])]}, "index": {"pods_waiting": [web]}}
+	got == [web]
+}

@@ -67,7 +67,7 @@ table_status(p) := st if {
 }
 
 failing := [{"pod": p, "key": workload.key(w), "w": w} |
-	some p in input.kubernetes.pods
+	some p in kube.pods_waiting
 	object.get(p, ["status", "phase"], "") != "Succeeded"
 	stuck(p)
 	w := workload.of(p)

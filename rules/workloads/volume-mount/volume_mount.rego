@@ -71,7 +71,7 @@ unscheduled_only(p) if {
 }
 
 stuck_pods := [{"pod": p, "key": workload.key(w), "w": w, "causes": cs} |
-	some p in input.kubernetes.pods
+	some p in kube.pods_waiting
 	stuck(p)
 	cs := causes(p)
 	count(cs) > 0
