@@ -1,8 +1,11 @@
 package sysctl
 
 import (
+	"reflect"
+
 	"bytes"
 	"context"
+	"github.com/ktriage/ktriage/internal/facts"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +31,9 @@ func FuzzSysctl(f *testing.F) {
 		}
 	}
 	f.Add([]byte("/proc/sys/net/ipv4/conf/eth0.100/rp_filter:1\r\n-net/ipv4/ip_forward=1\nsysctl: reading key \"x.y\"\n"))
+	// Invalid UTF-8 in a value and in a raw key: doc must match ToDoc's
+	// JSON round trip byte for byte.
+	f.Add([]byte("net.core.x = a\xffb\xe2\x82\n/proc/sys/net/ipv4/conf/e\xfe/rp_filter = 1\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		_ = detect(in)
 		p, err := Read(context.Background(), bytes.NewReader(in), "fuzz.txt")
@@ -50,5 +56,8 @@ func FuzzSysctl(f *testing.F) {
 			}
 		}
 		_ = Summarize(p)
+		if got, want := p.doc(), facts.ToDoc(p.Settings); !reflect.DeepEqual(any(got), want) {
+			t.Fatalf("doc differs from ToDoc:\n%v\n%v", got, want)
+		}
 	})
 }

@@ -7,12 +7,14 @@ package sysctl
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ktriage/ktriage/internal/facts"
 	"github.com/ktriage/ktriage/internal/loader"
@@ -226,7 +228,7 @@ func (Sysctl) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (
 	if len(p.Settings) > 0 {
 		nf := facts.NodeFacts{
 			File: a.Path, Inner: a.Inner, Containers: a.Containers, Kind: Sysctl{}.Kind(),
-			Sections: map[string]any{Section: facts.ToDoc(p.Settings)},
+			Sections: map[string]any{Section: p.doc()},
 		}
 		if p.Hostname != "" {
 			nf.Hostnames = []string{p.Hostname}
@@ -243,6 +245,42 @@ func (Sysctl) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (
 		return res, parsers.NotApplicable("no key = value settings found")
 	}
 	return res, nil
+}
+
+// doc is the settings as the facts hold them: what facts.ToDoc makes of
+// them (its JSON round trip included: invalid UTF-8 bytes become U+FFFD,
+// numbers json.Number), built directly. The round trip was half the
+// parse of a sysctl -a in a fresh process (7 of 16 ms), and one sysctl
+// file is the smallest bundle a run has.
+func (p *Parsed) doc() map[string]any {
+	out := make(map[string]any, len(p.Settings))
+	for k, s := range p.Settings {
+		m := map[string]any{"value": jsonString(s.Value), "file": jsonString(s.File), "line": json.Number(strconv.Itoa(s.Line))}
+		if s.RawKey != "" {
+			m["raw_key"] = jsonString(s.RawKey)
+		}
+		out[jsonString(k)] = m
+	}
+	return out
+}
+
+// jsonString is s after encoding/json's Marshal and Unmarshal: each byte
+// that is not part of valid UTF-8 becomes U+FFFD.
+func jsonString(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // highlighted are the keys the inventory line names when present.
