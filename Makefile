@@ -22,11 +22,13 @@ build:
 ## tree (tools/kubectlcheck, a module of its own so kubectl's dependencies
 ## stay out of go.mod; its first run downloads them), and the text twins
 ## rendered again by tools/describetext and compared with the committed ones.
+## KTRIAGE_TODOC_CHECK=1 makes every parser's facts.ToDoc also take
+## encoding/json's round trip and panic on a difference (internal/facts/todoc.go).
 test: build
 	$(GO) vet $(PKGS)
 	@fmt_out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$fmt_out" ]; then echo "gofmt needed:"; echo "$$fmt_out"; exit 1; fi
-	KTRIAGE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m $(PKGS)
+	KTRIAGE_TODOC_CHECK=1 KTRIAGE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m $(PKGS)
 	cd tools/kubectlcheck && $(GO) vet ./... && $(GO) test -count=1 ./...
 	cd tools/describetext && $(GO) vet ./... && $(GO) test -count=1 ./...
 

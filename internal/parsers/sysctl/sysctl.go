@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ktriage/ktriage/internal/facts"
 	"github.com/ktriage/ktriage/internal/loader"
@@ -255,32 +254,13 @@ func (Sysctl) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (
 func (p *Parsed) doc() map[string]any {
 	out := make(map[string]any, len(p.Settings))
 	for k, s := range p.Settings {
-		m := map[string]any{"value": jsonString(s.Value), "file": jsonString(s.File), "line": json.Number(strconv.Itoa(s.Line))}
+		m := map[string]any{"value": facts.JSONString(s.Value), "file": facts.JSONString(s.File), "line": json.Number(strconv.Itoa(s.Line))}
 		if s.RawKey != "" {
-			m["raw_key"] = jsonString(s.RawKey)
+			m["raw_key"] = facts.JSONString(s.RawKey)
 		}
-		out[jsonString(k)] = m
+		out[facts.JSONString(k)] = m
 	}
 	return out
-}
-
-// jsonString is s after encoding/json's Marshal and Unmarshal: each byte
-// that is not part of valid UTF-8 becomes U+FFFD.
-func jsonString(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			b.WriteRune(utf8.RuneError)
-		} else {
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
 }
 
 // highlighted are the keys the inventory line names when present.
