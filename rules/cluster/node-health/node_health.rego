@@ -7,8 +7,8 @@
 #   NotReady or Unknown (the node lifecycle controller's "Kubelet stopped
 #   posting node status.") with pods on it, named with the time it turned
 #   so (lastTransitionTime) and the pods it strands (details.consequences);
-#   while no node is Ready, the Pending pods that do not tolerate the
-#   not-ready taint wait for one and are listed too (the scheduling
+#   while no node is Ready, the Pending pods that tolerate no node's
+#   not-ready or unreachable taint wait for one and are listed too (the scheduling
 #   finding points here); high when no pod is known on it. High: MemoryPressure, DiskPressure or
 #   PIDPressure, with the pods the kubelet evicted from the node grouped by
 #   the resource its message names ("The node was low on resource:
@@ -113,16 +113,17 @@ findings contains f if {
 
 stranded_severity(ps) := "critical" if count(ps) > 0 else := "high"
 
-# waiting: while no node is Ready, the node lifecycle controller's
-# not-ready/unreachable taints refuse every Pending pod that does not
-# tolerate them on every node, so the NotReady nodes are why it is not
-# scheduled (the scheduling finding points here then).
+# waiting: while no node is Ready, the node lifecycle controller's taints
+# (not-ready on a node whose Ready is False, unreachable on one whose
+# Ready is Unknown) refuse every Pending pod that does not tolerate the
+# taint of any node, so the NotReady nodes are why it is not scheduled
+# (the scheduling finding points here then).
 waiting := [p |
 	none_ready
 	some p in input.kubernetes.pods
 	object.get(p, ["status", "phase"], "") == "Pending"
 	object.get(p, ["spec", "nodeName"], "") == ""
-	not tolerates_not_ready(p)
+	not some_node_takes(p)
 ]
 
 # none_ready: every node's Ready condition is known and not True (a node
@@ -135,17 +136,27 @@ none_ready if {
 	}
 }
 
-tolerates_not_ready(p) if {
+some_node_takes(p) if {
+	some n in input.kubernetes.nodes
+	[_, c] := condition(n, "Ready")
+	tolerates(p, lifecycle_taint[c.status])
+}
+
+# lifecycle_taint is the NoSchedule taint the node lifecycle controller
+# puts on a node by its Ready status.
+lifecycle_taint := {"False": "node.kubernetes.io/not-ready", "Unknown": "node.kubernetes.io/unreachable"}
+
+tolerates(p, key) if {
 	some t in kube.array(p, ["spec", "tolerations"])
 	object.get(t, "effect", "") in {"", "NoSchedule"}
-	object.get(t, "key", "") in {"", "node.kubernetes.io/not-ready"}
+	object.get(t, "key", "") in {"", key}
 	object.get(t, "operator", "Equal") == "Exists"
 }
 
-tolerates_not_ready(p) if {
+tolerates(p, key) if {
 	some t in kube.array(p, ["spec", "tolerations"])
 	object.get(t, "effect", "") in {"", "NoSchedule"}
-	t.key == "node.kubernetes.io/not-ready"
+	t.key == key
 	object.get(t, "operator", "Equal") == "Equal"
 	object.get(t, "value", "") == ""
 }

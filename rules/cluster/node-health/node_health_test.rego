@@ -159,3 +159,21 @@ test_skew_of_two_before_1_28 if {
 	)
 	contains(f.message, "3 minor versions older than the API server 1.25.3 (at most 2 allowed) (from the control-plane nodes' kubelet)")
 }
+
+# The taint follows the Ready status: a node whose Ready is Unknown is
+# tainted unreachable, so a pod that tolerates only not-ready still waits
+# for it; on a node whose Ready is False the same pod would be taken.
+test_waiting_follows_each_nodes_taint if {
+	only_not_ready := [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoSchedule"}]
+	f := only(rule.findings) with input as cluster(
+		[node("w2", [unknown], {})],
+		[unscheduled("agent-1", only_not_ready)],
+	)
+	f.details.consequences == [{"kind": "Pod", "namespace": "kube-system", "name": "agent-1", "note": "Pending: no node is Ready"}]
+	not_ready := {"type": "Ready", "status": "False", "reason": "KubeletNotReady", "message": "PLEG is not healthy: pleg was last seen active 3m0s ago"}
+	g := only(rule.findings) with input as cluster(
+		[node("w1", [not_ready], {})],
+		[unscheduled("agent-1", only_not_ready)],
+	)
+	g.details.consequences == []
+}
