@@ -8,17 +8,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ktriage/ktriage/internal/engine"
 	"github.com/ktriage/ktriage/internal/facts"
 	"github.com/ktriage/ktriage/internal/loader"
+	"github.com/ktriage/ktriage/internal/parallel"
 	"github.com/ktriage/ktriage/internal/parsers"
 	"github.com/ktriage/ktriage/internal/parsers/all"
 	"github.com/ktriage/ktriage/internal/report"
@@ -95,7 +94,7 @@ func Parse(ctx context.Context, opts Options) (*Parsed, error) {
 	// concurrent use and everything it keeps is ordered at Build, so the
 	// facts do not depend on which parser finishes first.
 	p.Inputs = make([]report.Input, len(b.Artifacts))
-	onEveryCore(len(b.Artifacts), func(i int) {
+	parallel.Each(len(b.Artifacts), func(i int) {
 		if ctx.Err() != nil {
 			return
 		}
@@ -336,7 +335,7 @@ func Evaluate(ctx context.Context, p *Parsed, e *engine.Engine, opts Options) (*
 	// Citing a field means reading its object's bytes again: hundreds of
 	// findings are resolved on every core.
 	r.Findings = make([]report.Finding, len(raws))
-	onEveryCore(len(raws), func(i int) { r.Findings[i] = res.finding(raws[i].rule, raws[i].f) })
+	parallel.Each(len(raws), func(i int) { r.Findings[i] = res.finding(raws[i].rule, raws[i].f) })
 	res.fillText(r)
 	r.Unjudged, r.Unreachable = unjudged(r)
 	r.Sort()
@@ -506,26 +505,6 @@ func WriteReport(w io.Writer, r *report.Report, format string) error {
 		return fmt.Errorf("unknown format %q (want %s)", format, report.FormatNames())
 	}
 	return wr(w, r)
-}
-
-// onEveryCore calls fn(0) … fn(n-1), GOMAXPROCS calls at a time.
-func onEveryCore(n int, fn func(i int)) {
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 // sortedKeys is shared by the resolver.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ktriage/ktriage/internal/engine"
 	"github.com/ktriage/ktriage/internal/facts"
+	"github.com/ktriage/ktriage/internal/parallel"
 	"github.com/ktriage/ktriage/internal/parsers/kube"
 	"github.com/ktriage/ktriage/internal/report"
 	"github.com/ktriage/ktriage/internal/source"
@@ -73,7 +74,7 @@ func (rs *resolver) evidence(e engine.RawEvidence) report.Evidence {
 func (rs *resolver) fillText(r *report.Report) {
 	files := sortedKeys(rs.want)
 	read := make([]map[int]string, len(files))
-	onEveryCore(len(files), func(i int) {
+	parallel.Each(len(files), func(i int) {
 		a := rs.p.Artifacts[files[i]]
 		if a == nil {
 			return

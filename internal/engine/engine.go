@@ -26,6 +26,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
+	"github.com/ktriage/ktriage/internal/parallel"
 	"github.com/ktriage/ktriage/internal/regocodec"
 )
 
@@ -671,17 +672,7 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value, available map[string
 	// queries may be evaluated concurrently: on a large bundle the rules
 	// were most of the wall time while one core sat idle. Results keep the
 	// rules' order whatever order they finish in.
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), len(e.rules)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				out[i] = e.evalOne(ctx, e.rules[i], input, available, prepErr, perRule)
-			}
-		}()
-	}
+	//
 	// Largest rule first: the longest rule bounds the wall time, and
 	// started last it ran alone at the end (selector-mismatch, the
 	// largest, took 1.5 s of a 20,000-pod bundle's 2 s of rules, with
@@ -693,11 +684,10 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value, available map[string
 		order[i], size[i] = i, e.sourceSize(r)
 	}
 	sort.SliceStable(order, func(a, b int) bool { return size[order[a]] > size[order[b]] })
-	for _, i := range order {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	parallel.Each(len(order), func(k int) {
+		i := order[k]
+		out[i] = e.evalOne(ctx, e.rules[i], input, available, prepErr, perRule)
+	})
 	return out
 }
 

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/ktriage/ktriage/internal/parallel"
 )
 
 // checkStages are the compiler stages that only look for mistakes: they
@@ -246,39 +246,26 @@ func dataRefs(m *ast.Module) []ast.Ref {
 
 // parseParallel is Parse on every core.
 func parseParallel(mods []Module) (map[string]*ast.Module, error) {
-	workers := min(runtime.GOMAXPROCS(0), len(mods))
-	if workers <= 1 {
-		return Parse(mods)
-	}
+	parsed := make([]*ast.Module, len(mods))
+	errs := make([]error, len(mods))
+	parallel.Each(len(mods), func(i int) {
+		var pm map[string]*ast.Module
+		if pm, errs[i] = Parse(mods[i : i+1]); errs[i] == nil {
+			parsed[i] = pm[mods[i].Name]
+		}
+	})
 	out := make(map[string]*ast.Module, len(mods))
-	var mu sync.Mutex
-	var errs []string
-	var wg sync.WaitGroup
-	next := make(chan Module)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for m := range next {
-				pm, err := Parse([]Module{m})
-				mu.Lock()
-				if err != nil {
-					errs = append(errs, err.Error())
-				} else {
-					out[m.Name] = pm[m.Name]
-				}
-				mu.Unlock()
-			}
-		}()
+	var msgs []string
+	for i, m := range mods {
+		if errs[i] != nil {
+			msgs = append(msgs, errs[i].Error())
+			continue
+		}
+		out[m.Name] = parsed[i]
 	}
-	for _, m := range mods {
-		next <- m
-	}
-	close(next)
-	wg.Wait()
-	if len(errs) > 0 {
-		sort.Strings(errs)
-		return nil, errors.New(strings.Join(errs, "\n"))
+	if len(msgs) > 0 {
+		sort.Strings(msgs)
+		return nil, errors.New(strings.Join(msgs, "\n"))
 	}
 	return out, nil
 }

@@ -3,13 +3,12 @@ package facts
 import (
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/ktriage/ktriage/internal/jsonast"
+	"github.com/ktriage/ktriage/internal/parallel"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"gopkg.in/inf.v0"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -76,20 +75,7 @@ var logKeys = func() map[string]*ast.Term {
 // evaluation converting their Go form.
 func (f *Facts) logsTerm() *ast.Term {
 	logs := make([]*ast.Term, len(f.Logs))
-	// Built on every core, a slice of the logs each.
-	n := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := 0; w < n; w++ {
-		lo, hi := w*len(logs)/n, (w+1)*len(logs)/n
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				logs[i] = logTerm(f.Logs[i])
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.Each(len(logs), func(i int) { logs[i] = logTerm(f.Logs[i]) })
 	return ast.ArrayTerm(logs...)
 }
 
