@@ -214,3 +214,28 @@ func FuzzOpen(f *testing.F) {
 		decodeAll(data, srcs)
 	})
 }
+
+// BenchmarkDecode decodes every built-in module from the embedded
+// compiled set, as a run calling for every rule would.
+func BenchmarkDecode(b *testing.B) {
+	data := rules.Compiled()
+	blob, err := regocodec.Open(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srcs := map[string][]byte{}
+	for _, name := range blob.Names() {
+		if srcs[name], err = fs.ReadFile(rules.FS, strings.TrimPrefix(name, "rules/")); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		for name, src := range srcs {
+			if _, err := blob.Module(name, src); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
