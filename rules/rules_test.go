@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -64,5 +65,17 @@ func TestEveryRuleHasTests(t *testing.T) {
 		if tested[r.Package] < 2 {
 			t.Errorf("rule %s (%s) has %d Rego tests; want at least one firing and one silent case", r.ID, r.Package, tested[r.Package])
 		}
+	}
+}
+
+// TestCompiledIsTheEmbeddedFile: the engine reads the compiled rules
+// through Compiled, the tests and `make precompile` through FS.
+func TestCompiledIsTheEmbeddedFile(t *testing.T) {
+	want, err := rules.FS.ReadFile("compiled.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(rules.Compiled(), want) {
+		t.Fatalf("Compiled() is %d bytes, FS's compiled.bin %d", len(rules.Compiled()), len(want))
 	}
 }

@@ -54,7 +54,7 @@ func (rp *ruleParams) bind(fs *pflag.FlagSet) {
 }
 
 func (rp *ruleParams) options() engine.Options {
-	return engine.Options{Builtin: rules.FS, UserDirs: rp.dirs, Enable: rp.enable, Disable: rp.disable}
+	return engine.Options{Builtin: rules.FS, Compiled: rules.Compiled(), UserDirs: rp.dirs, Enable: rp.enable, Disable: rp.disable}
 }
 
 // redactParams are the redaction flags analyze and facts share.

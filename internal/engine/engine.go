@@ -79,6 +79,10 @@ type Options struct {
 	// FromSource compiles the built-in rules from their source even when
 	// the tree holds them compiled (CompiledFile): tests compare the two.
 	FromSource bool
+	// Compiled is Builtin's CompiledFile when the caller holds it already
+	// (the binary's read-only copy, rules.Compiled); nil reads it from
+	// Builtin.
+	Compiled []byte
 }
 
 // Engine holds compiled, prepared rules.
@@ -91,6 +95,7 @@ type Engine struct {
 	// compiled is the built-in rules compiled at build time; nil when
 	// they are compiled from source (compiledErr says why).
 	compiled    *regocodec.Blob
+	indexed     map[string][]int // compiledMetadata.Indexed
 	compiledErr error
 
 	mu sync.Mutex // guards what Prepare fills in
@@ -280,11 +285,13 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		if opts.FromSource {
 			e.compiledErr = errors.New("compiling from source as asked")
 		} else {
-			e.compiled, e.compiledErr = openCompiled(opts.Builtin, mods)
+			e.compiled, e.compiledErr = openCompiled(opts.Builtin, opts.Compiled, mods)
 		}
 		if e.compiled != nil {
-			if rules, e.packages, err = compiledMeta(e.compiled); err != nil {
+			if meta, pkgs, err := compiledMeta(e.compiled); err != nil {
 				e.compiled, e.compiledErr = nil, err
+			} else {
+				rules, e.packages, e.indexed = meta.Rules, pkgs, meta.Indexed
 			}
 		}
 		if e.compiled == nil {
@@ -350,7 +357,7 @@ func (e *Engine) Prepare(ctx context.Context, available map[string]bool) error {
 		mods, err := e.decodeFor(g)
 		var c *ast.Compiler
 		if err == nil {
-			c, err = compilePrecompiled(mods, e.compiled.RewrittenVars())
+			c, err = compilePrecompiled(mods, e.compiled.RewrittenVars(), e.indexed)
 		}
 		if err != nil {
 			// The set passed its digest but not its decoding (a codec

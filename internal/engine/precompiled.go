@@ -63,7 +63,7 @@ func sourceDigest(mods []Module) string {
 		fmt.Fprintf(h, "denied %s\n", name)
 	}
 	for _, s := range allStages {
-		fmt.Fprintf(h, "stage %s %v\n", s, builtStages[s])
+		fmt.Fprintf(h, "stage %s %v\n", s, builtStages[s] || s == installAfter)
 	}
 	for _, m := range mods {
 		if m.Builtin {
@@ -77,13 +77,15 @@ func sourceDigest(mods []Module) string {
 // openCompiled returns the built-in tree's compiled rules, or why they
 // cannot be used (absent, stale, unreadable): the engine then compiles
 // from source, which is slower and gives the same results.
-func openCompiled(builtin fs.FS, mods []Module) (*regocodec.Blob, error) {
-	if builtin == nil {
-		return nil, fmt.Errorf("no built-in rule tree")
-	}
-	data, err := fs.ReadFile(builtin, CompiledFile)
-	if err != nil {
-		return nil, err
+func openCompiled(builtin fs.FS, data []byte, mods []Module) (*regocodec.Blob, error) {
+	if data == nil {
+		if builtin == nil {
+			return nil, fmt.Errorf("no built-in rule tree")
+		}
+		var err error
+		if data, err = fs.ReadFile(builtin, CompiledFile); err != nil {
+			return nil, err
+		}
 	}
 	b, err := regocodec.Open(data)
 	if err != nil {
@@ -127,7 +129,7 @@ func Precompile(builtin fs.FS) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	meta, err := json.Marshal(struct{ Rules []Rule }{found})
+	meta, err := json.Marshal(compiledMetadata{Rules: found, Indexed: indexedRules(c)})
 	if err != nil {
 		return nil, err
 	}
@@ -150,23 +152,66 @@ func Precompile(builtin fs.FS) ([]byte, error) {
 
 // compilePrecompiled builds a compiler over modules decoded from the
 // compiled set: only the stages that build the compiler's state run.
-func compilePrecompiled(mods map[string]*ast.Module, rewritten map[ast.Var]ast.Var) (*ast.Compiler, error) {
+//
+// Compile deep-copies every module it is given, a sixth of a small dump's
+// CPU, and pointless here: the modules were decoded for this compiler
+// alone. So Compile gets stand-ins (the package alone, which set the
+// module names the compiler walks), and a stage of ours, run after
+// RemoveImports (a no-op on modules without imports, as stored ones are)
+// and before the trees are built, puts the decoded modules in their place.
+// The decoded modules must not be shared with another compiler.
+//
+// Building the comprehension indices walks every rule body, another sixth
+// of the CPU, and finds an index in a few rules only: indexed (from the
+// compiled set) says which. While that stage runs, each module shows the
+// compiler those rules alone, the same *ast.Rule values, so the indices
+// it builds are keyed by the terms evaluation will meet.
+func compilePrecompiled(mods map[string]*ast.Module, rewritten map[ast.Var]ast.Var, indexed map[string][]int) (*ast.Compiler, error) {
 	var skip []ast.StageID
 	for _, s := range allStages {
-		if !builtStages[s] {
+		if !builtStages[s] && s != installAfter {
 			skip = append(skip, s)
 		}
 	}
-	c := NewCompiler().WithSkipStages(skip...)
+	stand := make(map[string]*ast.Module, len(mods))
+	narrow := make(map[string]*ast.Module, len(mods))
+	for name, m := range mods {
+		if len(m.Imports) > 0 {
+			return nil, fmt.Errorf("compiled module %s has imports: run `make precompile`", name)
+		}
+		stand[name] = &ast.Module{Package: m.Package}
+		n := &ast.Module{Package: m.Package}
+		for _, i := range indexed[name] {
+			if i < 0 || i >= len(m.Rules) {
+				return nil, fmt.Errorf("compiled module %s has no rule %d: run `make precompile`", name, i)
+			}
+			n.Rules = append(n.Rules, m.Rules[i])
+		}
+		narrow[name] = n
+	}
+	swap := func(name string, to map[string]*ast.Module) ast.CompilerStageDefinition {
+		return ast.CompilerStageDefinition{Name: "ktriage." + name, MetricName: "ktriage_" + name, Stage: func(c *ast.Compiler) *ast.Error {
+			maps.Copy(c.Modules, to)
+			return nil
+		}}
+	}
+	c := NewCompiler().WithSkipStages(skip...).
+		WithStageAfter(string(installAfter), swap("install_decoded_modules", mods)).
+		WithStageAfter(string(ast.StageBuildRuleIndices), swap("show_indexed_rules", narrow)).
+		WithStageAfter(string(ast.StageBuildComprehensionIndices), swap("restore_decoded_modules", mods))
 	// Evaluation errors name the variables as the rule's author wrote
 	// them; the compiler only reads this map once the modules are built.
 	c.RewrittenVars = rewritten
-	c.Compile(mods)
+	c.Compile(stand)
 	if c.Failed() {
 		return nil, fmt.Errorf("compile rules:\n%s", explainCompileErrors(c.Errors))
 	}
 	return c, nil
 }
+
+// installAfter is the stage after which compilePrecompiled's decoded
+// modules replace the stand-ins: the last one before the module tree.
+const installAfter = ast.StageRemoveImports
 
 // decodeFor decodes the modules the rules need from the compiled set:
 // their own and, transitively, what those read.
@@ -217,18 +262,49 @@ func (e *Engine) PrecompiledError() error {
 
 // compiledMeta is what New would read from the modules' headers: the
 // rules' METADATA and each module's package.
-func compiledMeta(b *regocodec.Blob) ([]Rule, map[string]ast.Ref, error) {
-	var meta struct{ Rules []Rule }
+func compiledMeta(b *regocodec.Blob) (compiledMetadata, map[string]ast.Ref, error) {
+	var meta compiledMetadata
 	if err := json.Unmarshal(b.Meta(), &meta); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", CompiledFile, err)
+		return meta, nil, fmt.Errorf("%s: %w", CompiledFile, err)
+	}
+	if meta.Indexed == nil {
+		return meta, nil, fmt.Errorf("%s does not say which rules index comprehensions: run `make precompile`", CompiledFile)
 	}
 	pkgs := map[string]ast.Ref{}
 	for _, name := range b.Names() {
 		ref, err := b.Package(name)
 		if err != nil {
-			return nil, nil, err
+			return meta, nil, err
 		}
 		pkgs[name] = ref
 	}
-	return meta.Rules, pkgs, nil
+	return meta, pkgs, nil
+}
+
+// compiledMetadata is what the compiled set holds beside the modules.
+type compiledMetadata struct {
+	Rules []Rule
+	// Indexed lists, per module, the positions of the rules in which the
+	// compiler indexed a comprehension (see compilePrecompiled).
+	Indexed map[string][]int
+}
+
+// indexedRules lists, per module of c, the positions of the rules (else
+// branches included) holding a comprehension c indexed.
+func indexedRules(c *ast.Compiler) map[string][]int {
+	out := map[string][]int{}
+	for name, m := range c.Modules {
+		out[name] = []int{}
+		for i, r := range m.Rules {
+			found := false
+			ast.WalkTerms(r, func(t *ast.Term) bool {
+				found = found || c.ComprehensionIndex(t) != nil
+				return found
+			})
+			if found {
+				out[name] = append(out[name], i)
+			}
+		}
+	}
+	return out
 }
