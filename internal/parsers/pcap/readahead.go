@@ -45,10 +45,14 @@ func wantReadAhead(size int64) bool {
 	return (size <= 0 || size > readAheadMin) && runtime.GOMAXPROCS(0) > 1
 }
 
+// aheadChunk is readAheadChunk; tests make it tiny, so that records span
+// chunks.
+var aheadChunk = readAheadChunk
+
 func newReadAhead(r io.Reader) *readAhead {
 	ra := &readAhead{full: make(chan chunk, readAheadChunks), free: make(chan []byte, readAheadChunks+1), stop: make(chan struct{})}
 	for i := 0; i < readAheadChunks+1; i++ {
-		ra.free <- make([]byte, readAheadChunk)
+		ra.free <- make([]byte, aheadChunk)
 	}
 	ra.done.Add(1)
 	go ra.fill(r)
