@@ -350,11 +350,12 @@ func (e *Engine) Prepare(ctx context.Context, available map[string]bool) error {
 			return err
 		}
 	}
+	cache := &decoded{}
 	compile := func(g []Rule) (*ast.Compiler, error) {
 		if e.compiled == nil {
 			return compileModules(e.closure(g, parsed, deps))
 		}
-		mods, err := e.decodeFor(g)
+		mods, err := e.decodeFor(g, cache)
 		var c *ast.Compiler
 		if err == nil {
 			c, err = compilePrecompiled(mods, e.compiled.RewrittenVars(), e.indexed)

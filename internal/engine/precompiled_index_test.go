@@ -22,7 +22,7 @@ func TestPrecompiledComprehensionIndicesMatchSource(t *testing.T) {
 	if e.compiled == nil {
 		t.Fatalf("compiled set not used: %v", e.compiledErr)
 	}
-	mods, err := e.decodeFor(e.rules)
+	mods, err := e.decodeFor(e.rules, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

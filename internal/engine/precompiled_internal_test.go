@@ -33,7 +33,7 @@ func TestUndecodableModuleIsCompiledFromSource(t *testing.T) {
 		}
 		e.compiled = b
 		for _, r := range e.rules {
-			if _, err := e.decodeFor([]Rule{r}); err == nil {
+			if _, err := e.decodeFor([]Rule{r}, nil); err == nil {
 				continue
 			}
 			avail := map[string]bool{}
