@@ -200,20 +200,26 @@ describe_difference(d) := sprintf("%s=%s, not %s", [d.label, d.actual, d.selecto
 
 describe_difference(d) := sprintf("no %s label (selector wants %s=%s)", [d.label, d.label, d.selector]) if d.actual == null
 
-# closest returns up to three objects whose labels (by labels_of) are
-# nearest the selector, in name order; none when nothing is near at all.
+# closest returns up to three objects whose labels (by labels_of, keyed by
+# near_id) are nearest the selector, in name order; none when nothing is
+# near at all.
 closest(sel, objs, labels_of) := picked if {
-	scores := {o.metadata.name: distance(sel, kube.map(labels_of, o.metadata.name)) | some o in objs}
+	scores := {near_id(o): distance(sel, kube.map(labels_of, [near_id(o)])) | some o in objs}
 	count(scores) > 0
 	best := min({s | some s in scores})
 	best < 200 * count(sel)
-	names := sort([n | some n, s in scores; s == best])
-	picked := [o | some n in array.slice(names, 0, 3); some o in objs; o.metadata.name == n]
+	ids := sort([id | some id, s in scores; s == best])
+	picked := [o | some id in array.slice(ids, 0, 3); some o in objs; near_id(o) == id]
 } else := []
 
-pod_labels(pods) := {p.metadata.name: kube.labels(p) | some p in pods}
+# near_id tells apart workloads of two kinds that share a name in one
+# namespace (a Deployment and a StatefulSet both called web); name first,
+# so that sorting ids sorts by name.
+near_id(o) := [o.metadata.name, object.get(o, "kind", "")]
 
-workload_labels(ws) := {w.metadata.name: template_labels(w) | some w in ws}
+pod_labels(pods) := {near_id(p): kube.labels(p) | some p in pods}
+
+workload_labels(ws) := {near_id(w): template_labels(w) | some w in ws}
 
 near_text(sel, o, lbls) := sprintf("%s %s has %s", [
 	lower(o.kind), o.metadata.name,

@@ -647,3 +647,17 @@ test_pods_crashing_for_another_reason_stay_high_during_a_dns_loop if {
 	f.severity == "high"
 	not f.details.see
 }
+
+# Workloads of two kinds may share a name in one namespace (a Deployment
+# and a StatefulSet both called "web"): near misses are told apart by
+# kind, and neither hides the other.
+test_near_workloads_of_two_kinds_with_one_name if {
+	sts := json.patch(deployment("shop", "web", {"app": "web-db"}, 1, 1), [{"op": "replace", "path": "/kind", "value": "StatefulSet"}])
+	inp := json.patch(
+		cluster([svc("shop", "web", {"app": "web"}, [port(80, 8080)])], [pod("shop", "cart-1", {"app": "cart"}, true, http)], [deployment("shop", "web", {"app": "webapp"}, 1, 1)], []),
+		[{"op": "add", "path": "/kubernetes/statefulsets", "value": [sts]}],
+	)
+	f := only(rule.findings) with input as inp
+	f.details.reason == "no-pod-matches"
+	[[w.kind, w.differences[0].actual] | some w in f.details.closest_workloads] == [["Deployment", "webapp"], ["StatefulSet", "web-db"]]
+}
