@@ -192,19 +192,19 @@ func (b *Builder) MarkAvailable(name string) {
 
 // AddObject adds a normalized object (kind and metadata.name set) given as
 // plain Go values; see AddValue.
-func (b *Builder) AddObject(body map[string]any, src Source) {
+func (b *Builder) AddObject(body map[string]any, src Source) error {
 	v, err := ast.InterfaceToValue(body)
 	if err != nil {
-		return
+		return nil
 	}
 	o, ok := v.(ast.Object)
 	if !ok {
-		return
+		return nil
 	}
 	qs := map[string]bool{}
 	CollectQuantities(body, qs)
 	b.AddQuantities(qs)
-	b.AddValue(o, src)
+	return b.AddValue(o, src)
 }
 
 // AddQuantities records strings that stand where Kubernetes keeps resource
@@ -230,10 +230,13 @@ func (b *Builder) AddQuantities(qs map[string]bool) {
 // resourceVersion wins, and on a tie the copy whose file (then line) sorts
 // first, whatever order parsers deliver them in; every place is
 // remembered as a source.
-func (b *Builder) AddValue(body ast.Object, src Source) {
+func (b *Builder) AddValue(body ast.Object, src Source) error {
+	if err := identityTypes(body); err != nil {
+		return err
+	}
 	key := KeyOfValue(body)
 	if key.Kind == "" || key.Name == "" {
-		return
+		return nil
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -257,9 +260,42 @@ func (b *Builder) AddValue(body ast.Object, src Source) {
 		} else {
 			o.Sources = append(o.Sources, src)
 		}
-		return
+		return nil
 	}
 	b.objects[key] = &Object{Key: key, Value: body, Sources: []Source{src}}
+	return nil
+}
+
+// identityTypes says why an object whose kind, name or namespace is there
+// but not a string (a number, null, a list) cannot be taken: no
+// Kubernetes object has one, and the rules compare and print these as
+// strings: one pod with "namespace": 5 made a whole rule fail for the
+// bundle (cni: "startswith: operand 1 must be string but got number").
+func identityTypes(body ast.Object) error {
+	check := func(t *ast.Term, what string) error {
+		if t == nil {
+			return nil
+		}
+		if _, ok := t.Value.(ast.String); !ok {
+			return fmt.Errorf("%s is %s, not a string", what, ast.ValueName(t.Value))
+		}
+		return nil
+	}
+	if err := check(body.Get(ast.InternedTerm("kind")), "kind"); err != nil {
+		return err
+	}
+	t := body.Get(ast.InternedTerm("metadata"))
+	if t == nil {
+		return nil
+	}
+	md, ok := t.Value.(ast.Object)
+	if !ok {
+		return nil
+	}
+	if err := check(md.Get(ast.InternedTerm("name")), "metadata.name"); err != nil {
+		return err
+	}
+	return check(md.Get(ast.InternedTerm("namespace")), "metadata.namespace")
 }
 
 func sourceLess(a, b Source) bool {

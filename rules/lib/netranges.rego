@@ -9,6 +9,21 @@ package ktriage.lib.netranges
 
 import data.ktriage.lib.kube
 
+# valid_cidr and valid_ip: what OPA's net builtins read as a CIDR or an
+# address. A bundle may hold anything there (a typo, "<none>", a number);
+# a rule leaves such a value unjudged, where the builtin's error would
+# stop the whole rule.
+valid_cidr(c) if {
+	is_string(c)
+	net.cidr_is_valid(c)
+}
+
+valid_ip(ip) if {
+	is_string(ip)
+	not contains(ip, "/")
+	net.cidr_is_valid(concat("", [ip, "/32"]))
+}
+
 # Where a workload kind keeps its pod spec.
 spec_paths := {"daemonsets": [["spec", "template", "spec"]], "pods": [["spec"]]}
 

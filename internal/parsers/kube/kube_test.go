@@ -73,6 +73,14 @@ func TestStream(t *testing.T) {
 			objects: []string{"Pod/n/a", "Pod/n/b"},
 		},
 		{
+			// No API server emits these; a hand-made or damaged file can,
+			// and one such pod stopped whole rules for the bundle.
+			name: "identity fields of the wrong type leave the object out", inner: "x.json",
+			in:      `{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"a","namespace":5}},{"metadata":{"name":"b","namespace":null}},{"metadata":{"name":["c"],"namespace":"n"}},{"metadata":{"name":"d","namespace":"n"}}]}`,
+			objects: []string{"Pod/n/d"},
+			warn:    "line 1: object left out: metadata.namespace is number, not a string",
+		},
+		{
 			name: "items before kind", inner: "x.json",
 			in:      `{"items":[{"metadata":{"name":"a","namespace":"n"}}],"kind":"ServiceList","apiVersion":"v1"}`,
 			objects: []string{"Service/n/a"},
@@ -290,6 +298,12 @@ func TestYAML(t *testing.T) {
 			name:    "kubectl get -o yaml List",
 			in:      "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Endpoints\n  metadata:\n    name: web\n    namespace: shop\n- apiVersion: v1\n  kind: Endpoints\n  metadata:\n    name: api\n    namespace: shop\nkind: List\nmetadata:\n  resourceVersion: \"\"\n",
 			objects: []string{"Endpoints/shop/api", "Endpoints/shop/web"},
+		},
+		{
+			name:    "a kind that is not a string leaves the object out",
+			in:      "apiVersion: v1\nkind: 7\nmetadata:\n  name: q\n  namespace: shop\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: true\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n  namespace: shop\n",
+			objects: []string{"ConfigMap/shop/ok"},
+			warn:    "object left out: metadata.namespace is boolean, not a string",
 		},
 		{
 			name:    "bare sequence",

@@ -627,6 +627,10 @@ func (p *streamParser) emitValue(it pendingItem, kind, apiVersion string) {
 }
 
 func (p *streamParser) add(obj ast.Object, start, end int64, line int) {
+	if err := p.b.AddValue(obj, facts.Source{File: p.a.Path, Line: line, Start: start, End: end, Format: facts.FormatJSON}); err != nil {
+		p.warn(start, "object left out: %v", err)
+		return
+	}
 	key := facts.KeyOfValue(obj)
 	if key.Namespace != "" {
 		p.lastNS = key.Namespace
@@ -635,7 +639,6 @@ func (p *streamParser) add(obj ast.Object, start, end int64, line int) {
 	if key.Kind == "Node" && len(p.nodes) < 2 {
 		p.nodes = append(p.nodes, key.Name)
 	}
-	p.b.AddValue(obj, facts.Source{File: p.a.Path, Line: line, Start: start, End: end, Format: facts.FormatJSON})
 }
 
 // readLogBlock reads one "==== START logs …" block and returns the offset

@@ -242,11 +242,14 @@ func (p *yamlParser) add(m map[string]any, itemKind, apiVersion string, src fact
 	if !ok {
 		return
 	}
+	if err := p.b.AddObject(obj, src); err != nil {
+		p.warn("line %d: object left out: %v", src.Line, err)
+		return
+	}
 	p.counts[obj["kind"].(string)]++
 	if obj["kind"] == "Node" && p.node == "" {
 		p.node = facts.KeyOf(obj).Name
 	}
-	p.b.AddObject(obj, src)
 }
 
 // streamList reads a List whose layout scanLayout found, one item at a

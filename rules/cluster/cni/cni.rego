@@ -419,6 +419,10 @@ sandbox_fix("cni-uninitialized") := "Install the CNI or make its agent Ready on 
 
 pod_cidrs(n) := {c | some c in kube.array(n, ["spec", "podCIDRs"])} | {c | c := n.spec.podCIDR; is_string(c); c != ""}
 
+# The podCIDRs the net builtins can read: one that is there but not a CIDR
+# keeps the node from counting as without one, and is not compared.
+readable_pod_cidrs(n) := {c | some c in pod_cidrs(n); netranges.valid_cidr(c)}
+
 # Flannel's kube subnet manager: `node %q pod cidr not assigned`, logged
 # as "Error registering network: failed to acquire lease: node \"x\" pod
 # cidr not assigned" (pkg/subnet/kube/kube.go).
@@ -489,8 +493,7 @@ addressed := [p |
 	some p in input.kubernetes.pods
 	running(p)
 	not host_network(p)
-	is_string(p.status.podIP)
-	p.status.podIP != ""
+	netranges.valid_ip(p.status.podIP)
 ]
 
 # Addresses held by two pods, found by sorting every pod's address (one
@@ -627,14 +630,13 @@ findings contains f if {
 	podcidr_cni
 	some name in node_names
 	n := [x | some x in input.kubernetes.nodes; x.metadata.name == name][0]
-	cidrs := pod_cidrs(n)
+	cidrs := readable_pod_cidrs(n)
 	count(cidrs) > 0
 	outside := [p |
 		some p in pods_by_node[name]
 		running(p)
 		not host_network(p)
-		is_string(p.status.podIP)
-		p.status.podIP != ""
+		netranges.valid_ip(p.status.podIP)
 		not in_any(cidrs, p.status.podIP)
 	]
 	count(outside) > 0
@@ -664,14 +666,15 @@ in_any(cidrs, ip) if {
 # The Service range and the cluster's pod network as the bundle states
 # them (kube-apiserver's and the controller manager's flags, kubeadm-config,
 # OpenShift's Network config, …: data.ktriage.lib.netranges).
-service_ranges := {x.cidr | some x in netranges.service_ranges}
+service_ranges := {x.cidr | some x in netranges.service_ranges; netranges.valid_cidr(x.cidr)}
 
-pod_networks := {x.cidr | some x in netranges.pod_networks}
+pod_networks := {x.cidr | some x in netranges.pod_networks; netranges.valid_cidr(x.cidr)}
 
 internal_ips := [[m.metadata.name, a.address] |
 	some m in input.kubernetes.nodes
 	some a in kube.array(m, ["status", "addresses"])
 	a.type == "InternalIP"
+	netranges.valid_ip(a.address)
 ]
 
 # A cluster pod network that overlaps a Service range: pods and Services
@@ -707,7 +710,7 @@ findings contains f if {
 		ip in pod_ips
 		p := [q | some q in addressed; q.status.podIP == ip][0]
 	]
-	nodes_in := sort([n.metadata.name | some n in input.kubernetes.nodes; some c in pod_cidrs(n); net.cidr_intersects(c, sc)])
+	nodes_in := sort([n.metadata.name | some n in input.kubernetes.nodes; some c in readable_pod_cidrs(n); net.cidr_intersects(c, sc)])
 	cons := array.concat(
 		[{"kind": "Service", "namespace": kube.namespace(s), "name": s.metadata.name, "note": sprintf("ClusterIP %s is also the address of pod %s/%s", [s.spec.clusterIP, kube.namespace(p), p.metadata.name])} | some [s, p] in shared],
 		[consequence(p, sprintf("address %s lies in the Service range %s", [p.status.podIP, sc])) | some p in array.slice(in_range, 0, 50)],
@@ -781,7 +784,7 @@ explained_address(cidr, addr) if {
 
 findings contains f if {
 	some n in input.kubernetes.nodes
-	some cidr in pod_cidrs(n)
+	some cidr in readable_pod_cidrs(n)
 	clashes := array.concat(
 		[sprintf("the Service range %s", [r]) | some r in service_ranges; net.cidr_intersects(cidr, r); not explained_service(cidr, r)],
 		[sprintf("node %s's address %s", x) |
@@ -795,7 +798,7 @@ findings contains f if {
 		"message": sprintf("Node %s's pod CIDR %s overlaps %s: packets for those addresses are routed to pods, or pods' to the hosts.", [n.metadata.name, cidr, concat(" and ", clashes)]),
 		"severity": "high",
 		"subjects": [{"kind": "Node", "name": n.metadata.name}],
-		"evidence": array.concat([kube.at(n, ["spec", "podCIDR"], sprintf("podCIDR %s", [cidr]))], [x.evidence | some x in netranges.service_ranges; net.cidr_intersects(cidr, x.cidr); not explained_service(cidr, x.cidr)]),
+		"evidence": array.concat([kube.at(n, ["spec", "podCIDR"], sprintf("podCIDR %s", [cidr]))], [x.evidence | some x in netranges.service_ranges; netranges.valid_cidr(x.cidr); net.cidr_intersects(cidr, x.cidr); not explained_service(cidr, x.cidr)]),
 		"confirm": [sh.format("kubectl get node %s -o yaml", [n.metadata.name])],
 		"fix": "Choose a cluster CIDR disjoint from the node network and the Service range (kubeadm --pod-network-cidr and --service-cidr); it cannot be changed in place: rebuild the nodes' pod network.",
 		"details": {"reason": "pod-cidr-overlap", "node": n.metadata.name, "group": "pod-cidr-overlap", "consequences": []},

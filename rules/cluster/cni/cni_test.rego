@@ -548,3 +548,24 @@ test_lists_dns_failures_when_kube_dns_waits_on_the_network if {
 	c.name == "api-1"
 	contains(c.note, "EAI_AGAIN")
 }
+
+# What the net builtins cannot read (a podCIDR, pod IP or node address
+# that is not one: the API server refuses them, a hand-made or damaged
+# file may hold them) is left unjudged; before, the builtin's error
+# stopped the whole rule for the bundle.
+test_unreadable_addresses_are_not_judged if {
+	bad_node := json.patch(good_node("w2", "not-a-cidr"), [{"op": "replace", "path": "/status/addresses/0/address", "value": "zz"}])
+	fs := rule.findings with input as cluster(
+		[good_node("w1", "10.244.1.0/24"), bad_node],
+		[agent_pod("f1", "w1", true), agent_pod("f2", "w2", true), pod("shop", "a", "w1", "Running", "10.244.7.3"), pod("shop", "b", "w1", "Running", "x.y"), pod("shop", "c", "w2", "Running", "10.9.9.9")],
+		[flannel_ds(2, 2)],
+		[],
+	)
+
+	# w1's readable range still judges a's address; b's and w2's are not
+	# judged, and w2 is not "without a podCIDR": it has one, unreadable.
+	f := only(fs)
+	f.details.reason == "pod-ip-outside-podcidr"
+	f.details.node == "w1"
+	contains(f.message, "1 pod has")
+}

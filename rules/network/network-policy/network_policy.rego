@@ -39,6 +39,7 @@ package ktriage.rules.network["network-policy"]
 
 import data.ktriage.lib.dns
 import data.ktriage.lib.kube
+import data.ktriage.lib.netranges
 import data.ktriage.lib.sh
 
 # ------------------------------------------------------------ selectors
@@ -166,7 +167,7 @@ peer_reaches_dns(peer, "kube-system", t) if {
 }
 
 peer_reaches_dns(peer, _, t) if {
-	is_string(peer.ipBlock.cidr)
+	netranges.valid_cidr(peer.ipBlock.cidr)
 	some ip in block_targets(t)
 	net.cidr_contains(peer.ipBlock.cidr, ip)
 	not excepted(peer.ipBlock, ip)
@@ -175,16 +176,28 @@ peer_reaches_dns(peer, _, t) if {
 # Without a DNS address in the bundle, only "anywhere" is known to admit it.
 peer_reaches_dns(peer, _, t) if {
 	count(block_targets(t)) == 0
+	netranges.valid_cidr(peer.ipBlock.cidr)
 	endswith(peer.ipBlock.cidr, "/0")
 	count(kube.array(peer.ipBlock, "except")) == 0
 }
 
+# An ipBlock whose cidr is not one (the API server refuses it; a hand-made
+# or damaged file may hold it) is not judged: taken as admitting DNS, so
+# that no finding rests on what cannot be read.
+peer_reaches_dns(peer, _, _) if {
+	_ = peer.ipBlock.cidr
+	not netranges.valid_cidr(peer.ipBlock.cidr)
+}
+
 # A CNI may see a pod's packet to the ClusterIP before or after the DNAT:
 # either address admitted counts.
-block_targets(t) := [x | some x in array.concat([t.ip], dns_cluster_ips); is_string(x); x != ""]
+block_targets(t) := [x | some x in array.concat([t.ip], dns_cluster_ips); netranges.valid_ip(x)]
 
+# An except entry that is not a CIDR excepts nothing here: the peer then
+# counts as admitting DNS, again no finding on what cannot be read.
 excepted(block, ip) if {
 	some c in kube.array(block, "except")
+	netranges.valid_cidr(c)
 	net.cidr_contains(c, ip)
 }
 

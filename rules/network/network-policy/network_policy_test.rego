@@ -177,3 +177,13 @@ test_ip_block_anywhere_without_dns_addresses if {
 	inp := json.patch(cluster([api], [deny_egress, allow([dns_rule([udp53, tcp53], [{"ipBlock": {"cidr": "0.0.0.0/0"}}])])], {}), [{"op": "replace", "path": "/kubernetes/pods", "value": [api]}])
 	count(rule.findings) == 0 with input as inp
 }
+
+# An ipBlock that is not a CIDR (refused by the API server; a hand-made or
+# damaged file may hold it) is not judged: no finding that DNS is blocked
+# rests on it, and the rule does not stop. An unreadable except entry
+# excepts nothing here, for the same reason.
+test_unreadable_ip_block_is_not_judged if {
+	count(rule.findings) == 0 with input as cluster([api], [deny_egress, allow([dns_rule([udp53, tcp53], [{"ipBlock": {"cidr": "10.96.0.10"}}])])], {})
+	count(rule.findings) == 0 with input as cluster([api], [deny_egress, allow([dns_rule([udp53, tcp53], [{"ipBlock": {"cidr": 42}}])])], {})
+	count(rule.findings) == 0 with input as cluster([api], [deny_egress, allow([dns_rule([udp53, tcp53], [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["everything"]}}])])], {})
+}

@@ -42,7 +42,7 @@ import data.ktriage.lib.sh
 # OpenShift's Network config, kubeadm's podSubnet (data.ktriage.lib.netranges).
 pod_cidrs := {c |
 	some c in node_cidrs | cluster_cidrs
-	c != ""
+	netranges.valid_cidr(c)
 }
 
 node_cidrs := {c |

@@ -112,3 +112,11 @@ test_confirm_names_the_serving_workload if {
 		"kubectl -n shop rollout history deployment/api",
 	]
 }
+
+# A podCIDR that is not one is not a pod network: the rule goes on with
+# the readable ranges instead of stopping on net.cidr_contains's error.
+test_unreadable_pod_cidr_is_skipped if {
+	inp := json.patch(cluster([capture([unreach("10.244.9.11", 8080, 40)], [])], [client], [deployment(false, false)]), [{"op": "add", "path": "/kubernetes/nodes/-", "value": {"kind": "Node", "metadata": {"name": "vm-8"}, "spec": {"podCIDR": "0.bad"}}}])
+	f := only(rule.findings) with input as inp
+	contains(f.message, "10.244.9.11:8080")
+}
