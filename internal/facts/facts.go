@@ -201,10 +201,13 @@ func (b *Builder) AddObject(body map[string]any, src Source) error {
 	if !ok {
 		return nil
 	}
+	if err := b.AddValue(o, src); err != nil {
+		return err
+	}
 	qs := map[string]bool{}
 	CollectQuantities(body, qs)
 	b.AddQuantities(qs)
-	return b.AddValue(o, src)
+	return nil
 }
 
 // AddQuantities records strings that stand where Kubernetes keeps resource

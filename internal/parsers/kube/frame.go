@@ -169,6 +169,9 @@ func (f *framer) value() ([]byte, error) {
 				depth++
 			case '}', ']':
 				if depth == 0 { // the end of a number or literal
+					if j == start {
+						return nil, errFrame // no value where one must be
+					}
 					f.i = j
 					return f.buf[start:j], nil
 				}
@@ -179,6 +182,9 @@ func (f *framer) value() ([]byte, error) {
 				}
 			case ' ', '\t', '\r', '\n', ',', ':':
 				if depth == 0 {
+					if j == start {
+						return nil, errFrame // "{," and the like
+					}
 					f.i = j
 					return f.buf[start:j], nil
 				}

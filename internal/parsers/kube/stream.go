@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"sort"
 	"strings"
@@ -81,7 +82,11 @@ type streamParser struct {
 	ctx context.Context
 	// jd is reused for every List item; it gathers the quantity strings of
 	// the objects it builds into quantities.
-	jd         *jsonast.Decoder
+	jd *jsonast.Decoder
+	// itemQ is where jd gathers the quantity strings of the item it
+	// decodes; they join quantities only if the item is kept, so that the
+	// table holds the strings of the objects the facts hold, no more.
+	itemQ      map[string]bool
 	quantities map[string]bool
 }
 
@@ -99,7 +104,8 @@ func (Stream) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder) (
 	}
 	p := &streamParser{a: a, f: f, size: st.Size(), lines: source.NewLines(f, st.Size()), b: b,
 		hint: kindFromLayout(a.Inner), objects: map[string]int{}, quantities: map[string]bool{}}
-	jd, release := itemDecoder(p.quantities)
+	p.itemQ = map[string]bool{}
+	jd, release := itemDecoder(p.itemQ)
 	defer release()
 	p.jd = jd
 	defer func() { b.AddQuantities(p.quantities) }()
@@ -326,6 +332,7 @@ type pendingItem struct {
 	body       ast.Object
 	start, end int64
 	line       int
+	q          map[string]bool // its quantity strings; nil: p.itemQ
 }
 
 // decodeValue reads one top-level JSON value starting at pos and emits the
@@ -497,8 +504,9 @@ func (p *streamParser) frameElements(f *framer, itemKind, apiVersion string, buf
 			default:
 				// An empty object is nothing to keep.
 				if m, ok := v.(ast.Object); ok && m.Len() > 0 {
-					it := pendingItem{m, start, f.pos(), f.lineAt(start)}
+					it := pendingItem{body: m, start: start, end: f.pos(), line: f.lineAt(start)}
 					if buf != nil {
+						it.q = maps.Clone(p.itemQ)
 						*buf = append(*buf, it)
 					} else {
 						p.emitValue(it, itemKind, apiVersion)
@@ -506,6 +514,7 @@ func (p *streamParser) frameElements(f *framer, itemKind, apiVersion string, buf
 				}
 			}
 		}
+		clear(p.itemQ)
 		c, ok = f.peek()
 		if !ok {
 			return io.ErrUnexpectedEOF
@@ -608,28 +617,31 @@ func (p *streamParser) emit(body map[string]any, start, end int64, kind, apiVers
 	if !ok {
 		return
 	}
-	facts.CollectQuantities(obj, p.quantities)
 	v, err := ast.InterfaceToValue(obj)
 	if err != nil {
 		return
 	}
-	if o, ok := v.(ast.Object); ok {
-		p.add(o, start, end, p.lines.At(start))
+	if o, ok := v.(ast.Object); ok && p.add(o, start, end, p.lines.At(start)) {
+		facts.CollectQuantities(obj, p.quantities)
 	}
 }
 
 func (p *streamParser) emitValue(it pendingItem, kind, apiVersion string) {
-	obj, ok := NormalizeValue(it.body, kind, apiVersion, p.lastItemKind, p.quantities)
-	if !ok {
-		return
+	q := it.q
+	if q == nil {
+		q = p.itemQ
 	}
-	p.add(obj, it.start, it.end, it.line)
+	obj, ok := NormalizeValue(it.body, kind, apiVersion, p.lastItemKind, q)
+	if ok && p.add(obj, it.start, it.end, it.line) {
+		maps.Copy(p.quantities, q)
+	}
 }
 
-func (p *streamParser) add(obj ast.Object, start, end int64, line int) {
+// add hands obj to the facts and says whether they took it.
+func (p *streamParser) add(obj ast.Object, start, end int64, line int) bool {
 	if err := p.b.AddValue(obj, facts.Source{File: p.a.Path, Line: line, Start: start, End: end, Format: facts.FormatJSON}); err != nil {
 		p.warn(start, "object left out: %v", err)
-		return
+		return false
 	}
 	key := facts.KeyOfValue(obj)
 	if key.Namespace != "" {
@@ -639,6 +651,7 @@ func (p *streamParser) add(obj ast.Object, start, end int64, line int) {
 	if key.Kind == "Node" && len(p.nodes) < 2 {
 		p.nodes = append(p.nodes, key.Name)
 	}
+	return true
 }
 
 // readLogBlock reads one "==== START logs …" block and returns the offset
