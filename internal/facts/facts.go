@@ -269,36 +269,99 @@ func (b *Builder) AddValue(body ast.Object, src Source) error {
 	return nil
 }
 
-// identityTypes says why an object whose kind, name or namespace is there
-// but not a string (a number, null, a list) cannot be taken: no
-// Kubernetes object has one, and the rules compare and print these as
-// strings: one pod with "namespace": 5 made a whole rule fail for the
-// bundle (cni: "startswith: operand 1 must be string but got number").
+// identityTypes says why an object whose identity (kind, apiVersion,
+// metadata.name, metadata.namespace), or an Event whose reason, message,
+// type, count or involvedObject, is there but not of its API type (a
+// number for a string, null, a list) cannot be taken: no API server
+// writes one, and the rules compare, match and print these as the API
+// types them. One pod with "namespace": 5 made a whole rule fail for the
+// bundle (cni: "startswith: operand 1 must be string but got number"),
+// one Event with "message": null another (quota-limitrange: regex.match).
 func identityTypes(body ast.Object) error {
-	check := func(t *ast.Term, what string) error {
-		if t == nil {
-			return nil
-		}
-		if _, ok := t.Value.(ast.String); !ok {
-			return fmt.Errorf("%s is %s, not a string", what, ast.ValueName(t.Value))
-		}
-		return nil
-	}
-	if err := check(body.Get(ast.InternedTerm("kind")), "kind"); err != nil {
+	if err := typed(body, "", typedField{"kind", "string"}, typedField{"apiVersion", "string"}); err != nil {
 		return err
 	}
-	t := body.Get(ast.InternedTerm("metadata"))
-	if t == nil {
+	if md, ok := fieldOf(body, "metadata").(ast.Object); ok {
+		if err := typed(md, "metadata.", typedField{"name", "string"}, typedField{"namespace", "string"}); err != nil {
+			return err
+		}
+		// map[string]string in the API: selectors match them, reports print them.
+		for _, m := range []string{"labels", "annotations"} {
+			if err := stringValues(md, "metadata."+m); err != nil {
+				return err
+			}
+		}
+		if refs, ok := fieldOf(md, "ownerReferences").(*ast.Array); ok {
+			for i := range refs.Len() {
+				ref, ok := refs.Elem(i).Value.(ast.Object)
+				if !ok {
+					return fmt.Errorf("metadata.ownerReferences[%d] is %s, not an object", i, ast.ValueName(refs.Elem(i).Value))
+				}
+				if err := typed(ref, fmt.Sprintf("metadata.ownerReferences[%d].", i), typedField{"kind", "string"}, typedField{"name", "string"}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	k, _ := fieldOf(body, "kind").(ast.String)
+	switch k {
+	case "ConfigMap":
+		return stringValues(body, "data")
+	case "Service":
+		if spec, ok := fieldOf(body, "spec").(ast.Object); ok {
+			return stringValues(spec, "spec.selector")
+		}
+		return nil
+	case "Event":
+	default:
 		return nil
 	}
-	md, ok := t.Value.(ast.Object)
+	if err := typed(body, "", typedField{"reason", "string"}, typedField{"message", "string"}, typedField{"type", "string"}, typedField{"count", "number"}); err != nil {
+		return err
+	}
+	if io, ok := fieldOf(body, "involvedObject").(ast.Object); ok {
+		return typed(io, "involvedObject.", typedField{"kind", "string"}, typedField{"name", "string"}, typedField{"namespace", "string"}, typedField{"fieldPath", "string"})
+	}
+	return nil
+}
+
+// typedField is a key and the OPA type name (ast.ValueName) its value must have.
+type typedField struct{ key, want string }
+
+// typed says which field of o, if any, is there with another type.
+func typed(o ast.Object, prefix string, fields ...typedField) error {
+	for _, f := range fields {
+		v := fieldOf(o, f.key)
+		if v != nil && ast.ValueName(v) != f.want {
+			return fmt.Errorf("%s%s is %s, not a %s", prefix, f.key, ast.ValueName(v), f.want)
+		}
+	}
+	return nil
+}
+
+// stringValues says which value of the map at path (its last part a key
+// of o; absent or null is no map) is not a string.
+func stringValues(o ast.Object, path string) error {
+	key := path[strings.LastIndex(path, ".")+1:]
+	m, ok := fieldOf(o, key).(ast.Object)
 	if !ok {
 		return nil
 	}
-	if err := check(md.Get(ast.InternedTerm("name")), "metadata.name"); err != nil {
-		return err
+	var err error
+	m.Until(func(k, v *ast.Term) bool {
+		if _, ok := v.Value.(ast.String); !ok {
+			err = fmt.Errorf("%s[%s] is %s, not a string", path, k, ast.ValueName(v.Value))
+		}
+		return err != nil
+	})
+	return err
+}
+
+func fieldOf(o ast.Object, key string) ast.Value {
+	if t := o.Get(ast.InternedTerm(key)); t != nil {
+		return t.Value
 	}
-	return check(md.Get(ast.InternedTerm("namespace")), "metadata.namespace")
+	return nil
 }
 
 func sourceLess(a, b Source) bool {

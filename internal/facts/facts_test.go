@@ -2,6 +2,7 @@ package facts
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -294,5 +295,40 @@ func TestValueLogsMatchDocument(t *testing.T) {
 	}
 	if ast.Compare(got, want) != 0 {
 		t.Fatalf("logs in Value:\n%v\nin the document:\n%v", got, want)
+	}
+}
+
+// Objects no API server would write, with a field the rules read typed
+// otherwise than the API types it, are refused with the field named; the
+// same objects well typed are taken.
+func TestAddValueRefusesWhatTheAPIWouldNot(t *testing.T) {
+	pod := func(md string) string { return `{"kind":"Pod","apiVersion":"v1","metadata":` + md + `}` }
+	cases := []struct{ obj, err string }{
+		{pod(`{"name":"p","namespace":"n","labels":{"app":"web"},"annotations":{"a":"b"},"ownerReferences":[{"kind":"ReplicaSet","name":"r"}]}`), ""},
+		{`{"kind":"Pod","apiVersion":1,"metadata":{"name":"p"}}`, "apiVersion is number, not a string"},
+		{pod(`{"name":"p","namespace":null}`), "metadata.namespace is null, not a string"},
+		{pod(`{"name":"p","labels":{"version":1}}`), `metadata.labels["version"] is number, not a string`},
+		{pod(`{"name":"p","annotations":{"prometheus.io/scrape":true}}`), `metadata.annotations["prometheus.io/scrape"] is boolean, not a string`},
+		{pod(`{"name":"p","ownerReferences":["rs"]}`), "metadata.ownerReferences[0] is string, not an object"},
+		{pod(`{"name":"p","ownerReferences":[{"kind":{},"name":"r"}]}`), "metadata.ownerReferences[0].kind is object, not a string"},
+		{`{"kind":"ConfigMap","metadata":{"name":"c"},"data":{"k":5}}`, `data["k"] is number, not a string`},
+		{`{"kind":"ConfigMap","metadata":{"name":"c"},"data":null}`, ""},
+		{`{"kind":"Service","metadata":{"name":"s"},"spec":{"selector":{"app":null}}}`, `spec.selector["app"] is null, not a string`},
+		{`{"kind":"Event","metadata":{"name":"e"},"reason":"BackOff","message":"m","count":3,"involvedObject":{"kind":"Pod","name":"p"}}`, ""},
+		{`{"kind":"Event","metadata":{"name":"e"},"message":null}`, "message is null, not a string"},
+		{`{"kind":"Event","metadata":{"name":"e"},"count":"3"}`, "count is string, not a number"},
+		{`{"kind":"Event","metadata":{"name":"e"},"involvedObject":{"fieldPath":7}}`, "involvedObject.fieldPath is number, not a string"},
+		// Fields of other kinds are not checked: "message" means nothing on a Pod.
+		{`{"kind":"Pod","metadata":{"name":"p"},"message":5}`, ""},
+	}
+	for _, c := range cases {
+		v, err := ast.ValueFromReader(strings.NewReader(c.obj))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = NewBuilder().AddValue(v.(ast.Object), Source{File: "x.json"})
+		if got := fmt.Sprint(err); c.err == "" && err != nil || c.err != "" && got != c.err {
+			t.Errorf("%s: %v, want %q", c.obj, err, c.err)
+		}
 	}
 }

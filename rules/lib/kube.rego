@@ -100,13 +100,17 @@ availability_path(w) := ["status", "availableReplicas"] if {
 
 # array and map read a field that may be absent or null (old kubectl dumps
 # write "Args": null; empty lists can be null in any JSON): the default
-# object.get gives only covers absent keys.
+# object.get gives only covers absent keys. x itself may be no object (a
+# container entry that is a string in a damaged file): then there is no
+# field, where object.get's type error would stop the rule.
 array(x, path) := v if {
+	is_object(x)
 	v := object.get(x, path, [])
 	is_array(v)
 } else := []
 
 map(x, path) := v if {
+	is_object(x)
 	v := object.get(x, path, {})
 	is_object(v)
 } else := {}

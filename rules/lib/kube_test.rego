@@ -67,3 +67,13 @@ test_pods_waiting_reads_the_index if {
 	got := kube.pods_waiting with input as {"kubernetes": {"pods": [running("healthy", [up])]}, "index": {"pods_waiting": [web]}}
 	got == [web]
 }
+
+# A damaged file can hold a string or a number where an object belongs (a
+# container entry, a spec): there is no field there, where object.get's
+# type error would stop the rule.
+test_array_and_map_of_what_is_no_object if {
+	kube.array("x", ["spec", "containers"]) == []
+	kube.map(7, ["metadata", "labels"]) == {}
+	kube.array(null, "subsets") == []
+	kube.array({"spec": {"containers": [{"name": "a"}]}}, ["spec", "containers"]) == [{"name": "a"}]
+}

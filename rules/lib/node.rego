@@ -160,6 +160,7 @@ os_image(name) := node_object(name).status.nodeInfo.osImage
 # version turns "v1.13.3", "1.24.4+k3s1", "v1.27.3-eks-a5565ad" into
 # something semver.compare accepts; undefined when it cannot.
 version(v) := s if {
+	is_string(v)
 	m := regex.find_all_string_submatch_n(`^v?(\d+)\.(\d+)(?:\.(\d+))?`, trim_space(v), 1)[0]
 	patch := m[3]
 	s := sprintf("%s.%s.%s", [m[1], m[2], default_zero(patch)])

@@ -643,6 +643,9 @@ func FuzzStreamMatchesEncodingJSON(f *testing.F) {
 			if _, err := ast.InterfaceToValue(m); err != nil {
 				return
 			}
+			if facts.NewBuilder().AddValue(v.(ast.Object), facts.Source{}) != nil {
+				continue // typed as no API server writes it: left out, with a warning
+			}
 			facts.CollectQuantities(obj, wantQ)
 			k := facts.KeyOf(obj)
 			if _, seen := want[k]; seen {

@@ -38,6 +38,7 @@ import data.ktriage.lib.sh
 
 container_items(lr) := [[i, item] |
 	some i, item in kube.array(lr, ["spec", "limits"])
+	is_object(item)
 	object.get(item, "type", "Container") == "Container"
 ]
 

@@ -243,6 +243,7 @@ ready_addresses(eps, slices) := count([a |
 ]) + count([x |
 	some s in slices
 	some x in kube.array(s, "endpoints")
+	is_object(x)
 	object.get(x, ["conditions", "ready"], true) != false
 ])
 
@@ -293,6 +294,7 @@ port_ready_addresses(svc, pname) := count([a |
 	kube.labels(s)["kubernetes.io/service-name"] == svc.metadata.name
 	carries(s, pname)
 	some x in kube.array(s, "endpoints")
+	is_object(x)
 	object.get(x, ["conditions", "ready"], true) != false
 ])
 

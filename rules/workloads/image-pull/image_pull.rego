@@ -301,7 +301,7 @@ else := concat("", [substring(s, 0, 600), "…"])
 
 # ------------------------------------------------------------ pull secrets
 
-pod_secrets(p) := [s.name | some s in kube.array(p, ["spec", "imagePullSecrets"]); s.name]
+pod_secrets(p) := [s.name | some s in kube.array(p, ["spec", "imagePullSecrets"]); is_string(s.name)]
 
 sa_name(p) := object.get(p, ["spec", "serviceAccountName"], "default")
 
@@ -321,7 +321,7 @@ secrets_text(p) := sprintf(" The pod names imagePullSecrets %s; %s.", [concat(",
 	"spec.imagePullSecrets" in kube.not_shown(p)
 } else := sprintf(" The pod names no imagePullSecrets; %s.", [sa_text(p)])
 
-sa_text(p) := sprintf("its ServiceAccount %s names %s", [sa_name(p), names_or_none([s.name | some s in kube.array(service_account(p), ["imagePullSecrets"])])]) if {
+sa_text(p) := sprintf("its ServiceAccount %s names %s", [sa_name(p), names_or_none([s.name | some s in kube.array(service_account(p), ["imagePullSecrets"]); is_string(s.name)])]) if {
 	service_account(p)
 } else := sprintf("its ServiceAccount %s is not in the namespace's ServiceAccounts", [sa_name(p)]) if {
 	sa_listed(p)
