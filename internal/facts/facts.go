@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -303,8 +304,41 @@ func identityTypes(body ast.Object) error {
 			}
 		}
 	}
+	// Conditions are quoted as evidence and matched by type and status.
+	if st, ok := fieldOf(body, "status").(ast.Object); ok {
+		if conds, ok := fieldOf(st, "conditions").(*ast.Array); ok {
+			for i := range conds.Len() {
+				if c, ok := conds.Elem(i).Value.(ast.Object); ok {
+					if err := typed(c, fmt.Sprintf("status.conditions[%d].", i), typedField{"type", "string"}, typedField{"status", "string"}, typedField{"reason", "string"}, typedField{"message", "string"}); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
 	k, _ := fieldOf(body, "kind").(ast.String)
+	if spec, ok := fieldOf(body, "spec").(ast.Object); ok {
+		// A workload's pod template labels are matched and printed as
+		// the pods' own are.
+		if tpl, ok := fieldOf(spec, "template").(ast.Object); ok {
+			if md, ok := fieldOf(tpl, "metadata").(ast.Object); ok {
+				if err := stringValues(md, "spec.template.metadata.labels"); err != nil {
+					return err
+				}
+			}
+		}
+		if k == "Pod" {
+			if err := typed(spec, "spec.", typedField{"nodeName", "string"}); err != nil {
+				return err
+			}
+		}
+	}
 	switch k {
+	case "Pod":
+		if st, ok := fieldOf(body, "status").(ast.Object); ok {
+			return typed(st, "status.", typedField{"phase", "string"}, typedField{"reason", "string"}, typedField{"message", "string"})
+		}
+		return nil
 	case "ConfigMap":
 		return stringValues(body, "data")
 	case "Service":
@@ -318,6 +352,16 @@ func identityTypes(body ast.Object) error {
 	}
 	if err := typed(body, "", typedField{"reason", "string"}, typedField{"message", "string"}, typedField{"type", "string"}, typedField{"count", "number"}); err != nil {
 		return err
+	}
+	// Rules order events by these (time.parse_rfc3339_ns, which fails
+	// the rule on what it cannot parse); null is what events.k8s.io
+	// events have there.
+	for _, ts := range []string{"firstTimestamp", "lastTimestamp"} {
+		if v, ok := fieldOf(body, ts).(ast.String); ok {
+			if _, err := time.Parse(time.RFC3339, string(v)); err != nil {
+				return fmt.Errorf("%s %q is not an RFC 3339 time", ts, string(v))
+			}
+		}
 	}
 	if io, ok := fieldOf(body, "involvedObject").(ast.Object); ok {
 		return typed(io, "involvedObject.", typedField{"kind", "string"}, typedField{"name", "string"}, typedField{"namespace", "string"}, typedField{"fieldPath", "string"})

@@ -318,6 +318,12 @@ func TestAddValueRefusesWhatTheAPIWouldNot(t *testing.T) {
 		{`{"kind":"Event","metadata":{"name":"e"},"message":null}`, "message is null, not a string"},
 		{`{"kind":"Event","metadata":{"name":"e"},"count":"3"}`, "count is string, not a number"},
 		{`{"kind":"Event","metadata":{"name":"e"},"involvedObject":{"fieldPath":7}}`, "involvedObject.fieldPath is number, not a string"},
+		{`{"kind":"Event","metadata":{"name":"e"},"lastTimestamp":"2024-03-11T09:14:02Z","firstTimestamp":null}`, ""},
+		{`{"kind":"Event","metadata":{"name":"e"},"lastTimestamp":"yesterday"}`, `lastTimestamp "yesterday" is not an RFC 3339 time`},
+		{`{"kind":"Deployment","metadata":{"name":"d"},"spec":{"template":{"metadata":{"labels":{"app":["web"]}}}}}`, `spec.template.metadata.labels["app"] is array, not a string`},
+		{`{"kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":true}}`, "spec.nodeName is boolean, not a string"},
+		{`{"kind":"Pod","metadata":{"name":"p"},"status":{"phase":"Running","message":{}}}`, "status.message is object, not a string"},
+		{`{"kind":"Job","metadata":{"name":"j"},"status":{"conditions":[{"type":"Failed","status":"True","reason":{}}]}}`, "status.conditions[0].reason is object, not a string"},
 		// Fields of other kinds are not checked: "message" means nothing on a Pod.
 		{`{"kind":"Pod","metadata":{"name":"p"},"message":5}`, ""},
 	}

@@ -91,6 +91,7 @@ cause(p, ns, cl) := {
 } if {
 	claim := pvc(ns, cl.name)
 	claim.status.phase == "Pending"
+	is_object(claim.spec)
 	not "storageClassName" in object.keys(claim.spec)
 	classes_known
 	count(default_classes) == 0

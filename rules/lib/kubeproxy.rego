@@ -13,7 +13,7 @@ is_kube_proxy(obj) if contains(obj.metadata.name, "kube-proxy")
 # the rules using them quadratic (20 nodes × 20,000 pods: 7 s).
 kube_proxy_pods := [p | some p in input.kubernetes.pods; is_kube_proxy(p)]
 
-containers(spec) := [c | some c in kube.containers(spec); contains(c.image, "kube-proxy")]
+containers(spec) := [c | some c in kube.containers(spec); is_string(c.image); contains(c.image, "kube-proxy")]
 
 image_version(image) := m[1] if {
 	m := regex.find_all_string_submatch_n(`kube-proxy[^:/@]*:v?(\d+\.\d+(?:\.\d+)?)`, image, 1)[0]

@@ -55,6 +55,7 @@ flag_values contains [w, path, flag, trim_space(v), ct.name] if {
 	some ci, ct in kube.array(w, array.concat(base, ["containers"]))
 	some field in ["command", "args"]
 	some ai, a in kube.array(ct, field)
+	is_string(a)
 	some flag in range_flags
 	startswith(a, concat("", [flag, "="]))
 	some v in split(substring(a, count(flag) + 1, -1), ",")
@@ -81,6 +82,7 @@ kubeadm := [{"cm": cm, "net": net} |
 	cm.metadata.name == "kubeadm-config"
 	is_string(cm.data.ClusterConfiguration)
 	conf := yaml.unmarshal(cm.data.ClusterConfiguration)
+	is_object(conf)
 	net := object.get(conf, "networking", {})
 	is_object(net)
 ]

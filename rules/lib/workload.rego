@@ -153,9 +153,15 @@ config_missing_re := `(configmap|secret) "([^"]+)" not found`
 
 key_missing_re := `couldn't find key (\S+) in (ConfigMap|Secret) (\S+)`
 
-config_missing(message) if regex.match(config_missing_re, message)
+config_missing(message) if {
+	is_string(message)
+	regex.match(config_missing_re, message)
+}
 
-config_missing(message) if regex.match(key_missing_re, message)
+config_missing(message) if {
+	is_string(message)
+	regex.match(key_missing_re, message)
+}
 
 # events_by_object maps "namespace/name" of an involved object to its
 # events in the bundle's order. Built once per query: the comprehension

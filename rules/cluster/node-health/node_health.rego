@@ -148,6 +148,7 @@ lifecycle_taint := {"False": "node.kubernetes.io/not-ready", "Unknown": "node.ku
 
 tolerates(p, key) if {
 	some t in kube.array(p, ["spec", "tolerations"])
+	is_object(t)
 	object.get(t, "effect", "") in {"", "NoSchedule"}
 	object.get(t, "key", "") in {"", key}
 	object.get(t, "operator", "Equal") == "Exists"
@@ -155,6 +156,7 @@ tolerates(p, key) if {
 
 tolerates(p, key) if {
 	some t in kube.array(p, ["spec", "tolerations"])
+	is_object(t)
 	object.get(t, "effect", "") in {"", "NoSchedule"}
 	t.key == key
 	object.get(t, "operator", "Equal") == "Equal"

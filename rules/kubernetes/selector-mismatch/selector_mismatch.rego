@@ -300,6 +300,7 @@ port_ready_addresses(svc, pname) := count([a |
 
 carries(subset, pname) if {
 	some p in kube.array(subset, "ports")
+	is_object(p)
 	object.get(p, "name", "") == pname
 }
 
@@ -788,8 +789,9 @@ pods_expose(pods, t, proto) if {
 	exposes([port_entry(cp)], t, proto)
 }
 
-# port_entry is a container port as declared_ports lists it.
-port_entry(cp) := {"name": object.get(cp, "name", ""), "port": cp.containerPort, "protocol": object.get(cp, "protocol", "TCP")}
+# port_entry is a container port as declared_ports lists it (a port that
+# is no object, in a damaged file, declares nothing).
+port_entry(cp) := {"name": object.get(cp, "name", ""), "port": cp.containerPort, "protocol": object.get(cp, "protocol", "TCP")} if is_object(cp)
 
 exposes(declared, t, proto) if {
 	is_string(t)

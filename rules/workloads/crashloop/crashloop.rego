@@ -85,8 +85,14 @@ shown_message(p, s) := {"state": {"waiting": {"message": trim_prefix(e.message, 
 single(p) := count(kube.array(p, ["status", "containerStatuses"])) + count(kube.array(p, ["status", "initContainerStatuses"])) == 1
 
 # state of one container: "failing" (crash loop, restarting, cannot
-# start), "recovered" (Ready again after many restarts) or nothing.
-state(s) := "failing" if {
+# start), "recovered" (Ready again after many restarts) or nothing. A
+# status that is no object (a damaged file) has none.
+state(s) := x if {
+	is_object(s)
+	x := container_state(s)
+}
+
+container_state(s) := "failing" if {
 	s.state.waiting.reason == "CrashLoopBackOff"
 } else := "failing" if {
 	s.state.waiting.reason in start_errors

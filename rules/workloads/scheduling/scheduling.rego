@@ -102,6 +102,7 @@ condition_index(p) := i if {
 # "node(s) had taint {%s: %s}, that the pod didn't tolerate" (a comma inside
 # a reason), so items are split only at ", " followed by a count.
 reason_counts(msg) := [{"count": to_number(m[1]), "reason": m[2]} |
+	is_string(msg)
 	start := indexof(msg, "nodes are available: ")
 	start >= 0
 	body := trim_suffix(split(substring(msg, start + 21, -1), ". preemption:")[0], ".")
@@ -173,6 +174,7 @@ pod_requests(spec) := {r: v |
 # ------------------------------------------------ per-node predicates
 
 tolerates(tol, taint) if {
+	is_object(tol)
 	object.get(tol, "effect", "") in {"", taint.effect}
 	tolerates_key(tol, taint)
 }

@@ -252,7 +252,7 @@ judged(p, c) if {
 }
 
 kubelet_texts(p) := array.concat(
-	[s.state.waiting.message | some s in kube.array(p, ["status", "containerStatuses"]); s.state.waiting.message],
+	[s.state.waiting.message | some s in kube.array(p, ["status", "containerStatuses"]); is_string(s.state.waiting.message)],
 	[e.message | some e in pod_events(p); e.reason in {"FailedMount", "Failed"}],
 )
 
