@@ -326,9 +326,17 @@ func identityTypes(body ast.Object) error {
 					return err
 				}
 			}
+			if ps, ok := fieldOf(tpl, "spec").(ast.Object); ok {
+				if err := containerTypes(ps, "spec.template.spec."); err != nil {
+					return err
+				}
+			}
 		}
 		if k == "Pod" {
 			if err := typed(spec, "spec.", typedField{"nodeName", "string"}); err != nil {
+				return err
+			}
+			if err := containerTypes(spec, "spec."); err != nil {
 				return err
 			}
 		}
@@ -378,6 +386,29 @@ func typed(o ast.Object, prefix string, fields ...typedField) error {
 		v := fieldOf(o, f.key)
 		if v != nil && ast.ValueName(v) != f.want {
 			return fmt.Errorf("%s%s is %s, not a %s", prefix, f.key, ast.ValueName(v), f.want)
+		}
+	}
+	return nil
+}
+
+// containerTypes says which container of a pod spec is no object, or has
+// a name or image that is not a string: rules parse images (registry,
+// tag) and name containers in what they print.
+func containerTypes(spec ast.Object, prefix string) error {
+	for _, list := range []string{"containers", "initContainers", "ephemeralContainers"} {
+		cs, ok := fieldOf(spec, list).(*ast.Array)
+		if !ok {
+			continue
+		}
+		for i := range cs.Len() {
+			at := fmt.Sprintf("%s%s[%d]", prefix, list, i)
+			c, ok := cs.Elem(i).Value.(ast.Object)
+			if !ok {
+				return fmt.Errorf("%s is %s, not an object", at, ast.ValueName(cs.Elem(i).Value))
+			}
+			if err := typed(c, at+".", typedField{"name", "string"}, typedField{"image", "string"}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -324,6 +324,8 @@ func TestAddValueRefusesWhatTheAPIWouldNot(t *testing.T) {
 		{`{"kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":true}}`, "spec.nodeName is boolean, not a string"},
 		{`{"kind":"Pod","metadata":{"name":"p"},"status":{"phase":"Running","message":{}}}`, "status.message is object, not a string"},
 		{`{"kind":"Job","metadata":{"name":"j"},"status":{"conditions":[{"type":"Failed","status":"True","reason":{}}]}}`, "status.conditions[0].reason is object, not a string"},
+		{`{"kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"a","image":7}]}}`, "spec.containers[0].image is number, not a string"},
+		{`{"kind":"DaemonSet","metadata":{"name":"d"},"spec":{"template":{"spec":{"initContainers":["x"]}}}}`, "spec.template.spec.initContainers[0] is string, not an object"},
 		// Fields of other kinds are not checked: "message" means nothing on a Pod.
 		{`{"kind":"Pod","metadata":{"name":"p"},"message":5}`, ""},
 	}
