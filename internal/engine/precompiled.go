@@ -261,13 +261,7 @@ func (e *Engine) decodeFor(rules []Rule, cache *decoded) (map[string]*ast.Module
 // (OPA evaluates one compiler's modules from many goroutines at once).
 type decoded struct {
 	mu   sync.Mutex
-	mods map[string]*decodedModule
-}
-
-type decodedModule struct {
-	once sync.Once
-	m    *ast.Module
-	err  error
+	mods map[string]func() (*ast.Module, error)
 }
 
 // module decodes the named module once; a nil cache decodes every time.
@@ -277,16 +271,15 @@ func (d *decoded) module(name string, decode func() (*ast.Module, error)) (*ast.
 	}
 	d.mu.Lock()
 	if d.mods == nil {
-		d.mods = map[string]*decodedModule{}
+		d.mods = map[string]func() (*ast.Module, error){}
 	}
-	dm := d.mods[name]
-	if dm == nil {
-		dm = &decodedModule{}
-		d.mods[name] = dm
+	get, ok := d.mods[name]
+	if !ok {
+		get = sync.OnceValues(decode)
+		d.mods[name] = get
 	}
 	d.mu.Unlock()
-	dm.once.Do(func() { dm.m, dm.err = decode() })
-	return dm.m, dm.err
+	return get()
 }
 
 // PrecompiledError says why the engine compiles its built-in rules from

@@ -235,7 +235,7 @@ func (b *Builder) AddQuantities(qs map[string]bool) {
 // first, whatever order parsers deliver them in; every place is
 // remembered as a source.
 func (b *Builder) AddValue(body ast.Object, src Source) error {
-	if err := identityTypes(body); err != nil {
+	if err := apiTypes(body); err != nil {
 		return err
 	}
 	key := KeyOfValue(body)
@@ -270,15 +270,19 @@ func (b *Builder) AddValue(body ast.Object, src Source) error {
 	return nil
 }
 
-// identityTypes says why an object whose identity (kind, apiVersion,
-// metadata.name, metadata.namespace), or an Event whose reason, message,
-// type, count or involvedObject, is there but not of its API type (a
-// number for a string, null, a list) cannot be taken: no API server
-// writes one, and the rules compare, match and print these as the API
-// types them. One pod with "namespace": 5 made a whole rule fail for the
-// bundle (cni: "startswith: operand 1 must be string but got number"),
-// one Event with "message": null another (quota-limitrange: regex.match).
-func identityTypes(body ast.Object) error {
+// apiTypes says why an object cannot be taken when a field the rules read
+// is there but not of the type the API gives it (a number for a string,
+// null, a list for an object): identity (kind, apiVersion, name,
+// namespace), labels and annotations, owner references, conditions,
+// containers, a Pod's node and status, a ConfigMap's data, a Service's
+// selector, an Event's text, count, object and times. No API server writes
+// such an object (kubectl apply refuses it), and the rules compare, match,
+// parse and print these fields as the API types them: one pod with
+// "namespace": 5 made a whole rule fail for the bundle (cni: "startswith:
+// operand 1 must be string but got number"), one Event with "message":
+// null another (quota-limitrange: regex.match). docs/facts.md lists the
+// checks.
+func apiTypes(body ast.Object) error {
 	if err := typed(body, "", identityFields); err != nil {
 		return err
 	}
@@ -369,7 +373,7 @@ func identityTypes(body ast.Object) error {
 }
 
 // typedField is a key and the OPA type name (ast.ValueName) its value
-// must have. The keys are terms made once: identityTypes runs on every
+// must have. The keys are terms made once: apiTypes runs on every
 // object of a bundle, and a term made per call was garbage enough to
 // raise a 20,000-pod bundle's peak memory by a tenth.
 type typedField struct {

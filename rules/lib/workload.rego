@@ -155,12 +155,8 @@ key_missing_re := `couldn't find key (\S+) in (ConfigMap|Secret) (\S+)`
 
 config_missing(message) if {
 	is_string(message)
-	regex.match(config_missing_re, message)
-}
-
-config_missing(message) if {
-	is_string(message)
-	regex.match(key_missing_re, message)
+	some re in [config_missing_re, key_missing_re]
+	regex.match(re, message)
 }
 
 # events_by_object maps "namespace/name" of an involved object to its

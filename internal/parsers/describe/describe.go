@@ -291,7 +291,11 @@ func (Describe) Parse(ctx context.Context, a *loader.Artifact, b *facts.Builder)
 	}
 	out.Detail = strings.Join(parts, ", ") + " (kubectl describe, partial)"
 	for _, o := range res.Objects {
-		b.AddObject(o.Body, facts.Source{File: a.Path, Line: o.Line, Format: facts.FormatText, FieldLines: o.Lines})
+		// Objects read from text carry strings where the API has them;
+		// one refused would be a reader's bug, so it is said, not hidden.
+		if err := b.AddObject(o.Body, facts.Source{File: a.Path, Line: o.Line, Format: facts.FormatText, FieldLines: o.Lines}); err != nil {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("line %d: object left out: %v", o.Line, err))
+		}
 	}
 	if err != nil {
 		return out, err

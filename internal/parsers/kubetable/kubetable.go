@@ -157,7 +157,10 @@ func (p *tableParser) line(n int, line string) {
 		p.warn(n, "row not understood")
 		return
 	}
-	p.b.AddObject(obj, facts.Source{File: p.a.Path, Line: n, Format: facts.FormatText})
+	if err := p.b.AddObject(obj, facts.Source{File: p.a.Path, Line: n, Format: facts.FormatText}); err != nil {
+		p.warn(n, fmt.Sprintf("object left out: %v", err))
+		return
+	}
 	k, _ := obj["kind"].(string)
 	p.counts[facts.Plural(k)]++
 	p.objects++
