@@ -24,8 +24,15 @@ pod_names := {p.metadata.name | some p in pods}
 resolution_failure(s) if regex.match(`EAI_AGAIN|Temporary failure in name resolution|server misbehaving|lookup \S+ on \S+:53: no such host|:53: (i/o timeout|read: connection refused)`, s)
 
 # failures is, per application pod [namespace, pod], the first kept line
-# of its logs that says a lookup failed, with where it is.
-failures := {[l.namespace, l.pod]: {"file": l.file, "line": k.line, "text": k.text} |
+# of its logs that says a lookup failed, with where it is. A pod has a log
+# per container, and a previous one: the first by file name and line.
+failures := {key: {"file": file, "line": line, "text": text} |
+	some [key, _, _, _] in failing_lines
+	[_, file, line, text] := min({x | some x in failing_lines; x[0] == key})
+}
+
+# failing_lines holds each application log's first failing line.
+failing_lines := {[[l.namespace, l.pod], l.file, k.line, k.text] |
 	some l in input.kubernetes.logs
 	l.pod != ""
 	not l.pod in pod_names

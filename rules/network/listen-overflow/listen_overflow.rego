@@ -128,17 +128,27 @@ pod_settings(name) := [{"pod": p, "how": how, "path": path} |
 	some how, path in pod_sysctl_paths(p)
 ]
 
-# What a pod does to set somaxconn, and where its spec says so.
+# What a pod does to set somaxconn, and where its spec says so: the first
+# place, when a damaged or hand-edited pod says the same thing twice.
 pod_sysctl_paths(p) := object.union(
-	{sprintf("securityContext.sysctls %s=%s", [sc.name, sc.value]): ["spec", "securityContext", "sysctls", i] |
-		some i, sc in kube.array(p, ["spec", "securityContext", "sysctls"])
-		sc.name == "net.core.somaxconn"
+	{how: ["spec", "securityContext", "sysctls", first(how, s)] |
+		s := {[sprintf("securityContext.sysctls %s=%s", [sc.name, sc.value]), i] |
+			some i, sc in kube.array(p, ["spec", "securityContext", "sysctls"])
+			sc.name == "net.core.somaxconn"
+		}
+		some [how, _] in s
 	},
-	{sprintf("init container %s runs %s", [c.name, cmdline(c)]): ["spec", "initContainers", i] |
-		some i, c in kube.array(p, ["spec", "initContainers"])
-		contains(cmdline(c), "somaxconn")
+	{how: ["spec", "initContainers", first(how, s)] |
+		s := {[sprintf("init container %s runs %s", [c.name, cmdline(c)]), i] |
+			some i, c in kube.array(p, ["spec", "initContainers"])
+			contains(cmdline(c), "somaxconn")
+		}
+		some [how, _] in s
 	},
 )
+
+# first is the first index at which a list says how.
+first(how, places) := min({i | some [h, i] in places; h == how})
 
 cmdline(c) := concat(" ", array.concat(kube.array(c, "command"), kube.array(c, "args")))
 

@@ -82,6 +82,19 @@ test_cites_pods_that_set_somaxconn if {
 	"securityContext.sysctls net.core.somaxconn=1024" in {e.note | some e in f.evidence}
 }
 
+# The API server would refuse a pod listing one sysctl twice; a damaged or
+# hand-edited bundle may hold one, and it is cited once, at its first entry.
+test_a_sysctl_listed_twice_is_cited_once if {
+	twice := [{"name": "net.core.somaxconn", "value": "1024"}, {"name": "net.core.somaxconn", "value": "1024"}]
+	pod := {"kind": "Pod", "metadata": {"namespace": "shop", "name": "nginx-1"}, "spec": {"nodeName": "vm-7", "securityContext": {"sysctls": twice}, "initContainers": [{"name": "tune", "command": ["sysctl", "-w", "net.core.somaxconn=4096"]}, {"name": "tune", "command": ["sysctl", "-w", "net.core.somaxconn=4096"]}]}}
+	f := only(rule.findings) with input as inp({"netstat": [snap("n.txt", null, 5000, 5000)]}, [pod])
+	cited := {[e.note, e.path] | some e in f.evidence; e.path != []}
+	cited == {
+		["securityContext.sysctls net.core.somaxconn=1024", ["spec", "securityContext", "sysctls", 0]],
+		["init container tune runs sysctl -w net.core.somaxconn=4096", ["spec", "initContainers", 0]],
+	}
+}
+
 test_silent_on_zero_counters_and_healthy_listeners if {
 	count(rule.findings) == 0 with input as inp({"netstat": [snap("n.txt", null, 0, 0)], "listeners": [listener(0, 511)], "sysctl": somaxconn(128)}, [])
 }
