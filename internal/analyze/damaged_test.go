@@ -23,16 +23,36 @@ import (
 // are the logs, which ktriage builds itself. The seeds are fixed, so a
 // failure names the fixture and the field to reproduce it.
 func TestRulesSurviveDamagedObjects(t *testing.T) {
+	survive(t, "damaged", rand.NewPCG(1, 9), 60, false, func(rng *rand.Rand, objs *ast.Array, path *[]string) (*ast.Array, bool) {
+		i := rng.IntN(objs.Len())
+		*path = append(*path, fmt.Sprint(i))
+		damaged := damage(rng, objs.Elem(i), true, path)
+		obj, ok := damaged.Value.(ast.Object)
+		if key := facts.KeyOfValue(obj); !ok || key.Kind == "" || key.Name == "" || facts.NewBuilder().AddValue(obj, facts.Source{}) != nil {
+			return nil, false // the loader would leave this object out
+		}
+		list := objs.Copy()
+		list.Set(i, damaged)
+		return list, true
+	})
+}
+
+// survive runs every rule on variants of every fixture and fails on any
+// "rule failed": perFixture times, vary changes the list of one kind of
+// the fixture's objects (the logs too when withLogs), saying how in path,
+// or declines. The seed is fixed, so a failure names the fixture and the
+// change to reproduce it.
+func survive(t *testing.T, what string, seed rand.Source, perFixture int, withLogs bool, vary func(rng *rand.Rand, list *ast.Array, path *[]string) (*ast.Array, bool)) {
+	t.Helper()
 	if testing.Short() {
-		t.Skip("damages every fixture many times")
+		t.Skip("runs every rule on many variants of every fixture")
 	}
 	ctx := context.Background()
 	e, err := engine.New(ctx, engine.Options{Builtin: rules.FS})
 	if err != nil {
 		t.Fatal(err)
 	}
-	const perFixture = 60
-	rng := rand.New(rand.NewPCG(1, 9))
+	rng := rand.New(seed)
 	inputs := 0
 	eachFixture(t, func(name string, part *Parsed, v ast.Value) {
 		base := withoutIndex(v).(ast.Object)
@@ -43,7 +63,7 @@ func TestRulesSurviveDamagedObjects(t *testing.T) {
 		kube := kt.Value.(ast.Object)
 		var kinds []*ast.Term
 		for _, k := range kube.Keys() {
-			if a, ok := kube.Get(k).Value.(*ast.Array); ok && a.Len() > 0 && k.Value.Compare(ast.String("logs")) != 0 {
+			if a, ok := kube.Get(k).Value.(*ast.Array); ok && a.Len() > 0 && (withLogs || k.Value.Compare(ast.String("logs")) != 0) {
 				kinds = append(kinds, k)
 			}
 		}
@@ -52,16 +72,11 @@ func TestRulesSurviveDamagedObjects(t *testing.T) {
 		}
 		for range perFixture {
 			k := kinds[rng.IntN(len(kinds))]
-			objs := kube.Get(k).Value.(*ast.Array)
-			i := rng.IntN(objs.Len())
-			path := []string{string(k.Value.(ast.String)), fmt.Sprint(i)}
-			damaged := damage(rng, objs.Elem(i), true, &path)
-			obj, ok := damaged.Value.(ast.Object)
-			if key := facts.KeyOfValue(obj); !ok || key.Kind == "" || key.Name == "" || facts.NewBuilder().AddValue(obj, facts.Source{}) != nil {
-				continue // the loader would leave this object out
+			path := []string{string(k.Value.(ast.String))}
+			list, ok := vary(rng, kube.Get(k).Value.(*ast.Array), &path)
+			if !ok {
+				continue
 			}
-			list := objs.Copy()
-			list.Set(i, damaged)
 			nk := kube.Copy()
 			nk.Insert(k, ast.NewTerm(list))
 			in := base.Copy()
@@ -69,13 +84,13 @@ func TestRulesSurviveDamagedObjects(t *testing.T) {
 			inputs++
 			for _, r := range e.Eval(ctx, in, part.Facts.Collected, 0) {
 				if r.Skipped && strings.HasPrefix(r.Reason, "rule failed") {
-					t.Errorf("%s with %s damaged: %s %s", name, strings.Join(path, "."), r.Rule.ID, r.Reason)
+					t.Errorf("%s with %s %s: %s %s", name, strings.Join(path, "."), what, r.Rule.ID, r.Reason)
 				}
 			}
 		}
 	})
 	if inputs < 1000 {
-		t.Fatalf("only %d damaged inputs: the test proves little", inputs)
+		t.Fatalf("only %d %s inputs: the test proves little", inputs, what)
 	}
 }
 
@@ -107,4 +122,116 @@ func damage(rng *rand.Rand, x *ast.Term, top bool, path *[]string) *ast.Term {
 	}
 	*path = append(*path, "=")
 	return odd[rng.IntN(len(odd))]
+}
+
+// A list a bundle repeats an entry of, with one value changed, must leave
+// every rule running too: a pod's current and --previous logs both showing
+// a failed lookup made three rules fail (a table keyed by pod held the key
+// twice). Each time one entry of a list inside an object (containers,
+// conditions, sysctls, ports, …) or of the logs is repeated, with one of
+// its strings changed in the copy; the objects themselves are not, which
+// the facts keep unique per kind and name.
+func TestRulesSurviveRepeatedEntries(t *testing.T) {
+	survive(t, "repeated", rand.NewPCG(5, 7), 30, true, func(rng *rand.Rand, objs *ast.Array, path *[]string) (*ast.Array, bool) {
+		if (*path)[0] == "logs" {
+			return repeatIn(rng, objs, path), true
+		}
+		i := rng.IntN(objs.Len())
+		*path = append(*path, fmt.Sprint(i))
+		obj, ok := repeat(rng, objs.Elem(i), path)
+		if !ok {
+			return nil, false
+		}
+		list := objs.Copy()
+		list.Set(i, obj)
+		return list, true
+	})
+}
+
+// repeat returns x with one list somewhere below it holding one of its
+// entries twice, the copy changed; false if x holds no list.
+func repeat(rng *rand.Rand, x *ast.Term, path *[]string) (*ast.Term, bool) {
+	var lists [][]string
+	var walk func(x *ast.Term, at []string)
+	walk = func(x *ast.Term, at []string) {
+		switch v := x.Value.(type) {
+		case ast.Object:
+			for _, k := range v.Keys() {
+				walk(v.Get(k), append(at[:len(at):len(at)], k.String()))
+			}
+		case *ast.Array:
+			if v.Len() > 0 {
+				lists = append(lists, at)
+			}
+			for i := range v.Len() {
+				walk(v.Elem(i), append(at[:len(at):len(at)], fmt.Sprint(i)))
+			}
+		}
+	}
+	walk(x, nil)
+	if len(lists) == 0 {
+		return nil, false
+	}
+	at := lists[rng.IntN(len(lists))]
+	*path = append(*path, at...)
+	return replaceAt(x, at, func(t *ast.Term) *ast.Term { return ast.NewTerm(repeatIn(rng, t.Value.(*ast.Array), path)) }), true
+}
+
+// repeatIn returns a copy of list with one entry after it again, one of
+// the copy's strings changed (or the copy the same, if it holds none).
+func repeatIn(rng *rand.Rand, list *ast.Array, path *[]string) *ast.Array {
+	i := rng.IntN(list.Len())
+	*path = append(*path, fmt.Sprintf("%d×2", i))
+	var strs [][]string
+	var walk func(x *ast.Term, at []string)
+	walk = func(x *ast.Term, at []string) {
+		switch v := x.Value.(type) {
+		case ast.String:
+			strs = append(strs, at)
+		case ast.Object:
+			for _, k := range v.Keys() {
+				walk(v.Get(k), append(at[:len(at):len(at)], k.String()))
+			}
+		case *ast.Array:
+			for j := range v.Len() {
+				walk(v.Elem(j), append(at[:len(at):len(at)], fmt.Sprint(j)))
+			}
+		}
+	}
+	entry := list.Elem(i)
+	walk(entry, nil)
+	if len(strs) > 0 {
+		at := strs[rng.IntN(len(strs))]
+		*path = append(*path, at...)
+		entry = replaceAt(entry, at, func(t *ast.Term) *ast.Term { return ast.StringTerm(string(t.Value.(ast.String)) + "-2") })
+	}
+	out := list.Copy()
+	return out.Append(entry)
+}
+
+// replaceAt returns x with the value at path (object keys as printed,
+// array indices) replaced by with(the old value), copying what it changes.
+func replaceAt(x *ast.Term, path []string, with func(*ast.Term) *ast.Term) *ast.Term {
+	if len(path) == 0 {
+		return with(x)
+	}
+	switch v := x.Value.(type) {
+	case ast.Object:
+		for _, k := range v.Keys() {
+			if k.String() == path[0] {
+				cp := v.Copy()
+				cp.Insert(k, replaceAt(v.Get(k), path[1:], with))
+				return ast.NewTerm(cp)
+			}
+		}
+	case *ast.Array:
+		for j := range v.Len() {
+			if fmt.Sprint(j) == path[0] {
+				cp := v.Copy()
+				cp.Set(j, replaceAt(v.Elem(j), path[1:], with))
+				return ast.NewTerm(cp)
+			}
+		}
+	}
+	return x
 }

@@ -61,6 +61,38 @@ quantity(q) := input.quantities[q] if is_string(q)
 
 quantity(q) := q * 1000 if is_number(q)
 
+# time_ns is an RFC 3339 time (a container's startedAt, say) in
+# nanoseconds since the epoch, and undefined for text that is not one,
+# where time.parse_rfc3339_ns fails the rule. It accepts what Go's
+# time.Parse(time.RFC3339, …) does, within the years nanoseconds since the
+# epoch can count (1679 to 2261 here).
+time_ns(s) := time.parse_rfc3339_ns(s) if {
+	is_string(s)
+	[m] := regex.find_all_string_submatch_n(`^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})([.,]\d+)?(Z|[+-]\d{2}:\d{2})$`, s, 1)
+	year := to_number(m[1])
+	month := to_number(m[2])
+	year > 1678
+	year < 2262
+	month >= 1
+	month <= 12
+	to_number(m[3]) >= 1
+	to_number(m[3]) <= month_days(year, month)
+	to_number(m[4]) < 24
+	to_number(m[5]) < 60
+	to_number(m[6]) < 60
+}
+
+month_days(y, 2) := 29 if {
+	y % 4 == 0
+	y % 100 != 0
+} else := 29 if {
+	y % 400 == 0
+} else := 28
+
+month_days(_, m) := 30 if m in {4, 6, 9, 11}
+
+month_days(_, m) := 31 if m in {1, 3, 5, 7, 8, 10, 12}
+
 # show prints a quantity as the object spells it.
 show(q) := q if is_string(q)
 

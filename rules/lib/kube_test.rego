@@ -77,3 +77,27 @@ test_array_and_map_of_what_is_no_object if {
 	kube.array(null, "subsets") == []
 	kube.array({"spec": {"containers": [{"name": "a"}]}}, ["spec", "containers"]) == [{"name": "a"}]
 }
+
+test_time_ns_reads_what_go_reads if {
+	kube.time_ns("2024-03-11T09:14:02Z") == 1710148442000000000
+	kube.time_ns("2024-03-11T09:14:02.5+01:00") == 1710144842500000000
+	kube.time_ns("2024-03-11T09:14:02,5+01:00") == 1710144842500000000
+	kube.time_ns("2024-02-29T00:00:00Z") == time.parse_rfc3339_ns("2024-02-29T00:00:00Z")
+	kube.time_ns("2261-12-31T23:59:59Z") == time.parse_rfc3339_ns("2261-12-31T23:59:59Z")
+	kube.time_ns("1679-01-01T00:00:00Z") == time.parse_rfc3339_ns("1679-01-01T00:00:00Z")
+}
+
+# Each would fail time.parse_rfc3339_ns, and with it the rule: Go's
+# time.Parse refuses them, or (1600, 2300) nanoseconds cannot count them.
+test_time_ns_is_undefined_for_what_go_refuses if {
+	every s in [
+		"garbage", "", "2024-03-11", "2024-03-11 09:14:02Z", "2024-03-11T09:14:02", "2024-03-11T09:14:02Z-2",
+		"2024-13-01T00:00:00Z", "2024-00-01T00:00:00Z", "2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z",
+		"2024-04-31T00:00:00Z", "2024-03-11T24:00:00Z", "2024-03-11T09:60:00Z", "2024-03-11T09:14:60Z",
+		"1600-01-01T00:00:00Z", "2300-01-01T00:00:00Z", "2024-03-11t09:14:02z", "2024-03-11T09:14:02.Z",
+	] {
+		not kube.time_ns(s)
+	}
+	not kube.time_ns(1710148442)
+	not kube.time_ns(null)
+}

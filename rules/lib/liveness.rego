@@ -38,8 +38,7 @@ failures(p, name, t) := sum([object.get(e, "count", 1) |
 ])
 
 status_of(p, name) := s if {
-	some s in kube.array(p, ["status", "containerStatuses"])
-	s.name == name
+	s := [s | some s in kube.array(p, ["status", "containerStatuses"]); s.name == name][0]
 } else := {}
 
 # budget is how long a container may fail its liveness probe from its start
@@ -54,10 +53,8 @@ budget_text(probe) := sprintf("initialDelaySeconds %d + periodSeconds %d × fail
 	object.get(probe, "initialDelaySeconds", 0), period(probe), threshold(probe), budget(probe),
 ])
 
-run_seconds(s) := (time.parse_rfc3339_ns(t.finishedAt) - time.parse_rfc3339_ns(t.startedAt)) / 1000000000 if {
+run_seconds(s) := (kube.time_ns(t.finishedAt) - kube.time_ns(t.startedAt)) / 1000000000 if {
 	t := s.lastState.terminated
-	is_string(t.startedAt)
-	is_string(t.finishedAt)
 }
 
 # signal_exit: ended by the kubelet's SIGTERM (143) or SIGKILL after the

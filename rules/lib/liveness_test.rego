@@ -53,3 +53,9 @@ test_reported_by_probe_only_while_not_ready if {
 	ready := json.patch(pod({"exitCode": 137}), [{"op": "replace", "path": "/status/containerStatuses/0/ready", "value": true}])
 	not liveness.reported_by_probe(ready, c(true)) with input as facts(events)
 }
+
+test_run_seconds_only_from_times if {
+	liveness.run_seconds({"lastState": {"terminated": {"startedAt": "2024-03-11T09:14:02Z", "finishedAt": "2024-03-11T09:14:42Z"}}}) == 40
+	not liveness.run_seconds({"lastState": {"terminated": {"startedAt": "2024-03-11T09:14:02Z", "finishedAt": "soon"}}})
+	not liveness.run_seconds({"lastState": {"terminated": {"startedAt": 3, "finishedAt": "2024-03-11T09:14:42Z"}}})
+}

@@ -22,10 +22,8 @@ node_object(name) := o if {
 	o.metadata.name == name
 }
 
-ready_condition(n) := c if {
-	some c in kube.array(n, ["status", "conditions"])
-	c.type == "Ready"
-}
+# The first, should a damaged Node list it twice.
+ready_condition(n) := [c | some c in kube.array(n, ["status", "conditions"]); c.type == "Ready"][0]
 
 # The kubelet's Ready condition when the runtime reports its network down:
 # "runtime network not ready: NetworkReady=false

@@ -18,15 +18,17 @@ controllers := input.index.controllers if {
 } else := {sprintf("%s/%s/%s", [kube.namespace(o), kind, o.metadata.name]): r |
 	some plural, kind in {"replicasets": "ReplicaSet", "jobs": "Job"}
 	some o in kube.array(input.kubernetes, [plural])
-	some r in kube.array(o, ["metadata", "ownerReferences"])
-	object.get(r, "controller", false) == true
+	r := controllers_of(o)[0]
 }
+
+# The API allows one controller reference; a damaged object may hold more,
+# and the first is taken.
+controllers_of(o) := [r | some r in kube.array(o, ["metadata", "ownerReferences"]); object.get(r, "controller", false) == true]
 
 # controller_ref is the reference to the object that manages a pod (the one
 # marked controller, else the first owner).
-controller_ref(obj) := r if {
-	some r in kube.array(obj, ["metadata", "ownerReferences"])
-	object.get(r, "controller", false) == true
+controller_ref(obj) := controllers_of(obj)[0] if {
+	count(controllers_of(obj)) > 0
 } else := r if {
 	r := kube.array(obj, ["metadata", "ownerReferences"])[0]
 }

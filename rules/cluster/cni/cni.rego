@@ -89,10 +89,7 @@ pods_by_node := kube.pods_by_node
 
 ready_condition(n) := node.ready_condition(n)
 
-ready_index(n) := i if {
-	some i, c in kube.array(n, ["status", "conditions"])
-	c.type == "Ready"
-}
+ready_index(n) := [i | some i, c in kube.array(n, ["status", "conditions"]); c.type == "Ready"][0]
 
 network_not_ready_re := node.network_not_ready_re
 
@@ -112,9 +109,10 @@ stuck(p) if {
 	not running(p)
 }
 
+# The first waiting container's reason: a pod's containers may wait for
+# different reasons.
 waiting_reason(p) := r if {
-	some c in kube.array(p, ["status", "containerStatuses"])
-	r := c.state.waiting.reason
+	r := [c.state.waiting.reason | some c in kube.array(p, ["status", "containerStatuses"]); c.state.waiting.reason][0]
 } else := object.get(p, ["metadata", "annotations", "ktriage.io/status"], object.get(p, ["status", "phase"], "unknown"))
 
 consequence(p, note) := {"kind": "Pod", "namespace": kube.namespace(p), "name": p.metadata.name, "note": note}

@@ -569,3 +569,12 @@ test_unreadable_addresses_are_not_judged if {
 	f.details.node == "w1"
 	contains(f.message, "1 pod has")
 }
+
+# A pod's containers may wait for different reasons: the first is named.
+test_waiting_reason_of_a_pod_whose_containers_wait_differently if {
+	p := {"metadata": {"name": "api-1"}, "status": {"phase": "Pending", "containerStatuses": [
+		{"name": "api", "state": {"waiting": {"reason": "CrashLoopBackOff"}}},
+		{"name": "proxy", "state": {"waiting": {"reason": "ImagePullBackOff"}}},
+	]}}
+	rule.waiting_reason(p) == "CrashLoopBackOff"
+}

@@ -117,14 +117,15 @@ unknown_pods := [p | some p in dns_pods; not shown(p)]
 pods_listed if input.kubernetes.listed.pods["kube-system"]
 
 # state says what is wrong with a pod, in kubectl's words.
+# The first waiting container that restarts, else the first waiting one:
+# a pod's containers may wait differently.
 state(p) := sprintf("%s, %s", [cs.state.waiting.reason, text.times(cs.restartCount)]) if {
-	some cs in kube.array(p, ["status", "containerStatuses"])
-	is_string(cs.state.waiting.reason)
-	cs.restartCount > 0
-} else := cs.state.waiting.reason if {
-	some cs in kube.array(p, ["status", "containerStatuses"])
-	is_string(cs.state.waiting.reason)
+	cs := [cs | some cs in waiting(p); cs.restartCount > 0][0]
+} else := waiting(p)[0].state.waiting.reason if {
+	count(waiting(p)) > 0
 } else := sprintf("%s, not Ready", [object.get(p, ["status", "phase"], "Unknown")])
+
+waiting(p) := [cs | some cs in kube.array(p, ["status", "containerStatuses"]); is_string(cs.state.waiting.reason)]
 
 pods_text(ps) := concat("; ", [sprintf("%s (%s)", [p.metadata.name, state(p)]) | some p in array.slice(ps, 0, 5)])
 

@@ -322,3 +322,15 @@ test_loop_with_unattributed_resolv_conf if {
 	contains(f.message, "names a loopback stub resolver on the node resolv.conf came from (/etc/resolv.conf: nameserver 127.0.0.53)")
 	not contains(concat("\n", f.confirm), "proxy/configz")
 }
+
+# A DNS pod's containers may wait for different reasons: one state, the
+# restarting container's first (the rule failed on two).
+test_state_of_a_pod_whose_containers_wait_differently if {
+	p := {"metadata": {"name": "coredns-1"}, "status": {"phase": "Running", "containerStatuses": [
+		{"name": "init-config", "restartCount": 0, "state": {"waiting": {"reason": "PodInitializing"}}},
+		{"name": "coredns", "restartCount": 4, "state": {"waiting": {"reason": "CrashLoopBackOff"}}},
+		{"name": "sidecar", "restartCount": 2, "state": {"waiting": {"reason": "Error"}}},
+	]}}
+	rule.state(p) == "CrashLoopBackOff, 4 times"
+	rule.state({"status": {"containerStatuses": [p.status.containerStatuses[0], {"name": "x", "restartCount": 0, "state": {"waiting": {"reason": "ContainerCreating"}}}]}}) == "PodInitializing"
+}

@@ -674,16 +674,13 @@ pod_state(p) := "terminating" if {
 	s := concat(", ", waiting)
 } else := s if {
 	object.get(p, ["status", "phase"], "") != "Running"
-	some c in kube.array(p, ["status", "conditions"])
-	c.type == "PodScheduled"
-	c.status == "False"
+	c := [c | some c in kube.array(p, ["status", "conditions"]); c.type == "PodScheduled"; c.status == "False"][0]
 	s := sprintf("%s: %s", [object.get(p, ["status", "phase"], "Pending"), object.get(c, "reason", "not scheduled")])
 } else := s if {
 	object.get(p, ["status", "phase"], "") != "Running"
 	s := object.get(p, ["status", "phase"], "no status")
 } else := s if {
-	some c in kube.array(p, ["status", "conditions"])
-	c.type == "Ready"
+	c := [c | some c in kube.array(p, ["status", "conditions"]); c.type == "Ready"][0]
 	s := sprintf("Ready=%s%s", [c.status, reason_suffix(c)])
 } else := "Running, no Ready condition"
 
@@ -695,16 +692,13 @@ reason_suffix(c) := "" if not c.reason
 pod_state_evidence(p) := kube.at(p, ["metadata", "deletionTimestamp"], pod_state(p)) if {
 	p.metadata.deletionTimestamp
 } else := kube.at(p, ["status", "containerStatuses", i, "state", "waiting", "reason"], pod_state(p)) if {
-	some i, c in kube.array(p, ["status", "containerStatuses"])
-	c.state.waiting.reason
+	# The first waiting container: a pod often has several.
+	i := [i | some i, c in kube.array(p, ["status", "containerStatuses"]); c.state.waiting.reason][0]
 } else := kube.at(p, ["status", "conditions", i, "message"], pod_state(p)) if {
 	object.get(p, ["status", "phase"], "") != "Running"
-	some i, c in kube.array(p, ["status", "conditions"])
-	c.type == "PodScheduled"
-	c.status == "False"
+	i := [i | some i, c in kube.array(p, ["status", "conditions"]); c.type == "PodScheduled"; c.status == "False"][0]
 } else := kube.at(p, ["status", "conditions", i, "status"], pod_state(p)) if {
-	some i, c in kube.array(p, ["status", "conditions"])
-	c.type == "Ready"
+	i := [i | some i, c in kube.array(p, ["status", "conditions"]); c.type == "Ready"][0]
 } else := kube.at(p, ["status", "phase"], pod_state(p))
 
 # A targetPort that the selected pods do not expose.

@@ -661,3 +661,16 @@ test_near_workloads_of_two_kinds_with_one_name if {
 	f.details.reason == "no-pod-matches"
 	[[w.kind, w.differences[0].actual] | some w in f.details.closest_workloads] == [["Deployment", "webapp"], ["StatefulSet", "web-db"]]
 }
+
+# A pod whose two containers both wait (an application and its sidecar
+# creating, say) is one state, cited at the first waiting container: two
+# citations for one pod made the rule fail with eval_conflict_error.
+test_pod_state_evidence_of_a_pod_with_two_waiting_containers if {
+	p := {"kind": "Pod", "metadata": {"namespace": "shop", "name": "api-1"}, "status": {"phase": "Pending", "containerStatuses": [
+		{"name": "api", "state": {"waiting": {"reason": "ImagePullBackOff"}}},
+		{"name": "proxy", "state": {"waiting": {"reason": "ContainerCreating"}}},
+	]}}
+	e := rule.pod_state_evidence(p)
+	e.path == ["status", "containerStatuses", 0, "state", "waiting", "reason"]
+	e.note == "api: ImagePullBackOff, proxy: ContainerCreating"
+}

@@ -153,11 +153,9 @@ suspect(s) if s.restartCount >= storm
 # ---------------------------------------------------------- classification
 
 spec_container(p, s) := c if {
-	some c in kube.array(p, ["spec", "containers"])
-	c.name == s.name
+	c := [c | some c in kube.array(p, ["spec", "containers"]); c.name == s.name][0]
 } else := c if {
-	some c in kube.array(p, ["spec", "initContainers"])
-	c.name == s.name
+	c := [c | some c in kube.array(p, ["spec", "initContainers"]); c.name == s.name][0]
 } else := {}
 
 # cause names the failure from the waiting reason or the last termination.
@@ -301,12 +299,12 @@ sev(n, r, _) := "high" if {
 # last started within the hour before it restarted recently (a storm that
 # has just stopped: medium); one running for longer, or when the bundle has
 # no events to date it, is only info.
-reference_ns := max([time.parse_rfc3339_ns(e.lastTimestamp) | some e in input.kubernetes.events; is_string(e.lastTimestamp)])
+reference_ns := max([t | some e in input.kubernetes.events; t := kube.time_ns(e.lastTimestamp)])
 
 recent_storm(group) := true if {
 	some x in group
 	some s in x.containers
-	started := time.parse_rfc3339_ns(s.state.running.startedAt)
+	started := kube.time_ns(s.state.running.startedAt)
 	reference_ns - started < 3600000000000
 } else := false
 
@@ -416,19 +414,17 @@ log_text(s, logs) := sprintf(". Last log lines (%s): %s", [which, concat(" | ", 
 	exit_code(s) in {1, 2}
 } else := ""
 
+# A bundle may hold one container's log twice (a dump's and a pasted
+# kubectl logs): the first is taken.
 pick_log(s, logs) := l if {
-	some l in logs
-	l.container == s.name
-	l.previous == true
+	l := [l | some l in logs; l.container == s.name; l.previous == true][0]
 } else := l if {
-	some l in logs
-	l.container == s.name
+	l := [l | some l in logs; l.container == s.name][0]
 } else := l if {
 	# --output-directory dumps write <ns>/<pod>/logs.txt without the
 	# container's name: it is this container's only when the pod has one.
-	some l in logs
-	l.container == ""
 	s.single
+	l := [l | some l in logs; l.container == ""][0]
 }
 
 log_which(l) := "previous run" if {
@@ -440,8 +436,7 @@ log_which(l) := "previous run" if {
 # code; the report quotes its line.
 status_path(p, s) := array.concat(["status", field, i], proof_path(x)) if {
 	field := status_field(s)
-	some i, x in kube.array(p, ["status", field])
-	x.name == s.name
+	[i, x] := [[i, x] | some i, x in kube.array(p, ["status", field]); x.name == s.name][0]
 }
 
 # (of the status as the pod holds it: a message taken from an event is not
@@ -502,17 +497,15 @@ fix(p, s) := sprintf("See the volume-mount finding for container %s: %s.", [s.na
 
 workload_object(w) := workload.objects[workload.key(w)]
 
-stalled(o) := c if {
+stalled(o) := [c |
 	some c in kube.array(o, ["status", "conditions"])
 	c.type == "Progressing"
 	c.status == "False"
 	c.reason == "ProgressDeadlineExceeded"
-}
+][0]
 
 job_failed(o) := c if {
-	some c in kube.array(o, ["status", "conditions"])
-	c.type == "Failed"
-	c.status == "True"
+	c := [c | some c in kube.array(o, ["status", "conditions"]); c.type == "Failed"; c.status == "True"][0]
 } else := c if {
 	# kubectl describe prints no Job conditions; the job controller's event
 	# (pkg/controller/job: reason BackoffLimitExceeded "Job has reached the
@@ -543,8 +536,7 @@ workload_evidence(w) := [condition_cite(o, c) |
 condition_cite(o, c) := kube.at(c.event, ["message"], sprintf("%s event", [c.reason])) if {
 	c.event
 } else := kube.at(o, ["status", "conditions", i, "reason"], c.reason) if {
-	some i, x in kube.array(o, ["status", "conditions"])
-	x == c
+	i := [i | some i, x in kube.array(o, ["status", "conditions"]); x == c][0]
 } else := kube.at(o, ["status", "conditions"], c.reason)
 
 # A failed Job whose pods are gone (ttl, or only the Job was collected):

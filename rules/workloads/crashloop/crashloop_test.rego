@@ -313,3 +313,29 @@ test_lookup_failures_are_judged_here_when_dns_does_not_run if {
 	f.severity == "critical"
 	not f.details.see
 }
+
+# One container's log twice (a dump's, and the same pasted from kubectl
+# logs): the first is quoted, where the rule used to fail.
+test_pick_log_takes_the_first_of_two_logs_of_one_container if {
+	logs := [
+		{"container": "worker", "previous": false, "file": "cluster-info/shop/worker-1/logs.txt"},
+		{"container": "worker", "previous": false, "file": "session.txt"},
+		{"container": "worker", "previous": true, "file": "prev-a.txt"},
+		{"container": "worker", "previous": true, "file": "prev-b.txt"},
+	]
+	rule.pick_log({"name": "worker"}, logs).file == "prev-a.txt"
+	rule.pick_log({"name": "worker"}, array.slice(logs, 0, 2)).file == "cluster-info/shop/worker-1/logs.txt"
+	rule.pick_log({"name": "worker", "single": true}, [{"container": "", "file": "a"}, {"container": "", "file": "b"}]).file == "a"
+}
+
+# A start time that is no RFC 3339 time cannot date the storm: the
+# container counts as not recent, where time.parse_rfc3339_ns failed the
+# rule.
+test_recent_storm_with_a_start_time_that_is_no_time if {
+	ev := {"lastTimestamp": "2024-03-11T10:00:00Z"}
+	rule.recent_storm([{"containers": [{"state": {"running": {"startedAt": "2024-03-11T09:30:00Z"}}}]}]) with input.kubernetes.events as [ev]
+	not rule.recent_storm([{"containers": [{"state": {"running": {"startedAt": "2024-03-11T08:30:00Z"}}}]}]) with input.kubernetes.events as [ev]
+	every bad in ["garbage", "2024-03-11T09:30:00Z-2", 12] {
+		not rule.recent_storm([{"containers": [{"state": {"running": {"startedAt": bad}}}]}]) with input.kubernetes.events as [ev, {"lastTimestamp": "3000-01-01T00:00:00Z"}]
+	}
+}

@@ -17,6 +17,8 @@
 #   (`toomanyrequests`, `429 Too Many Requests`); no variant of the image for
 #   the node's platform (`no match for platform in manifest`); an invalid
 #   reference; imagePullPolicy Never with the image absent from the node.
+#   When a pod has several containers that cannot pull, each is named with
+#   its own class: fixing the first alone leaves the pods waiting.
 #   Critical when the workload has no Ready pod, high when some are Ready.
 #   When neither the message nor an event is in the bundle (a pod read from
 #   a kubectl get table, events expired) the class is reported as unknown.
@@ -92,19 +94,8 @@ stuck(p) if table_status(p)
 
 # first_item is the first pulling container of a pod, with its spec,
 # message and events, or the table-only stand-in.
-first_item(p) := it if {
-	x := pulling(p)[0]
-	c := spec_of(p, x)
-	evs := pull_events(p, x.s.name)
-	it := {
-		"container": x.s.name, "reason": x.s.state.waiting.reason,
-		"message": object.get(x.s, ["state", "waiting", "message"], ""),
-		"image": image_of(x, c),
-		"image_path": image_path(p, x),
-		"cite": kube.at(p, ["status", x.list, x.i, "state", "waiting"], sprintf("container %s waiting: %s", [x.s.name, x.s.state.waiting.reason])),
-		"events": evs,
-		"policy": object.get(c.c, "imagePullPolicy", ""),
-	}
+first_item(p) := item(p, pulling(p)[0]) if {
+	count(pulling(p)) > 0
 } else := it if {
 	st := table_status(p)
 	evs := pull_events(p, "")
@@ -115,9 +106,34 @@ first_item(p) := it if {
 	}
 }
 
+# item is pulling container x of pod p, with its spec, message and events.
+item(p, x) := {
+	"container": x.s.name, "reason": x.s.state.waiting.reason,
+	"message": object.get(x.s, ["state", "waiting", "message"], ""),
+	"image": image_of(x, c),
+	"image_path": image_path(p, x),
+	"cite": kube.at(p, ["status", x.list, x.i, "state", "waiting"], sprintf("container %s waiting: %s", [x.s.name, x.s.state.waiting.reason])),
+	"events": pull_events(p, x.s.name),
+	"policy": object.get(c.c, "imagePullPolicy", ""),
+} if {
+	c := spec_of(p, x)
+}
+
+# also are the other containers that cannot pull, of the pod the finding
+# quotes: each is a fix to make, and fixing the first alone leaves the
+# pods waiting on the next. Each is read, like the first, from the pod
+# whose message or events say most (items: every pod's, in name order).
+also(it, items) := [o |
+	some x in pulling(it.pod)
+	x.s.name != it.container
+	mine := [item(i.pod, y) | some i in items; some y in pulling(i.pod); y.s.name == x.s.name]
+	o := pick([m | some m in mine; class(m) != "unknown"], mine)
+]
+
+also_text(others) := concat("", [sprintf(" Container %s cannot pull either (%s): %s.", [o.container, o.reason, class_text(class(o), o)]) | some o in others])
+
 spec_of(p, x) := {"c": c, "i": i} if {
-	some i, c in kube.array(p, ["spec", x.spec])
-	c.name == x.s.name
+	[i, c] := [[i, c] | some i, c in kube.array(p, ["spec", x.spec]); c.name == x.s.name][0]
 } else := {"c": {}, "i": -1}
 
 image_of(x, c) := c.c.image if c.c.image
@@ -377,18 +393,22 @@ findings contains f if {
 	p := it.pod
 	w := it.w
 	cls := class(it)
+	others := also(it, items)
 	ns := kube.namespace(p)
 	f := {
-		"message": sprintf("%s cannot pull %s image (%s, container %s of %s): %s.%s%s", [
+		"message": sprintf("%s cannot pull %s image (%s, container %s of %s): %s.%s%s%s", [
 			workload.summary(w, count(entries)), their(w), it.reason, container_name(it), workload.named(sorted),
-			class_text(cls, it), auth_extra(cls, p), quote_text(it),
+			class_text(cls, it), auth_extra(cls, p), quote_text(it), also_text(others),
 		]),
 		"severity": workload.severity(w),
 		"subjects": array.concat([workload.subject(w)], [{"kind": "Pod", "namespace": ns, "name": n} | some n in array.slice(sorted, 0, 2)]),
-		"evidence": evidence(cls, it, p),
+		"evidence": array.concat(evidence(cls, it, p), [o.cite | some o in others]),
 		"confirm": confirm(cls, it, p),
 		"fix": fix(cls, it),
-		"details": {"reason": cls, "image": it.image, "registry": registry(it.image), "pods": count(entries), "waiting": it.reason},
+		"details": {
+			"reason": cls, "image": it.image, "registry": registry(it.image), "pods": count(entries), "waiting": it.reason,
+			"also": [{"container": o.container, "image": o.image, "reason": class(o), "waiting": o.reason} | some o in others],
+		},
 	}
 }
 

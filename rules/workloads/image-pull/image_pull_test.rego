@@ -157,3 +157,31 @@ test_described_pod_secrets_are_not_shown if {
 	contains(f.message, "kubectl describe does not print the pod's imagePullSecrets; its ServiceAccount default names imagePullSecrets harbor-robot.")
 	not contains(f.message, "The pod names no imagePullSecrets")
 }
+
+# A second container that cannot pull is named with its own class, read
+# from the pod that says most about it: fixing web's image alone would
+# leave the pods waiting on the sidecar's.
+with_sidecar(p, waiting, message) := object.union(p, {
+	"spec": {"containers": array.concat(p.spec.containers, [{"name": "log-shipper", "image": "docker.io/library/fluent-bit:3.0.4"}])},
+	"status": {"containerStatuses": array.concat(p.status.containerStatuses, [{"name": "log-shipper", "ready": false, "restartCount": 0, "image": "docker.io/library/fluent-bit:3.0.4", "state": {"waiting": {"reason": waiting, "message": message}}}])},
+})
+
+test_names_every_container_that_cannot_pull if {
+	pods := [
+		with_sidecar(pod("web-6f9d8c7b5-a", "ErrImagePull", not_found, []), "ImagePullBackOff", `Back-off pulling image "docker.io/library/fluent-bit:3.0.4"`),
+		with_sidecar(pod("web-6f9d8c7b5-b", "ImagePullBackOff", `Back-off pulling image "registry.example.com/shop/web:1.4.2"`, []), "ErrImagePull", rate),
+	]
+	f := only(rule.findings) with input as cluster(pods, [], [])
+	f.details.reason == "not-found"
+	f.details.also == [{"container": "log-shipper", "image": "docker.io/library/fluent-bit:3.0.4", "reason": "rate-limited", "waiting": "ErrImagePull"}]
+	endswith(f.message, " Container log-shipper cannot pull either (ErrImagePull): docker.io is rate limiting the node's pulls (toomanyrequests / 429).")
+	f.evidence[count(f.evidence) - 1].path == ["status", "containerStatuses", 1, "state", "waiting"]
+	f.evidence[count(f.evidence) - 1].object.name == "web-6f9d8c7b5-b"
+}
+
+test_one_container_that_cannot_pull_names_no_other if {
+	pods := [with_sidecar(pod("web-6f9d8c7b5-a", "ErrImagePull", not_found, []), "ContainerCreating", "")]
+	f := only(rule.findings) with input as cluster(pods, [], [])
+	f.details.also == []
+	not contains(f.message, "cannot pull either")
+}

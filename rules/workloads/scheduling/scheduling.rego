@@ -77,17 +77,15 @@ pending := [{"pod": p, "key": workload.key(w), "w": w} |
 
 # -------------------------------------------------------- the scheduler
 
-condition(p) := c if {
-	some c in kube.array(p, ["status", "conditions"])
-	c.type == "PodScheduled"
-	c.status == "False"
-}
+# The pod's PodScheduled=False condition: the first, should a damaged pod
+# list two.
+condition(p) := kube.array(p, ["status", "conditions"])[condition_index(p)]
 
-condition_index(p) := i if {
+condition_index(p) := [i |
 	some i, c in kube.array(p, ["status", "conditions"])
 	c.type == "PodScheduled"
 	c.status == "False"
-}
+][0]
 
 # The verdict follows FitError.Error() in
 # kubernetes/kubernetes pkg/scheduler/framework/types.go:
