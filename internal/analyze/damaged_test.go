@@ -96,7 +96,7 @@ func survive(t *testing.T, what string, seed rand.Source, perFixture int, withLo
 
 // odd are the values a damaged field gets: each of another JSON type, or
 // empty, or text no parser expects.
-var odd = []*ast.Term{ast.NullTerm(), ast.StringTerm(""), ast.IntNumberTerm(0), ast.IntNumberTerm(-1), ast.ArrayTerm(), ast.ObjectTerm(), ast.StringTerm("x"), ast.BooleanTerm(true)}
+var odd = []*ast.Term{ast.NullTerm(), ast.StringTerm(""), ast.IntNumberTerm(0), ast.IntNumberTerm(-1), ast.ArrayTerm(), ast.ObjectTerm(), ast.StringTerm("x"), ast.BooleanTerm(true), ast.StringTerm("{[: 1.5x")}
 
 // damage returns x with the value at a random path below it replaced by
 // an odd one, and appends that path (its keys and indices, then "=").

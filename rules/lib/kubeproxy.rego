@@ -52,6 +52,7 @@ mode(name) := m if {
 		is_kube_proxy(ds)
 		some c in containers(ds.spec.template.spec)
 		some a in array.concat(kube.array(c, "command"), kube.array(c, "args"))
+		is_string(a)
 		x := trim_prefix(a, "--proxy-mode=")
 		x != a
 	})

@@ -81,6 +81,9 @@ kubeadm := [{"cm": cm, "net": net} |
 	kube.namespace(cm) == "kube-system"
 	cm.metadata.name == "kubeadm-config"
 	is_string(cm.data.ClusterConfiguration)
+
+	# A cut or damaged one would fail yaml.unmarshal, and the rule with it.
+	yaml.is_valid(cm.data.ClusterConfiguration)
 	conf := yaml.unmarshal(cm.data.ClusterConfiguration)
 	is_object(conf)
 	net := object.get(conf, "networking", {})

@@ -159,11 +159,12 @@ os_image(name) := node_object(name).status.nodeInfo.osImage
 # something semver.compare accepts; undefined when it cannot.
 version(v) := s if {
 	is_string(v)
-	m := regex.find_all_string_submatch_n(`^v?(\d+)\.(\d+)(?:\.(\d+))?`, trim_space(v), 1)[0]
-	patch := m[3]
-	s := sprintf("%s.%s.%s", [m[1], m[2], default_zero(patch)])
+	m := regex.find_all_string_submatch_n(`^v?(\d{1,6})\.(\d{1,6})(?:\.(\d{1,6}))?`, trim_space(v), 1)[0]
+	s := sprintf("%d.%d.%d", [to_number(m[1]), to_number(m[2]), to_number(default_zero(m[3]))])
 }
 
+# Printed as numbers: a leading zero ("v1.08") is no semantic version, and
+# semver.compare would fail the rule on it.
 default_zero(p) := p if p != ""
 
 default_zero(p) := "0" if p == ""

@@ -15,3 +15,11 @@ test_version_of_what_is_none if {
 	not node.version("unknown")
 	not node.version(null)
 }
+
+# A leading zero is no semantic version: semver.compare failed node-health
+# on "v1.08.1". The numbers are what count.
+test_version_drops_leading_zeros if {
+	node.version("v1.08.01") == "1.8.1"
+	semver.is_valid(node.version("v01.028"))
+}
+

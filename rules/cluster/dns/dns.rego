@@ -183,11 +183,17 @@ corefile_evidence := [{"object": kube.ref(cm), "path": ["data", "Corefile"], "no
 
 # kubeadm keeps the kubelet configuration in kube-system ConfigMap
 # kubelet-config (kubelet-config-1.NN before 1.24), key "kubelet".
+# A cut or damaged one would fail yaml.unmarshal, and the rule with it.
+kubelet_yaml(cm) if {
+	is_string(cm.data.kubelet)
+	yaml.is_valid(cm.data.kubelet)
+}
+
 kubelet_configs := [{"cm": cm, "dns": dns} |
 	some cm in input.kubernetes.configmaps
 	kube.namespace(cm) == "kube-system"
 	regex.match(`^kubelet-config(-1\.[0-9]+)?$`, cm.metadata.name)
-	is_string(cm.data.kubelet)
+	kubelet_yaml(cm)
 	conf := yaml.unmarshal(cm.data.kubelet)
 	is_object(conf)
 	dns := kube.array(conf, "clusterDNS")
@@ -206,7 +212,7 @@ kubelet_resolv := [{"cm": cm, "resolv": object.get(conf, "resolvConf", "/etc/res
 	some cm in input.kubernetes.configmaps
 	kube.namespace(cm) == "kube-system"
 	regex.match(`^kubelet-config(-1\.[0-9]+)?$`, cm.metadata.name)
-	is_string(cm.data.kubelet)
+	kubelet_yaml(cm)
 	conf := yaml.unmarshal(cm.data.kubelet)
 	is_object(conf)
 ]

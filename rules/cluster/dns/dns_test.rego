@@ -334,3 +334,13 @@ test_state_of_a_pod_whose_containers_wait_differently if {
 	rule.state(p) == "CrashLoopBackOff, 4 times"
 	rule.state({"status": {"containerStatuses": [p.status.containerStatuses[0], {"name": "x", "restartCount": 0, "state": {"waiting": {"reason": "ContainerCreating"}}}]}}) == "PodInitializing"
 }
+
+# A kubelet-config cut short is no YAML: it names no clusterDNS, where
+# yaml.unmarshal failed the rule.
+test_kubelet_config_that_is_no_yaml_is_not_read if {
+	cm := {"kind": "ConfigMap", "metadata": {"namespace": "kube-system", "name": "kubelet-config"}, "data": {"kubelet": "apiVersion: kubelet.config.k8s.io/v1beta1\nclusterDNS: [10.96.0.10\n"}}
+	count(rule.kubelet_configs) == 0 with input.kubernetes.configmaps as [cm]
+	count(rule.kubelet_resolv) == 0 with input.kubernetes.configmaps as [cm]
+	good := json.patch(cm, [{"op": "replace", "path": "/data/kubelet", "value": "apiVersion: kubelet.config.k8s.io/v1beta1\nclusterDNS:\n- 10.96.0.10\n"}])
+	[k.dns | some k in rule.kubelet_configs] == [["10.96.0.10"]] with input.kubernetes.configmaps as [good]
+}

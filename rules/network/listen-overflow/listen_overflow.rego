@@ -101,10 +101,19 @@ saturated(s) := [l |
 
 # ---------------------------------------------------------------- somaxconn
 
+# A value that is no number (a damaged line) is not read: to_number would
+# fail the rule.
 somaxconn(s) := {"value": to_number(x.value), "cite": {"file": x.file, "line": x.line}} if {
 	x := s.facts.sysctl["net.core.somaxconn"]
+	is_count(x.value)
 } else := {"value": to_number(x.value), "cite": {"file": x.file, "line": x.line}} if {
 	x := input.nodes[s.node].sysctl["net.core.somaxconn"]
+	is_count(x.value)
+}
+
+is_count(v) if {
+	is_string(v)
+	regex.match(`^[0-9]{1,18}$`, v)
 }
 
 kernel_default(name) := 128 if node.kernel_below(name, "5.4")
@@ -150,7 +159,7 @@ pod_sysctl_paths(p) := object.union(
 # first is the first index at which a list says how.
 first(how, places) := min({i | some [h, i] in places; h == how})
 
-cmdline(c) := concat(" ", array.concat(kube.array(c, "command"), kube.array(c, "args")))
+cmdline(c) := concat(" ", [a | some a in array.concat(kube.array(c, "command"), kube.array(c, "args")); is_string(a)])
 
 # ------------------------------------------------------------ captures
 

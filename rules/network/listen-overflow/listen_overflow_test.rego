@@ -165,3 +165,15 @@ test_confirm_reads_a_pods_counters_inside_the_pod if {
 		"kubectl -n shop exec api-6f7d8c9b5-h7k2m -- cat /proc/sys/net/core/somaxconn",
 	]
 }
+
+# A somaxconn line that is no number (a damaged file) is not read: the
+# finding stands on the counters, where to_number failed the rule.
+test_somaxconn_that_is_no_number_is_not_read if {
+	bad := {"net.core.somaxconn": {"value": "40x96", "file": "sysctl-a.txt", "line": 300}}
+	f := only(rule.findings) with input as inp({"netstat": [snap("netstat-s.txt", null, 12178939, 12247395)], "sysctl": bad}, [])
+	not contains(f.message, "net.core.somaxconn =")
+}
+
+test_cmdline_keeps_only_strings if {
+	rule.cmdline({"command": ["sh", 5, "-c"], "args": [true, "sysctl -w net.core.somaxconn=4096"]}) == "sh -c sysctl -w net.core.somaxconn=4096"
+}

@@ -315,3 +315,16 @@ test_counts_allocated_resources_of_a_described_node if {
 	contains(f.message, "kubectl describe does not print the pod's affinity, so required node affinity is not recomputed.")
 	contains(f.message, "The scheduler's verdict is not shown: kubectl describe prints the PodScheduled condition without its message")
 }
+
+# Gt and Lt read label values as integers (strconv.ParseInt): a value that
+# is none matches neither, as in the scheduler, where the rule failed.
+test_gt_and_lt_on_a_label_that_is_no_integer if {
+	terms := [{"matchExpressions": [{"key": "cores", "operator": "Gt", "values": ["8"]}]}]
+	spec := object.union(etl_spec("500m"), {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}}})
+	f := only(rule.findings) with input as cluster([node("big", {"cores": "many"}, [], "4")], [pending("etl-5c8f7d6b9-a", spec, "")], [])
+	contains(f.message, "matches no node")
+	count(rule.findings) == 0 with input as cluster([node("big", {"cores": "+32"}, [], "4")], [pending("etl-5c8f7d6b9-a", spec, "")], [])
+	rule.label_int("-3") == -3
+	not rule.label_int("1.5")
+	not rule.label_int("0x10")
+}
