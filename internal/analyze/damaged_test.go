@@ -82,15 +82,68 @@ func survive(t *testing.T, what string, seed rand.Source, perFixture int, withLo
 			in := base.Copy()
 			in.Insert(ast.StringTerm("kubernetes"), ast.NewTerm(nk))
 			inputs++
-			for _, r := range e.Eval(ctx, in, part.Facts.Collected, 0) {
-				if r.Skipped && strings.HasPrefix(r.Reason, "rule failed") {
-					t.Errorf("%s with %s %s: %s %s", name, strings.Join(path, "."), what, r.Rule.ID, r.Reason)
-				}
-			}
+			allRun(t, e, in, part, fmt.Sprintf("%s with %s %s", name, strings.Join(path, "."), what))
 		}
 	})
 	if inputs < 1000 {
 		t.Fatalf("only %d %s inputs: the test proves little", inputs, what)
+	}
+}
+
+// allRun evaluates every rule on in and fails the test on any rule that
+// failed, naming the input as said.
+func allRun(t *testing.T, e *engine.Engine, in ast.Object, part *Parsed, said string) {
+	t.Helper()
+	for _, r := range e.Eval(context.Background(), in, part.Facts.Collected, 0) {
+		if r.Skipped && strings.HasPrefix(r.Reason, "rule failed") {
+			t.Errorf("%s: %s %s", said, r.Rule.ID, r.Reason)
+		}
+	}
+}
+
+// The node files are read by ktriage's own parsers, which fix the types;
+// the text is the customer's. Every fixture with every string of its node
+// facts replaced by one text no parser would expect there (an address
+// with a zone, a prefix past /32, a number past int64, no YAML), each
+// text in turn, and 10 times with one string replaced: every rule must
+// still run.
+func TestRulesSurviveOddNodeText(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every rule on many variants of every fixture")
+	}
+	e, err := engine.New(context.Background(), engine.Options{Builtin: rules.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"", "x", "{[: 1.5x", "-1", "999999999999999999999", "1.2.3.4/99", "10.0.0.1/33", "fe80::1%eth0", "0x1f"}
+	rng := rand.New(rand.NewPCG(2, 11))
+	inputs := 0
+	eachFixture(t, func(name string, part *Parsed, v ast.Value) {
+		base := withoutIndex(v).(ast.Object)
+		nodes := base.Get(ast.StringTerm("nodes"))
+		if nodes == nil {
+			return
+		}
+		strs := paths(nodes, isString)
+		if len(strs) == 0 {
+			return
+		}
+		for _, text := range texts {
+			in := base.Copy()
+			in.Insert(ast.StringTerm("nodes"), everyString(nodes, ast.StringTerm(text)))
+			inputs++
+			allRun(t, e, in, part, fmt.Sprintf("%s with every node string = %q", name, text))
+		}
+		for range 10 {
+			at, text := strs[rng.IntN(len(strs))], texts[rng.IntN(len(texts))]
+			in := base.Copy()
+			in.Insert(ast.StringTerm("nodes"), replaceAt(nodes, at, func(*ast.Term) *ast.Term { return ast.StringTerm(text) }))
+			inputs++
+			allRun(t, e, in, part, fmt.Sprintf("%s with nodes.%s = %q", name, strings.Join(at, "."), text))
+		}
+	})
+	if inputs < 500 {
+		t.Fatalf("only %d inputs with odd node text: the test proves little", inputs)
 	}
 }
 
@@ -151,24 +204,7 @@ func TestRulesSurviveRepeatedEntries(t *testing.T) {
 // repeat returns x with one list somewhere below it holding one of its
 // entries twice, the copy changed; false if x holds no list.
 func repeat(rng *rand.Rand, x *ast.Term, path *[]string) (*ast.Term, bool) {
-	var lists [][]string
-	var walk func(x *ast.Term, at []string)
-	walk = func(x *ast.Term, at []string) {
-		switch v := x.Value.(type) {
-		case ast.Object:
-			for _, k := range v.Keys() {
-				walk(v.Get(k), append(at[:len(at):len(at)], k.String()))
-			}
-		case *ast.Array:
-			if v.Len() > 0 {
-				lists = append(lists, at)
-			}
-			for i := range v.Len() {
-				walk(v.Elem(i), append(at[:len(at):len(at)], fmt.Sprint(i)))
-			}
-		}
-	}
-	walk(x, nil)
+	lists := paths(x, func(v ast.Value) bool { a, ok := v.(*ast.Array); return ok && a.Len() > 0 })
 	if len(lists) == 0 {
 		return nil, false
 	}
@@ -182,12 +218,27 @@ func repeat(rng *rand.Rand, x *ast.Term, path *[]string) (*ast.Term, bool) {
 func repeatIn(rng *rand.Rand, list *ast.Array, path *[]string) *ast.Array {
 	i := rng.IntN(list.Len())
 	*path = append(*path, fmt.Sprintf("%d×2", i))
-	var strs [][]string
+	entry := list.Elem(i)
+	strs := paths(entry, isString)
+	if len(strs) > 0 {
+		at := strs[rng.IntN(len(strs))]
+		*path = append(*path, at...)
+		entry = replaceAt(entry, at, func(t *ast.Term) *ast.Term { return ast.StringTerm(string(t.Value.(ast.String)) + "-2") })
+	}
+	out := list.Copy()
+	return out.Append(entry)
+}
+
+// paths lists the paths (object keys as printed, array indices) to the
+// values in x that keep says to keep, x itself included.
+func paths(x *ast.Term, keep func(ast.Value) bool) [][]string {
+	var out [][]string
 	var walk func(x *ast.Term, at []string)
 	walk = func(x *ast.Term, at []string) {
+		if keep(x.Value) {
+			out = append(out, at)
+		}
 		switch v := x.Value.(type) {
-		case ast.String:
-			strs = append(strs, at)
 		case ast.Object:
 			for _, k := range v.Keys() {
 				walk(v.Get(k), append(at[:len(at):len(at)], k.String()))
@@ -198,15 +249,33 @@ func repeatIn(rng *rand.Rand, list *ast.Array, path *[]string) *ast.Array {
 			}
 		}
 	}
-	entry := list.Elem(i)
-	walk(entry, nil)
-	if len(strs) > 0 {
-		at := strs[rng.IntN(len(strs))]
-		*path = append(*path, at...)
-		entry = replaceAt(entry, at, func(t *ast.Term) *ast.Term { return ast.StringTerm(string(t.Value.(ast.String)) + "-2") })
+	walk(x, nil)
+	return out
+}
+
+func isString(v ast.Value) bool {
+	_, ok := v.(ast.String)
+	return ok
+}
+
+// everyString returns x with every string in it (not object keys) replaced
+// by with.
+func everyString(x *ast.Term, with *ast.Term) *ast.Term {
+	switch v := x.Value.(type) {
+	case ast.String:
+		return with
+	case ast.Object:
+		out := ast.NewObject()
+		v.Foreach(func(k, e *ast.Term) { out.Insert(k, everyString(e, with)) })
+		return ast.NewTerm(out)
+	case *ast.Array:
+		out := make([]*ast.Term, v.Len())
+		for i := range out {
+			out[i] = everyString(v.Elem(i), with)
+		}
+		return ast.ArrayTerm(out...)
 	}
-	out := list.Copy()
-	return out.Append(entry)
+	return x
 }
 
 // replaceAt returns x with the value at path (object keys as printed,

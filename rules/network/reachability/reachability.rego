@@ -59,6 +59,7 @@ notices contains "no pod network range is known (no Node podCIDR, kube-proxy clu
 }
 
 in_pod_network(ip) if {
+	netranges.valid_ip(ip)
 	some c in pod_cidrs
 	net.cidr_contains(c, ip)
 }

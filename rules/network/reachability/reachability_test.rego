@@ -120,3 +120,9 @@ test_unreadable_pod_cidr_is_skipped if {
 	f := only(rule.findings) with input as inp
 	contains(f.message, "10.244.9.11:8080")
 }
+
+test_in_pod_network_only_for_addresses if {
+	rule.in_pod_network("10.244.1.7") with rule.pod_cidrs as {"10.244.0.0/16"}
+	not rule.in_pod_network("10.244.1.7%eth0") with rule.pod_cidrs as {"10.244.0.0/16"}
+	not rule.in_pod_network("") with rule.pod_cidrs as {"10.244.0.0/16"}
+}
