@@ -115,7 +115,6 @@ func TestRulesSurviveOddNodeText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	texts := []string{"", "x", "{[: 1.5x", "-1", "999999999999999999999", "1.2.3.4/99", "10.0.0.1/33", "fe80::1%eth0", "0x1f"}
 	rng := rand.New(rand.NewPCG(2, 11))
 	inputs := 0
 	eachFixture(t, func(name string, part *Parsed, v ast.Value) {
@@ -128,14 +127,14 @@ func TestRulesSurviveOddNodeText(t *testing.T) {
 		if len(strs) == 0 {
 			return
 		}
-		for _, text := range texts {
+		for _, text := range oddTexts {
 			in := base.Copy()
-			in.Insert(ast.StringTerm("nodes"), everyString(nodes, ast.StringTerm(text)))
+			in.Insert(ast.StringTerm("nodes"), everyString(nodes, ast.StringTerm(text), func([]string) bool { return false }, nil))
 			inputs++
 			allRun(t, e, in, part, fmt.Sprintf("%s with every node string = %q", name, text))
 		}
 		for range 10 {
-			at, text := strs[rng.IntN(len(strs))], texts[rng.IntN(len(texts))]
+			at, text := strs[rng.IntN(len(strs))], oddTexts[rng.IntN(len(oddTexts))]
 			in := base.Copy()
 			in.Insert(ast.StringTerm("nodes"), replaceAt(nodes, at, func(*ast.Term) *ast.Term { return ast.StringTerm(text) }))
 			inputs++
@@ -146,6 +145,11 @@ func TestRulesSurviveOddNodeText(t *testing.T) {
 		t.Fatalf("only %d inputs with odd node text: the test proves little", inputs)
 	}
 }
+
+// oddTexts are strings no parser expects where a rule reads text: an
+// address with a zone, prefixes past /32 and /128, a number past int64, a
+// hexadecimal one, no YAML, no time.
+var oddTexts = []string{"", "x", "{[: 1.5x", "-1", "999999999999999999999", "1.2.3.4/99", "10.0.0.1/33", "fe80::1%eth0", "0x1f"}
 
 // odd are the values a damaged field gets: each of another JSON type, or
 // empty, or text no parser expects.
@@ -175,6 +179,52 @@ func damage(rng *rand.Rand, x *ast.Term, top bool, path *[]string) *ast.Term {
 	}
 	*path = append(*path, "=")
 	return odd[rng.IntN(len(odd))]
+}
+
+// The objects' text, every string of one kind's objects at once replaced
+// by one odd text, for every kind and text; the identity (kind,
+// apiVersion, name, namespace), the labels and an event's involvedObject
+// are spared, which the facts check or which tie objects together. Every
+// rule must still run.
+func TestRulesSurviveOddObjectText(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every rule on many variants of every fixture")
+	}
+	e, err := engine.New(context.Background(), engine.Options{Builtin: rules.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spared := func(path []string) bool {
+		p := strings.Join(path, ".")
+		return p == `"kind"` || p == `"apiVersion"` || p == `"metadata"."name"` || p == `"metadata"."namespace"` ||
+			strings.HasPrefix(p, `"metadata"."labels"`) || strings.HasPrefix(p, `"involvedObject"`)
+	}
+	inputs := 0
+	eachFixture(t, func(name string, part *Parsed, v ast.Value) {
+		base := withoutIndex(v).(ast.Object)
+		kt := base.Get(ast.StringTerm("kubernetes"))
+		if kt == nil {
+			return
+		}
+		kube := kt.Value.(ast.Object)
+		for _, k := range kube.Keys() {
+			objs, ok := kube.Get(k).Value.(*ast.Array)
+			if !ok || objs.Len() == 0 || k.Value.Compare(ast.String("logs")) == 0 {
+				continue
+			}
+			for _, text := range oddTexts {
+				nk := kube.Copy()
+				nk.Insert(k, everyString(ast.NewTerm(objs), ast.StringTerm(text), func(path []string) bool { return spared(path[1:]) }, nil))
+				in := base.Copy()
+				in.Insert(ast.StringTerm("kubernetes"), ast.NewTerm(nk))
+				inputs++
+				allRun(t, e, in, part, fmt.Sprintf("%s with every string of %s = %q", name, k, text))
+			}
+		}
+	})
+	if inputs < 1000 {
+		t.Fatalf("only %d inputs with odd object text: the test proves little", inputs)
+	}
 }
 
 // A list a bundle repeats an entry of, with one value changed, must leave
@@ -258,20 +308,25 @@ func isString(v ast.Value) bool {
 	return ok
 }
 
-// everyString returns x with every string in it (not object keys) replaced
-// by with.
-func everyString(x *ast.Term, with *ast.Term) *ast.Term {
+// everyString returns x with every string in it (not object keys)
+// replaced by with, except those at a path spared says to spare.
+func everyString(x *ast.Term, with *ast.Term, spared func(path []string) bool, path []string) *ast.Term {
 	switch v := x.Value.(type) {
 	case ast.String:
+		if spared(path) {
+			return x
+		}
 		return with
 	case ast.Object:
 		out := ast.NewObject()
-		v.Foreach(func(k, e *ast.Term) { out.Insert(k, everyString(e, with)) })
+		v.Foreach(func(k, e *ast.Term) {
+			out.Insert(k, everyString(e, with, spared, append(path[:len(path):len(path)], k.String())))
+		})
 		return ast.NewTerm(out)
 	case *ast.Array:
 		out := make([]*ast.Term, v.Len())
 		for i := range out {
-			out[i] = everyString(v.Elem(i), with)
+			out[i] = everyString(v.Elem(i), with, spared, append(path[:len(path):len(path)], fmt.Sprint(i)))
 		}
 		return ast.ArrayTerm(out...)
 	}
