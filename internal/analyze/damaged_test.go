@@ -44,29 +44,11 @@ func TestRulesSurviveDamagedObjects(t *testing.T) {
 // change to reproduce it.
 func survive(t *testing.T, what string, seed rand.Source, perFixture int, withLogs bool, vary func(rng *rand.Rand, list *ast.Array, path *[]string) (*ast.Array, bool)) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("runs every rule on many variants of every fixture")
-	}
-	ctx := context.Background()
-	e, err := engine.New(ctx, engine.Options{Builtin: rules.FS})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := ruleEngine(t)
 	rng := rand.New(seed)
 	inputs := 0
 	eachFixture(t, func(name string, part *Parsed, v ast.Value) {
-		base := withoutIndex(v).(ast.Object)
-		kt := base.Get(ast.StringTerm("kubernetes"))
-		if kt == nil {
-			return
-		}
-		kube := kt.Value.(ast.Object)
-		var kinds []*ast.Term
-		for _, k := range kube.Keys() {
-			if a, ok := kube.Get(k).Value.(*ast.Array); ok && a.Len() > 0 && (withLogs || k.Value.Compare(ast.String("logs")) != 0) {
-				kinds = append(kinds, k)
-			}
-		}
+		base, kube, kinds := kubeLists(v, withLogs)
 		if len(kinds) == 0 {
 			return
 		}
@@ -77,10 +59,7 @@ func survive(t *testing.T, what string, seed rand.Source, perFixture int, withLo
 			if !ok {
 				continue
 			}
-			nk := kube.Copy()
-			nk.Insert(k, ast.NewTerm(list))
-			in := base.Copy()
-			in.Insert(ast.StringTerm("kubernetes"), ast.NewTerm(nk))
+			in := withList(base, kube, k, ast.NewTerm(list))
 			inputs++
 			allRun(t, e, in, part, fmt.Sprintf("%s with %s %s", name, strings.Join(path, "."), what))
 		}
@@ -88,6 +67,47 @@ func survive(t *testing.T, what string, seed rand.Source, perFixture int, withLo
 	if inputs < 1000 {
 		t.Fatalf("only %d %s inputs: the test proves little", inputs, what)
 	}
+}
+
+// ruleEngine is the built-in rules' engine for a test that runs them on
+// many variants of every fixture (skipped under -short).
+func ruleEngine(t *testing.T) *engine.Engine {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs every rule on many variants of every fixture")
+	}
+	e, err := engine.New(context.Background(), engine.Options{Builtin: rules.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// kubeLists returns a fixture's input without ktriage's index, its
+// kubernetes section and the keys of that section's non-empty lists (the
+// logs among them only when withLogs).
+func kubeLists(v ast.Value, withLogs bool) (base, kube ast.Object, kinds []*ast.Term) {
+	base = withoutIndex(v).(ast.Object)
+	kt := base.Get(ast.StringTerm("kubernetes"))
+	if kt == nil {
+		return base, nil, nil
+	}
+	kube = kt.Value.(ast.Object)
+	for _, k := range kube.Keys() {
+		if a, ok := kube.Get(k).Value.(*ast.Array); ok && a.Len() > 0 && (withLogs || k.Value.Compare(ast.String("logs")) != 0) {
+			kinds = append(kinds, k)
+		}
+	}
+	return base, kube, kinds
+}
+
+// withList is a copy of base whose kubernetes section has list under k.
+func withList(base, kube ast.Object, k, list *ast.Term) ast.Object {
+	nk := kube.Copy()
+	nk.Insert(k, list)
+	in := base.Copy()
+	in.Insert(ast.StringTerm("kubernetes"), ast.NewTerm(nk))
+	return in
 }
 
 // allRun evaluates every rule on in and fails the test on any rule that
@@ -108,13 +128,7 @@ func allRun(t *testing.T, e *engine.Engine, in ast.Object, part *Parsed, said st
 // text in turn, and 10 times with one string replaced: every rule must
 // still run.
 func TestRulesSurviveOddNodeText(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs every rule on many variants of every fixture")
-	}
-	e, err := engine.New(context.Background(), engine.Options{Builtin: rules.FS})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := ruleEngine(t)
 	rng := rand.New(rand.NewPCG(2, 11))
 	inputs := 0
 	eachFixture(t, func(name string, part *Parsed, v ast.Value) {
@@ -187,13 +201,7 @@ func damage(rng *rand.Rand, x *ast.Term, top bool, path *[]string) *ast.Term {
 // are spared, which the facts check or which tie objects together. Every
 // rule must still run.
 func TestRulesSurviveOddObjectText(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs every rule on many variants of every fixture")
-	}
-	e, err := engine.New(context.Background(), engine.Options{Builtin: rules.FS})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := ruleEngine(t)
 	spared := func(path []string) bool {
 		p := strings.Join(path, ".")
 		return p == `"kind"` || p == `"apiVersion"` || p == `"metadata"."name"` || p == `"metadata"."namespace"` ||
@@ -201,22 +209,10 @@ func TestRulesSurviveOddObjectText(t *testing.T) {
 	}
 	inputs := 0
 	eachFixture(t, func(name string, part *Parsed, v ast.Value) {
-		base := withoutIndex(v).(ast.Object)
-		kt := base.Get(ast.StringTerm("kubernetes"))
-		if kt == nil {
-			return
-		}
-		kube := kt.Value.(ast.Object)
-		for _, k := range kube.Keys() {
-			objs, ok := kube.Get(k).Value.(*ast.Array)
-			if !ok || objs.Len() == 0 || k.Value.Compare(ast.String("logs")) == 0 {
-				continue
-			}
+		base, kube, kinds := kubeLists(v, false)
+		for _, k := range kinds {
 			for _, text := range oddTexts {
-				nk := kube.Copy()
-				nk.Insert(k, everyString(ast.NewTerm(objs), ast.StringTerm(text), func(path []string) bool { return spared(path[1:]) }, nil))
-				in := base.Copy()
-				in.Insert(ast.StringTerm("kubernetes"), ast.NewTerm(nk))
+				in := withList(base, kube, k, everyString(kube.Get(k), ast.StringTerm(text), func(path []string) bool { return spared(path[1:]) }, nil))
 				inputs++
 				allRun(t, e, in, part, fmt.Sprintf("%s with every string of %s = %q", name, k, text))
 			}
