@@ -61,6 +61,14 @@ quantity(q) := input.quantities[q] if is_string(q)
 
 quantity(q) := q * 1000 if is_number(q)
 
+# int is a decimal integer written as text (a label value, a sysctl), read
+# as strconv.ParseInt reads it; undefined for text that is none, where
+# to_number would fail the rule ("fast", "40x96", "1.5", "0x10").
+int(s) := to_number(s) if {
+	is_string(s)
+	regex.match(`^[+-]?[0-9]{1,18}$`, s)
+}
+
 # time_ns is an RFC 3339 time (a container's startedAt, say) in
 # nanoseconds since the epoch, and undefined for text that is not one,
 # where time.parse_rfc3339_ns fails the rule. It accepts what Go's

@@ -101,3 +101,13 @@ test_time_ns_is_undefined_for_what_go_refuses if {
 	not kube.time_ns(1710148442)
 	not kube.time_ns(null)
 }
+
+test_int_reads_what_strconv_parseint_reads if {
+	kube.int("-3") == -3
+	kube.int("+32") == 32
+	kube.int("4096") == 4096
+	every s in ["1.5", "0x10", "fast", "40x96", "", " 1", "1e3", "9999999999999999999"] {
+		not kube.int(s)
+	}
+	not kube.int(3)
+}

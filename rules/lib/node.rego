@@ -22,8 +22,11 @@ node_object(name) := o if {
 	o.metadata.name == name
 }
 
-# The first, should a damaged Node list it twice.
-ready_condition(n) := [c | some c in kube.array(n, ["status", "conditions"]); c.type == "Ready"][0]
+# condition is [index, condition] of a Node's first condition of type t:
+# the first, should a damaged Node list one twice.
+condition(n, t) := [[i, c] | some i, c in kube.array(n, ["status", "conditions"]); c.type == t][0]
+
+ready_condition(n) := condition(n, "Ready")[1]
 
 # The kubelet's Ready condition when the runtime reports its network down:
 # "runtime network not ready: NetworkReady=false

@@ -89,7 +89,7 @@ pods_by_node := kube.pods_by_node
 
 ready_condition(n) := node.ready_condition(n)
 
-ready_index(n) := [i | some i, c in kube.array(n, ["status", "conditions"]); c.type == "Ready"][0]
+ready_index(n) := node.condition(n, "Ready")[0]
 
 network_not_ready_re := node.network_not_ready_re
 

@@ -48,8 +48,7 @@ node_names := {n.metadata.name | some n in input.kubernetes.nodes}
 # the pods bound to each node, grouped once (lib/kube).
 pods_by_node := kube.pods_by_node
 
-# The first condition of type t, should a damaged Node list one twice.
-condition(n, t) := [[i, c] | some i, c in kube.array(n, ["status", "conditions"]); c.type == t][0]
+condition(n, t) := node.condition(n, t)
 
 # Left to the cni rule: the kubelet's own words that the runtime's network
 # is not ready (NetworkPluginNotReady, "cni config uninitialized", "cni

@@ -101,19 +101,13 @@ saturated(s) := [l |
 
 # ---------------------------------------------------------------- somaxconn
 
-# A value that is no number (a damaged line) is not read: to_number would
-# fail the rule.
-somaxconn(s) := {"value": to_number(x.value), "cite": {"file": x.file, "line": x.line}} if {
+# A value that is no number (a damaged line) is not read.
+somaxconn(s) := {"value": kube.int(x.value), "cite": {"file": x.file, "line": x.line}} if {
 	x := s.facts.sysctl["net.core.somaxconn"]
-	is_count(x.value)
-} else := {"value": to_number(x.value), "cite": {"file": x.file, "line": x.line}} if {
+	kube.int(x.value)
+} else := {"value": kube.int(x.value), "cite": {"file": x.file, "line": x.line}} if {
 	x := input.nodes[s.node].sysctl["net.core.somaxconn"]
-	is_count(x.value)
-}
-
-is_count(v) if {
-	is_string(v)
-	regex.match(`^[0-9]{1,18}$`, v)
+	kube.int(x.value)
 }
 
 kernel_default(name) := 128 if node.kernel_below(name, "5.4")

@@ -254,20 +254,12 @@ expr_matches(e, lbls) if {
 
 expr_matches(e, lbls) if {
 	e.operator == "Gt"
-	label_int(lbls[e.key]) > label_int(e.values[0])
+	kube.int(lbls[e.key]) > kube.int(e.values[0])
 }
 
 expr_matches(e, lbls) if {
 	e.operator == "Lt"
-	label_int(lbls[e.key]) < label_int(e.values[0])
-}
-
-# label_int reads a label value as Gt and Lt do (strconv.ParseInt, base
-# 10): a value that is no integer matches neither, where to_number failed
-# the rule on a node labelled "fast".
-label_int(s) := to_number(s) if {
-	is_string(s)
-	regex.match(`^[+-]?[0-9]{1,18}$`, s)
+	kube.int(lbls[e.key]) < kube.int(e.values[0])
 }
 
 allocatable(n, r) := kube.quantity(n.status.allocatable[r])
